@@ -1,0 +1,29 @@
+"""nn_core: the lesson's neural network in plain NumPy (no Streamlit here: the pages import this, never the reverse).
+
+    network       init_params, forward_prop, backward_prop, update_params, ... (the math of the lesson)
+    activations   ReLU, sigmoid, tanh, linear and their derivatives; softmax
+    gradcheck     backpropagation checked against finite differences
+    training      Hyperparams and the training loop that yields one record per step
+    data          where the digits come from: full MNIST, the bundled sample, a CSV, a download
+    preprocessing a drawing on the canvas -> the 784 numbers the network reads
+"""
+
+from nn_core.activations import softmax
+from nn_core.gradcheck import gradient_check, numerical_gradient
+from nn_core.network import (
+    backward_prop,
+    compute_loss,
+    forward_prop,
+    get_accuracy,
+    get_predictions,
+    init_params,
+    one_hot,
+    update_params,
+)
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, StepRecord, evaluate, train
+
+__all__ = [
+    "softmax", "gradient_check", "numerical_gradient", "backward_prop", "compute_loss", "forward_prop",
+    "get_accuracy", "get_predictions", "init_params", "one_hot", "update_params", "FAST_AND_ACCURATE",
+    "NOTEBOOK", "Hyperparams", "StepRecord", "evaluate", "train",
+]
