@@ -1,0 +1,130 @@
+"""Shared fixtures: the bundled sample, and the real app served on 127.0.0.1 and driven in headless Chromium.
+
+Browser tests need Debian's `chromium` package and the pip package `playwright` (never `playwright install`:
+it downloads a browser). Without them the browser tests skip, saying how to enable them; under CI
+(CI=true) a missing browser is a failure, not a skip. Screenshots go to test-artifacts/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="session")
+def sample_split():
+    """The bundled 10,000-digit sample, split as the notebook does: 1,000 dev, 9,000 train."""
+    from nn_core.data import load_sample, split_dev
+
+    return split_dev(load_sample(ROOT / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
+
+
+def _browser_missing():
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM}: run `apt-get install -y chromium` (or set CHROMIUM_PATH)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing: run `pip install -r requirements-dev.txt`"
+    return None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Start `streamlit run app.py` on a free port of 127.0.0.1 and return its address."""
+    missing = _browser_missing()
+    if missing:
+        message = "browser tests skipped: " + missing
+        if os.environ.get("CI"):
+            pytest.fail(message + " (in CI the browser tests must run)")
+        pytest.skip(message)
+    port = _free_port()
+    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "streamlit-server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None:
+                pytest.fail("the Streamlit server exited; see test-artifacts/streamlit-server.log")
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("the Streamlit server did not answer within 60 s")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class AppPage:
+    """One visitor's browser tab on the app, with the few moves every browser test needs."""
+
+    def __init__(self, page, url):
+        self.page, self.url = page, url
+
+    def open(self, path=""):
+        """Go to a page of the app ("" is home, "data", "training", ...) and wait until it has run."""
+        self.page.goto(f"{self.url}/{path}", timeout=TIMEOUT_MS)
+        self.page.wait_for_selector('[data-testid="stMain"]', timeout=TIMEOUT_MS)
+        self.wait_idle()
+
+    def wait_idle(self, timeout_ms=TIMEOUT_MS):
+        """Wait until the script has finished running (Streamlit's 'Running...' widget is gone)."""
+        self.page.wait_for_timeout(300)
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+        self.page.wait_for_timeout(200)
+
+    def assert_no_exception(self):
+        boxes = self.page.locator('[data-testid="stException"]')
+        assert boxes.count() == 0, boxes.first.inner_text()
+
+    def screenshot(self, name):
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def app(browser, app_url):
+    """A fresh browser tab (its own Streamlit session) on the running app."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield AppPage(page, app_url)
+    context.close()
