@@ -117,6 +117,13 @@ def full_batch_gradients(params, X, Y, activation="relu", notebook=False, m=None
     return grads, loss_sum / m_total, correct / m_total
 
 
+def mini_batch_gradients(params, X_batch, Y_batch, activation="relu", notebook=False):
+    """The gradients and loss of one mini-batch: a noisy but cheap estimate of the full-batch gradient."""
+    cache = forward_prop(params, X_batch, activation, notebook)
+    grads = backward_prop(params, cache, X_batch, Y_batch, activation, notebook)
+    return grads, compute_loss(cache[f"A{layer_count(params)}"], Y_batch)
+
+
 def _rms(array):
     return float(np.sqrt(np.mean(np.square(array, dtype=np.float64))))
 
@@ -146,28 +153,26 @@ def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, star
     velocity, order = None, None
     for step in range(start_step + 1, start_step + total + 1):
         evaluating = (step - start_step) % eval_every == 0 or step == start_step + total
-        if hp.method == "full-batch":
-            grads, loss, train_acc = full_batch_gradients(params, X, Y, hp.activation, hp.notebook_bugs,
-                                                          m=m_for_grads)
-        else:
+        if hp.method == "mini-batch":
             position = (step - 1) % steps_per_epoch
             if position == 0 or order is None:
                 order = rng.permutation(m)
             batch = order[position * hp.batch_size:(position + 1) * hp.batch_size]
-            X_batch, Y_batch = X[:, batch], Y[batch]
-            cache = forward_prop(params, X_batch, hp.activation, hp.notebook_bugs)
-            grads = backward_prop(params, cache, X_batch, Y_batch, hp.activation, hp.notebook_bugs)
-            loss = compute_loss(cache[f"A{layer_count(params)}"], Y_batch)
-            train_acc = evaluate(params, X[:, :train_eval_size], Y[:train_eval_size], hp.activation)[1] \
-                if evaluating else None
-        dev_acc = None
-        if evaluating and X_dev is not None and X_dev.shape[1] > 0:
-            dev_acc = evaluate(params, X_dev, Y_dev, hp.activation)[1]
-        update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
-        if hp.momentum > 0:
-            velocity = grads if velocity is None else {k: hp.momentum * velocity[k] + grads[k] for k in grads}
-            grads = velocity
-        new_params = update_params(params, grads, hp.alpha)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up below, as divergence
+            if hp.method == "full-batch":
+                grads, loss, train_acc = full_batch_gradients(params, X, Y, hp.activation, hp.notebook_bugs,
+                                                              m=m_for_grads)
+            else:
+                grads, loss = mini_batch_gradients(params, X[:, batch], Y[batch], hp.activation, hp.notebook_bugs)
+                train_acc = evaluate(params, X[:, :train_eval_size], Y[:train_eval_size], hp.activation)[1] \
+                    if evaluating else None
+            dev_acc = evaluate(params, X_dev, Y_dev, hp.activation)[1] \
+                if evaluating and X_dev is not None and X_dev.shape[1] > 0 else None
+            update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
+            if hp.momentum > 0:
+                velocity = grads if velocity is None else {k: hp.momentum * velocity[k] + grads[k] for k in grads}
+                grads = velocity
+            new_params = update_params(params, grads, hp.alpha)
         record = StepRecord(step, step / steps_per_epoch, loss, train_acc, dev_acc, update_size)
         if not _is_finite(loss, new_params):
             yield params, replace(record, diverged=True)
