@@ -11,9 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from nn_core.data import DigitSet, Split, load_default, load_sample, split_dev
 from nn_core.training import Hyperparams, new_network
+
+# One BLAS thread per computation. Streamlit runs each visitor's script in its own thread; with OpenBLAS's
+# default of one thread per core, a busy 2-core server was measured 18x slower per training step, not faster.
+threadpool_limits(1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parent
 DATA_DIR = ROOT / "data"

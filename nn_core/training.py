@@ -179,3 +179,12 @@ def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, star
             return
         params = new_params
         yield params, record
+
+
+def train_to_end(params, X, Y, hp, X_dev=None, Y_dev=None, **options):
+    """Run `train` to the end; returns (final params, list of StepRecords). For callers that need no live view."""
+    records = []
+    for trained, record in train(params, X, Y, hp, X_dev, Y_dev, **options):
+        params = trained
+        records.append(record)
+    return params, records

@@ -14,6 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
+
+# As in the app (ui.py): one BLAS thread, which keeps a busy machine fast.
+threadpool_limits(1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

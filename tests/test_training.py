@@ -4,15 +4,11 @@ import numpy as np
 import pytest
 
 from nn_core.network import backward_prop, forward_prop, init_params
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, full_batch_gradients, new_network, train
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, full_batch_gradients, new_network, train, train_to_end
 
 
 def run(hp, split, **kwargs):
-    params, records = new_network(hp), []
-    for trained, record in train(params, split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, **kwargs):
-        params = trained
-        records.append(record)
-    return params, records
+    return train_to_end(new_network(hp), split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, **kwargs)
 
 
 def test_the_notebook_recipe_learns_on_the_sample(sample_split):
