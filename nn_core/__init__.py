@@ -9,6 +9,18 @@
 """
 
 from nn_core.activations import softmax
+from nn_core.data import (
+    DigitSet,
+    DownloadError,
+    Split,
+    digitset_from_csv,
+    download_mnist,
+    load_default,
+    load_full_mnist,
+    load_sample,
+    read_digits_csv,
+    split_dev,
+)
 from nn_core.gradcheck import gradient_check, numerical_gradient
 from nn_core.network import (
     backward_prop,
@@ -20,10 +32,13 @@ from nn_core.network import (
     one_hot,
     update_params,
 )
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, StepRecord, evaluate, train
+from nn_core.preprocessing import canvas_to_input
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, StepRecord, evaluate, train, train_to_end
 
 __all__ = [
     "softmax", "gradient_check", "numerical_gradient", "backward_prop", "compute_loss", "forward_prop",
     "get_accuracy", "get_predictions", "init_params", "one_hot", "update_params", "FAST_AND_ACCURATE",
-    "NOTEBOOK", "Hyperparams", "StepRecord", "evaluate", "train",
+    "NOTEBOOK", "Hyperparams", "StepRecord", "evaluate", "train", "train_to_end", "canvas_to_input",
+    "DigitSet", "DownloadError", "Split", "digitset_from_csv", "download_mnist", "load_default",
+    "load_full_mnist", "load_sample", "read_digits_csv", "split_dev",
 ]
