@@ -1,0 +1,226 @@
+"""Saving a network to a file and reading it back, checking everything a file could get wrong.
+
+A saved network is an .npz file (NumPy's zip of named arrays) holding W1, b1, W2, b2, ... as float32, and
+"hyperparams": the Hyperparams that made it, written as JSON text. There are no pickles: reading uses
+allow_pickle=False, so a file can only ever give back numbers and text, never run code.
+"""
+
+import io
+import json
+import math
+import zipfile
+from dataclasses import fields
+from os import PathLike
+
+import numpy as np
+
+from nn_core.activations import ACTIVATIONS
+from nn_core.training import Hyperparams
+
+MAX_FILE_BYTES = 50_000_000  # a 784-256-256-10 network takes about 1 MB
+MAX_HIDDEN_LAYERS = 4
+MAX_HIDDEN_UNITS = 4096
+METHODS = ("full-batch", "mini-batch")
+INITS = ("he", "notebook")
+
+
+def save_model(params, hp) -> bytes:
+    """The network as the bytes of an .npz file: its weights and biases, and its hyperparameters as JSON.
+
+    params : {"W1": (n1, 784), "b1": (n1, 1), ..., "WL": (10, n_(L-1)), "bL": (10, 1)}
+    hp : the Hyperparams that made it (their hidden_sizes must match the shapes of params).
+    """
+    hp = hyperparams_from_dict(hp.as_dict())
+    params = _checked_params({name: np.asarray(value) for name, value in params.items()}, hp)
+    buffer = io.BytesIO()
+    np.savez(buffer, hyperparams=np.array(json.dumps(hp.as_dict())), **params)
+    return buffer.getvalue()
+
+
+def load_model(file):
+    """Read a network saved by save_model: returns (params, Hyperparams).
+
+    file : the bytes of the file, a path, or an open binary file (such as an upload).
+    Raises ValueError, with a message saying what is wrong, for anything that is not such a network:
+    not an .npz, pickled objects, missing or extra arrays, shapes that do not chain 784 -> ... -> 10,
+    weights that are inf or NaN, or hyperparameters out of range.
+    """
+    raw = _file_bytes(file)
+    arrays = _npz_arrays(raw)
+    if "hyperparams" not in arrays:
+        raise ValueError("This .npz holds no 'hyperparams' entry, so it is not a network saved by this app.")
+    hp = hyperparams_from_dict(_json_of(arrays.pop("hyperparams")))
+    return _checked_params(arrays, hp), hp
+
+
+def hyperparams_from_dict(values) -> Hyperparams:
+    """Checked Hyperparams from plain values (from a saved file or a URL); missing fields take the defaults.
+
+    Raises ValueError naming the first field that is unknown, of the wrong type, or out of range.
+    """
+    if not isinstance(values, dict):
+        raise ValueError(f"The hyperparameters must be a set of named values, not {type(values).__name__}.")
+    known = {f.name for f in fields(Hyperparams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"Unknown hyperparameter(s): {', '.join(map(str, unknown))}. "
+                         f"Known ones are: {', '.join(sorted(known))}.")
+    checked = {name: CHECKS[name](values[name]) for name in values}
+    return Hyperparams(**checked)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checking each hyperparameter
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _whole(name, low, high):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"Hyperparameter {name} must be a whole number from {low:,} to {high:,}, "
+                             f"not {value!r}.")
+        return int(value)
+    return check
+
+
+def _real(name, low, high, low_included):
+    def check(value):
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value)
+        ok = ok and (low <= value if low_included else low < value) and value <= high
+        if not ok:
+            bracket = "[" if low_included else "("
+            raise ValueError(f"Hyperparameter {name} must be a number in {bracket}{low:g}, {high:g}], "
+                             f"not {value!r}.")
+        return float(value)
+    return check
+
+
+def _one_of(name, choices):
+    def check(value):
+        if value not in choices:
+            raise ValueError(f"Hyperparameter {name} must be one of {', '.join(choices)}, not {value!r}.")
+        return value
+    return check
+
+
+def _flag(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"Hyperparameter notebook_bugs must be true or false, not {value!r}.")
+    return value
+
+
+def _hidden_sizes(value):
+    unit = _whole("hidden_sizes (units per hidden layer)", 1, MAX_HIDDEN_UNITS)
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_HIDDEN_LAYERS:
+        raise ValueError(f"Hyperparameter hidden_sizes must list 1 to {MAX_HIDDEN_LAYERS} hidden layer sizes, "
+                         f"such as [10], not {value!r}.")
+    return tuple(unit(n) for n in value)
+
+
+CHECKS = {
+    "hidden_sizes": _hidden_sizes,
+    "activation": _one_of("activation", tuple(ACTIVATIONS)),
+    "alpha": _real("alpha", 0, 1000, low_included=False),
+    "method": _one_of("method", METHODS),
+    "iterations": _whole("iterations", 1, 1_000_000),
+    "epochs": _whole("epochs", 1, 10_000),
+    "batch_size": _whole("batch_size", 1, 1_000_000),
+    "momentum": _real("momentum", 0, 0.999, low_included=True),
+    "init": _one_of("init", INITS),
+    "dev_size": _whole("dev_size", 1, 10_000_000),
+    "seed": _whole("seed", 0, 2**63 - 1),
+    "notebook_bugs": _flag,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading the file
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _file_bytes(file):
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        raw = bytes(file)
+    elif isinstance(file, (str, PathLike)):
+        try:
+            with open(file, "rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise ValueError(f"Could not open {file}: {error.strerror or error}.") from error
+    elif hasattr(file, "read"):
+        raw = file.read(MAX_FILE_BYTES + 1)
+    else:
+        raise ValueError(f"Expected the bytes of a file, a path or an open file, not {type(file).__name__}.")
+    if not isinstance(raw, bytes):
+        raise ValueError("The file must be opened in binary mode ('rb').")
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"The file is larger than {MAX_FILE_BYTES // 1_000_000} MB: far too big for a saved "
+                         "network of this app.")
+    return raw
+
+
+def _npz_arrays(raw):
+    """The arrays of an .npz, refusing anything else (a pickle, a lone .npy, a zip bomb, object arrays)."""
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ValueError("This is not an .npz file (a zip of NumPy arrays), so it cannot be a saved network. "
+                         "Use a file made with this app's 'Download the network' button.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            names = archive.namelist()
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        raise ValueError(f"This .npz file is damaged and cannot be read ({error}).") from error
+    if unpacked > 4 * MAX_FILE_BYTES:
+        raise ValueError(f"The .npz unpacks to {unpacked:,} bytes: far too big for a saved network.")
+    not_arrays = [name for name in names if not name.endswith(".npy")]
+    if not_arrays:
+        raise ValueError(f"This zip holds {', '.join(not_arrays[:3])}, which are not NumPy arrays (.npy): "
+                         "it is not a saved network.")
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except ValueError as error:
+        if "pickle" in str(error).lower():
+            raise ValueError("This .npz contains Python objects (pickled data). For safety only plain "
+                             "numbers and text are read, so it is refused.") from error
+        raise ValueError(f"This .npz file could not be read as NumPy arrays ({error}).") from error
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise ValueError(f"This .npz file is damaged and cannot be read ({error}).") from error
+
+
+def _json_of(entry):
+    if entry.shape != () or entry.dtype.kind != "U":
+        raise ValueError("The 'hyperparams' entry must be one piece of JSON text.")
+    try:
+        return json.loads(str(entry[()]))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"The 'hyperparams' entry is not valid JSON ({error.msg}).") from error
+
+
+def _checked_params(arrays, hp):
+    """float32 copies of W1, b1, ... after checking names, shapes (784 -> hidden... -> 10) and finiteness."""
+    sizes = hp.layer_sizes
+    expected = {f"{kind}{l}": shape for l in range(1, len(sizes))
+                for kind, shape in (("W", (sizes[l], sizes[l - 1])), ("b", (sizes[l], 1)))}
+    missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
+    if missing or extra:
+        problem = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
+                                          extra and f"unexpected {', '.join(extra)}"]))
+        raise ValueError(f"A {'-'.join(map(str, sizes))} network has the arrays {', '.join(expected)}: "
+                         f"this file has {problem}.")
+    params = {}
+    for name, shape in expected.items():
+        value = arrays[name]
+        if value.shape != shape:
+            raise ValueError(f"{name} has shape {value.shape}, but a {'-'.join(map(str, sizes))} network "
+                             f"needs {shape}.")
+        if value.dtype.kind not in "fiu":
+            raise ValueError(f"{name} must hold numbers, not values of type {value.dtype}.")
+        with np.errstate(over="ignore"):
+            value = value.astype(np.float32)
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} contains inf or NaN (or numbers too large for float32): "
+                             "a network that diverged cannot be used.")
+        params[name] = value
+    return params
