@@ -1,0 +1,183 @@
+"""The Training page's live run: nn_core's training generator, advanced one time slice at a time.
+
+No Streamlit here, so tests and benchmarks drive a run exactly as the page does: the page keeps one LiveRun
+per visitor in its session state, calls run_slice() on every tick of a fragment, and redraws the curves from
+run.records. Stopping is simply not calling run_slice() again; the generator waits where it is.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nn_core.network import forward_prop, layer_count
+from nn_core.training import (
+    Hyperparams,
+    StepRecord,
+    evaluate,
+    full_batch_gradients,
+    new_network,
+    train,
+    train_to_end,
+)
+
+SLICE_SECONDS = 0.2  # training time per tick of the live chart
+SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
+POINTS_PER_CURVE = 200  # about this many dev-set evaluations per run
+
+
+def snapshot_steps(total):
+    """The steps at which W1 is kept: 0, 1, 2, 5, 10, 20, 50, ... (log-spaced) and the last one."""
+    steps, scale = {0, total}, 1
+    while scale <= total:
+        steps.update(k * scale for k in (1, 2, 5) if k * scale <= total)
+        scale *= 10
+    return steps
+
+
+def total_steps(hp: Hyperparams, m):
+    """Gradient steps in a run on m training examples: iterations, or epochs x ceil(m / batch_size)."""
+    return hp.iterations if hp.method == "full-batch" else hp.epochs * math.ceil(m / hp.batch_size)
+
+
+@dataclass
+class LiveRun:
+    """One visitor's training run: the generator, everything it has yielded so far, and how long it took.
+
+    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished" or "diverged".
+    records : one StepRecord per step done. snapshots : (step, first rows of W1) at log-spaced steps.
+    """
+
+    number: int
+    hp: Hyperparams
+    data_description: str
+    params: dict
+    steps: object  # the generator returned by nn_core.training.train
+    total: int
+    records: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+    status: str = "ready"
+    seconds: float = 0.0
+    ticks: int = 0
+    diverged_record: StepRecord | None = None
+    scores: dict = field(default_factory=dict)
+
+    @property
+    def step(self):
+        return len(self.records)
+
+    @property
+    def ended(self):
+        return self.status in ("finished", "diverged")
+
+
+def start_run(number, hp, split, data_description, params=None):
+    """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp."""
+    params = new_network(hp) if params is None else params
+    total = total_steps(hp, split.X_train.shape[1])
+    every = max(1, total // POINTS_PER_CURVE)
+    steps = train(params, split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, eval_every=every)
+    run = LiveRun(number, hp, data_description, params, steps, total)
+    _keep_snapshot(run, 0)
+    return run
+
+
+def advance(run):
+    """One gradient step. Returns False when the run cannot go on (it has finished or diverged)."""
+    if run.ended:
+        return False
+    try:
+        params, record = next(run.steps)
+    except StopIteration:
+        run.status = "finished"
+        return False
+    run.params = params  # on divergence, these are the last good weights
+    if record.diverged:
+        run.status, run.diverged_record = "diverged", record
+        return False
+    run.records.append(record)
+    if record.step in snapshot_steps(run.total):
+        _keep_snapshot(run, record.step)
+    if record.step >= run.total:
+        run.status = "finished"
+    return not run.ended
+
+
+def run_slice(run, seconds=SLICE_SECONDS, clock=time.perf_counter):
+    """Train for about `seconds` (at least one step). Returns the number of steps done."""
+    start, first = clock(), run.step
+    while advance(run) and clock() - start < seconds:
+        pass
+    run.seconds += clock() - start
+    run.ticks += 1
+    return run.step - first
+
+
+def _keep_snapshot(run, step):
+    if not run.snapshots or run.snapshots[-1][0] != step:
+        run.snapshots.append((step, run.params["W1"][:SNAPSHOT_UNITS].copy()))
+
+
+def score(run, split):
+    """Loss and accuracy of the run's current weights on train, dev and (full MNIST only) test: run.scores."""
+    sets = {"train": (split.X_train, split.Y_train), "dev": (split.X_dev, split.Y_dev)}
+    if split.X_test is not None:
+        sets["test"] = (split.X_test, split.Y_test)
+    run.scores = {name: evaluate(run.params, X, Y, run.hp.activation) for name, (X, Y) in sets.items()}
+    return run.scores
+
+
+def dead_units(params, X, activation="relu"):
+    """How many units of the first hidden layer output 0 for every column of X (784, m): 'dead' ReLUs."""
+    if activation != "relu":
+        return 0
+    A1 = forward_prop(params, X, activation)["A1"]
+    return int(np.sum(A1.max(axis=1) <= 0))
+
+
+def history_row(run):
+    """One line of the run-history table: the hyperparameters, the time taken, and the final accuracies."""
+    hp = run.hp
+    row = {
+        "run": run.number,
+        "network": "-".join(map(str, hp.layer_sizes)) + f" {hp.activation}",
+        "method": hp.method if hp.method == "full-batch" else f"mini-batch {hp.batch_size}",
+        "alpha": hp.alpha,
+        "momentum": hp.momentum,
+        "init": hp.init,
+        "seed": hp.seed,
+        "bugs": "on" if hp.notebook_bugs else "off",
+        "steps": f"{run.step} of {run.total}",
+        "seconds": round(run.seconds, 1),
+        "status": run.status,
+    }
+    for name, (_, accuracy) in run.scores.items():
+        row[f"{name} accuracy"] = accuracy
+    return row
+
+
+def compare_notebook_bugs(hp, split, iterations=150):
+    """Train the same seed twice, with the notebook's bugs and without, full batch: what each does differently.
+
+    Returns {"notebook": {...}, "corrected": {...}}, each with the first step's db2 (a scalar for the notebook,
+    a (10, 1) column when corrected), the m that divides the gradients, the final loss and dev accuracy.
+    """
+    results = {}
+    m_train = split.X_train.shape[1]
+    for name, bugs in (("notebook", True), ("corrected", False)):
+        run_hp = hp.with_changes(notebook_bugs=bugs, method="full-batch", iterations=iterations, momentum=0.0)
+        params0 = new_network(run_hp)
+        m = m_train + run_hp.dev_size if bugs else m_train
+        grads, _, _ = full_batch_gradients(params0, split.X_train, split.Y_train, run_hp.activation, bugs, m=m)
+        start = time.perf_counter()
+        params, records = train_to_end(params0, split.X_train, split.Y_train, run_hp, split.X_dev, split.Y_dev,
+                                       eval_every=iterations)
+        last = records[-1]
+        L = layer_count(params)
+        results[name] = {
+            "db": np.asarray(grads[f"db{L}"]), "m": m, "steps": len(records), "diverged": last.diverged,
+            "loss": last.loss, "dev_accuracy": evaluate(params, split.X_dev, split.Y_dev, run_hp.activation)[1],
+            "seconds": time.perf_counter() - start,
+        }
+    return results
