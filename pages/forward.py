@@ -237,18 +237,24 @@ if drawn is not None and np.shape(drawn) != (784, 1):
     drawn = None
 
 split, split_problem = None, ""
-try:
-    split = ui.data_split(hp.dev_size)
-except ValueError as problem:
-    split_problem = str(problem)
+for dev_size in (hp.dev_size, len(ui.digits().labels) // 10):  # the network's dev set, else a tenth of the data
+    try:
+        split = ui.data_split(dev_size)
+        break
+    except ValueError as problem:
+        split_problem = str(problem)
 
 options = (["index", "random", "class"] if split is not None else []) + (["drawn"] if drawn is not None else [])
 if not options:
     st.error(f"There are no digits to show. {split_problem} Choose other data on the 🔢 Data page, or draw a "
              "digit on the ✏️ Draw page.")
     st.stop()
-if split_problem:
+if split is None and split_problem:
     st.error(f"The dev set cannot be made from the data in use: {split_problem}")
+elif split_problem:
+    st.warning(f"This network was made with a dev set of {hp.dev_size:,} digits, more than the data in use "
+               f"allows; the digits below come from a dev set of {split.X_dev.shape[1]:,} instead, which may "
+               "include digits the network trained on.")
 
 if st.session_state.pop("forward_source", None) == "drawn" and drawn is not None:
     st.session_state["forward_choice"] = "drawn"  # the Draw page sent the visitor here with a fresh drawing

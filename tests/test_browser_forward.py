@@ -41,6 +41,7 @@ def test_forward_page_renders_the_whole_chain(app):
         pytest.fail("the random button never changed the digit")
     app.assert_no_exception()
 
+    page.mouse.move(5, 5)  # no tooltip left over the page
     show_whole_page(app)
     app.assert_no_exception()
     app.screenshot("forward-page")

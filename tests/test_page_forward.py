@@ -204,3 +204,27 @@ def test_derivative_toggle_and_softmax_overflow_demo():
     overflow = next(df.value for df in at.dataframe if "softmax_notebook: no shift" in df.value.columns)
     assert (overflow["softmax_notebook: no shift"] == "nan").all()
     assert abs(overflow["softmax: max-shift"].sum() - 1) < 1e-4
+
+
+def uploaded(n):
+    """The first n digits of the bundled sample, as if the visitor had uploaded them as a CSV."""
+    from nn_core.data import DigitSet, load_sample
+
+    sample = load_sample(Path(PAGE).parents[1] / "data" / "mnist_sample.npz")
+    return DigitSet(sample.images[:n], sample.labels[:n], None, None, "uploaded CSV", f"{n} uploaded digits")
+
+
+def test_small_uploaded_data_gets_a_smaller_dev_set_with_a_warning():
+    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(60)})
+    assert any("dev set of 6 instead" in w.value for w in at.warning)
+    at.number_input(key="forward_index").set_value(5).run()
+    assert not at.exception and shown_column(at) == 5
+
+
+def test_too_little_data_is_an_error_but_a_drawing_still_goes_through(sample_split):
+    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(5)})
+    assert any("no digits to show" in e.value for e in at.error)
+    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(5), ui.DRAWN: sample_split.X_dev[:, :1].copy()})
+    assert any("dev set cannot be made" in e.value for e in at.error)
+    assert at.radio(key="forward_choice").value == "drawn"
+    assert any(m.label == "The network's answer" for m in at.metric)
