@@ -1,0 +1,433 @@
+"""The data: what MNIST is, and what the network sees.
+
+Where the digits come from (sample, full MNIST, an uploaded CSV), the table as pandas reads it, the images
+themselves, and the notebook's preparation from that table to X, a (784, m) matrix with one example per
+column, pixels divided by 255. Lesson points 1 (the task), 2 (images as matrices), 10 (pandas) and 11 (dev set).
+"""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import nn_core.data
+import ui
+from nn_core.data import PIXELS, SIDE, DigitSet, split_dev
+
+DIGITS = list(range(10))
+GRID_ROWS, GRID_COLUMNS = 2, 10  # the sample grid: 20 digits
+SCALE = 4  # each MNIST pixel is drawn SCALE x SCALE screen pixels, so small images stay sharp
+SPLIT_SEED = 0  # the shuffle before the dev split (the notebook does not seed; we do, so reruns agree)
+INK_ROW = 14  # the middle row of the image, where most digits have ink: used to show the transpose
+BLUE, ORANGE = "#0072B2", "#E69F00"  # Okabe-Ito colours, safe for colour-blind viewers
+FONT = dict(size=16)
+
+# This page's session-state keys (the shared ones live in ui.py).
+SOURCE_PICK = "data_source_pick"
+UPLOAD = "data_csv_upload"
+UPLOAD_ERROR = "data_upload_error"
+DOWNLOAD_NOTE = "data_download_note"  # (kind, message) about the last download, shown once
+GRID_DIGIT = "data_grid_digit"
+GRID_SEED = "data_grid_seed"
+ENLARGED = "data_enlarged"
+DEV_SIZE = "data_dev_size"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the page computes
+# ---------------------------------------------------------------------------------------------------------
+
+
+def bigger(image, scale=SCALE):
+    """A 28 x 28 image with every pixel repeated scale x scale times, so it stays sharp when shown larger."""
+    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+
+
+def head_table(data: DigitSet, rows=5) -> pd.DataFrame:
+    """What `pd.read_csv("train.csv").head()` shows: a label column, then pixel0 ... pixel783.
+
+    Only the first `rows` digits become a DataFrame; the whole table would be (m, 785).
+    """
+    table = pd.DataFrame(data.images[:rows], columns=[f"pixel{k}" for k in range(PIXELS)])
+    table.insert(0, "label", data.labels[:rows])
+    return table
+
+
+def fingerprint(data: DigitSet):
+    """A cheap key that tells two sets of digits apart: where they came from, their labels, some pixels."""
+    some_rows = data.images[:: max(1, len(data.images) // 500)]
+    digest = hashlib.sha1(data.labels.tobytes() + some_rows.tobytes()).hexdigest()
+    return data.source, data.description, digest
+
+
+@st.cache_resource(max_entries=4, show_spinner="Counting digits and pixels...")
+def statistics(key, _data: DigitSet):
+    """Digits per class (10,), how often each pixel value 0..255 occurs (256,), the average image of each class.
+
+    Cached once per set of digits (`key` is its fingerprint): on full MNIST this reads 47 million pixels.
+    """
+    images, labels = _data.images, _data.labels
+    per_class = np.bincount(labels, minlength=10)
+    pixel_counts = np.zeros(256, dtype=np.int64)
+    for start in range(0, len(images), 1000):  # a slice at a time: bincount on all 47 M at once is slow
+        pixel_counts += np.bincount(images[start:start + 1000].ravel(), minlength=256)
+    averages = np.zeros((10, SIDE, SIDE))
+    for digit in DIGITS:
+        if per_class[digit]:
+            averages[digit] = images[labels == digit].mean(axis=0).reshape(SIDE, SIDE)
+    return per_class, pixel_counts, averages
+
+
+def pick_examples(labels, digit, count, seed):
+    """Positions of `count` random digits (of every class, or only of `digit`); the same seed gives the same."""
+    pool = np.arange(len(labels)) if digit == "all" else np.flatnonzero(labels == digit)
+    return np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
+
+
+def readable(fig, height, title=None):
+    """Fonts and margins that read well on a projector."""
+    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
+                      title=dict(text=title, font=dict(size=22)) if title else None)
+    return fig
+
+
+def pixel_heatmap(image):
+    """One 28 x 28 image with its 784 values printed in the cells: 0 is black, 255 is white."""
+    fig = go.Figure(go.Heatmap(
+        z=image, text=image, texttemplate="%{text}", textfont=dict(size=12), colorscale="gray", zmin=0, zmax=255,
+        showscale=False,
+        hovertemplate="row %{y}, column %{x}: value %{z}<extra></extra>",
+    ))
+    fig.update_xaxes(title="column", dtick=1, side="top", range=[-0.5, SIDE - 0.5], constrain="domain",
+                     tickfont=dict(size=12))
+    fig.update_yaxes(title="row", dtick=1, range=[SIDE - 0.5, -0.5], scaleanchor="x", constrain="domain",
+                     tickfont=dict(size=12))
+    return readable(fig, 860)
+
+
+def class_counts_chart(per_class):
+    """How many digits of each class there are."""
+    fig = go.Figure(go.Bar(x=DIGITS, y=per_class, text=[f"{n:,}" for n in per_class], textposition="outside",
+                           textangle=0, cliponaxis=False, marker_color=BLUE))
+    fig.update_layout(uniformtext=dict(minsize=14, mode="show"))  # never shrink the counts to fit the bars
+    fig.update_xaxes(title="digit (label)", dtick=1)
+    fig.update_yaxes(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])
+    return readable(fig, 440, "Digits per class")
+
+
+def pixel_histogram(pixel_counts):
+    """How often each pixel value occurs, on a log scale (most pixels are 0: black background)."""
+    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0))
+    fig.update_xaxes(title="pixel value (0 black ... 255 white)", range=[-2, 257])
+    fig.update_yaxes(title="number of pixels (log scale)", type="log", dtick=1, tickformat="~s")
+    return readable(fig, 440, "Pixel values over all images")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the controls do
+# ---------------------------------------------------------------------------------------------------------
+
+
+def switch_source():
+    """The source radio changed: make the picked source this visitor's data."""
+    ui.use_source(st.session_state[SOURCE_PICK])
+
+
+def read_upload():
+    """A CSV was uploaded: read it and make it the data in use; if it is not right, say why and keep the data."""
+    st.session_state.pop(UPLOAD_ERROR, None)
+    file = st.session_state.get(UPLOAD)
+    if file is None:  # the file was removed from the uploader: the digits read from it stay in use
+        return
+    try:
+        ui.use_upload(nn_core.data.digitset_from_csv(file.getvalue(), name=file.name))
+    except ValueError as error:
+        st.session_state[UPLOAD_ERROR] = (
+            f"**{file.name}** could not be used. {error} The data in use has not changed: {ui.digits().description}."
+        )
+
+
+def reshuffle():
+    """Draw another random set of digits for the grid."""
+    st.session_state[GRID_SEED] = st.session_state.get(GRID_SEED, 0) + 1
+
+
+def get_full_mnist():
+    """Download the full MNIST into the data folder with a progress bar, then make it this visitor's data."""
+    bar = st.progress(0.0, text="Connecting...")
+    shown = {"percent": -1}
+
+    def progress(done, total):
+        total = total or nn_core.data.MNIST_BYTES
+        percent = min(100, 100 * done // total)
+        if percent != shown["percent"]:  # redraw once per percent, not once per 64 kB
+            shown["percent"] = percent
+            bar.progress(percent / 100, text=f"Downloading MNIST: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    try:
+        nn_core.data.download_mnist(ui.DATA_DIR / "mnist.npz", progress=progress)
+    except ValueError as error:
+        bar.empty()
+        kept = ui.digits().description
+        st.session_state[DOWNLOAD_NOTE] = ("error", f"Could not get the full MNIST. {error} Still using: {kept}.")
+        return
+    ui.shared_sources.clear()  # load the datasets again: the full MNIST is now in the data folder
+    sources = ui.shared_sources()
+    if "full MNIST" in sources:
+        ui.use_source("full MNIST")
+        st.session_state[DOWNLOAD_NOTE] = ("success", f"Downloaded. Now in use: {sources['full MNIST'].description}.")
+    else:
+        reason = next(iter(sources.values())).warning
+        st.session_state[DOWNLOAD_NOTE] = ("error", f"The download finished but could not be used. {reason}")
+    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------------------
+
+st.title("🔢 The data: what the network sees")
+st.markdown(
+    """
+**The task** (MNIST): look at a 28 x 28 greyscale picture of a handwritten digit and say which of the
+**10 classes, 0 to 9**, it is. Full MNIST has **60,000 training** and **10,000 test** images. Each picture is
+784 numbers, one per pixel, from **0 (black)** to **255 (white)**: a white digit on a black background.
+The network never sees a picture, only those 784 numbers.
+"""
+)
+
+# 1. Where the digits come from --------------------------------------------------------------------------
+st.header("1 · Which digits are we using?")
+sources = ui.shared_sources()
+data = ui.digits()
+st.info(f"**In use:** {data.description}.")
+if data.warning:
+    st.warning(data.warning)
+
+choices = list(sources) + (["uploaded CSV"] if ui.UPLOADED in st.session_state else [])
+sizes = {name: len(sources[name].labels) for name in sources}
+if ui.UPLOADED in st.session_state:
+    sizes["uploaded CSV"] = len(st.session_state[ui.UPLOADED].labels)
+st.session_state[SOURCE_PICK] = data.source  # the radio always shows the data really in use
+
+pick_column, upload_column, download_column = st.columns([1, 1.4, 1], gap="large")
+with pick_column:
+    st.radio(
+        "Data in use", choices, key=SOURCE_PICK, on_change=switch_source,
+        format_func=lambda name: f"{name} ({sizes[name]:,} digits)",
+        help="Switch between the digits available. Every chart and shape on this page, and the other pages, "
+             "follow your choice; other visitors keep theirs.",
+    )
+with upload_column:
+    st.file_uploader(
+        "Or upload your own CSV (like Kaggle's train.csv)", type=["csv"], key=UPLOAD, on_change=read_upload,
+        max_upload_size=100,
+        help="One digit per line: the label 0..9, then 784 pixel values 0..255 separated by commas; a header "
+             "line `label,pixel0,...,pixel783` is fine. A good file becomes the data in use; a bad one is "
+             "explained and the data in use stays.",
+    )
+    if UPLOAD_ERROR in st.session_state:
+        st.error(st.session_state[UPLOAD_ERROR])
+with download_column:
+    st.markdown("**Full MNIST** (11.5 MB download)")
+    if data.source == "full MNIST":
+        st.button("✅ Full MNIST is in use", key="data_full_in_use", disabled=True,
+                  help="You are already working with all 60,000 training digits.")
+    elif "full MNIST" in sources:
+        st.button("Use full MNIST", key="data_use_full", on_click=ui.use_source, args=("full MNIST",),
+                  help="The server already has the full MNIST: switch to its 60,000 training digits.")
+    elif st.button("⬇️ Get full MNIST", key="data_get_full",
+                   help="Downloads MNIST (11.5 MB) to the server once, then everyone can use it. "
+                        "Without internet it says so and you keep the digits you have."):
+        get_full_mnist()
+    if DOWNLOAD_NOTE in st.session_state:
+        kind, message = st.session_state.pop(DOWNLOAD_NOTE)
+        if kind == "success":
+            st.success(message)
+        else:
+            st.error(message)
+
+# 2. The table, as pandas reads it -----------------------------------------------------------------------
+m = len(data.labels)
+st.header("2 · The table, as pandas reads it")
+code_column, table_column = st.columns([1.4, 2.2], gap="large")
+with code_column:
+    st.code(f'data = pd.read_csv("train.csv")\ndata.head()\n\ndata.shape\n# ({m}, 785)', language="python")
+    st.markdown(f"`data.shape` is **({m:,}, 785)**: m = {m:,} rows, one per digit, and 785 columns, the label "
+                "then 784 pixels.")
+with table_column:
+    st.dataframe(head_table(data), width="stretch")
+    st.caption(
+        f"`data.head()`: the first 5 of {m:,} rows. Column `label` is the answer; `pixel0` ... `pixel783` are the "
+        "image read row by row (pixel0 top left, pixel783 bottom right). The first columns are 0 because the "
+        "corners of every image are black: scroll right to around pixel150 to reach the ink."
+    )
+
+# 3. Looking at the digits -------------------------------------------------------------------------------
+st.header("3 · Look at the digits")
+pick_digit, shuffle_button = st.columns([4, 1], vertical_alignment="bottom")
+with pick_digit:
+    digit = st.segmented_control(
+        "Show", ["all", *DIGITS], default="all", required=True, key=GRID_DIGIT,
+        format_func=lambda d: "all digits" if d == "all" else str(d),
+        help="Show random digits of every class, or only of one class, to see how differently people write it.",
+    )
+with shuffle_button:
+    st.button("🔀 Reshuffle", key="data_reshuffle", on_click=reshuffle, width="stretch",
+              help="Draw another random set of digits. The set stays the same while you use other controls.")
+
+picks = pick_examples(data.labels, digit, GRID_ROWS * GRID_COLUMNS, st.session_state.get(GRID_SEED, 0))
+if len(picks) == 0:
+    st.warning(f"There is no digit {digit} in this data: pick another class.")
+else:
+    for row in range(GRID_ROWS):
+        for column, index in zip(st.columns(GRID_COLUMNS), picks[row * GRID_COLUMNS:(row + 1) * GRID_COLUMNS],
+                                 strict=False):  # the last row may be short
+            column.image(bigger(data.images[index].reshape(SIDE, SIDE)), caption=f"label {data.labels[index]}",
+                         width="stretch")
+
+    st.subheader("One digit, enlarged: the 784 numbers the network reads")
+    pick_column, image_column, text_column = st.columns([1, 0.6, 1.6], gap="large")
+    with pick_column:
+        chosen = st.selectbox(
+            "Enlarge one digit", range(len(picks)), key=ENLARGED,
+            format_func=lambda i: f"#{i + 1} in the grid (label {data.labels[picks[i]]})",
+            help="Pick a digit from the grid above to see all 784 of its numbers below.",
+        )
+    index = picks[chosen if chosen is not None and chosen < len(picks) else 0]
+    image = data.images[index].reshape(SIDE, SIDE)
+    with image_column:
+        st.image(bigger(image, 8), caption=f"row {index} of the table: label {data.labels[index]}",
+                 width="stretch")
+    with text_column:
+        st.markdown(
+            f"The network reads this image as the **784 numbers** below, row after row: pixel (row r, "
+            f"column c) is number **28·r + c** of the row in the table. For example row {INK_ROW}, "
+            f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
+            "and the grey edges of the strokes lie in between."
+        )
+    st.plotly_chart(pixel_heatmap(image), width="stretch")
+    with st.expander("These 784 numbers as a table"):
+        st.dataframe(pd.DataFrame(image), height=1015)
+
+per_class, pixel_counts, averages = statistics(fingerprint(data), data)
+counts_column, histogram_column = st.columns(2, gap="large")
+with counts_column:
+    st.plotly_chart(class_counts_chart(per_class), width="stretch")
+    st.caption(f"{m:,} digits; the classes are roughly, not exactly, balanced.")
+with histogram_column:
+    st.plotly_chart(pixel_histogram(pixel_counts), width="stretch")
+    share = pixel_counts / pixel_counts.sum()
+    st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
+               "(full white); the rest are the grey edges of the strokes.")
+
+st.subheader("The average image of each digit")
+for column, shown in zip(st.columns(10), DIGITS, strict=True):
+    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch")
+st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
+with st.expander("The numbers behind these charts"):
+    left, right = st.columns(2)
+    left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
+    right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}), hide_index=True)
+
+# 4. From the table to X ---------------------------------------------------------------------------------
+st.header("4 · From the table to X: the notebook's preparation")
+if m < 2:
+    st.error("This data has a single digit: there must be at least two, one to train on and one to hold out.")
+    st.stop()
+if st.session_state.get(DEV_SIZE, m) > m - 1:  # first visit, or a smaller data set came in
+    st.session_state[DEV_SIZE] = min(1000, max(1, m // 10))  # the notebook's 1,000, or a tenth of a small set
+size_column, _ = st.columns([1, 2])
+dev_size = size_column.number_input(
+    "Dev set size (digits held out, never trained on)", min_value=1, max_value=m - 1, step=100, key=DEV_SIZE,
+    help="The notebook holds out 1,000. Change it and watch every shape below follow.",
+)
+try:
+    split = ui.data_split(int(dev_size), SPLIT_SEED)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+m_train, m_dev = split.Y_train.shape[0], split.Y_dev.shape[0]
+
+steps = [  # (code, what it gives), with the real sizes
+    ("data = np.array(data)", f"({m}, 785): one digit per row"),
+    ("np.random.shuffle(data)", "the rows in random order; same shape"),
+    ("", ""),
+    (f"data_dev = data[:{m_dev}].T", f"({m_dev}, 785) transposed: (785, {m_dev})"),
+    ("Y_dev = data_dev[0]", f"({m_dev},) the labels"),
+    ("X_dev = data_dev[1:] / 255.", f"(784, {m_dev}) one digit per column, 0..1"),
+    ("", ""),
+    (f"data_train = data[{m_dev}:].T", f"({m_train}, 785) transposed: (785, {m_train})"),
+    ("Y_train = data_train[0]", f"({m_train},)"),
+    ("X_train = data_train[1:] / 255.", f"(784, {m_train})"),
+]
+st.code("\n".join(f"{code:<34}# {shape}" if code else "" for code, shape in steps), language="python")
+st.latex(
+    r"X = \begin{bmatrix} | & | & & | \\ x^{(1)} & x^{(2)} & \cdots & x^{(m)} \\ | & | & & | \end{bmatrix}"
+    r"\in \mathbb{R}^{784 \times m}, \qquad Y = \begin{bmatrix} y^{(1)} & y^{(2)} & \cdots & y^{(m)}\end{bmatrix}"
+)
+arrays = {"X_train": split.X_train, "Y_train": split.Y_train, "X_dev": split.X_dev, "Y_dev": split.Y_dev,
+          "X_test": split.X_test, "Y_test": split.Y_test}
+shapes = pd.DataFrame(
+    [{"array": name, "shape": str(a.shape), "dtype": str(a.dtype), "smallest": a.min(), "largest": a.max()}
+     for name, a in arrays.items() if a is not None]
+)
+st.dataframe(shapes, hide_index=True)
+st.caption("The real arrays the training page uses (nn_core.data.split_dev, seed 0). Pixels now go from 0 to 1.")
+
+st.subheader("Transposed: the first column of X is the first example")
+window = range(INK_ROW * SIDE + 10, INK_ROW * SIDE + 14)  # four pixels of the middle row, where the ink is
+names = [f"pixel{k}" for k in window]
+shown = min(3, m_train)  # the first few examples
+before, after = st.columns([1.25, 1], gap="large")
+with before:
+    st.markdown(f"**Before `.T`**: one example per row ({shown} rows x 4 of the 784 pixels), 0..255")
+    rows = np.rint(split.X_train[window, :shown].T * 255).astype(int)
+    st.dataframe(pd.DataFrame(rows, index=[f"example {j}: a {split.Y_train[j]}" for j in range(shown)],
+                              columns=names))
+with after:
+    st.markdown(f"**After `.T` and `/ 255.`**: one example per column (4 pixels x {shown} columns)")
+    st.dataframe(pd.DataFrame(split.X_train[window, :shown], index=names,
+                              columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
+picture, words = st.columns([1, 4], vertical_alignment="center")
+picture.image(bigger(np.rint(ui.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
+              caption="X_train[:, 0] as 28 x 28")
+words.markdown(
+    f"Column 0 of `X_train`, its 784 numbers put back into 28 rows of 28, is the first training example: "
+    f"a **{split.Y_train[0]}**, and `Y_train[0]` = **{split.Y_train[0]}** is its label. Column j of X and entry j "
+    "of Y always belong together."
+)
+ui.show_code(split_dev, nn_core.data._as_columns, title="The code that does this: nn_core.data.split_dev")
+
+# 5. Why hold out a dev set ------------------------------------------------------------------------------
+st.header("5 · Why hold out a dev set?")
+test_note = (
+    f"Full MNIST also has a real **test set of {split.Y_test.shape[0]:,} digits**, written by other people, kept for "
+    "one last honest check and never used to choose anything."
+    if split.X_test is not None else
+    f"The {data.source} has no separate test set, so here the dev set is the only judge of unseen digits "
+    "(full MNIST brings a real test set of 10,000)."
+)
+st.markdown(
+    f"""
+A network can get very good at the digits it trains on simply by memorising them (**overfitting**), and then
+fail on new handwriting. What we want is that it **generalises** to digits it has never seen. So
+**{m_dev:,} digits are held out as the dev set**: never trained on, only used to measure accuracy and to
+choose hyperparameters such as the learning rate. The network learns from the other **{m_train:,}**.
+When training accuracy climbs far above dev accuracy, the network is memorising. {test_note}
+"""
+)
+
+st.subheader("Try this")
+st.markdown(
+    """
+- Pick one class, say **4**, and reshuffle a few times. Which ones would *you* get wrong? Compare them with
+  the average 4 above.
+- Set the dev set to **100**, then to **1,000**. With 100 dev digits, how many percentage points is one
+  mistake worth? How far would you trust "dev accuracy 85%" measured on each?
+"""
+)
+st.caption("Lesson points on this page: the task and pixel values (1), images as a 784 x m matrix (2), "
+           "pandas `read_csv` and `head()` (10), overfitting and the dev set (11).")

@@ -1,0 +1,58 @@
+"""The data page in a real browser: it runs without an exception, the head() table and the digit grid render.
+
+The screenshot test-artifacts/data-page.png is for a person to look at: is it readable on a projector?
+"""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GRID = 20  # digits in the sample grid
+SHARP = 112  # each grid image is 28 x 28 pixels drawn 4 x 4 times larger
+
+
+def open_data_page(app):
+    """Open the data page through the app's router (the home page first, so app.py has set up the pages)."""
+    app.open("")
+    app.open("data")
+    app.page.get_by_text("Look at the digits").wait_for()
+    app.page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    app.wait_idle()
+    app.assert_no_exception()
+
+
+def test_data_page_renders_the_table_and_the_digits(app):
+    open_data_page(app)
+    page = app.page
+
+    # the head() table (a canvas data grid) with the shape beside it
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
+    assert ", 785)" in page.locator("p", has_text="data.shape is").first.inner_text()
+
+    # the grid: 20 sharp digits, each with its label
+    images = page.locator('[data-testid="stImage"] img')
+    images.nth(GRID - 1).wait_for()
+    assert images.count() >= GRID + 1 + 10 + 1  # grid, enlarged digit, ten averages, X_train[:, 0]
+    sizes = page.evaluate(
+        "n => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].slice(0, n)"
+        ".map(img => img.complete ? img.naturalWidth : 0)", GRID)
+    assert sizes == [SHARP] * GRID
+    captions = page.locator('[data-testid="stImageCaption"]')
+    assert all(captions.nth(i).inner_text().startswith("label ") for i in range(GRID))
+
+    # Streamlit scrolls inside its main area, so grow the window to the page's height for a full screenshot
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": height})
+    app.wait_idle()
+    page.wait_for_timeout(1500)  # plotly redraws at the new size
+    app.screenshot("data-page")
+
+
+def test_picking_a_class_redraws_the_grid(app):
+    open_data_page(app)
+    app.page.locator('[data-testid="stButtonGroup"]').first.get_by_role("radio", name="7", exact=True).click()
+    app.page.wait_for_function(  # the grid is redrawn with sevens only
+        "n => { const c = [...document.querySelectorAll('[data-testid=\"stImageCaption\"]')].slice(0, n);"
+        " return c.length === n && c.every(e => e.innerText === 'label 7'); }", arg=GRID)
+    app.wait_idle()
+    app.assert_no_exception()
