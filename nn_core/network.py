@@ -47,6 +47,13 @@ def init_params(layer_sizes=(784, 10, 10), seed=0, init="he", dtype=np.float32):
     return params
 
 
+def activation_pair(activation):
+    """(g, g') for a hidden activation's name: "relu", "sigmoid", "tanh" or "linear"."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
+    return ACTIVATIONS[activation]
+
+
 def layer_count(params):
     """How many layers have parameters: 2 for the lesson's network (the input is layer 0)."""
     return len(params) // 2
@@ -58,7 +65,7 @@ def forward_prop(params, X, activation="relu", notebook=False):
     Z_l = W_l @ A_(l-1) + b_l, with A0 = X; A_l = g(Z_l) for hidden layers and softmax(Z_l) for the last.
     Returns {"Z1", "A1", "Z2", "A2", ...}; each column of the last A holds ten probabilities summing to 1.
     """
-    g, _ = ACTIVATIONS[activation]
+    g, _ = activation_pair(activation)
     L = layer_count(params)
     cache = {}
     A = X
@@ -91,7 +98,7 @@ def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None
     everything into one scalar, and the caller passes the m it counted before splitting off the dev set.
     Returns {"dW1", "db1", "dW2", "db2", ...}.
     """
-    _, g_deriv = ACTIVATIONS[activation]
+    _, g_deriv = activation_pair(activation)
     L = layer_count(params)
     m = X.shape[1] if m is None else m
     grads = {}

@@ -118,9 +118,20 @@ class AppPage:
         boxes = self.page.locator('[data-testid="stException"]')
         assert boxes.count() == 0, boxes.first.inner_text()
 
-    def screenshot(self, name):
+    def screenshot(self, name, whole_page=True):
+        """Save test-artifacts/<name>.png. Streamlit scrolls inside its own container, so for the whole page
+        the window is first made as tall as the content, then put back."""
         path = ARTIFACTS / f"{name}.png"
+        viewport = self.page.viewport_size
+        if whole_page:
+            height = self.page.evaluate(
+                "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+                "[data-testid=\"stAppViewContainer\"], section.main')].map(e => e.scrollHeight), 900)")
+            self.page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 40, 16000)})
+            self.page.wait_for_timeout(500)
         self.page.screenshot(path=str(path), full_page=True)
+        if whole_page:
+            self.page.set_viewport_size(viewport)
         return path
 
 

@@ -168,3 +168,12 @@ def test_predictions_accuracy_and_loss():
     assert get_accuracy(get_predictions(A2), np.array([0, 1, 1])) == pytest.approx(2 / 3)
     assert compute_loss(A2, np.array([0, 1, 1])) == pytest.approx(-np.log([0.9, 0.8, 0.5]).mean())
     assert np.isfinite(compute_loss(np.array([[1.0], [0.0]]), np.array([1])))
+
+
+def test_an_unknown_activation_gets_a_clear_message():
+    X, Y = small_batch()
+    params = init_params()
+    with pytest.raises(ValueError, match="Unknown activation 'softplus'"):
+        forward_prop(params, X, "softplus")
+    with pytest.raises(ValueError, match="choose one of relu, sigmoid, tanh, linear"):
+        backward_prop(params, forward_prop(params, X), X, Y, "softplus")
