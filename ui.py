@@ -42,6 +42,12 @@ def shared_sources():
     return sources
 
 
+def reload_sources():
+    """Load the shared datasets again (after a download added full MNIST), dropping their cached splits."""
+    shared_sources.clear()
+    _shared_split.clear()
+
+
 def digits() -> DigitSet:
     """The digits this visitor is working with (full MNIST if the server has it, else the sample)."""
     sources = shared_sources()

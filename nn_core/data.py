@@ -158,7 +158,9 @@ def _full_mnist(x_train, y_train, x_test, y_test, where):
     """Check the four MNIST arrays and wrap them in a DigitSet."""
     images, labels = _checked_digits(x_train, y_train, f"{where} (training set)")
     test_images, test_labels = _checked_digits(x_test, y_test, f"{where} (test set)")
-    description = f"Full MNIST ({len(labels):,} training + {len(test_labels):,} test digits) from {where}"
+    # Name the file, not its whole path: the description is shown on a projector.
+    description = (f"Full MNIST ({len(labels):,} training + {len(test_labels):,} test digits) "
+                   f"from {Path(where).name}")
     return DigitSet(images, labels, test_images, test_labels, "full MNIST", description)
 
 

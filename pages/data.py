@@ -173,7 +173,7 @@ def get_full_mnist():
         kept = ui.digits().description
         st.session_state[DOWNLOAD_NOTE] = ("error", f"Could not get the full MNIST. {error} Still using: {kept}.")
         return
-    ui.shared_sources.clear()  # load the datasets again: the full MNIST is now in the data folder
+    ui.reload_sources()  # load the datasets again: the full MNIST is now in the data folder
     sources = ui.shared_sources()
     if "full MNIST" in sources:
         ui.use_source("full MNIST")
