@@ -1,11 +1,13 @@
-"""The Training page's live run: nn_core's training generator, advanced one time slice at a time.
+"""The Training page's live run: nn_core's training generator, stepped in a background thread.
 
 No Streamlit here, so tests and benchmarks drive a run exactly as the page does: the page keeps one LiveRun
-per visitor in its session state, calls run_slice() on every tick of a fragment, and redraws the curves from
-run.records. Stopping is simply not calling run_slice() again; the generator waits where it is.
+per visitor in its session state, starts it with start_training(), and a fragment redraws the curves from
+run.records a few times a second while the thread trains. Stop sets an Event that the thread checks between
+steps; the generator then waits where it is, and Train carries on from there.
 """
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -22,7 +24,7 @@ from nn_core.training import (
     train_to_end,
 )
 
-SLICE_SECONDS = 0.2  # training time per tick of the live chart
+UNWATCHED_AFTER = 10.0  # seconds: a run whose page stopped redrawing (tab closed, page left) pauses
 SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
 POINTS_PER_CURVE = 200  # about this many dev-set evaluations per run
 
@@ -47,9 +49,11 @@ class LiveRun:
 
     status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished" or "diverged".
     records : one StepRecord per step done. snapshots : (step, first rows of W1) at log-spaced steps.
+    seconds : time spent in gradient steps. wall_seconds : time from Train to the end of the run (or Stop),
+    drawing included, so seconds / wall_seconds says how much the live chart slowed training.
     """
 
-    number: int
+    number: int | None
     hp: Hyperparams
     data_description: str
     params: dict
@@ -57,11 +61,16 @@ class LiveRun:
     total: int
     records: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
+    snapshot_at: set = field(default_factory=set)
     status: str = "ready"
     seconds: float = 0.0
-    ticks: int = 0
+    wall_seconds: float = 0.0
+    redraws: int = 0  # how often the page redrew the curves while the run was training
     diverged_record: StepRecord | None = None
     scores: dict = field(default_factory=dict)
+    worker: threading.Thread | None = None
+    stop_request: threading.Event = field(default_factory=threading.Event)
+    last_seen: float = field(default_factory=time.monotonic)
 
     @property
     def step(self):
@@ -71,6 +80,15 @@ class LiveRun:
     def ended(self):
         return self.status in ("finished", "diverged")
 
+    def seen(self):
+        """The page has just drawn this run: the thread keeps training (see start_training)."""
+        self.last_seen = time.monotonic()
+
+    @property
+    def training(self):
+        """True while the background thread is still stepping."""
+        return self.worker is not None and self.worker.is_alive()
+
 
 def start_run(number, hp, split, data_description, params=None):
     """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp."""
@@ -78,7 +96,7 @@ def start_run(number, hp, split, data_description, params=None):
     total = total_steps(hp, split.X_train.shape[1])
     every = max(1, total // POINTS_PER_CURVE)
     steps = train(params, split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, eval_every=every)
-    run = LiveRun(number, hp, data_description, params, steps, total)
+    run = LiveRun(number, hp, data_description, params, steps, total, snapshot_at=snapshot_steps(total))
     _keep_snapshot(run, 0)
     return run
 
@@ -87,31 +105,60 @@ def advance(run):
     """One gradient step. Returns False when the run cannot go on (it has finished or diverged)."""
     if run.ended:
         return False
+    start = time.perf_counter()
     try:
         params, record = next(run.steps)
     except StopIteration:
         run.status = "finished"
         return False
+    finally:
+        run.seconds += time.perf_counter() - start
     run.params = params  # on divergence, these are the last good weights
     if record.diverged:
         run.status, run.diverged_record = "diverged", record
         return False
     run.records.append(record)
-    if record.step in snapshot_steps(run.total):
+    if record.step in run.snapshot_at:
         _keep_snapshot(run, record.step)
     if record.step >= run.total:
         run.status = "finished"
     return not run.ended
 
 
-def run_slice(run, seconds=SLICE_SECONDS, clock=time.perf_counter):
-    """Train for about `seconds` (at least one step). Returns the number of steps done."""
-    start, first = clock(), run.step
-    while advance(run) and clock() - start < seconds:
-        pass
-    run.seconds += clock() - start
-    run.ticks += 1
-    return run.step - first
+def start_training(run, unwatched_after=UNWATCHED_AFTER):
+    """Train in a background thread until the end, a Stop, or nobody has looked for `unwatched_after` s.
+
+    The page's fragment only draws, so drawing never pauses training. The thread touches nothing but this
+    run (no Streamlit call works from it), and the page calls run.seen() on every redraw.
+    """
+    if run.training or run.ended:
+        return
+    run.stop_request.clear()
+    run.status = "running"
+    run.seen()
+    run.worker = threading.Thread(target=_train_until_stopped, args=(run, unwatched_after), daemon=True,
+                                  name=f"training run {run.number}")
+    run.worker.start()
+
+
+def _train_until_stopped(run, unwatched_after):
+    start = time.perf_counter()
+    try:
+        while not run.stop_request.is_set() and time.monotonic() - run.last_seen < unwatched_after:
+            if not advance(run):
+                break
+    finally:
+        run.wall_seconds += time.perf_counter() - start
+        if not run.ended:
+            run.status = "paused"
+
+
+def stop_training(run, timeout=30):
+    """Ask the thread to stop after its current step and wait for it. Returns True once it has stopped."""
+    run.stop_request.set()
+    if run.worker is not None:
+        run.worker.join(timeout)
+    return not run.training
 
 
 def _keep_snapshot(run, step):
@@ -124,7 +171,8 @@ def score(run, split):
     sets = {"train": (split.X_train, split.Y_train), "dev": (split.X_dev, split.Y_dev)}
     if split.X_test is not None:
         sets["test"] = (split.X_test, split.Y_test)
-    run.scores = {name: evaluate(run.params, X, Y, run.hp.activation) for name, (X, Y) in sets.items()}
+    with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
+        run.scores = {name: evaluate(run.params, X, Y, run.hp.activation) for name, (X, Y) in sets.items()}
     return run.scores
 
 
@@ -132,8 +180,9 @@ def dead_units(params, X, activation="relu"):
     """How many units of the first hidden layer output 0 for every column of X (784, m): 'dead' ReLUs."""
     if activation != "relu":
         return 0
-    A1 = forward_prop(params, X, activation)["A1"]
-    return int(np.sum(A1.max(axis=1) <= 0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        A1 = forward_prop(params, X, activation)["A1"]
+    return int(np.sum(~(A1.max(axis=1) > 0)))  # NaN counts as dead too
 
 
 def history_row(run):

@@ -96,8 +96,9 @@ def _projector(fig, height, title=""):
 
 def symmetric(values):
     """The largest |value| (ignoring NaN), so that a diverging scale puts 0 exactly in its white middle."""
-    largest = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
-    return largest or 1.0
+    finite = np.abs(np.asarray(values, dtype=np.float64))
+    finite = finite[np.isfinite(finite)]
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
 def matrix_figure(M, title, row_label, column_label, name="value", height=320):

@@ -1,9 +1,10 @@
 """📉 Training: forward, backward, update, again and again, with live curves and a look inside every step.
 
 Each visitor trains their own network: the run (nn_core's training generator and what it yielded) lives in
-st.session_state. While it runs, a fragment re-runs every TICK seconds, trains for a time slice
-(training_run.run_slice) and redraws the curves; Stop simply ends the ticking. Figures and the "look inside"
-sections are in training_views.py, the run itself in training_run.py.
+st.session_state. Train starts a background thread that steps it (training_run.start_training); a fragment
+re-runs every TICK seconds to redraw the curves, so drawing never pauses training; Stop asks the thread to
+stop after its current step. Figures and the "look inside" sections are in training_views.py, the run itself
+in training_run.py.
 """
 
 import numpy as np
@@ -14,9 +15,9 @@ import training_views as views
 import ui
 from nn_core.persistence import load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams
-from training_run import dead_units, history_row, run_slice, score, start_run
+from training_run import advance, dead_units, history_row, score, start_run, start_training, stop_training
 
-TICK = 0.25  # seconds between redraws of the live chart while training runs
+TICK = 0.2  # seconds between redraws of the live chart while training runs (5 a second)
 RUN, HISTORY, CONTROLS = "training_run", "training_history", "training_controls"
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
 
@@ -187,26 +188,28 @@ def finish(run):
 
 
 def on_train():
-    run = resumable_run() or new_run()
-    run.status = "running"
+    start_training(resumable_run() or new_run())
 
 
 def on_stop():
     run = current_run()
-    if run and run.status == "running":
-        run.status = "paused"
+    if run and run.training:
+        stop_training(run)
         finish(run)
 
 
 def on_step():
     run = resumable_run() or new_run()
-    run_slice(run, seconds=0)  # exactly one step
+    advance(run)  # exactly one step
     if not run.ended:
         run.status = "paused"
     finish(run)
 
 
 def on_reset():
+    run = current_run()
+    if run:
+        stop_training(run)
     new_run()
 
 
@@ -224,14 +227,16 @@ def buttons(running):
 
 
 def live_panel():
-    """Progress and curves. While training runs this is a fragment that ticks every TICK seconds."""
+    """Progress and curves. While training runs this is a fragment that redraws every TICK seconds."""
     run = current_run()
     if run is None:
         st.info("No network trained yet on this page. Press **▶️ Train**, or **⏭️ Step** to go one step at a time.")
         return
-    if run.status == "running":
-        run_slice(run)
-        if run.ended:
+    if run.worker is not None:  # started by Train: still training, or just ended
+        run.seen()
+        run.redraws += 1
+        if not run.training:
+            run.worker = None
             finish(run)
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         sync_model(run)
@@ -266,15 +271,15 @@ def outcome(run):
     if run.status in ("ready", "running") or not run.scores:
         return
     split = split_for(run.hp)
-    dead = dead_units(run.params, split.X_dev, run.hp.activation)
+    dead = dead_units(run.params, split.X_train[:, :10_000], run.hp.activation)
     units = run.hp.hidden_sizes[0]
-    if dead == units:
-        st.error(f"☠️ **Every one of the {units} ReLU units of layer 1 is dead**: each outputs 0 for every dev "
-                 f"digit. A step too large (α = {run.hp.alpha:g}) pushed their weights so far that Z1 < 0 for "
-                 "all inputs; there ReLU'(Z1) = 0, so no gradient reaches them and they can never recover. "
-                 "The network answers the same digit for everything (about 10%). Reset with a smaller α.")
+    if 2 * dead >= units:
+        st.error(f"☠️ **{dead} of the {units} ReLU units of layer 1 are dead**: each outputs 0 for every training "
+                 f"digit. Steps too large (α = {run.hp.alpha:g}) pushed their weights so far that Z1 < 0 for all "
+                 "inputs; there ReLU'(Z1) = 0, so no gradient reaches them and they can never recover. With "
+                 "(almost) no units left the network can hardly tell digits apart. Reset with a smaller α.")
     elif dead:
-        st.warning(f"{dead} of the {units} ReLU units of layer 1 are dead (output 0 for every dev digit).")
+        st.caption(f"{dead} of the {units} ReLU units of layer 1 are dead (0 for every training digit).")
     if len(run.records) > 1 and run.records[-1].loss > run.records[0].loss:
         st.warning("📈 The loss went **up**, not down: the learning rate is too large for this network.")
     if run.status == "finished":
@@ -360,7 +365,7 @@ data = ui.digits()
 st.caption(f"Data in use: {data.description}")
 init_controls()
 run = current_run()
-running = bool(run and run.status == "running")
+running = bool(run and run.training)
 
 st.subheader("1 · Choose the hyperparameters")
 hp = controls(disabled=running)
@@ -386,7 +391,10 @@ else:
     sections = [lambda: views.backprop_section(model, split), lambda: views.gradcheck_section(model, split),
                 lambda: views.bugs_section(model.hp, split), lambda: views.learned_section(model, run, split),
                 lambda: save_and_load(model)]
+    if run and run.status == "diverged" and model.params is run.params:
+        st.warning("These are the last weights that were still finite numbers, but they are so large that a "
+                   "forward pass overflows: expect NaN (blank) in the pictures below. 🔄 Reset to start again.")
     for tab, section in zip(tabs, sections, strict=True):
         if tab.open:
-            with tab:
+            with tab, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 section()

@@ -1,0 +1,344 @@
+"""AppTest of pages/training.py: every control, both presets, Train / Stop / Step / Reset, divergence, the
+look-inside tabs, and saving and loading a network (good and bad files).
+
+AppTest does not tick a fragment's run_every, so the tests wait for the training thread themselves
+(`finish_training`) and then run the page once more, which is what the next tick does in a browser.
+Runs are kept short (a few iterations) so the file stays fast.
+"""
+
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import nn_core.data
+import ui
+from nn_core.persistence import load_model, save_model
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "training.py")
+SAMPLE = ROOT / "data" / "mnist_sample.npz"
+RUN = "training_run"
+TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The notebook's bugs",
+        "🧠 What the network learned", "💾 Save / load"]
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A data folder with only the bundled sample; the shared caches are emptied before and after."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "mnist_sample.npz").symlink_to(SAMPLE)
+    monkeypatch.setattr(ui, "DATA_DIR", folder)
+    ui.shared_sources.clear()
+    ui._shared_split.clear()
+    yield folder
+    ui.shared_sources.clear()
+    ui._shared_split.clear()
+
+
+@pytest.fixture
+def at(data_dir):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    yield at
+    run = at.session_state[RUN] if RUN in at.session_state else None
+    if run is not None:
+        run.stop_request.set()  # never leave a training thread behind
+
+
+def run_ok(at):
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at, key):
+    at.button(key=key).click()
+    return run_ok(at)
+
+
+def finish_training(at, timeout=120):
+    """Wait for the training thread, then run the page as its next redraw would."""
+    run = at.session_state[RUN]
+    if run.worker is not None:
+        run.worker.join(timeout)
+    assert not run.training
+    return run_ok(at)
+
+
+def texts(at):
+    return " ".join(e.value for kind in ("markdown", "success", "error", "warning", "info", "caption")
+                    for e in getattr(at, kind))
+
+
+def open_tab(at, label):
+    at.session_state["tr_tab"] = label
+    return run_ok(at)
+
+
+def test_page_starts_with_the_notebook_recipe_and_every_control(at):
+    assert at.title[0].value == "📉 Training"
+    assert at.session_state["training_controls"] == NOTEBOOK
+    keys = {w.key for kind in ("select_slider", "slider", "radio", "selectbox", "number_input", "toggle")
+            for w in getattr(at, kind)}
+    assert {"tr_alpha", "tr_iterations", "tr_epochs", "tr_hidden", "tr_layers", "tr_activation", "tr_method",
+            "tr_batch", "tr_momentum", "tr_init", "tr_dev", "tr_seed", "tr_bugs"} <= keys
+    assert at.button(key="tr_stop").disabled and not at.button(key="tr_train").disabled
+    assert "No network trained yet" in texts(at)
+
+
+def test_every_control_reaches_the_hyperparameters(at):
+    at.select_slider(key="tr_alpha").set_value(0.5)
+    at.select_slider(key="tr_iterations").set_value(20)
+    run_ok(at)  # before the method changes and disables it
+    at.slider(key="tr_hidden").set_value(32)
+    at.radio(key="tr_layers").set_value(2)
+    at.selectbox(key="tr_activation").set_value("tanh")
+    at.radio(key="tr_method").set_value("mini-batch")
+    run_ok(at)
+    at.slider(key="tr_epochs").set_value(2)
+    at.select_slider(key="tr_batch").set_value(128)
+    at.select_slider(key="tr_momentum").set_value(0.9)
+    at.radio(key="tr_init").set_value("he")
+    at.select_slider(key="tr_dev").set_value(500)
+    at.number_input(key="tr_seed").set_value(7)
+    at.toggle(key="tr_bugs").set_value(True)
+    run_ok(at)
+    assert at.session_state["training_controls"] == NOTEBOOK.with_changes(
+        alpha=0.5, iterations=20, hidden_sizes=(32, 32), activation="tanh", method="mini-batch", epochs=2,
+        batch_size=128, momentum=0.9, init="he", dev_size=500, seed=7, notebook_bugs=True)
+    assert at.select_slider(key="tr_iterations").disabled  # full-batch only
+    assert not at.slider(key="tr_epochs").disabled
+
+
+def test_presets_set_every_control(at):
+    click(at, "tr_preset_fast")
+    assert at.session_state["training_controls"] == FAST_AND_ACCURATE
+    assert at.slider(key="tr_hidden").value == 128 and at.radio(key="tr_method").value == "mini-batch"
+    at.select_slider(key="tr_alpha").set_value(5.0)
+    run_ok(at)
+    click(at, "tr_preset_notebook")
+    assert at.session_state["training_controls"] == NOTEBOOK
+
+
+def test_train_a_short_run_shows_curves_results_and_history(at):
+    at.select_slider(key="tr_iterations").set_value(10)
+    click(at, "tr_train")
+    assert at.button(key="tr_train").disabled and not at.button(key="tr_stop").disabled
+    finish_training(at)
+    run = at.session_state[RUN]
+    assert run.status == "finished" and run.step == 10
+    assert "Finished 10 steps" in at.success[0].value
+    assert [c.key for c in at.get("plotly_chart")][:1] == ["tr_curves"]
+    history = at.dataframe[0].value
+    assert list(history["run"]) == [1] and history["steps"][0] == "10 of 10"
+    assert 0 < history["dev accuracy"][0] <= 1 and "test accuracy" not in history.columns
+    model = at.session_state["model"]
+    assert model.params is run.params and model.dev_accuracy == run.scores["dev"][1]
+    assert [s for s, _ in run.snapshots] == [0, 1, 2, 5, 10]
+
+
+def test_mini_batch_with_momentum_learns(at):
+    click(at, "tr_preset_fast")
+    at.slider(key="tr_hidden").set_value(32)
+    at.slider(key="tr_epochs").set_value(1)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    run = at.session_state[RUN]
+    assert run.status == "finished" and run.step == int(np.ceil(9000 / 64))
+    assert run.scores["dev"][1] > 0.85
+
+
+def test_step_goes_one_iteration_at_a_time_and_train_carries_on(at):
+    at.select_slider(key="tr_iterations").set_value(5)
+    click(at, "tr_step")
+    click(at, "tr_step")
+    run = at.session_state[RUN]
+    assert run.step == 2 and run.status == "paused"
+    assert "step 2 of 5" in at.get("progress")[0].proto.text
+    click(at, "tr_train")
+    finish_training(at)
+    assert at.session_state[RUN] is run and run.step == 5 and run.status == "finished"
+    assert len(at.dataframe[0].value) == 1  # one run, updated in place
+
+
+def test_stop_pauses_midway_and_a_changed_control_starts_a_new_network(at):
+    at.select_slider(key="tr_iterations").set_value(2000)
+    click(at, "tr_train")
+    click(at, "tr_stop")
+    run = at.session_state[RUN]
+    assert run.status == "paused" and not run.training and 0 < run.step < 2000
+    assert at.button(key="tr_stop").disabled and not at.button(key="tr_train").disabled
+    assert at.dataframe[0].value["status"][0] == "paused"
+    at.select_slider(key="tr_alpha").set_value(0.2)
+    run_ok(at)
+    assert "start a new network" in texts(at)
+    click(at, "tr_step")
+    assert at.session_state[RUN] is not run and at.session_state[RUN].step == 1
+
+
+def test_reset_gives_a_fresh_untrained_network(at):
+    at.select_slider(key="tr_iterations").set_value(5)
+    click(at, "tr_train")
+    finish_training(at)
+    click(at, "tr_reset")
+    run = at.session_state[RUN]
+    assert run.step == 0 and run.status == "ready"
+    np.testing.assert_array_equal(run.params["W1"], new_network(NOTEBOOK)["W1"])
+    assert not at.session_state["model"].trained
+
+
+def test_a_diverging_learning_rate_is_explained_and_keeps_the_last_good_weights(at):
+    at.select_slider(key="tr_alpha").set_value(10.0)
+    at.selectbox(key="tr_activation").set_value("linear")
+    at.select_slider(key="tr_iterations").set_value(100)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    run = at.session_state[RUN]
+    assert run.status == "diverged" and run.step < 100
+    message = at.error[0].value
+    assert f"diverged at step {run.step + 1}" in message and "last good weights" in message
+    assert all(np.isfinite(v).all() for v in at.session_state["model"].params.values())
+    assert at.session_state["model"].params is run.params
+    assert at.dataframe[0].value["status"][0] == "diverged"
+
+
+def test_dead_relu_units_are_explained(at):
+    at.select_slider(key="tr_alpha").set_value(10.0)
+    at.select_slider(key="tr_iterations").set_value(20)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    assert "ReLU units of layer 1 are dead" in at.error[0].value
+
+
+def test_backprop_tab_for_a_chosen_digit(at):
+    click(at, "tr_step")
+    open_tab(at, TABS[0])
+    assert "exactly the dW of nn_core's backward_prop" in texts(at)
+    charts = {c.key for c in at.get("plotly_chart")}
+    assert {"tr_bp_dZ2", "tr_bp_dW2", "tr_bp_db2", "tr_bp_dZ1", "tr_bp_dW1", "tr_bp_db1",
+            "tr_bp_update1", "tr_bp_update2"} <= charts
+    at.selectbox(key="tr_bp_batch").set_value(3)
+    run_ok(at)
+    assert "m = **256**" in texts(at)
+
+
+def test_gradient_check_tab(at):
+    open_tab(at, TABS[1])
+    at.selectbox(key="tr_gc_name").set_value("W2")
+    run_ok(at)
+    at.number_input(key="tr_gc_row").set_value(3)
+    at.number_input(key="tr_gc_col").set_value(4)
+    click(at, "tr_gc_one")
+    table = at.dataframe[0].value
+    assert list(table["entry"]) == ["(3, 4)"] and table["relative error"][0] < 1e-6
+    click(at, "tr_gc_random")
+    table = at.dataframe[0].value
+    assert len(table) == 12 and set(table["parameter"]) == {"W1", "b1", "W2", "b2"}
+    assert "Worst relative error" in texts(at)
+
+
+def test_notebook_bugs_tab_trains_both_and_shows_softmax_overflow(at):
+    open_tab(at, TABS[2])
+    at.select_slider(key="tr_bugs_n").set_value(50)
+    click(at, "tr_bugs_run")
+    side_by_side = at.table[0].value
+    assert list(side_by_side.columns) == ["🐞 notebook", "✅ corrected"]
+    assert "one scalar" in side_by_side.iloc[0, 0] and "one per unit" in side_by_side.iloc[0, 1]
+    assert side_by_side.iloc[1].tolist() == ["10,000", "9,000"]
+    at.slider(key="tr_bugs_logit").set_value(150)
+    run_ok(at)
+    softmaxes = at.table[1].value
+    assert np.isnan(softmaxes["softmax_notebook (no shift)"].iloc[0])
+    assert softmaxes["softmax (max-shift)"].iloc[0] == pytest.approx(1.0)
+
+
+def test_what_the_network_learned_tab_scrubs_through_snapshots(at):
+    at.select_slider(key="tr_iterations").set_value(20)
+    click(at, "tr_train")
+    finish_training(at)
+    open_tab(at, TABS[3])
+    assert at.select_slider(key="tr_w1_step").options == ["0", "1", "2", "5", "10", "20"]
+    at.select_slider(key="tr_w1_step").set_value(0)
+    at.radio(key="tr_w1_view").set_value("change")
+    run_ok(at)
+    keys = {c.key for c in at.get("plotly_chart")}
+    assert {"tr_w1", "tr_confusion_dev", "tr_mistakes_fig"} <= keys
+    assert "Mistakes on the dev set" in texts(at)
+    at.radio(key="tr_mistakes").set_value("first")
+    run_ok(at)
+
+
+def npz_upload(at, name, content):
+    at.file_uploader(key="tr_upload").upload(name, content)
+    return run_ok(at)
+
+
+def test_save_then_load_a_network_sets_the_controls(at):
+    at.select_slider(key="tr_iterations").set_value(5)
+    click(at, "tr_train")
+    finish_training(at)
+    open_tab(at, TABS[4])
+    assert at.get("download_button")[0].proto.label == "⬇️ Download the network"
+    hp = NOTEBOOK.with_changes(hidden_sizes=(32,), alpha=0.5, activation="tanh")
+    params = new_network(hp)
+    npz_upload(at, "mine.npz", save_model(params, hp))
+    assert "Loaded **mine.npz**" in at.success[-1].value
+    assert at.session_state["training_controls"] == hp
+    assert at.slider(key="tr_hidden").value == 32 and at.selectbox(key="tr_activation").value == "tanh"
+    np.testing.assert_array_equal(at.session_state["model"].params["W1"], params["W1"])
+    loaded, loaded_hp = load_model(save_model(at.session_state["model"].params, at.session_state["model"].hp))
+    assert loaded_hp == hp
+
+
+@pytest.mark.parametrize("content", [
+    pickle.dumps({"W1": np.zeros((10, 784))}),
+    b"not a network",
+])
+def test_a_bad_file_is_refused_and_the_network_stays(at, content):
+    click(at, "tr_step")
+    before = at.session_state["model"].params
+    open_tab(at, TABS[4])
+    npz_upload(at, "bad.npz", content)
+    assert "bad.npz** was not loaded" in at.error[0].value and "not an .npz" in at.error[0].value
+    assert at.session_state["model"].params is before
+
+
+def test_a_network_with_nan_weights_is_refused(at):
+    params = new_network(NOTEBOOK)
+    params["W2"][0, 0] = np.nan
+    buffer = io.BytesIO()
+    np.savez(buffer, hyperparams=np.array('{"alpha": 0.1}'), **params)
+    open_tab(at, TABS[4])
+    npz_upload(at, "nan.npz", buffer.getvalue())
+    assert "W2 contains inf or NaN" in at.error[0].value
+    assert "model" not in at.session_state
+
+
+def test_full_mnist_adds_a_test_column_and_a_test_confusion_matrix(data_dir, tmp_path, monkeypatch):
+    sample = nn_core.data.load_sample(SAMPLE)
+    images = sample.images.reshape(-1, 28, 28)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=images[:600], y_train=sample.labels[:600], x_test=images[600:800],
+             y_test=sample.labels[600:800])
+    monkeypatch.setenv("MNIST_PATH", str(path))
+    ui.shared_sources.clear()
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    run_ok(at)
+    assert at.select_slider(key="tr_dev").value == 200  # the choices adapt to 600 digits
+    at.select_slider(key="tr_iterations").set_value(5)
+    click(at, "tr_train")
+    finish_training(at)
+    assert "test accuracy" in at.dataframe[0].value.columns
+    open_tab(at, TABS[3])
+    assert "tr_confusion_test" in {c.key for c in at.get("plotly_chart")}
