@@ -44,8 +44,9 @@ def _thin(records):
 
 
 def _line(x, y, name, colour, axis, dash="solid"):
+    legend = "legend" if axis == 1 else f"legend{axis}"  # one legend under each panel
     return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
-            "yaxis": f"y{axis}", "line": {"color": colour, "width": 3, "dash": dash}}
+            "yaxis": f"y{axis}", "legend": legend, "line": {"color": colour, "width": 3, "dash": dash}}
 
 
 def curves_figure(records, total):
@@ -62,23 +63,27 @@ def curves_figure(records, total):
         _line(steps, [r.loss for r in shown], "loss (cross-entropy)", BLUE, 1),
         _line([r.step for r in trained], [r.train_accuracy for r in trained], "train accuracy", ORANGE, 2),
         _line([r.step for r in evaluated], [r.dev_accuracy for r in evaluated], "dev accuracy", GREEN, 2, "dash"),
-    ] + [_line(steps, [r.update_size[name] for r in shown], f"RMS of d{name}", LAYER_COLOURS[i % 4], 3)
+    ] + [_line(steps, [r.update_size[name] for r in shown], f"d{name}", LAYER_COLOURS[i % 4], 3)
          for i, name in enumerate(layers)]
     axis = {"range": [0, max(total, 1)], "title": {"text": "gradient step"}, "gridcolor": "#e5e5e5"}
-    titles = ("Loss (lower is better)", "Accuracy", "Size of each update")
+    titles = ("Loss (lower is better)", "Accuracy", "Update size: RMS of each dW")
+    centres = (0.14, 0.5, 0.86)
+    ticks = {"tickfont": {"size": 15}, "gridcolor": "#e5e5e5"}
     layout = {
-        "height": 380, "font": {"size": FONT_SIZE}, "margin": {"l": 70, "r": 20, "t": 40, "b": 10},
+        "height": 400, "font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 40, "b": 10},
         "plot_bgcolor": "white", "showlegend": True,
-        "legend": {"orientation": "h", "y": -0.3, "x": 0.5, "xanchor": "center", "font": {"size": FONT_SIZE}},
-        "xaxis": {**axis, "domain": [0, 0.28]}, "xaxis2": {**axis, "domain": [0.36, 0.64]},
-        "xaxis3": {**axis, "domain": [0.72, 1]},
-        "yaxis": {"anchor": "x", "rangemode": "tozero", "gridcolor": "#e5e5e5"},
-        "yaxis2": {"anchor": "x2", "range": [0, 1], "tickformat": ".0%", "gridcolor": "#e5e5e5"},
-        "yaxis3": {"anchor": "x3", "type": "log", "exponentformat": "power", "gridcolor": "#e5e5e5"},
+        "xaxis": {**axis, **ticks, "domain": [0, 0.28]}, "xaxis2": {**axis, **ticks, "domain": [0.36, 0.64]},
+        "xaxis3": {**axis, **ticks, "domain": [0.72, 1]},
+        "yaxis": {**ticks, "anchor": "x", "rangemode": "tozero"},
+        "yaxis2": {**ticks, "anchor": "x2", "range": [0, 1], "tickformat": ".0%"},
+        "yaxis3": {**ticks, "anchor": "x3", "type": "log", "dtick": 1, "exponentformat": "power"},
         "annotations": [{"text": f"<b>{t}</b>", "xref": "paper", "yref": "paper", "x": x, "y": 1.02,
                          "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 17}}
-                        for t, x in zip(titles, (0.14, 0.5, 0.86), strict=True)],
+                        for t, x in zip(titles, centres, strict=True)],
     }
+    for i, x in enumerate(centres, start=1):
+        layout["legend" if i == 1 else f"legend{i}"] = {
+            "orientation": "h", "x": x, "xanchor": "center", "y": -0.28, "font": {"size": FONT_SIZE}}
     return {"data": data, "layout": layout}
 
 
@@ -88,9 +93,12 @@ def curves_figure(records, total):
 
 
 def _projector(fig, height, title=""):
+    """Projector-sized text: 16 px labels, 15 px ticks, a bold title."""
     fig.update_layout(height=height, font=dict(size=FONT_SIZE), margin=dict(l=10, r=10, t=50 if title else 10,
                                                                            b=10),
-                      title=dict(text=title, font=dict(size=17)), plot_bgcolor="white")
+                      title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17)), plot_bgcolor="white")
+    fig.update_xaxes(tickfont_size=15, title_font_size=16)
+    fig.update_yaxes(tickfont_size=15, title_font_size=16)
     return fig
 
 
@@ -108,8 +116,8 @@ def matrix_figure(M, title, row_label, column_label, name="value", height=320):
     fig = go.Figure(go.Heatmap(
         z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=name),
         hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title=row_label)
-    fig.update_xaxes(title=column_label)
+    fig.update_yaxes(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None)
+    fig.update_xaxes(title=column_label, showticklabels=M.shape[1] > 1, dtick=1 if 1 < M.shape[1] <= 12 else None)
     return _projector(fig, height, title)
 
 
@@ -140,7 +148,7 @@ def units_figure(rows, title, what="weight", per_line=10):
                                colorbar=dict(title=what), hoverongaps=False,
                                hovertemplate=what + " = %{z:.3f}<extra></extra>"))
     lines = int(np.ceil(len(rows) / per_line))
-    return _projector(_picture(fig), 110 + 95 * lines, title)
+    return _projector(_picture(fig), 80 + lines * (1000 // per_line), title)
 
 
 def confusion(Y, predictions):
@@ -224,7 +232,7 @@ def error_signals(params, cache, Y, activation):
     return dZ
 
 
-def _matrix_step(formula, M, explanation, title, rows, columns, key):
+def _matrix_step(formula, M, explanation, title, rows, columns, key, name):
     left, right = st.columns([2, 3])
     with left:
         st.latex(formula)
@@ -233,8 +241,12 @@ def _matrix_step(formula, M, explanation, title, rows, columns, key):
         shown = np.atleast_2d(M)[:MAX_ROWS]
         if np.ndim(M) == 2 and M.shape[0] > MAX_ROWS:
             title += f" (first {MAX_ROWS} of {M.shape[0]} rows)"
-        show(matrix_figure(shown, title, rows, columns, name=key.split("_")[-1]), key=key,
-             height=min(120 + 14 * shown.shape[0], 480))
+        show(matrix_figure(shown, title, rows, columns, name=name), key=key,
+             height=min(140 + 14 * shown.shape[0], 480))
+
+
+def _layer(l, L):
+    return "digit" if l == L else f"unit of layer {l}" if l > 0 else "pixel"
 
 
 def backprop_section(model, split):
@@ -250,27 +262,32 @@ def backprop_section(model, split):
     cache = forward_prop(params, X, hp.activation)
     grads = backward_prop(params, cache, X, Y, hp.activation)
     dZ = error_signals(params, cache, Y, hp.activation)
-    st.markdown(f"m = **{m}** examples, one per column. Forward pass first: A^[{L}] = softmax(Z^[{L}]) holds the "
-                "ten probabilities of each example. Then, from the output back to the input:")
+    st.markdown(f"m = **{m}** examples, one per column. The forward pass comes first: $A^{{[{L}]}} = "
+                f"\\mathrm{{softmax}}(Z^{{[{L}]}})$ holds the ten probabilities of each example. Then, from the "
+                "output back to the input:")
     if hp.notebook_bugs:
         st.caption("This network trains with the notebook's bugs; the walkthrough shows the corrected math "
                    "(the 🐞 tab compares the two).")
+    matrices = {f"dZ{L}": dZ[L]}
     _matrix_step(rf"dZ^{{[{L}]}} = A^{{[{L}]}} - \mathrm{{one\_hot}}(Y)", dZ[L],
                  "the error of each probability: negative (red) for the right digit, positive for the others.",
-                 f"dZ{L}", "digit", "example", f"tr_bp_dZ{L}")
+                 f"dZ{L}", "digit", "example", f"tr_bp_dZ{L}", f"dZ{L}")
     for l in range(L, 0, -1):
-        previous = "X" if l == 1 else f"A^{{[{l - 1}]}}"
-        _matrix_step(rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\, dZ^{{[{l}]}} {previous}^{{T}}", grads[f"dW{l}"],
+        previous = "X^{T}" if l == 1 else f"A^{{[{l - 1}]T}}"
+        _matrix_step(rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\, dZ^{{[{l}]}} {previous}", grads[f"dW{l}"],
                      f"how the loss changes with each weight of W{l}, averaged over the m examples.",
-                     f"dW{l}", "unit", "input" if l > 1 else "pixel", f"tr_bp_dW{l}")
+                     f"dW{l}", _layer(l, L), _layer(l - 1, L), f"tr_bp_dW{l}", f"dW{l}")
         _matrix_step(rf"db^{{[{l}]}} = \frac{{1}}{{m}} \sum_{{i=1}}^{{m}} dZ^{{[{l}]}}_{{:,i}}", grads[f"db{l}"],
-                     "one number per unit: the row sums of dZ, divided by m.", f"db{l}", "unit", "",
-                     f"tr_bp_db{l}")
+                     "one number per unit: the row sums of dZ, divided by m.", f"db{l}", _layer(l, L), "",
+                     f"tr_bp_db{l}", f"db{l}")
+        matrices.update({f"dW{l}": grads[f"dW{l}"], f"db{l}": grads[f"db{l}"]})
         if l > 1:
             _matrix_step(rf"dZ^{{[{l - 1}]}} = W^{{[{l}]T}} dZ^{{[{l}]}} \circ {G_TEX[hp.activation]}"
                          rf"(Z^{{[{l - 1}]}})", dZ[l - 1],
                          "the error sent back through W, switched off where the unit was not active "
-                         "(∘ multiplies entry by entry).", f"dZ{l - 1}", "unit", "example", f"tr_bp_dZ{l - 1}")
+                         "(∘ multiplies entry by entry).", f"dZ{l - 1}", _layer(l - 1, L), "example",
+                         f"tr_bp_dZ{l - 1}", f"dZ{l - 1}")
+            matrices[f"dZ{l - 1}"] = dZ[l - 1]
     same = all(np.allclose(dZ[l] @ (X if l == 1 else cache[f"A{l - 1}"]).T / m, grads[f"dW{l}"], atol=1e-6)
                for l in range(1, L + 1))
     st.caption(("✅ " if same else "⚠️ ") + "dZ recomputed above gives " + ("exactly " if same else "NOT ")
@@ -280,13 +297,30 @@ def backprop_section(model, split):
         step = -hp.alpha * grads[f"dW{l}"]
         _matrix_step(rf"W^{{[{l}]}} \leftarrow W^{{[{l}]}} - \alpha\, dW^{{[{l}]}}", step,
                      f"the change −α dW{l} (largest {np.abs(step).max():.2g}; the weights themselves are "
-                     f"about {np.abs(params[f'W{l}']).mean():.2g} on average).", f"change of W{l}", "unit",
-                     "input" if l > 1 else "pixel", f"tr_bp_update{l}")
+                     f"about {np.abs(params[f'W{l}']).mean():.2g} on average).", f"change of W{l}", _layer(l, L),
+                     _layer(l - 1, L), f"tr_bp_update{l}", f"−α dW{l}")
+    with st.expander("The numbers behind these pictures"):
+        name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers", help="Every entry, as computed.")
+        st.dataframe(pd.DataFrame(np.atleast_2d(matrices[name])), width="stretch")
     show_code(backward_prop, update_params)
 
 
 def show_code(*functions):
     ui.show_code(*functions)
+
+
+def random_entries(params, X, rng, per_parameter=3):
+    """Distinct random entries of every parameter; W1's columns only where X (784, m) has ink somewhere.
+
+    (A pixel that is 0 in every example gives a gradient of exactly 0 on both sides: nothing to check.)
+    """
+    entries = []
+    for name, value in params.items():
+        rows, columns = value.shape
+        allowed = np.flatnonzero(X.max(axis=1) > 0) if name == "W1" else np.arange(columns)
+        flat = rng.choice(rows * len(allowed), size=min(per_parameter, rows * len(allowed)), replace=False)
+        entries += [(name, (int(k // len(allowed)), int(allowed[k % len(allowed)]))) for k in flat]
+    return entries
 
 
 def gradcheck_section(model, split):
@@ -309,8 +343,8 @@ def gradcheck_section(model, split):
         entries = [(name, (int(row), int(col)))]
     if right.button("🎲 Check 3 random entries of every parameter", key="tr_gc_random",
                     help="A quick health check of the whole backward pass."):
-        rng = np.random.default_rng()
-        entries = [(n, tuple(int(rng.integers(s)) for s in params[n].shape)) for n in names for _ in range(3)]
+        checks = st.session_state["tr_gc_count"] = st.session_state.get("tr_gc_count", 0) + 1
+        entries = random_entries(params, split.X_train[:, :CHECK_EXAMPLES], np.random.default_rng(checks))
     if entries:
         X, Y = split.X_train[:, :CHECK_EXAMPLES], split.Y_train[:CHECK_EXAMPLES]
         st.session_state["tr_gc_rows"] = gradient_check(params, X, Y, entries, hp.activation)
@@ -319,7 +353,7 @@ def gradcheck_section(model, split):
         table = pd.DataFrame([{"parameter": r["name"], "entry": str(r["index"]), "backprop (analytic)": r["analytic"],
                                "finite difference": r["numerical"], "relative error": r["relative_error"]}
                               for r in results])
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+        st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table), column_config={
             c: st.column_config.NumberColumn(format="%.3e") for c in table.columns[2:]})
         worst = max(r["relative_error"] for r in results)
         verdict = "✅" if worst < 1e-5 else "⚠️"
@@ -366,9 +400,18 @@ def bugs_section(hp, split):
     z0 = st.slider("Largest score z₀", 0, 200, 100, key="tr_bugs_logit",
                    help="Scores (Z2) this large appear when the weights grow, e.g. with a large learning rate.")
     Z = np.array([[z0], [2.0], [1.0]], dtype=np.float32)
-    st.table(pd.DataFrame({"score z": Z.ravel(), "softmax_notebook (no shift)": softmax_notebook(Z).ravel(),
-                           "softmax (max-shift)": softmax(Z).ravel()}, index=["z₀", "z₁", "z₂"]))
+    st.table(pd.DataFrame({"score z": Z.ravel(), "e^z (float32)": np.exp(Z).ravel(),
+                           "softmax_notebook (no shift)": softmax_notebook(Z).ravel(),
+                           "softmax (max-shift)": softmax(Z).ravel()}, index=["z₀", "z₁", "z₂"]).map(_number))
+    if not np.isfinite(softmax_notebook(Z)).all():
+        st.error(f"e^{z0} is more than float32 can hold (about 3.4 × 10^38), so it becomes inf; inf / inf = NaN. "
+                 "One NaN in A2 makes the loss, every gradient and then every weight NaN. The max-shift computes "
+                 "e^(z − max z) instead: the same probabilities, with exponents never above 0.")
     show_code(softmax_notebook, softmax)
+
+
+def _number(value):
+    return "NaN" if np.isnan(value) else "inf" if np.isinf(value) else f"{value:.4g}"
 
 
 def _unit_rows(run, params, step_choice):
@@ -394,15 +437,18 @@ def learned_section(model, run, split):
         step = c1.select_slider("Training step", steps, value=steps[-1], key="tr_w1_step",
                                 help="W1 as it was at these steps (kept at roughly log-spaced steps).")
     view = c2.radio("Show", ["weights", "change"], key="tr_w1_view", horizontal=True, disabled=not mine,
+                    index=1 if mine and hp.init == "notebook" else 0,
                     format_func={"weights": "W1", "change": "W1 − W1 at step 0"}.get,
-                    help="The change shows what training added on top of the random start.")
+                    help="W1 itself, or what training added to the random start. With the notebook's init "
+                         "(every weight in ±0.5) the start is so noisy that the change shows the strokes better.")
     rows = _unit_rows(run if mine else None, params, step)
     title = f"W1 rows at step {step if step is not None else (run.step if mine else 'now')}"
     if view == "change" and mine:
         rows, title = rows - run.snapshots[0][1], title + ", minus step 0"
     if params["W1"].shape[0] > len(rows):
         title += f" (first {len(rows)} of {params['W1'].shape[0]} units)"
-    show(units_figure(rows, title), key="tr_w1")
+    show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
+                      per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
         sets.append(("test", split.X_test, split.Y_test))

@@ -13,7 +13,7 @@ import streamlit as st
 
 import training_views as views
 import ui
-from nn_core.persistence import load_model, save_model
+from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams
 from training_run import advance, dead_units, history_row, score, start_run, start_training, stop_training
 
@@ -270,6 +270,12 @@ def outcome(run):
         return
     if run.status in ("ready", "running") or not run.scores:
         return
+    columns = st.columns(2 + len(run.scores))
+    columns[0].metric("Steps", f"{run.step:,} of {run.total:,}", border=True)
+    columns[1].metric("Training time", f"{run.seconds:.1f} s", border=True)
+    for column, (name, (loss, accuracy)) in zip(columns[2:], run.scores.items(), strict=True):
+        column.metric(f"{name} accuracy", f"{accuracy:.1%}", f"loss {loss:.3f}", delta_color="off",
+                      delta_arrow="off", border=True)
     split = split_for(run.hp)
     dead = dead_units(run.params, split.X_train[:, :10_000], run.hp.activation)
     units = run.hp.hidden_sizes[0]
@@ -337,6 +343,7 @@ def save_and_load(model):
                                help="A file you can load back here later, or share with the class.")
     with right:
         st.file_uploader("📂 Load a network saved by this app", type=["npz"], key="tr_upload", on_change=on_upload,
+                         max_upload_size=MAX_FILE_BYTES // 1_000_000,
                          help="It replaces your current network (and sets the controls to its hyperparameters). "
                               "A file that is not a valid network is refused and your network stays.")
         if LOAD_ERROR in st.session_state:

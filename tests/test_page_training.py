@@ -259,8 +259,14 @@ def test_notebook_bugs_tab_trains_both_and_shows_softmax_overflow(at):
     at.slider(key="tr_bugs_logit").set_value(150)
     run_ok(at)
     softmaxes = at.table[1].value
-    assert np.isnan(softmaxes["softmax_notebook (no shift)"].iloc[0])
-    assert softmaxes["softmax (max-shift)"].iloc[0] == pytest.approx(1.0)
+    assert softmaxes["e^z (float32)"].iloc[0] == "inf"
+    assert softmaxes["softmax_notebook (no shift)"].iloc[0] == "NaN"
+    assert softmaxes["softmax (max-shift)"].iloc[0] == "1"
+    assert "inf / inf = NaN" in at.error[0].value
+    at.slider(key="tr_bugs_logit").set_value(20)
+    run_ok(at)
+    assert at.table[1].value["softmax_notebook (no shift)"].tolist() == \
+        at.table[1].value["softmax (max-shift)"].tolist()
 
 
 def test_what_the_network_learned_tab_scrubs_through_snapshots(at):
