@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nn_core.network import forward_prop, layer_count
+from nn_core.network import forward_prop
 from nn_core.training import (
     Hyperparams,
     StepRecord,
@@ -209,8 +209,9 @@ def history_row(run):
 def compare_notebook_bugs(hp, split, iterations=150):
     """Train the same seed twice, with the notebook's bugs and without, full batch: what each does differently.
 
-    Returns {"notebook": {...}, "corrected": {...}}, each with the first step's db2 (a scalar for the notebook,
-    a (10, 1) column when corrected), the m that divides the gradients, the final loss and dev accuracy.
+    Returns {"notebook": {...}, "corrected": {...}}, each with the first step's db of every layer ({"db1": ...}:
+    scalars for the notebook, (n_l, 1) columns when corrected), the m that divides the gradients, the final
+    loss and dev accuracy.
     """
     results = {}
     m_train = split.X_train.shape[1]
@@ -223,9 +224,9 @@ def compare_notebook_bugs(hp, split, iterations=150):
         params, records = train_to_end(params0, split.X_train, split.Y_train, run_hp, split.X_dev, split.Y_dev,
                                        eval_every=iterations)
         last = records[-1]
-        L = layer_count(params)
         results[name] = {
-            "db": np.asarray(grads[f"db{L}"]), "m": m, "steps": len(records), "diverged": last.diverged,
+            "db": {k: np.asarray(v) for k, v in grads.items() if k.startswith("db")}, "m": m,
+            "steps": len(records), "diverged": last.diverged,
             "loss": last.loss, "dev_accuracy": evaluate(params, split.X_dev, split.Y_dev, run_hp.activation)[1],
             "seconds": time.perf_counter() - start,
         }

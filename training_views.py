@@ -383,19 +383,21 @@ def bugs_section(hp, split):
             st.session_state["tr_bugs_result"] = (n, compare_notebook_bugs(hp, split, n))
     if "tr_bugs_result" in st.session_state:
         n, result = st.session_state["tr_bugs_result"]
-        rows = {"db of the output layer, first step": [], "m dividing the gradients": [],
-                f"dev accuracy after {n} iterations": [], "loss at the last step": []}
+        names = sorted(result["corrected"]["db"])
+        rows = {f"{db}, first step": [] for db in names}
+        rows.update({"m dividing the gradients": [], f"dev accuracy after {n} iterations": [],
+                     "loss at the last step": []})
         for name in ("notebook", "corrected"):
             r = result[name]
-            db = np.ravel(r["db"])
-            rows["db of the output layer, first step"].append(
-                f"{db[0]:+.4f} (one scalar for all units)" if db.size == 1 else
-                "[" + ", ".join(f"{v:+.3f}" for v in db) + "] (one per unit)")
+            for db in names:
+                rows[f"{db}, first step"].append(_db_text(r["db"][db]))
             rows["m dividing the gradients"].append(f"{r['m']:,}")
             rows[f"dev accuracy after {n} iterations"].append(
                 "diverged" if r["diverged"] else f"{r['dev_accuracy']:.1%}")
             rows["loss at the last step"].append(f"{r['loss']:.4f}")
         st.table(pd.DataFrame(rows, index=["🐞 notebook", "✅ corrected"]).T)
+        st.caption("The output layer's scalar db is always 0: each column of A^[L] − one_hot(Y) sums to 1 − 1 = 0, "
+                   "so with the notebook's bug the output biases never move at all.")
     st.markdown("**Softmax on a large score.** Move the largest score z₀ and compare:")
     z0 = st.slider("Largest score z₀", 0, 200, 100, key="tr_bugs_logit",
                    help="Scores (Z2) this large appear when the weights grow, e.g. with a large learning rate.")
@@ -408,6 +410,14 @@ def bugs_section(hp, split):
                  "One NaN in A2 makes the loss, every gradient and then every weight NaN. The max-shift computes "
                  "e^(z − max z) instead: the same probabilities, with exponents never above 0.")
     show_code(softmax_notebook, softmax)
+
+
+def _db_text(db):
+    db = np.ravel(db)
+    if db.size == 1:
+        return f"{db[0]:.3g} (one scalar for all units)"
+    shown = ", ".join(f"{v:+.3f}" for v in db[:10]) + (", ..." if db.size > 10 else "")
+    return f"[{shown}] (one per unit)"
 
 
 def _number(value):

@@ -254,8 +254,9 @@ def test_notebook_bugs_tab_trains_both_and_shows_softmax_overflow(at):
     click(at, "tr_bugs_run")
     side_by_side = at.table[0].value
     assert list(side_by_side.columns) == ["🐞 notebook", "✅ corrected"]
-    assert "one scalar" in side_by_side.iloc[0, 0] and "one per unit" in side_by_side.iloc[0, 1]
-    assert side_by_side.iloc[1].tolist() == ["10,000", "9,000"]
+    assert "one scalar" in side_by_side.loc["db1, first step", "🐞 notebook"]
+    assert "one per unit" in side_by_side.loc["db2, first step", "✅ corrected"]
+    assert side_by_side.loc["m dividing the gradients"].tolist() == ["10,000", "9,000"]
     at.slider(key="tr_bugs_logit").set_value(150)
     run_ok(at)
     softmaxes = at.table[1].value

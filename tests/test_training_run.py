@@ -1,0 +1,96 @@
+"""Tests for training_run.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
+
+import numpy as np
+import pytest
+
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
+from training_run import (
+    advance,
+    compare_notebook_bugs,
+    dead_units,
+    history_row,
+    score,
+    snapshot_steps,
+    start_run,
+    start_training,
+    stop_training,
+    total_steps,
+)
+
+
+def test_snapshots_are_log_spaced_and_include_both_ends():
+    assert sorted(snapshot_steps(500)) == [0, 1, 2, 5, 10, 20, 50, 100, 200, 500]
+    assert sorted(snapshot_steps(7)) == [0, 1, 2, 5, 7]
+
+
+def test_total_steps_counts_iterations_or_mini_batches():
+    assert total_steps(NOTEBOOK, 9000) == 500
+    assert total_steps(FAST_AND_ACCURATE, 9000) == 3 * 141
+
+
+def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_split):
+    hp = NOTEBOOK.with_changes(iterations=12)
+    run = start_run(1, hp, sample_split, "sample")
+    while advance(run):
+        pass
+    assert run.status == "finished" and run.step == 12 and not advance(run)
+    params, records = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp,
+                                   sample_split.X_dev, sample_split.Y_dev)
+    assert [r.loss for r in records] == [r.loss for r in run.records]
+    np.testing.assert_array_equal(params["W1"], run.params["W1"])
+    assert [s for s, _ in run.snapshots] == [0, 1, 2, 5, 10, 12]
+
+
+def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split):
+    run = start_run(1, NOTEBOOK.with_changes(iterations=5), sample_split, "sample")
+    start_training(run)
+    run.worker.join(60)
+    assert run.status == "finished" and run.step == 5 and run.wall_seconds >= run.seconds > 0
+    long_run = start_run(2, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample")
+    start_training(long_run)
+    assert long_run.training and long_run.status == "running"
+    assert stop_training(long_run, timeout=30)
+    assert long_run.status == "paused" and 0 <= long_run.step < 100_000
+    steps = long_run.step
+    start_training(long_run)  # carries on from where it stopped
+    stop_training(long_run, timeout=30)
+    assert long_run.step >= steps
+    assert [r.step for r in long_run.records] == list(range(1, long_run.step + 1))
+
+
+def test_an_unwatched_run_pauses_by_itself(sample_split):
+    run = start_run(1, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample")
+    start_training(run, unwatched_after=0.3)
+    run.worker.join(30)
+    assert run.status == "paused" and not run.training
+
+
+def test_divergence_keeps_the_last_good_weights_and_scores_them(sample_split):
+    hp = NOTEBOOK.with_changes(alpha=10.0, activation="linear", iterations=100)
+    run = start_run(1, hp, sample_split, "sample")
+    while advance(run):
+        pass
+    assert run.status == "diverged" and run.diverged_record.step == run.step + 1
+    assert all(np.isfinite(v).all() for v in run.params.values())
+    scores = score(run, sample_split)
+    assert set(scores) == {"train", "dev"}
+    row = history_row(run)
+    assert row["status"] == "diverged" and "test accuracy" not in row
+
+
+def test_dead_units_counts_relu_units_that_never_fire(sample_split):
+    run = start_run(1, NOTEBOOK, sample_split, "sample")
+    params = dict(run.params, b1=np.full((10, 1), -1e3, np.float32))
+    assert dead_units(params, sample_split.X_dev) == 10
+    assert dead_units(run.params, sample_split.X_dev, "tanh") == 0
+
+
+@pytest.mark.parametrize("hp", [NOTEBOOK, NOTEBOOK.with_changes(hidden_sizes=(16, 8))])
+def test_the_notebook_bugs_side_by_side(sample_split, hp):
+    result = compare_notebook_bugs(hp, sample_split, iterations=3)
+    notebook, corrected = result["notebook"], result["corrected"]
+    assert notebook["m"] == 10_000 and corrected["m"] == 9_000
+    last = f"db{len(hp.hidden_sizes) + 1}"
+    assert np.ndim(notebook["db"]["db1"]) == 0 and corrected["db"]["db1"].shape == (hp.hidden_sizes[0], 1)
+    assert abs(float(notebook["db"][last])) < 1e-6  # A - one_hot(Y) sums to 0 in every column
+    assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
