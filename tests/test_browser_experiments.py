@@ -1,0 +1,85 @@
+"""The Experiments page in a real browser: reached from the sidebar, Stop halts a real run within seconds, two
+shortened seeds and a shortened ladder produce their charts and tables, and the whole page is screenshotted
+(test-artifacts/experiments-page.png) for a person to judge on a projector.
+
+Shortened runs come from the page's test setting in the address (?short_runs=N), which the page announces in
+a warning.
+"""
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def text_appears(app, text, timeout_ms=60_000):
+    app.page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+
+
+def set_seeds(app, n, start=5):
+    """Move the 'Number of seeds N' slider from `start` to n with the keyboard."""
+    thumb = app.page.locator('[data-testid="stSlider"]', has_text="Number of seeds N").get_by_role("slider")
+    thumb.focus()
+    for _ in range(abs(start - n)):
+        thumb.press("ArrowLeft" if n < start else "ArrowRight")
+    app.page.get_by_role("button", name=f"▶️ Run {n} seeds", exact=True).wait_for()
+    app.wait_idle()
+
+
+def test_the_sidebar_leads_to_the_page_and_stop_halts_a_real_run(app):
+    app.open("")
+    app.page.locator('[data-testid="stSidebarNav"]').get_by_text("Experiments").click()
+    text_appears(app, "How sure is")
+    app.wait_idle()
+    app.assert_no_exception()
+    assert "/experiments" in app.page.url
+
+    app.page.get_by_role("button", name="▶️ Run 5 seeds", exact=True).click()  # the real recipe: 500 iterations a seed
+    text_appears(app, "step")  # the progress bar counts the steps of seed 0
+    app.page.wait_for_timeout(1500)
+    clicked = time.perf_counter()
+    app.page.get_by_role("button", name="⏹️ Stop", exact=True).first.click()
+    text_appears(app, "Stopped during seed 0", timeout_ms=20_000)
+    print(f"Stop took {time.perf_counter() - clicked:.1f} s to show")
+    app.wait_idle()
+    app.assert_no_exception()
+    app.page.get_by_role("button", name="🗑️ Clear", exact=True).first.click()
+    app.wait_idle()
+    assert app.page.get_by_text("Stopped during seed 0").count() == 0
+
+
+def test_two_short_seeds_and_the_ladder_fill_the_page(app):
+    app.open("")
+    app.open("experiments?short_runs=20")
+    text_appears(app, "Short runs")
+    set_seeds(app, 2)
+    app.page.get_by_role("button", name="▶️ Run 2 seeds", exact=True).click()
+    text_appears(app, "2 of 2 runs done")
+    text_appears(app, "Mean dev accuracy")  # the page is redrawn with the results
+    app.page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    app.wait_idle()
+    app.assert_no_exception()
+    assert app.page.locator('[data-testid="stMetric"]').count() == 5
+
+    app.page.get_by_role("button", name="▶️ Run the ladder", exact=True).click()
+    text_appears(app, "3 of 3 rungs done")
+    page = app.page
+    page.get_by_text("Accuracy of each rung").first.wait_for()
+    page.locator('[data-testid="stTable"]').first.wait_for()
+    app.wait_idle()
+    assert page.locator(".js-plotly-plot").count() == 3  # the seeds' histogram, the ladder's two charts
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the seeds, scrollable
+    ladder_table = page.locator('[data-testid="stTable"]').first.inner_text()  # the ladder, every column visible
+    assert all(name in ladder_table for name in ("784-128-10", "7,850", "101,770", "dev accuracy", "seconds"))
+    assert "test accuracy" not in ladder_table  # the sample has no real test set
+
+    page.get_by_text("No: softmax regression does as well or better").click()
+    app.wait_idle()
+    page.get_by_role("button", name="👀 Reveal", exact=True).click()
+    text_appears(app, "so the answer is")
+    app.wait_idle()
+    app.assert_no_exception()
+
+    page.mouse.move(5, 5)  # no tooltip left over the page
+    app.screenshot("experiments-page")
