@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/data.py", title="The data", icon="🔢"),
     st.Page("pages/forward.py", title="Forward pass", icon="➡️"),
     st.Page("pages/training.py", title="Training", icon="📉"),
+    st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
     st.Page("pages/draw.py", title="Draw a digit", icon="✏️"),
 ]
 st.navigation(pages).run()
