@@ -15,6 +15,10 @@ FIELD = 28  # the side of the image the network reads
 CENTRE = 14  # MNIST puts the centre of mass at row 14, column 14 (0-based)
 
 
+class EmptyCanvasError(ValueError):
+    """Nothing is drawn yet: a page shows a hint instead of an error."""
+
+
 def to_grey(image):
     """Convert a canvas image to grey levels between 0 (black) and 1 (white).
 
@@ -48,7 +52,7 @@ def crop_to_ink(grey):
     """
     ink = grey > INK_THRESHOLD
     if ink.sum() < MIN_INK_PIXELS:
-        raise ValueError("The canvas is empty: draw a digit first.")
+        raise EmptyCanvasError("The canvas is empty: draw a digit first.")
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     return grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -120,7 +124,7 @@ def canvas_to_input(rgba, center=True, return_steps=False):
     return_steps : also return a dict of every stage as a 2-D image in [0, 1], in order;
         the last one is the 28 x 28 image the network sees.
     Returns x, an ndarray of shape (784, 1), float32 in [0, 1] (and steps if asked).
-    Raises ValueError for a bad image or an empty canvas.
+    Raises ValueError for a bad image, and EmptyCanvasError (a ValueError) for an empty canvas.
     """
     grey = to_grey(rgba)  # (H, W)
     crop = crop_to_ink(grey)  # (h, w)

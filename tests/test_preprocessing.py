@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_core.preprocessing import area_weights, canvas_to_input
+from nn_core.preprocessing import EmptyCanvasError, area_weights, canvas_to_input
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
 
@@ -75,8 +75,16 @@ def test_empty_and_nearly_empty_canvases_raise():
     faint = blank()
     faint[..., :3] = 10  # a faint grey haze, no stroke
     for canvas in (blank(), nearly, faint):
-        with pytest.raises(ValueError, match="empty"):
+        with pytest.raises(EmptyCanvasError, match="empty"):
             canvas_to_input(canvas)
+
+
+def test_only_an_empty_canvas_raises_the_empty_canvas_error():
+    # A page tells "nothing drawn yet" (a hint) from a broken image (an error) by this class alone.
+    assert issubclass(EmptyCanvasError, ValueError)
+    with pytest.raises(ValueError) as broken:
+        canvas_to_input(np.zeros((280, 280, 2), dtype=np.uint8))
+    assert not isinstance(broken.value, EmptyCanvasError)
 
 
 def test_transparent_background_works_like_black():
