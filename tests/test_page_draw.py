@@ -1,0 +1,300 @@
+"""The Draw page, driven with Streamlit's AppTest, and the quality of its drawing-to-input pipeline.
+
+In AppTest the canvas is an element AppTest does not know; a drawing is injected the way the browser sends one:
+the canvas's session-state key is set to {"drawing": {"raw": ..., "data": "data:image/png;base64,<PNG>"}} and the
+page runs again. The network used is the one the page trains itself on a first visit (bundled sample).
+"""
+
+import base64
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import ui
+from nn_core import training
+from nn_core.network import backward_prop, forward_prop, update_params
+from nn_core.preprocessing import canvas_to_input
+
+PAGE = "../pages/draw.py"
+TIMEOUT = 120
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Drawings
+# ---------------------------------------------------------------------------------------------------------
+
+
+def enlarge(n_in, n_out):
+    """An (n_out, n_in) matrix that enlarges a line of pixels by linear interpolation, as a browser would."""
+    centres = (np.arange(n_out) + 0.5) * n_in / n_out - 0.5  # where each new pixel falls among the old ones
+    return np.stack([np.interp(centres, np.arange(n_in), e) for e in np.eye(n_in)], axis=1)
+
+
+def on_canvas(column, side=280):
+    """A digit (784,) in [0, 1] drawn on a (side, side, 4) uint8 canvas: white on opaque black, smooth edges."""
+    M = enlarge(28, side)
+    grey = np.clip(np.round(M @ column.reshape(28, 28) @ M.T * 255), 0, 255).astype(np.uint8)
+    canvas = np.zeros((side, side, 4), dtype=np.uint8)
+    canvas[..., :3] = grey[..., None]
+    canvas[..., 3] = 255
+    return canvas
+
+
+def lopsided_seven(side=320):
+    """A thick 7 with a heavy top bar, drawn high on the canvas: its centre of mass is far above its middle."""
+    canvas = np.zeros((side, side, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:80, 60:260, :3] = 255  # the bar
+    for row in range(80, 290):  # the diagonal, 26 pixels wide
+        centre = 240 - (row - 80) * 0.55
+        canvas[row, int(centre) - 13:int(centre) + 13, :3] = 255
+    return canvas
+
+
+def as_data_url(rgba):
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def canvas_key(at):
+    generation = at.session_state["draw_canvas_generation"] if "draw_canvas_generation" in at.session_state else 0
+    return f"draw_canvas_{generation}"
+
+
+def draw(at, rgba=None, data_url=None):
+    """Send a drawing to the page as the canvas would, and run the page again."""
+    data_url = data_url or as_data_url(rgba)
+    at.session_state[canvas_key(at)] = {"drawing": {"raw": {"objects": []}, "data": data_url}}
+    return at.run()
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def texts(elements):
+    return " ".join(e.value for e in elements)
+
+
+def image_captions(at):
+    return " ".join(caption for image in at.image for caption in image.captions)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def first_visit():
+    """The page opened by a visitor with no network, on the bundled sample: it trains one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MNIST_PATH", raising=False)
+        ui.shared_sources.clear()  # the sample, whatever an earlier test loaded
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+        at.run()
+    return at
+
+
+@pytest.fixture
+def page(first_visit, monkeypatch):
+    """The page for a visitor who already has the network trained on the first visit."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[ui.MODEL] = first_visit.session_state[ui.MODEL]
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def sure_digits(first_visit, sample_split):
+    """Dev digits (columns, labels) of three classes that the network reads right, and is sure of, fed directly."""
+    model = first_visit.session_state[ui.MODEL]
+    A = forward_prop(model.params, sample_split.X_dev)["A2"]
+    chosen = []
+    for label in (3, 6, 0):
+        index = np.flatnonzero((sample_split.Y_dev == label) & (A[label] > 0.99))[0]
+        chosen.append((sample_split.X_dev[:, index], label))
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_first_visit_trains_a_network_and_asks_for_a_drawing(first_visit):
+    at = first_visit
+    assert not at.exception
+    assert "Draw a digit (0 to 9)" in texts(at.info)
+    assert not at.error
+    model = at.session_state[ui.MODEL]
+    assert model.trained and model.hp.hidden_sizes == training.FAST_AND_ACCURATE.hidden_sizes
+    assert model.dev_accuracy > 0.9
+    assert f"**🧠 Your network:** {model.describe()}" in texts(at.markdown)
+    assert "Trained here in" in texts(at.caption)
+    assert not at.metric  # nothing to predict yet
+
+
+def test_a_drawn_digit_is_read_and_explained(page, sure_digits):
+    at = page
+    for column, label in sure_digits:
+        draw(at, on_canvas(column))
+        assert not at.exception
+        assert metric(at, "Prediction") == str(label)
+        assert metric(at, "Confidence").endswith("%")
+    rgba = on_canvas(sure_digits[-1][0])
+    x = canvas_to_input(rgba)
+    np.testing.assert_array_equal(at.session_state[ui.DRAWN], x)  # what the forward page will show
+    assert at.session_state[ui.DRAWN].dtype == np.float32
+    captions = image_captions(at)
+    for step in ("the canvas", "in grey", "cropped to the ink", "scaled to fit 20 x 20", "centred by mass",
+                 "a real MNIST 0"):
+        assert step in captions, step
+    assert texts(at.markdown).count("✅ **Check:**") == 2  # the answer and the runner-up both add up
+    assert "10 largest terms" in texts(at.caption)  # 128 hidden units: the top 10 are shown
+    assert len(at.get("plotly_chart")) >= 5  # probabilities, two waterfalls, two sets of unit images
+
+
+def test_pen_width_and_clear_button(page, sure_digits):
+    at = page
+    at.slider(key="draw_stroke").set_value(30).run()
+    draw(at, on_canvas(sure_digits[0][0]))
+    assert metric(at, "Prediction") == "3"
+    at.button(key="draw_clear").click().run()  # a fresh canvas, under a new key
+    assert not at.exception
+    assert "Draw a digit (0 to 9)" in texts(at.info)
+    assert not at.metric
+
+
+def test_skipping_the_centring_shows_both_predictions(page):
+    at = draw(page, lopsided_seven())
+    centred = canvas_to_input(lopsided_seven())
+    np.testing.assert_array_equal(at.session_state[ui.DRAWN], centred)
+    at.toggle(key="draw_skip_centring").set_value(True).run()
+    assert not at.exception
+    warning = texts(at.warning)
+    assert "**Without centring**" in warning and "**With centring**" in warning
+    by_box = canvas_to_input(lopsided_seven(), center=False)
+    np.testing.assert_array_equal(at.session_state[ui.DRAWN], by_box)  # the network now reads this one
+    assert not np.array_equal(by_box, centred)
+    captions = image_captions(at)
+    assert "centred by box" in captions and "with centring by mass" in captions
+
+
+def test_switching_to_the_notebook_network(page, sure_digits, monkeypatch):
+    monkeypatch.setattr(training, "NOTEBOOK", training.NOTEBOOK.with_changes(iterations=30))  # fast in tests
+    at = draw(page, on_canvas(sure_digits[0][0]))
+    yours = at.session_state[ui.MODEL]
+    at.radio(key="draw_network").set_value("notebook").run()
+    assert not at.exception
+    notebook = at.session_state["draw_notebook_model"]
+    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == 30
+    assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
+    assert at.session_state[ui.MODEL] is yours  # the visitor's own network is untouched
+    assert metric(at, "Prediction") in [str(d) for d in range(10)]
+    assert "Each unit's weights W1[j]" in texts(at.markdown)  # 10 hidden units: every one explained
+    assert "largest terms" not in texts(at.caption)
+    at.toggle(key="draw_times_x").set_value(True).run()
+    assert not at.exception
+    assert "W1[j] * x" in texts(at.markdown)
+    at.radio(key="draw_network").set_value("yours").run()
+    assert "**🧠 Your network:**" in texts(at.markdown)
+
+
+def test_teach_it_throw_away_then_keep(page, sure_digits):
+    column, label = sure_digits[0]
+    at = draw(page, on_canvas(column))
+    before = at.session_state[ui.MODEL]
+    wrong = (label + 1) % 10
+    at.selectbox(key="draw_true_digit").set_value(wrong)
+    at.slider(key="draw_alpha").set_value(0.5)
+    at.button(key="draw_teach").click().run()
+    assert not at.exception
+    assert metric(at, f"Probability of {wrong}, before").endswith("%")
+    assert metric(at, "Prediction after the step") in [str(d) for d in range(10)]
+    assert metric(at, "Dev accuracy after the step").endswith("%")
+
+    at.button(key="draw_discard").click().run()
+    assert "Thrown away" in texts(at.success)
+    assert at.session_state[ui.MODEL] is before
+    assert not [b for b in at.button if b.key == "draw_keep"]
+
+    at.button(key="draw_teach").click().run()
+    at.button(key="draw_keep").click().run()
+    assert not at.exception
+    assert "Kept." in texts(at.success)
+    kept = at.session_state[ui.MODEL]
+    x = canvas_to_input(on_canvas(column))
+    cache = forward_prop(before.params, x)
+    expected = update_params(before.params, backward_prop(before.params, cache, x, np.array([wrong])), 0.5)
+    for name, value in expected.items():
+        np.testing.assert_allclose(kept.params[name], value, rtol=1e-6, atol=1e-7)
+    assert kept.hp == before.hp and kept.history == before.history
+    split = ui.data_split(kept.hp.dev_size, kept.hp.seed)
+    assert kept.dev_accuracy == training.evaluate(kept.params, split.X_dev, split.Y_dev)[1]  # measured again
+    A_after = forward_prop(kept.params, x)["A2"]
+    assert A_after[wrong, 0] > cache["A2"][wrong, 0]  # the step pushed the true digit up
+    assert metric(at, "Prediction") == str(int(np.argmax(A_after)))  # the page now reads with the kept network
+
+
+def test_open_on_the_forward_page(page, sure_digits):
+    at = draw(page, on_canvas(sure_digits[1][0]))
+    at.button(key="draw_open_forward").click().run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state[ui.DRAWN], canvas_to_input(on_canvas(sure_digits[1][0])))
+    assert at.session_state["forward_source"] == "drawn"
+    # Run alone (not through app.py) the page has no navigation to switch to: it says so instead of failing.
+    assert "not part of this app run" in texts(at.error)
+
+
+def test_a_broken_image_gives_an_error_not_a_traceback(page):
+    at = draw(page, data_url="data:image/png;base64,bm90IGFuIGltYWdl")
+    assert not at.exception
+    assert "could not be read as an image" in texts(at.error)
+    assert "Draw a digit (0 to 9)" in texts(at.info)
+
+
+def test_an_untrained_network_with_two_hidden_layers(monkeypatch):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    hp = training.Hyperparams(hidden_sizes=(16, 12), init="he", seed=3)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[ui.MODEL] = ui.Model(training.new_network(hp), hp)
+    at.run()
+    assert "untrained" in texts(at.warning)
+    draw(at, lopsided_seven())
+    assert not at.exception
+    assert "**last** hidden layer" in texts(at.info)
+    assert "largest terms" in texts(at.caption)  # 12 units: the 10 largest, and the other 2 together
+    assert texts(at.markdown).count("✅ **Check:**") == 2
+    at.button(key="draw_teach").click().run()
+    assert not at.exception
+    assert metric(at, "Prediction after the step") in [str(d) for d in range(10)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Quality: real digits drawn on the canvas are read as well as the digits themselves
+# ---------------------------------------------------------------------------------------------------------
+
+
+def quality_digits(sample_split, n=1000):
+    """(X (784, n), Y (n,)): MNIST test digits with MNIST_PATH, else the sample's dev digits (never trained on)."""
+    if os.environ.get("MNIST_PATH"):
+        with np.load(os.environ["MNIST_PATH"]) as data:
+            return data["x_test"][:n].reshape(n, 784).T / np.float32(255), data["y_test"][:n].astype(np.int64)
+    return sample_split.X_dev[:, :n], sample_split.Y_dev[:n]
+
+
+def test_the_canvas_pipeline_keeps_accuracy_within_two_points(first_visit, sample_split):
+    params = first_visit.session_state[ui.MODEL].params  # trained by the page itself on the sample
+    X, Y = quality_digits(sample_split)
+    X_canvas = np.hstack([canvas_to_input(on_canvas(X[:, i])) for i in range(X.shape[1])])  # (784, n)
+    direct = np.mean(np.argmax(forward_prop(params, X)["A2"], axis=0) == Y)
+    through_canvas = np.mean(np.argmax(forward_prop(params, X_canvas)["A2"], axis=0) == Y)
+    assert X.shape[1] >= 500
+    assert abs(direct - through_canvas) <= 0.02, (
+        f"on {X.shape[1]} digits: {direct:.1%} fed directly, {through_canvas:.1%} through the canvas")
