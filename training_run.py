@@ -24,7 +24,7 @@ from nn_core.training import (
     train_to_end,
 )
 
-UNWATCHED_AFTER = 10.0  # seconds: a run whose page stopped redrawing (tab closed, page left) pauses
+UNWATCHED_AFTER = 30.0  # seconds: a run whose page stopped redrawing (tab closed, page left) pauses
 SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
 POINTS_PER_CURVE = 200  # about this many dev-set evaluations per run
 

@@ -241,7 +241,7 @@ def live_panel():
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
-    views.show(views.curves_figure(run.records, run.total), key="tr_curves")
+    views.show(views.curves_figure(list(run.records), run.total), key="tr_curves")  # a copy: the thread appends
 
 
 def progress_text(run):
