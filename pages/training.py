@@ -195,6 +195,7 @@ def on_stop():
     run = current_run()
     if run and run.training:
         stop_training(run)
+        run.worker = None
         finish(run)
 
 
@@ -207,9 +208,7 @@ def on_step():
 
 
 def on_reset():
-    run = current_run()
-    if run:
-        stop_training(run)
+    on_stop()  # a run still training is stopped, and listed in the history
     new_run()
 
 

@@ -186,11 +186,13 @@ def test_stop_pauses_midway_and_a_changed_control_starts_a_new_network(at):
 
 
 def test_reset_gives_a_fresh_untrained_network(at):
-    at.select_slider(key="tr_iterations").set_value(5)
+    at.select_slider(key="tr_iterations").set_value(2000)
     click(at, "tr_train")
-    finish_training(at)
-    click(at, "tr_reset")
+    old = at.session_state[RUN]
+    click(at, "tr_reset")  # while it trains: it stops, and stays in the history
     run = at.session_state[RUN]
+    assert run is not old and not old.training and old.status == "paused"
+    assert at.dataframe[0].value["status"].tolist() == ["paused"]
     assert run.step == 0 and run.status == "ready"
     np.testing.assert_array_equal(run.params["W1"], new_network(NOTEBOOK)["W1"])
     assert not at.session_state["model"].trained
