@@ -212,7 +212,7 @@ def unit_images(rows, titles, what):
         layout["yaxis" + n] = dict(domain=[max(top - height, 0), top], autorange="reversed", scaleanchor="x" + n,
                                    **hidden)
         layout["annotations"].append(dict(text=title, x=left + width / 2, y=top, xref="paper", yref="paper",
-                                          yanchor="bottom", showarrow=False, font=FONT))
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=FONT))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -251,8 +251,9 @@ def pixelated(image, side=IMAGE_SIDE):
     return picture
 
 
-def size(image):
-    return " x ".join(str(n) for n in image.shape)
+def size(array):
+    """An array's shape the way the page writes it: "28 x 28"."""
+    return " x ".join(str(n) for n in array.shape)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -261,11 +262,13 @@ def size(image):
 
 
 def clear_canvas():
+    """A new key gives a new, empty canvas; a taught step for the old drawing is dropped."""
     st.session_state[CANVAS_GENERATION] = st.session_state.get(CANVAS_GENERATION, 0) + 1
     st.session_state.pop(PENDING, None)
 
 
 def percent(value):
+    """0.948 -> "94.8%"; None -> "unknown"."""
     return "unknown" if value is None else f"{value:.1%}"
 
 
@@ -279,6 +282,7 @@ def dev_accuracy_of(params, hp):
 
 
 def keep_step(which, model):
+    """Make the taught copy the network in use, with the dev accuracy it was measured at."""
     pending = st.session_state.pop(PENDING)
     store(which, ui.Model(pending["params"], model.hp, model.history, pending["dev_accuracy"],
                           model.data_description))
@@ -288,6 +292,7 @@ def keep_step(which, model):
 
 
 def throw_away_step():
+    """Forget the taught copy."""
     st.session_state.pop(PENDING, None)
     st.session_state[FLASH] = "🗑️ Thrown away: the network is exactly as it was."
 
@@ -437,6 +442,7 @@ st.markdown(
     f"(A{L - 1}[j]) times how much the output trusts it (W{L}[k, j]), plus a bias."
 )
 st.latex(rf"Z^{{[{L}]}}_k = \sum_{{j=0}}^{{{n - 1}}} W^{{[{L}]}}_{{k,j}}\, A^{{[{L - 1}]}}_j + b^{{[{L}]}}_k")
+ui.show_code(forward_prop, title="The code that computes the scores (nn_core.network.forward_prop)")
 if L > 2:
     st.info(f"This network has {L - 1} hidden layers: the terms below come from the **last** hidden layer, "
             f"A{L - 1}. Its units look at layer {L - 2}, not at pixels, so they have no 28 x 28 picture.")
@@ -522,6 +528,8 @@ if pending is not None:
     st.latex(rf"dZ^{{[{L}]}} = A^{{[{L}]}} - \mathrm{{one\_hot}}(y = {y}) \qquad "
              rf"dW^{{[{L}]}} = dZ^{{[{L}]}} A^{{[{L - 1}]\top}} \qquad dW^{{[1]}} = dZ^{{[1]}} X^\top"
              rf"\qquad (m = 1)")
+    st.markdown(f"dZ{L} is negative for {y}, where A{L} should have been 1 (the step pushes it up), and positive "
+                f"for every other digit (pushed down). With a single example, m = 1: no averaging.")
     error_column, dW_column = st.columns(2)
     with error_column:
         fig = go.Figure(go.Bar(x=np.arange(10), y=dZ[:, 0], marker_color=np.where(dZ[:, 0] >= 0, RED, BLUE),
@@ -530,7 +538,7 @@ if pending is not None:
                                hovertemplate="digit %{x}: %{y:+.4f}<extra></extra>"))
         fig.update_xaxes(title="digit", dtick=1)
         fig.update_yaxes(title=f"dZ{L} (10 x 1)", range=[-1.2, 1.2])
-        fig.update_layout(title=f"dZ{L}: negative for {y} (push it up), positive for the others")
+        fig.update_layout(title=f"dZ{L}: {size(dZ)}, one number per digit")
         show(fig, "draw_dZ", 360)
     with dW_column:
         dW = grads[f"dW{L}"]
@@ -541,7 +549,8 @@ if pending is not None:
     rows = np.argsort(-np.abs(dW1).sum(axis=1), kind="stable")[:SHOWN_UNITS]
     st.markdown(f"dW1 is {size(dW1)}: each row, one hidden unit's 784 weight changes, drawn as 28 x 28. It is "
                 "your drawing scaled by that unit's error dZ1[j], so the change sits where you put ink; a unit "
-                "that was switched off (A1 = 0) gets no change at all."
+                "that was switched off (A1 = 0) gets no change at all. The update subtracts α dW1: where a picture "
+                "is blue, those weights go down; where it is red, they go up."
                 + (f" The {len(rows)} rows with the largest changes are shown." if dW1.shape[0] > SHOWN_UNITS else ""))
     dZ1 = dW1 @ x[:, 0] / (x[:, 0] @ x[:, 0])  # with m = 1, dW1 = dZ1 x^T, so dW1 x = dZ1 (x . x)
     show(unit_images(dW1[rows], [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows], "dW1"), "draw_dW1",
@@ -562,7 +571,7 @@ if pending is not None:
     if k_after == y != k:
         st.info(f"One step on this one drawing was enough to turn the answer from {k} into {y}. That is why training "
                 "averages the gradient over many examples and takes small steps: a single example pulls the whole "
-                "network towards itself. Keep it and look at the dev accuracy to see what it cost.")
+                "network towards itself. The dev accuracy above shows what it cost on every other digit.")
     keep_column, discard_column = st.columns(2)
     keep_column.button("✅ Keep this change", key="draw_keep", on_click=keep_step, args=(which, model),
                        help="Make the changed copy your network (on every page). Its dev accuracy is measured "

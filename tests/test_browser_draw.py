@@ -63,7 +63,8 @@ def wait_for_hint(app):
 
 
 def test_drawn_digits_are_read_correctly(app):
-    app.open("draw")
+    app.open("")
+    app.page.get_by_role("link", name="Draw a digit").click()  # through the app's navigation, as a visitor would
     wait_for_hint(app)  # the first visit trains a network first, then asks for a drawing
     app.assert_no_exception()
     assert app.page.get_by_text("Your network:").count() == 1
@@ -92,8 +93,13 @@ def test_drawn_digits_are_read_correctly(app):
     app.assert_no_exception()
     screenshot_whole_page(app, "draw-7")
 
+    app.page.locator('[data-testid="stSelectbox"]').first.click()  # "What digit is it really?"
+    app.page.keyboard.type("1")
+    app.page.keyboard.press("Enter")
+    app.wait_idle()
     app.page.get_by_role("button", name="Take one step").click()
     app.page.get_by_role("button", name="Keep this change").wait_for()
     app.wait_idle()
     app.assert_no_exception()
+    assert app.page.get_by_text("Prediction after the step").count() == 1
     screenshot_whole_page(app, "draw-7-teach")
