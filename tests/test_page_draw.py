@@ -98,7 +98,8 @@ def first_visit():
         ui.shared_sources.clear()  # the sample, whatever an earlier test loaded
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.run()
-    return at
+    yield at
+    ui.shared_sources.clear()  # later tests load the data their own environment asks for
 
 
 @pytest.fixture
