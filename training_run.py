@@ -26,7 +26,8 @@ from nn_core.training import (
 
 UNWATCHED_AFTER = 30.0  # seconds: a run whose page stopped redrawing (tab closed, page left) pauses
 SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
-POINTS_PER_CURVE = 200  # about this many dev-set evaluations per run
+POINTS_PER_CURVE = 200  # about this many dev-set evaluations per full-batch run
+POINTS_PER_MINI_BATCH_CURVE = 40  # and per mini-batch run
 
 
 def snapshot_steps(total):
@@ -94,7 +95,9 @@ def start_run(number, hp, split, data_description, params=None):
     """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp."""
     params = new_network(hp) if params is None else params
     total = total_steps(hp, split.X_train.shape[1])
-    every = max(1, total // POINTS_PER_CURVE)
+    # A full-batch step already measures train accuracy; a mini-batch evaluation (2,000 train + the dev set)
+    # costs far more than a step of 64 examples, so it happens less often.
+    every = max(1, total // (POINTS_PER_CURVE if hp.method == "full-batch" else POINTS_PER_MINI_BATCH_CURVE))
     steps = train(params, split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, eval_every=every)
     run = LiveRun(number, hp, data_description, params, steps, total, snapshot_at=snapshot_steps(total))
     _keep_snapshot(run, 0)
