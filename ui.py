@@ -29,6 +29,8 @@ UPLOADED = "uploaded_digits"    # the DigitSet from the visitor's CSV upload
 UPLOADED_SPLITS = "uploaded_splits"
 MODEL = "model"                 # the visitor's network: a Model
 DRAWN = "drawn_input"           # the last digit drawn on the canvas, (784, 1) float32
+PRESENTER = "presenter"         # presenter mode (the sidebar toggle): larger text and charts, explanations folded
+DEV_SIZE = "shared_dev_size"    # (dev-set size, page that set it): the Data, Training and Experiments pages agree
 
 
 @st.cache_resource(show_spinner="Loading the digits...")
@@ -135,3 +137,122 @@ def show_code(*functions, title="The code that computes this (nn_core)"):
 def image_of(column):
     """A (784,) or (784, 1) column -> a (28, 28) image, row by row as MNIST stores it."""
     return np.asarray(column).reshape(28, 28)
+
+# ---------------------------------------------------------------------------------------------------------
+# One dev-set size for every page
+# ---------------------------------------------------------------------------------------------------------
+
+
+def dev_size():
+    """The dev-set size the pages share, or None while no page has set one."""
+    shared = st.session_state.get(DEV_SIZE)
+    return shared[0] if shared else None
+
+
+def set_dev_size(size, page):
+    """Make `size` the dev-set size of every page; `page` names the page whose control set it."""
+    st.session_state[DEV_SIZE] = (int(size), page)
+
+
+def dev_size_from_elsewhere(page):
+    """The shared dev-set size when another page (or a link) set it last, so `page` should follow; else None."""
+    shared = st.session_state.get(DEV_SIZE)
+    return shared[0] if shared and shared[1] != page else None
+
+
+def dev_options(sizes):
+    """The dev-set sizes a page offers: those of `sizes` that leave at least half of the data in use for
+    training, plus the shared size when it does too (so a size chosen on the Data page is on offer here)."""
+    m = len(digits().labels)
+    shared = dev_size()
+    options = {d for d in sizes if d <= m // 2} | ({shared} if shared and shared <= m // 2 else set())
+    return sorted(options) or [max(1, m // 5)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Presenter mode: for a projector
+# ---------------------------------------------------------------------------------------------------------
+
+PRESENTER_SCALE = 1.35  # text, relative to normal
+PRESENTER_HEIGHT = 1.3  # chart heights, relative to normal
+PRESENTER_CSS = """
+<style id="presenter-mode">
+html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gives in rem grows with it */
+[data-testid="stMain"] h1 { font-size: 3.6rem; }
+[data-testid="stMain"] h2 { font-size: 2.6rem; }
+[data-testid="stMain"] h3 { font-size: 2rem; }
+[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
+  { font-size: 1rem; line-height: 1.5; }
+.katex { font-size: 1.3em; }
+</style>
+"""
+
+
+def presenter():
+    """True in presenter mode: pages fold their explanations away and draw larger charts."""
+    return bool(st.session_state.get(PRESENTER, False))
+
+
+def presenter_style():
+    """Larger text on the whole page in presenter mode (CSS that takes no room on the page); app.py calls it."""
+    if presenter():
+        st.html(PRESENTER_CSS)
+
+
+def explain(text):
+    """An explanatory paragraph (Markdown). In presenter mode it folds into an expander: the teacher says it
+    out loud, and the screen keeps the formulas and the pictures."""
+    if presenter():
+        with st.expander("📖 Explanation"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
+
+
+def style_figure(fig):
+    """A plotly figure (go.Figure or a plain figure dict) as it is, or in presenter mode with every font size
+    PRESENTER_SCALE times larger and the chart PRESENTER_HEIGHT times taller. Pages pass each chart through it."""
+    if not presenter():
+        return fig
+    if isinstance(fig, dict):
+        return {**fig, "data": [_larger_fonts(trace) for trace in fig.get("data", [])],
+                "layout": _larger_layout(fig.get("layout", {}))}
+    fig.layout = _larger_layout(fig.layout.to_plotly_json())
+    for trace in fig.data:
+        trace.update(_font_sizes(trace.to_plotly_json()))
+    return fig
+
+
+def _larger_layout(layout):
+    layout = _larger_fonts(layout)
+    layout["font"] = {**layout.get("font", {})}
+    layout["font"].setdefault("size", round(12 * PRESENTER_SCALE))  # plotly's default is 12 px
+    layout["height"] = round((layout.get("height") or 450) * PRESENTER_HEIGHT)
+    if "margin" in layout:
+        layout["margin"] = {side: round(value * PRESENTER_SCALE) if isinstance(value, (int, float)) else value
+                            for side, value in layout["margin"].items()}
+    return layout
+
+
+def _larger_fonts(node, in_font=False):
+    """A copy of a plotly JSON tree with every font size (a "size" inside a "...font" entry) scaled up."""
+    if isinstance(node, dict):
+        return {key: round(value * PRESENTER_SCALE) if in_font and key == "size" and isinstance(value, (int, float))
+                else _larger_fonts(value, key.endswith("font")) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_larger_fonts(item, in_font) for item in node]
+    return node
+
+
+def _font_sizes(node, in_font=False):
+    """Only the font sizes of a trace's JSON, scaled up, as nested dicts for trace.update()."""
+    found = {}
+    for key, value in node.items():
+        if in_font and key == "size" and isinstance(value, (int, float)):
+            found[key] = round(value * PRESENTER_SCALE)
+        elif isinstance(value, dict):
+            inner = _font_sizes(value, key.endswith("font"))
+            if inner:
+                found[key] = inner
+    return found
