@@ -138,6 +138,45 @@ def image_of(column):
     """A (784,) or (784, 1) column -> a (28, 28) image, row by row as MNIST stores it."""
     return np.asarray(column).reshape(28, 28)
 
+
+def try_this(*items, title="🧪 Try this"):
+    """A page's exercises, in the same look on every page: a heading, then a numbered list of things to do."""
+    st.header(title)
+    st.markdown("\n".join(f"{n}. {item}" for n, item in enumerate(items, start=1)))
+
+
+def quiz(question, options, answer, explanation, key, format_func=str):
+    """A predict-then-check question: pick an answer, press Check, read ✅ or ❌ and why.
+
+    answer : the right one of `options`; a page may compute it from the live network or data (the real shape
+    of dW1, the digit a hidden unit votes for). The verdict is in words and symbols, never in colour alone.
+    Choosing another answer hides the verdict until Check is pressed again.
+    """
+    checked = f"{key}_checked"
+
+    def forget_verdict():
+        st.session_state.pop(checked, None)
+
+    with st.container(border=True):
+        choice = st.radio(f"🤔 {question}", options, index=None, key=key, format_func=format_func,
+                          on_change=forget_verdict,
+                          help="Predict before you look: pick the answer you expect, then press Check. The answer "
+                               "is worked out from the network and data on this page, so it can change when they do.")
+        if st.button("✔️ Check", key=f"{key}_check",
+                     help="Says whether your answer is right (✅) or not (❌), and explains why. You can pick "
+                          "another answer and check again."):
+            st.session_state[checked] = True
+        if not st.session_state.get(checked):
+            return
+        if choice is None:
+            st.info("Pick an answer first: predicting before you look is the point.")
+        elif choice == answer:
+            st.success(f"**Right:** {format_func(answer)}. {explanation}", icon="✅")
+        else:
+            st.warning(f"**Not quite:** you picked {format_func(choice)}; the answer is "
+                       f"**{format_func(answer)}**. {explanation}", icon="❌")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # One dev-set size for every page
 # ---------------------------------------------------------------------------------------------------------
