@@ -323,14 +323,15 @@ with histogram_column:
     st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
                "(full white); the rest are the grey edges of the strokes.")
 
-st.subheader("The average image of each digit")
-for column, shown in zip(st.columns(10), DIGITS, strict=True):
-    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch")
-st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
 with st.expander("The numbers behind these charts"):
     left, right = st.columns(2)
     left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
     right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}), hide_index=True)
+
+st.subheader("The average image of each digit")
+for column, shown in zip(st.columns(10), DIGITS, strict=True):
+    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch")
+st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
 
 # 4. From the table to X ---------------------------------------------------------------------------------
 st.header("4 · From the table to X: the notebook's preparation")
@@ -420,14 +421,19 @@ When training accuracy climbs far above dev accuracy, the network is memorising.
 """
 )
 
-st.subheader("Try this")
-st.markdown(
-    """
-- Pick one class, say **4**, and reshuffle a few times. Which ones would *you* get wrong? Compare them with
-  the average 4 above.
-- Set the dev set to **100**, then to **1,000**. With 100 dev digits, how many percentage points is one
-  mistake worth? How far would you trust "dev accuracy 85%" measured on each?
-"""
+ui.try_this(
+    "Pick one class, say **4**, and reshuffle a few times. Which ones would *you* get wrong? Compare them with "
+    "the average 4 above.",
+    "Set the dev set to **100**, then to **1,000**. With 100 dev digits, how many percentage points is one "
+    "mistake worth? How far would you trust \"dev accuracy 85%\" measured on each?",
 )
+ui.quiz("How many numbers describe one image?", [SIDE, 255, PIXELS, PIXELS + 1], data.images.shape[1],
+        f"{SIDE} rows x {SIDE} columns = {SIDE * SIDE} pixels, one number (0..255) each. 785 is a row of the "
+        "table, the label and the 784 pixels; 255 is the largest value one pixel can take.", key="data_quiz_pixels")
+ui.quiz(f"X_train holds the {m_train:,} training digits. What is its shape?",
+        [f"({m_train}, 784)", f"(784, {m_train})", f"(785, {m_train})", f"(28, 28, {m_train})"],
+        str(split.X_train.shape),
+        "One example per **column**: the table's rows were transposed (.T) and the label row taken off, so X is "
+        "784 x m and column j is digit j. That is what W1 (10 x 784) @ X needs: 784 rows.", key="data_quiz_X")
 st.caption("Lesson points on this page: the task and pixel values (1), images as a 784 x m matrix (2), "
            "pandas `read_csv` and `head()` (10), overfitting and the dev set (11).")
