@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import links
+import take_it_home
 import training_views as views
 import ui
 from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
@@ -42,9 +44,8 @@ def nearest(options, value, log=False):
 
 
 def dev_options():
-    """Dev-set sizes that leave most of the data in use for training."""
-    m = len(ui.digits().labels)
-    return [d for d in DEV_SIZES if d <= m // 2] or [max(1, m // 5)]
+    """Dev-set sizes that leave most of the data in use for training (and the one the pages share)."""
+    return ui.dev_options(DEV_SIZES)
 
 
 def widget_values(hp: Hyperparams):
@@ -69,6 +70,8 @@ def init_controls():
     values = widget_values(st.session_state.get(CONTROLS, NOTEBOOK))
     for key, value in values.items():
         st.session_state.setdefault(key, value)
+    if ui.dev_size_from_elsewhere("training"):  # the Data page (or a link) changed the dev-set size
+        st.session_state["tr_dev"] = nearest(dev_options(), ui.dev_size())
     if st.session_state["tr_dev"] not in dev_options():
         st.session_state["tr_dev"] = values["tr_dev"]
 
@@ -240,7 +243,8 @@ def live_panel():
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
-    views.show(views.curves_figure(list(run.records), run.total), key="tr_curves")  # a copy: the thread appends
+    figure = views.curves_figure(list(run.records), run.total)  # a copy: the thread appends
+    views.show(ui.style_figure(figure), key="tr_curves")
 
 
 def progress_text(run):
@@ -349,6 +353,7 @@ def save_and_load(model):
             st.error(st.session_state[LOAD_ERROR])
         elif LOADED in st.session_state:
             st.success(st.session_state[LOADED])
+    take_it_home.section(model)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -356,7 +361,7 @@ def save_and_load(model):
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("📉 Training")
-st.markdown(
+ui.explain(
     """
 Training is four moves repeated: **forward** (compute A2 for the training examples), **loss** (how wrong
 A2 is, the cross-entropy), **backward** (backpropagation: how much each weight and bias contributed to the
@@ -370,11 +375,15 @@ st.latex(r"W^{[l]} \leftarrow W^{[l]} - \alpha\, dW^{[l]} \qquad b^{[l]} \leftar
 data = ui.digits()
 st.caption(f"Data in use: {data.description}")
 init_controls()
+arrival = links.follow_hyperparams(hyperparams_from_widgets, set_controls)  # a link: /training?alpha=0.5
 run = current_run()
 running = bool(run and run.training)
 
 st.subheader("1 · Choose the hyperparameters")
 hp = controls(disabled=running)
+ui.set_dev_size(hp.dev_size, "training")
+links.mirror_hyperparams(hp, arrival)  # the address always shows the controls, so it can be sent as a link
+links.link_box("training")
 
 st.subheader("2 · Train")
 buttons(running)

@@ -1,0 +1,58 @@
+"""🎒 Take it home: three downloads on the Training page, to keep working without the app.
+
+The trained network (.npz, written by nn_core.persistence.save_model), take_home/predict.py (a script that
+needs only NumPy and reads digits with that network), and the training log: one CSV row per gradient step.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from nn_core.persistence import save_model
+
+SCRIPT = Path(__file__).resolve().parent / "take_home" / "predict.py"
+LOG_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "dev_accuracy")
+
+
+def log_table(records):
+    """The StepRecords of a run as a table: one row per gradient step, and one update_size_W<l> column per
+    weight matrix (the RMS of its gradient). Accuracies are empty at steps where they were not measured."""
+    layers = list(records[0].update_size) if records else []
+    columns = [*LOG_COLUMNS, *(f"update_size_{name}" for name in layers)]
+    rows = [(r.step, r.epoch, r.loss, r.train_accuracy, r.dev_accuracy, *(r.update_size[n] for n in layers))
+            for r in records]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def log_csv(records) -> bytes:
+    """The training log as the bytes of a CSV file (a header line, then one line per step)."""
+    return log_table(records).to_csv(index=False).encode()
+
+
+def section(model):
+    """The three download buttons, with how to use the files at home."""
+    st.subheader("🎒 Take it home")
+    st.markdown("Three files to keep working without this app: your network, a short script that reads digits "
+                "with it using nothing but NumPy, and the log of its training (one row per step).")
+    arch = "-".join(map(str, model.hp.layer_sizes))
+    network_file = f"network-{arch}.npz"
+    c1, c2, c3 = st.columns(3)
+    try:
+        c1.download_button("⬇️ The network (.npz)", save_model(model.params, model.hp), file_name=network_file,
+                           mime="application/octet-stream", key="tr_home_network", on_click="ignore",
+                           width="stretch", help="W1, b1, W2, b2, ... and the hyperparameters that made them.")
+    except ValueError as error:
+        c1.error(f"This network cannot be saved: {error}")
+    c2.download_button("⬇️ predict.py", SCRIPT.read_bytes(), file_name="predict.py", mime="text/x-python",
+                       key="tr_home_script", on_click="ignore", width="stretch",
+                       help="Forward propagation in 60 lines of NumPy: the same predictions as this app.")
+    c3.download_button("⬇️ Training log (.csv)", log_csv(model.history), file_name=f"training-log-{arch}.csv",
+                       mime="text/csv", key="tr_home_log", on_click="ignore", width="stretch",
+                       disabled=not model.history,
+                       help="step, epoch, loss, train and dev accuracy, and each layer's update size: plot it in "
+                            "a spreadsheet or with pandas. Empty until the network has been trained here.")
+    st.markdown("At home, with Python and NumPy, and a CSV of digits (784 pixel values 0-255 per row, like "
+                "Kaggle's train.csv; a header line and a `label` column are allowed):")
+    st.code(f"python predict.py {network_file} digits.csv", language="bash")
+    st.caption("It prints one predicted digit per row, and the accuracy when the file has labels.")
