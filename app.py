@@ -1,8 +1,18 @@
-"""Entry point: `streamlit run app.py`. It only routes; each page is a short script under pages/."""
+"""Entry point: `streamlit run app.py`. It routes (each page is a short script under pages/) and holds the one
+setting of every page: presenter mode."""
 
 import streamlit as st
 
+import links
+import ui
+
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
+links.follow_presenter()  # a link with ?presenter=1 turns it on
+st.sidebar.toggle("📽️ Presenter mode", key=ui.PRESENTER,
+                  help="For a projector: larger text and charts, explanations folded into expanders. "
+                       "The address gets ?presenter=1, so a link opens the app this way.")
+links.mirror_presenter()
+ui.presenter_style()
 
 pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),

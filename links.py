@@ -213,9 +213,18 @@ def one_of(options):
     return parse
 
 
-def follow(settings, keep=()):
+def flag(text):
+    """A parser of on / off: 1, true, on, yes (or nothing, as in ?presenter) and 0, false, off, no."""
+    if text.strip().lower() in (*TRUE, ""):
+        return True
+    if text.strip().lower() in FALSE:
+        return False
+    raise ValueError("it must be 1 (on) or 0 (off).")
+
+
+def follow(settings, keep=(), check_names=True):
     """Before the widgets: on arrival with a link, put its values into the widgets' session-state keys.
-    A bad value sets the default instead, with a warning; unknown names get a warning too."""
+    A bad value sets the default instead, with a warning; so does a name the page does not know."""
     names = [s.name for s in settings]
     asked = arrived(names)
     st.session_state.setdefault(SEEN, {}).update(asked)
@@ -227,7 +236,7 @@ def follow(settings, keep=()):
                 st.session_state[setting.key] = setting.default
                 st.warning(f"🔗 **{setting.name}={asked[setting.name]}** in the link was not used: {error} It is "
                            f"back to its default, {setting.name}={as_text(setting.default)}.")
-    for name, text in strangers(names, keep).items():
+    for name, text in strangers(names, keep).items() if check_names else ():
         st.warning("🔗 " + unknown(name, text, names))
 
 
@@ -236,3 +245,20 @@ def mirror(settings, keep=()):
     names = [s.name for s in settings]
     write({s.name: as_text(st.session_state[s.key]) for s in settings if s.key in st.session_state},
           drop=strangers(names, keep))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Presenter mode: ?presenter=1 on any page
+# ---------------------------------------------------------------------------------------------------------
+
+PRESENTER = Setting("presenter", ui.PRESENTER, flag, False)
+
+
+def follow_presenter():
+    """app.py, before its sidebar toggle: a link with ?presenter=1 opens the app in presenter mode."""
+    follow([PRESENTER], check_names=False)
+
+
+def mirror_presenter():
+    """app.py, after the toggle: ?presenter=1 while it is on; nothing (a shorter link) while it is off."""
+    write({"presenter": "1" if ui.presenter() else None})
