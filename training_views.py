@@ -29,6 +29,7 @@ from training_run import SNAPSHOT_UNITS, compare_notebook_bugs
 FONT_SIZE = 16  # readable from the back of a classroom
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"
 LAYER_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE)
+LAYER_DASHES = ("solid", "dot", "dash", "dashdot")  # the layers' curves differ in pattern too, not only colour
 MAX_CURVE_POINTS = 250  # a longer run is thinned for drawing (a light figure redraws faster)
 
 
@@ -63,7 +64,8 @@ def curves_figure(records, total):
         _line(steps, [r.loss for r in shown], "loss (cross-entropy)", BLUE, 1),
         _line([r.step for r in trained], [r.train_accuracy for r in trained], "train accuracy", ORANGE, 2),
         _line([r.step for r in evaluated], [r.dev_accuracy for r in evaluated], "dev accuracy", GREEN, 2, "dash"),
-    ] + [_line(steps, [r.update_size[name] for r in shown], f"d{name}", LAYER_COLOURS[i % 4], 3)
+    ] + [_line(steps, [r.update_size[name] for r in shown], f"d{name}", LAYER_COLOURS[i % 4], 3,
+                 LAYER_DASHES[i % 4])
          for i, name in enumerate(layers)]
     axis = {"range": [0, max(total, 1)], "title": {"text": "gradient step"}, "gridcolor": "#e5e5e5"}
     titles = ("Loss (lower is better)", "Accuracy", "Update size: RMS of each dW")
@@ -177,7 +179,9 @@ def mistakes_figure(X, Y, A, indices):
         fig.add_trace(go.Heatmap(z=X[:, i].reshape(28, 28), colorscale="gray", zmin=0, zmax=1, showscale=False,
                                  hovertemplate="x = %{z:.2f}<extra></extra>"), row=1, col=col)
         colours = [VERMILLION if d == A[:, i].argmax() else GREEN if d == Y[i] else "#bbbbbb" for d in range(10)]
-        fig.add_trace(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False,
+        marks = ["✗" if d == A[:, i].argmax() else "✓" if d == Y[i] else "" for d in range(10)]  # not colour alone
+        fig.add_trace(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False, text=marks,
+                             textposition="outside", cliponaxis=False, textfont=dict(size=15),
                              hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"), row=2, col=col)
         fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain",
                          row=1, col=col)
@@ -300,7 +304,9 @@ def backprop_section(model, split):
                      f"about {np.abs(params[f'W{l}']).mean():.2g} on average).", f"change of W{l}", _layer(l, L),
                      _layer(l - 1, L), f"tr_bp_update{l}", f"−α dW{l}")
     with st.expander("The numbers behind these pictures"):
-        name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers", help="Every entry, as computed.")
+        name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers",
+                            help="Pick a matrix shown above to read every one of its entries as a table; the "
+                                 "pictures only show their signs and sizes as colours.")
         st.dataframe(pd.DataFrame(np.atleast_2d(matrices[name])), width="stretch")
     show_code(backward_prop, update_params)
 
@@ -337,17 +343,24 @@ def gradcheck_section(model, split):
         f"Computed in float64 on the first {CHECK_EXAMPLES} training examples.")
     names = list(params)
     c1, c2, c3 = st.columns(3)
-    name = c1.selectbox("Parameter", names, key="tr_gc_name", help="Which weight matrix or bias vector.")
+    name = c1.selectbox("Parameter", names, key="tr_gc_name", help="Which weight matrix or bias vector to "
+                        "check. Row and column below then choose one of its entries.")
     rows, cols = params[name].shape
-    row = c2.number_input("Row (unit)", 0, rows - 1, 0, key="tr_gc_row", help=f"0 to {rows - 1}.")
-    col = c3.number_input("Column (input)", 0, cols - 1, 0, key="tr_gc_col", help=f"0 to {cols - 1}.",
+    row = c2.number_input("Row (unit)", 0, rows - 1, 0, key="tr_gc_row",
+                          help=f"Which row of {name} (0 to {rows - 1}): the unit of the layer this parameter feeds.")
+    col = c3.number_input("Column (input)", 0, cols - 1, 0, key="tr_gc_col",
+                          help=f"Which column of {name} (0 to {cols - 1}): for W1 the pixel, for W2 the hidden unit; "
+                               "a bias vector has one column.",
                           disabled=cols == 1)
     left, right = st.columns(2)
     entries = None
-    if left.button("🩺 Check this entry", key="tr_gc_one", help="Compare the two gradients at this entry."):
+    if left.button("🩺 Check this entry", key="tr_gc_one",
+                   help="Computes this entry's gradient both ways, backprop and finite differences. Expect them "
+                        "to agree to many digits."):
         entries = [(name, (int(row), int(col)))]
     if right.button("🎲 Check 3 random entries of every parameter", key="tr_gc_random",
-                    help="A quick health check of the whole backward pass."):
+                    help="A quick health check of the whole backward pass: each press picks other random "
+                         "entries. Expect every relative error to be tiny (below about 1e-5)."):
         checks = st.session_state["tr_gc_count"] = st.session_state.get("tr_gc_count", 0) + 1
         entries = random_entries(params, split.X_train[:, :CHECK_EXAMPLES], np.random.default_rng(checks))
     if entries:
@@ -385,7 +398,8 @@ def bugs_section(hp, split):
                          help="Both runs are full batch, from the same seed, on the data in use. On full MNIST an "
                               "iteration takes about 0.1 s, so 100 iterations, twice, take about 20 s.")
     if st.button("🐞 Train both (notebook and corrected)", key="tr_bugs_run",
-                 help="Trains the current architecture twice from the same starting weights."):
+                 help="Trains the current architecture twice from the same starting weights, with and without "
+                      "the bugs; the table below then compares their db, m, dev accuracy and loss."):
         with st.spinner("Training twice..."):
             st.session_state["tr_bugs_result"] = (n, compare_notebook_bugs(hp, split, n))
     if "tr_bugs_result" in st.session_state:
@@ -453,7 +467,8 @@ def learned_section(model, run, split):
     c1, c2 = st.columns([3, 2])
     if len(steps) > 1:
         step = c1.select_slider("Training step", steps, value=steps[-1], key="tr_w1_step",
-                                help="W1 as it was at these steps (kept at roughly log-spaced steps).")
+                                help="W1 as it was at these steps (kept at roughly log-spaced steps). "
+                                     "Slide to step 0 for the random start; later steps show strokes forming.")
     view = c2.radio("Show", ["weights", "change"], key="tr_w1_view", horizontal=True, disabled=not mine,
                     index=1 if mine and hp.init == "notebook" else 0,
                     format_func={"weights": "W1", "change": "W1 − W1 at step 0"}.get,
@@ -467,6 +482,9 @@ def learned_section(model, run, split):
         title += f" (first {len(rows)} of {params['W1'].shape[0]} units)"
     show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
                       per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
+    with st.expander("The numbers: one row per unit, one column per pixel"):
+        st.dataframe(pd.DataFrame(rows, index=[f"unit {k}" for k in range(len(rows))],
+                                  columns=[f"pixel {i}" for i in range(rows.shape[1])]), height=260)
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
         sets.append(("test", split.X_test, split.Y_test))
@@ -488,12 +506,19 @@ def _mistakes(params, hp, split):
     predictions = get_predictions(A)
     wrong = np.flatnonzero(predictions != split.Y_dev)
     st.markdown(f"**Mistakes on the dev set: {len(wrong):,} of {len(split.Y_dev):,}.** Under each digit, A2: "
-                "the ten probabilities (orange: the answer given, green: the right digit).")
+                "the ten probabilities (✗ vermilion: the answer given, ✓ bluish green: the right digit).")
     if not len(wrong):
         return
     order = st.radio("Which ones", ["confident", "first"], key="tr_mistakes", horizontal=True,
                      format_func={"confident": "most confidently wrong", "first": "first in the dev set"}.get,
-                     help="Confidently wrong digits are often badly written, or mislabelled.")
+                     help="Which of the dev set's mistakes to show. Confidently wrong digits are often badly "
+                          "written, or mislabelled.")
     if order == "confident":
         wrong = wrong[np.argsort(-A[predictions[wrong], wrong])]
     show(mistakes_figure(split.X_dev, split.Y_dev, A, wrong[:8]), key="tr_mistakes_fig")
+    with st.expander("The numbers behind these mistakes"):
+        st.dataframe(pd.DataFrame({"dev column": wrong[:8], "true digit": split.Y_dev[wrong[:8]],
+                                   "said": predictions[wrong[:8]]}).join(pd.DataFrame(
+                                       A[:, wrong[:8]].T, columns=[f"P({d})" for d in range(10)])),
+                     hide_index=True, column_config={f"P({d})": st.column_config.NumberColumn(format="%.3f")
+                                                     for d in range(10)})
