@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 
 st.title("🧠 A neural network from scratch, number by number")
-st.markdown(
+ui.explain(
     """
 This app takes apart the small network of Samson Zhang's notebook *"Building a neural network FROM SCRATCH
 (no TensorFlow/PyTorch, just numpy & math)"*: **784 inputs → 10 ReLU units → 10 softmax outputs**, written in
@@ -41,6 +41,9 @@ with right:
 - Every visitor has their own network: students can train and break theirs without touching yours.
 - Break things on purpose: a learning rate of 5, a linear activation, one hidden unit.
   Each page says what to expect and explains what went wrong.
+- On a projector, switch on **📽️ Presenter mode** in the sidebar: larger text and charts, explanations folded.
+- The address of the 📉 Training page holds every hyperparameter: send it as a link, and the class opens the
+  same settings (with the same seed, the same curves).
 """
     )
 
