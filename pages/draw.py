@@ -133,7 +133,7 @@ def show(fig, key, height, axes=True):
     if axes:
         fig.update_xaxes(tickfont=dict(size=15, color=FONT["color"]), title_font=FONT)
         fig.update_yaxes(tickfont=dict(size=15, color=FONT["color"]), title_font=FONT)
-    st.plotly_chart(fig, width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def colorbar(title):
@@ -302,7 +302,7 @@ def throw_away_step():
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("✏️ Draw a digit")
-st.markdown(
+ui.explain(
     """
 Draw a digit with the mouse: white ink on black, like MNIST. The moment you lift the mouse, the drawing is
 turned into the 784 numbers the network reads (the same way MNIST's own digits were prepared), and the
@@ -408,7 +408,7 @@ with right:
 
 # --- What the network sees ---------------------------------------------------------------------------------
 st.subheader("👀 What the network sees")
-st.markdown(
+ui.explain(
     "MNIST's digits were cropped to their ink, scaled so the longer side is 20 pixels, and placed in a 28 x 28 "
     "field with the centre of mass of the ink in the middle. Your drawing goes through the same steps; the last "
     "image is the column x of 784 numbers the network multiplies by W1."
@@ -436,7 +436,7 @@ st.subheader("🔍 Why this answer")
 A_prev = x if L == 1 else cache[f"A{L - 1}"]  # the last hidden layer's activations, (n, 1)
 W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
 n = W.shape[1]
-st.markdown(
+ui.explain(
     f"The probabilities come from the scores Z{L} = W{L} A{L - 1} + b{L} by softmax, which keeps their order: the "
     f"largest score wins. Each score is a sum with **one term per hidden unit**: how strongly the unit fired "
     f"(A{L - 1}[j]) times how much the output trusts it (W{L}[k, j]), plus a bias."
@@ -490,7 +490,7 @@ for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why no
 
 # --- Teach it ---------------------------------------------------------------------------------------------
 st.subheader("🎓 Teach it")
-st.markdown(
+ui.explain(
     "Tell the network what your digit really is, and see **one step of backpropagation on this single "
     "example**: the error at the output, the gradients it sends back, and the answer after the update. The step "
     "changes a copy of the network: keep it, or throw it away."
