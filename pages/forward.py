@@ -131,11 +131,11 @@ def probability_bars(A2, predicted, label=None):
     """The ten probabilities as bars over the digits 0..9; the prediction stands out, the label is marked."""
     p = np.ravel(A2)
     colors = [ORANGE if k == predicted else BLUE for k in range(10)]
-    names = [f"{k} ✓ label" if k == label else str(k) for k in range(10)]
+    names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓ label" if k == label else "") for k in range(10)]
     fig = go.Figure(go.Bar(x=names, y=p, marker_color=colors, text=[f"{x:.1%}" for x in p], textposition="outside",
                            textfont_size=15, constraintext="none", cliponaxis=False,
                            hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"))
-    fig.update_xaxes(title="digit k", type="category")
+    fig.update_xaxes(title="digit k (★ the network's answer)", type="category")
     fig.update_yaxes(title="probability", range=[0, 1.15], tickformat=".0%")
     return fig
 
@@ -290,7 +290,8 @@ with detail_col:
             i = st.session_state["forward_random_pick"]
         else:
             digit = st.selectbox("Digit", range(10), key="forward_class",
-                                 help="Only dev-set images with this label are offered below.")
+                                 help="Only dev-set images with this label are offered below; the box beside "
+                                      "it steps through them, the first one is shown now.")
             matching = np.flatnonzero(Y_dev == digit)
             if matching.size == 0:
                 st.error(f"The dev set has no {digit}s; pick another digit.")
@@ -327,6 +328,8 @@ with text_col:
         f"**column**: X has shape {X.shape}. Only **{ink} of the 784** pixels have ink (x_i > 0); all the "
         f"others are 0 and will add nothing below."
     )
+with st.expander("The numbers behind these pictures: X as 28 rows of 28"):
+    st.dataframe(pd.DataFrame(ui.image_of(X)).round(2), width="stretch")
 
 # --- Layer 1 ----------------------------------------------------------------------------------------------
 W1, b1, Z1, A1 = params["W1"], params["b1"], cache["Z1"], cache["A1"]
@@ -470,6 +473,10 @@ for l in range(2, L):
     st.caption(f"Same rule as layer 1, with A{l - 1} in place of the pixels. b{l} {b.shape} = ["
                + ", ".join(f"{x:.2f}" for x in b[:12, 0]) + (", ...]" if b.shape[0] > 12 else "]")
                + (f". ReLU switched off {off_l.size} of {Z.shape[0]} units." if off_l is not None else ""))
+    with st.expander(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}"):
+        table(pd.concat([pd.DataFrame({"unit": np.arange(W.shape[0]), f"b{l}": b[:, 0], f"Z{l}": Z[:, 0],
+                                       f"A{l}": A[:, 0]}),
+                         pd.DataFrame(W, columns=[f"W{l}[j, {u}]" for u in range(W.shape[1])])], axis=1))
 
 # --- Output layer ------------------------------------------------------------------------------------------
 W_out, b_out, Z_out = params[f"W{L}"], params[f"b{L}"], cache[f"Z{L}"]
@@ -549,6 +556,15 @@ with act_tab:
     fig.update_xaxes(title="z", zeroline=True, zerolinecolor="#444444")
     fig.update_yaxes(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
     show(fig, "forward_activations", 420)
+    with st.expander("The numbers behind the curves, at whole values of z"):
+        z_whole = np.arange(-5, 6, dtype=np.float32)
+        curves = {"z": z_whole}
+        for name in ("relu", "sigmoid", "tanh"):
+            f, f_deriv = activations.ACTIVATIONS[name]
+            curves[ACTIVATION_NAME[name]] = f(z_whole)
+            if with_derivs:
+                curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
+        table(pd.DataFrame(curves))
     st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
              r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
     ui.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
@@ -629,12 +645,29 @@ with linear_tab:
         "activation between the layers is what lets a network learn curved, complicated patterns."
     )
 
-st.header("Try this")
-st.markdown(
-    f"""
-- **Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is
-  wrong. Which hidden units were switched on, and which row of W{L} outvoted the right digit?
-- **Take the activation away.** On the 📉 Training page train a network with the *linear* activation, then come
-  back: the "Why non-linearity?" tab shows it is one matrix, and its dev accuracy stays below ReLU's.
-"""
+ui.try_this(
+    "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
+    f"wrong. Which hidden units were switched on, and which row of W{L} outvoted the right digit?",
+    "**Take the activation away.** On the 📉 Training page train a network with the *linear* activation, then come "
+    "back: the \"Why non-linearity?\" tab shows it is one matrix, and its dev accuracy stays below ReLU's.",
 )
+ui.quiz(
+    "What is the shape of Z1 for the one digit above?",
+    list(dict.fromkeys([f"({n1}, 1)", "(784, 1)", f"(1, {n1})", f"({n1}, 784)"])), str(Z1.shape),
+    f"Z1 = W1 · A0 + b1: ({n1} x 784) times (784 x 1) gives ({n1} x 1), one number per hidden unit, and adding "
+    f"b1 ({n1} x 1) keeps that shape. With m digits at once, one per column, it would be ({n1}, m).",
+    key="forward_quiz_Z1")
+if L >= 2:  # a network with no hidden layer has no unit to vote
+    A_last = cache[f"A{L - 1}"]  # what the last hidden layer passes on, (n, 1)
+    v = min(j, W_out.shape[1] - 1)  # the unit chosen above (a deeper network asks about its last hidden layer)
+    votes = W_out[:, v]  # column v of W_L: unit v's weight into each of the ten scores
+    top, bottom = int(np.argmax(votes)), int(np.argmin(votes))
+    ui.quiz(
+        f"Which digit does hidden unit {v} of layer {L - 1} vote for: whose score does it raise the most when it "
+        "fires?" + (" (Pick another unit in 🔍 One hidden unit above.)" if L == 2 else ""), list(range(10)), top,
+        f"Column {v} of W{L} holds unit {v}'s ten weights into the scores Z{L}: the largest is W{L}[{top}, {v}] = "
+        f"{votes.max():.3f}, for digit {top}, and the most negative W{L}[{bottom}, {v}] = {votes.min():.3f}, for "
+        f"{bottom}. Whatever the unit outputs is multiplied by these weights and added to every score, so a positive "
+        f"output raises {top} most. For this digit it outputs A{L - 1}[{v}] = {A_last[v, 0]:.3f}"
+        + (" (switched off: no vote this time)." if A_last[v, 0] == 0 else "."),
+        key="forward_quiz_vote")
