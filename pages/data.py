@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import links
 import nn_core.data
 import ui
 from nn_core.data import PIXELS, SIDE, DigitSet, split_dev
@@ -189,7 +190,7 @@ def get_full_mnist():
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("🔢 The data: what the network sees")
-st.markdown(
+ui.explain(
     """
 **The task** (MNIST): look at a 28 x 28 greyscale picture of a handwritten digit and say which of the
 **10 classes, 0 to 9**, it is. Full MNIST has **60,000 training** and **10,000 test** images. Each picture is
@@ -308,17 +309,17 @@ else:
             f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
             "and the grey edges of the strokes lie in between."
         )
-    st.plotly_chart(pixel_heatmap(image), width="stretch")
+    st.plotly_chart(ui.style_figure(pixel_heatmap(image)), width="stretch")
     with st.expander("These 784 numbers as a table"):
         st.dataframe(pd.DataFrame(image), height=1015)
 
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")
 with counts_column:
-    st.plotly_chart(class_counts_chart(per_class), width="stretch")
+    st.plotly_chart(ui.style_figure(class_counts_chart(per_class)), width="stretch")
     st.caption(f"{m:,} digits; the classes are roughly, not exactly, balanced.")
 with histogram_column:
-    st.plotly_chart(pixel_histogram(pixel_counts), width="stretch")
+    st.plotly_chart(ui.style_figure(pixel_histogram(pixel_counts)), width="stretch")
     share = pixel_counts / pixel_counts.sum()
     st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
                "(full white); the rest are the grey edges of the strokes.")
@@ -338,13 +339,21 @@ st.header("4 · From the table to X: the notebook's preparation")
 if m < 2:
     st.error("This data has a single digit: there must be at least two, one to train on and one to hold out.")
     st.stop()
-if st.session_state.get(DEV_SIZE, m) > m - 1:  # first visit, or a smaller data set came in
-    st.session_state[DEV_SIZE] = min(1000, max(1, m // 10))  # the notebook's 1,000, or a tenth of a small set
+usual_dev_size = min(1000, max(1, m // 10))  # the notebook's 1,000, or a tenth of a small set
+if DEV_SIZE not in st.session_state or ui.dev_size_from_elsewhere("data"):  # the size the pages share
+    st.session_state[DEV_SIZE] = ui.dev_size() or usual_dev_size
+dev_link = [links.Setting("dev_size", DEV_SIZE, links.whole(1, m - 1), usual_dev_size)]
+links.follow(dev_link)  # a link such as /data?dev_size=500
+if st.session_state[DEV_SIZE] > m - 1:  # a smaller data set came in
+    st.session_state[DEV_SIZE] = usual_dev_size
 size_column, _ = st.columns([1, 2])
 dev_size = size_column.number_input(
     "Dev set size (digits held out, never trained on)", min_value=1, max_value=m - 1, step=100, key=DEV_SIZE,
-    help="The notebook holds out 1,000. Change it and watch every shape below follow.",
+    help="The notebook holds out 1,000. Change it and watch every shape below follow; the 📉 Training page "
+         "uses the same size.",
 )
+ui.set_dev_size(dev_size, "data")
+links.mirror(dev_link)
 try:
     split = ui.data_split(int(dev_size), SPLIT_SEED)
 except ValueError as error:
