@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run app.py`. It routes (each page is a short script under pages/) and holds the one
+"""Entry point: `streamlit run app.py`. It routes (each page is a short script under views/) and holds the one
 setting of every page: presenter mode."""
 
 import streamlit as st
@@ -15,11 +15,11 @@ links.mirror_presenter()
 ui.presenter_style()
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/data.py", title="The data", icon="🔢"),
-    st.Page("pages/forward.py", title="Forward pass", icon="➡️"),
-    st.Page("pages/training.py", title="Training", icon="📉"),
-    st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
-    st.Page("pages/draw.py", title="Draw a digit", icon="✏️"),
+    st.Page("views/home.py", title="Home", icon="🏠", default=True),
+    st.Page("views/data.py", title="The data", icon="🔢"),
+    st.Page("views/forward.py", title="Forward pass", icon="➡️"),
+    st.Page("views/training.py", title="Training", icon="📉"),
+    st.Page("views/experiments.py", title="Experiments", icon="🧪"),
+    st.Page("views/draw.py", title="Draw a digit", icon="✏️"),
 ]
 st.navigation(pages).run()

@@ -2,7 +2,7 @@
 sections (backpropagation step by step, gradient check, the notebook's bugs, what the network learned).
 
 The figure functions return a plotly figure (or a plain dict, where speed matters) and draw nothing; the
-*_section functions draw with Streamlit, for pages/training.py. Colours: a diverging scale centred on 0
+*_section functions draw with Streamlit, for views/training.py. Colours: a diverging scale centred on 0
 for weights and gradients ("RdBu"), greys for digits (white ink on black, as MNIST stores them), and the
 Okabe-Ito palette for curves, all safe for colour-blind viewers.
 """

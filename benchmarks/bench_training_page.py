@@ -27,7 +27,7 @@ from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
 from training_run import POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
 from training_views import curves_figure  # noqa: E402
 
-TICK = 0.2  # as in pages/training.py
+TICK = 0.2  # as in views/training.py
 
 
 def bare(split):

@@ -23,10 +23,7 @@ def step_of(text):
 def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     page = app.page
     page.set_viewport_size({"width": 1440, "height": 2100})  # tall enough to show controls, curves and results
-    # Open Home first: a deep link as the very first visit of a fresh server skips app.py's st.navigation
-    # (Streamlit's legacy pages/ folder detection), which would give the page without the app's wide layout.
-    app.open("")
-    app.open("training")
+    app.open("training")  # a deep link, as a teacher would share it
     app.assert_no_exception()
     page.get_by_role("button", name="📓 The notebook").click()
     app.wait_idle()

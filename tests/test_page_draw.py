@@ -19,7 +19,7 @@ from nn_core import training
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
 
-PAGE = "../pages/draw.py"
+PAGE = "../views/draw.py"
 TIMEOUT = 120
 
 

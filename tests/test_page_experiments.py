@@ -18,7 +18,7 @@ import nn_core.training
 import ui
 from nn_core.data import DigitSet, load_sample
 
-PAGE = "../pages/experiments.py"
+PAGE = "../views/experiments.py"
 SHORT = "exp_short_runs"
 FULL_MNIST = os.environ.get("MNIST_PATH")  # read before the fixture below hides it
 

@@ -14,7 +14,7 @@ import ui
 from nn_core import Hyperparams, train
 from nn_core.training import new_network
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "forward.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "views" / "forward.py")
 
 
 @pytest.fixture(autouse=True)

@@ -588,7 +588,7 @@ if st.button("➡️ Open this digit on the forward-pass page", key="draw_open_f
     st.session_state[ui.DRAWN] = x.astype(np.float32)  # (784, 1)
     st.session_state["forward_source"] = "drawn"
     try:
-        st.switch_page("pages/forward.py")
+        st.switch_page("views/forward.py")
     except StreamlitPageNotFoundError:  # the page was started on its own, without the app's navigation
         st.error("The Forward pass page is not part of this app run: start the whole app with "
                  "`streamlit run app.py`.")
