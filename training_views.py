@@ -207,7 +207,7 @@ def show(fig, key, height=None):
     """Draw a plotly figure at full width, without the toolbar (less clutter on a projector)."""
     if height:
         fig.update_layout(height=height)
-    st.plotly_chart(fig, width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def shape(array):

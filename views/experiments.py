@@ -393,8 +393,8 @@ def seed_results(batch):
     c4.metric("Highest", f"{dev.max():.1f}%", help="The best of the runs.")
     c5.metric("Seconds per run", f"{seconds:.1f} s", help="Training time of one run on this machine, averaged.")
     if len(dev) >= 2:
-        st.plotly_chart(spread_figure(dev, [r["seed"] for r in rows]), width="stretch", key="exp_spread",
-                        config={"displayModeBar": False})
+        figure = spread_figure(dev, [r["seed"] for r in rows])
+        st.plotly_chart(ui.style_figure(figure), width="stretch", key="exp_spread", config={"displayModeBar": False})
         noise = 100 * math.sqrt(dev.mean() / 100 * (1 - dev.mean() / 100) / batch.dev_size)
         st.caption(
             f"{len(dev)} runs of the same recipe, 784-10-10 trained full batch ({rows[0]['steps']} iterations at "
@@ -525,10 +525,10 @@ def ladder_results(batch):
         return
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(accuracy_figure(rows), width="stretch", key="exp_ladder_accuracy",
+        st.plotly_chart(ui.style_figure(accuracy_figure(rows)), width="stretch", key="exp_ladder_accuracy",
                         config={"displayModeBar": False})
     with right:
-        st.plotly_chart(seconds_figure(rows), width="stretch", key="exp_ladder_seconds",
+        st.plotly_chart(ui.style_figure(seconds_figure(rows)), width="stretch", key="exp_ladder_seconds",
                         config={"displayModeBar": False})
     has_test = "test accuracy" in rows[0]
     st.caption("Train accuracy in blue, dev in orange with stripes" + (", test (the real MNIST test set) in purple "

@@ -41,7 +41,7 @@ def show(fig, key, height):
     fig.update_traces(colorbar_tickfont_size=15, selector=dict(type="heatmap"))
     if any(getattr(trace, "coloraxis", None) for trace in fig.data):
         fig.update_layout(coloraxis_colorbar_tickfont_size=15)
-    st.plotly_chart(fig, width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def table(df, **kwargs):
@@ -192,7 +192,7 @@ def tex_number(x, digits=2):
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("➡️ Forward pass: one digit, number by number")
-st.markdown(
+ui.explain(
     "Follow one image through the network. Every matrix below is the real one: the weights of **your** network "
     "and the numbers `forward_prop` computes from them. Going **forward** means only multiplying, adding and "
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
@@ -219,7 +219,7 @@ with left:
             "recognised."
         )
         st.caption("Network shown: " + model.describe())
-    st.markdown(
+    ui.explain(
         f"**Layer 0** is the input: 784 units, one per pixel. **Layers 1 to {L}** each have a weight matrix W "
         f"and a bias column b. A *layer* is something with parameters; the input has none, so it is layer 0 "
         f"and this network counts as a {L}-layer network."

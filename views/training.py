@@ -104,9 +104,11 @@ def controls(disabled):
                      help="How far each step moves the weights: W ← W − α dW. Too small: slow. "
                           "Too large (try 5 or 10): the steps overshoot and training breaks down.")
     c1.select_slider("Iterations (full batch)", ITERATIONS, key="tr_iterations", disabled=disabled or mini,
-                     help="Gradient steps, each on every training example. The notebook does 500.")
+                     help="Gradient steps, each on every training example. The notebook does 500. More "
+                          "steps: the loss keeps falling, ever more slowly, and training takes longer.")
     c1.slider("Epochs (mini-batch)", 1, 20, key="tr_epochs", disabled=disabled or not mini,
-              help="Passes over the training set; each pass takes m / batch size steps.")
+              help="Passes over the training set; each pass takes m / batch size steps. More epochs: higher "
+                   "accuracy that levels off after a few, and a longer wait.")
     c2.slider("Hidden units per layer", 1, 256, key="tr_hidden", disabled=disabled,
               help="The notebook has 10. More units can learn more patterns, and each step costs more.")
     c2.radio("Hidden layers", (1, 2), key="tr_layers", horizontal=True, disabled=disabled,
@@ -127,7 +129,8 @@ def controls(disabled):
              help="Notebook: every weight and bias uniform in [−0.5, 0.5). He: weights scaled to the layer's "
                   "size, biases 0 (trains faster, and safer for deep ReLU networks).")
     c4.select_slider("Dev-set size", dev_options(), key="tr_dev", disabled=disabled,
-                     help="Digits held out, never trained on, to judge the network (the notebook keeps 1,000).")
+                     help="Digits held out, never trained on, to judge the network (the notebook keeps 1,000). "
+                          "Larger: a more precise dev accuracy, and fewer digits left to train on.")
     c4.number_input("Random seed", 0, 2**31 - 1, step=1, key="tr_seed", disabled=disabled,
                     help="Fixes the initial weights and the mini-batch order: the same seed gives the same "
                          "run. The dev split itself is fixed (seed 0), so runs are compared on the same digits.")
@@ -244,7 +247,13 @@ def live_panel():
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
     figure = views.curves_figure(list(run.records), run.total)  # a copy: the thread appends
-    views.show(ui.style_figure(figure), key="tr_curves")
+    views.show(figure, key="tr_curves")
+    if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
+        with st.expander("The numbers behind the curves, one row per step"):
+            st.dataframe(pd.DataFrame([{"step": r.step, "loss": r.loss, "train accuracy": r.train_accuracy,
+                                        "dev accuracy": r.dev_accuracy,
+                                        **{f"RMS of d{name}": size for name, size in r.update_size.items()}}
+                                       for r in run.records]), hide_index=True, width="stretch", height=260)
 
 
 def progress_text(run):
@@ -413,3 +422,26 @@ else:
         if tab.open:
             with tab, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 section()
+
+ui.try_this(
+    "Press **📓 The notebook**, then **▶️ Train**, and note the dev accuracy (about 83-85%). Then press **⚡ Fast and "
+    "accurate** and train again: how much better is it, and how many more seconds did it take?",
+    "Set α to **5** (or 10) and train: watch the loss curve, and read what the page says went wrong. Back at α 0.1, "
+    "switch the activation to **linear**: where does the dev accuracy stall?",
+)
+W1_shape = model.params["W1"].shape  # dW1 always has the shape of W1
+ui.quiz("What is the shape of dW1 for this network?",
+        [f"({W1_shape[0]}, 784)", f"(784, {W1_shape[0]})", f"({W1_shape[0]}, m)", f"({W1_shape[0]}, 1)"],
+        str(W1_shape),
+        f"dW1 = dZ1 · Xᵀ / m: ({W1_shape[0]} x m) times (m x 784) gives ({W1_shape[0]} x 784), the shape of W1: one "
+        "gradient per weight, so W1 − α dW1 subtracts entry by entry. The m examples are summed away and divided by "
+        "m: the gradient is an average over the batch.", key="tr_quiz_dW1")
+ui.quiz("What happens if you train the notebook's network with α = 5?",
+        ["It learns about 50 times faster than with α = 0.1",
+         "The loss jumps around or blows up (NaN), and accuracy collapses",
+         "Nothing: α only sets how long each step takes to compute"],
+        "The loss jumps around or blows up (NaN), and accuracy collapses",
+        "Each step moves the weights by α dW. Larger steps learn faster only up to a point (about 1 here); at α = 5 "
+        "each step overshoots the bottom of the loss and lands higher up the other side, the next gradient is "
+        "larger still, and the weights grow until the scores overflow or the ReLU units die. Set α to 5 and press "
+        "Train to see it: the page stops the run and explains.", key="tr_quiz_alpha")
