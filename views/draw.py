@@ -28,6 +28,7 @@ from nn_core.preprocessing import (
 )
 
 CANVAS_SIDE = 320  # canvas pixels: larger than the 280 x 280 minimum, over 300 px high, narrow enough for half a page
+SMALL_DRAWING = 0.15  # ink whose longer side is under this fraction of the canvas is too small to judge
 IMAGE_SIDE = 168  # preprocessing steps are resized to this many pixels (nearest neighbour) before showing
 FONT = dict(size=16, color="#262730")  # dark and large: readable from the back of a classroom
 BLUE, RED, GREY, LIGHT = "#2166ac", "#b2182b", "#8c8c8c", "#c6dbef"  # from the colour-blind-safe RdBu family
@@ -405,6 +406,11 @@ with right:
                    f"**With centring** by mass, as MNIST did, it reads **{k_other}** ({A_other[k_other, 0]:.0%}): "
                    f"{change}.")
     st.caption(f"Prepared and read in {elapsed_ms:.0f} ms. Second guess: {runner_up} ({A[runner_up, 0]:.1%}).")
+    ink_h, ink_w = steps["cropped to the ink"].shape
+    if max(ink_h, ink_w) < SMALL_DRAWING * max(rgba.shape[:2]):
+        st.warning(f"This drawing is small: {ink_h} x {ink_w} pixels of the {rgba.shape[0]} x {rgba.shape[1]} "
+                   "canvas. Like every digit it is blown up to fill 20 x 20, so a dot becomes a blob and the answer "
+                   "means little. Draw larger, over most of the canvas, for a fair test.")
 
 # --- What the network sees ---------------------------------------------------------------------------------
 st.subheader("👀 What the network sees")
