@@ -35,6 +35,15 @@ def sample_split():
     return split_dev(load_sample(ROOT / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
 
 
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A data folder with only the bundled sample, for pages run in AppTest; the shared caches start empty."""
+    from visitors import only_the_sample
+
+    with only_the_sample(tmp_path / "data", monkeypatch) as folder:
+        yield folder
+
+
 def _browser_missing():
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM}: run `apt-get install -y chromium` (or set CHROMIUM_PATH)"

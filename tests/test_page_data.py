@@ -19,21 +19,6 @@ PAGE = str(ROOT / "views" / "data.py")
 SAMPLE = ROOT / "data" / "mnist_sample.npz"
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A data folder with only the bundled sample; the shared caches are emptied before and after."""
-    monkeypatch.delenv("MNIST_PATH", raising=False)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "mnist_sample.npz").symlink_to(SAMPLE)
-    monkeypatch.setattr(ui, "DATA_DIR", folder)
-    ui.shared_sources.clear()
-    ui._shared_split.clear()
-    yield folder
-    ui.shared_sources.clear()
-    ui._shared_split.clear()
-
-
 def write_fake_full_mnist(path, n_train=300, n_test=100):
     """A miniature Keras-style mnist.npz made of sample digits: enough for the page to call it full MNIST."""
     sample = nn_core.data.load_sample(SAMPLE)

@@ -29,21 +29,6 @@ TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The no
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A data folder with only the bundled sample; the shared caches are emptied before and after."""
-    monkeypatch.delenv("MNIST_PATH", raising=False)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "mnist_sample.npz").symlink_to(SAMPLE)
-    monkeypatch.setattr(ui, "DATA_DIR", folder)
-    ui.shared_sources.clear()
-    ui._shared_split.clear()
-    yield folder
-    ui.shared_sources.clear()
-    ui._shared_split.clear()
-
-
-@pytest.fixture
 def at(data_dir):
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
@@ -77,6 +62,16 @@ def finish_training(at, timeout=120):
 def texts(at):
     return " ".join(e.value for kind in ("markdown", "success", "error", "warning", "info", "caption")
                     for e in getattr(at, kind))
+
+
+def frame_with(at, column):
+    """The first table on the page with this column."""
+    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def history(at):
+    """The run-history table (one row per run of this visitor)."""
+    return frame_with(at, "seed")
 
 
 def open_tab(at, label):
@@ -138,9 +133,9 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     assert run.status == "finished" and run.step == 10
     assert "Finished 10 steps" in at.success[0].value
     assert [c.key for c in at.get("plotly_chart")][:1] == ["tr_curves"]
-    history = at.dataframe[0].value
-    assert list(history["run"]) == [1] and history["steps"][0] == "10 of 10"
-    assert 0 < history["dev accuracy"][0] <= 1 and "test accuracy" not in history.columns
+    table = history(at)
+    assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
+    assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
     model = at.session_state["model"]
     assert model.params is run.params and model.dev_accuracy == run.scores["dev"][1]
     assert [s for s, _ in run.snapshots] == [0, 1, 2, 5, 10]
@@ -172,7 +167,7 @@ def test_step_goes_one_iteration_at_a_time_and_train_carries_on(at):
     click(at, "tr_train")
     finish_training(at)
     assert at.session_state[RUN] is run and run.step == 5 and run.status == "finished"
-    assert len(at.dataframe[0].value) == 1  # one run, updated in place
+    assert len(history(at)) == 1  # one run, updated in place
 
 
 def test_stop_pauses_midway_and_a_changed_control_starts_a_new_network(at):
@@ -182,7 +177,7 @@ def test_stop_pauses_midway_and_a_changed_control_starts_a_new_network(at):
     run = at.session_state[RUN]
     assert run.status == "paused" and not run.training and 0 < run.step < 2000
     assert at.button(key="tr_stop").disabled and not at.button(key="tr_train").disabled
-    assert at.dataframe[0].value["status"][0] == "paused"
+    assert history(at)["status"][0] == "paused"
     at.select_slider(key="tr_alpha").set_value(0.2)
     run_ok(at)
     assert "start a new network" in texts(at)
@@ -197,7 +192,7 @@ def test_reset_gives_a_fresh_untrained_network(at):
     click(at, "tr_reset")  # while it trains: it stops, and stays in the history
     run = at.session_state[RUN]
     assert run is not old and not old.training and old.status == "paused"
-    assert at.dataframe[0].value["status"].tolist() == ["paused"]
+    assert history(at)["status"].tolist() == ["paused"]
     assert run.step == 0 and run.status == "ready"
     np.testing.assert_array_equal(run.params["W1"], new_network(NOTEBOOK)["W1"])
     assert not at.session_state["model"].trained
@@ -216,7 +211,7 @@ def test_a_diverging_learning_rate_is_explained_and_keeps_the_last_good_weights(
     assert f"diverged at step {run.step + 1}" in message and "last good weights" in message
     assert all(np.isfinite(v).all() for v in at.session_state["model"].params.values())
     assert at.session_state["model"].params is run.params
-    assert at.dataframe[0].value["status"][0] == "diverged"
+    assert history(at)["status"][0] == "diverged"
 
 
 def test_dead_relu_units_are_explained(at):
@@ -247,10 +242,10 @@ def test_gradient_check_tab(at):
     at.number_input(key="tr_gc_row").set_value(3)
     at.number_input(key="tr_gc_col").set_value(4)
     click(at, "tr_gc_one")
-    table = at.dataframe[0].value
+    table = frame_with(at, "entry")
     assert list(table["entry"]) == ["(3, 4)"] and table["relative error"][0] < 1e-6
     click(at, "tr_gc_random")
-    table = at.dataframe[0].value
+    table = frame_with(at, "entry")
     assert len(table) == 12 and set(table["parameter"]) == {"W1", "b1", "W2", "b2"}
     assert "backpropagation is right" in texts(at) and set(table["agree"]) == {"✅"}
 
@@ -353,6 +348,6 @@ def test_full_mnist_adds_a_test_column_and_a_test_confusion_matrix(data_dir, tmp
     at.select_slider(key="tr_iterations").set_value(5)
     click(at, "tr_train")
     finish_training(at)
-    assert "test accuracy" in at.dataframe[0].value.columns
+    assert "test accuracy" in history(at).columns
     open_tab(at, TABS[3])
     assert "tr_confusion_test" in {c.key for c in at.get("plotly_chart")}

@@ -1,0 +1,146 @@
+"""Thirty students on one server: each visitor's work stays theirs, and the digits are loaded only once.
+
+Two AppTest instances of the whole app are two visitors (two sessions) of the same server process. They
+upload different data, train different networks at the same time and load files; each must see only its
+own weights, curves, history and uploads. The shared datasets, in contrast, must be one object for
+everyone: no copy per visitor and none per rerun.
+"""
+
+
+import numpy as np
+import visitors
+from streamlit.testing.v1 import AppTest
+
+import nn_core.data
+import ui
+from nn_core.persistence import save_model
+from nn_core.training import NOTEBOOK, new_network
+
+SAMPLE = visitors.SAMPLE
+RUN, HISTORY = "training_run", "training_history"
+SAVE_LOAD_TAB = "💾 Save / load"
+
+
+class Visitor(visitors.Visitor):
+    def training_run(self):
+        return self.state[RUN]
+
+    def wait_for_training(self, timeout=120):
+        """Wait for the training thread, then run the page as its next redraw in a browser would."""
+        run = self.training_run()
+        if run.worker is not None:
+            run.worker.join(timeout)
+        assert not run.training
+        return self.run()
+
+
+def history_table(visitor):
+    """The run-history table of the Training page (the one with a seed column)."""
+    return next(frame.value for frame in visitor.at.dataframe if "seed" in frame.value.columns)
+
+
+def csv_of_sample_digits(n):
+    """A Kaggle-style train.csv (header, then label and 784 pixels per line) of the first n sample digits."""
+    sample = nn_core.data.load_sample(SAMPLE)
+    header = ",".join(["label", *(f"pixel{k}" for k in range(784))])
+    rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def set_controls(visitor, **values):
+    """Move training controls by key (tr_hidden=16, ...) and rerun once."""
+    at = visitor.at
+    for key, value in values.items():
+        widget = next(w for kind in ("slider", "select_slider", "number_input") for w in getattr(at, kind)
+                      if w.key == key)
+        widget.set_value(value)
+    visitor.run()
+
+
+def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
+    anna, ben = Visitor(), Visitor()
+
+    # Anna uploads her own digits; Ben keeps the bundled sample.
+    anna.open("data")
+    anna.at.file_uploader(key="data_csv_upload").set_value(("anna.csv", csv_of_sample_digits(300), "text/csv"))
+    anna.run()
+    assert "300 labelled digits from anna.csv" in anna.at.info[0].value
+    ben.open("data")
+    assert "Bundled sample" in ben.at.info[0].value
+    assert ben.at.radio(key="data_source_pick").options == ["bundled sample (10,000 digits)"]
+    assert ui.UPLOADED not in ben.state
+
+    # Different networks, trained at the same time: Ben's long run is still going while Anna trains hers.
+    ben.open("training")
+    set_controls(ben, tr_hidden=8, tr_seed=2, tr_iterations=2000)
+    ben.click("tr_train")
+    anna.open("training")
+    set_controls(anna, tr_hidden=16, tr_seed=1, tr_iterations=20)
+    anna.click("tr_train")
+    assert ben.training_run().training, "Ben's run should still be training while Anna's starts"
+    anna.wait_for_training()
+    ben.run()
+    ben.click("tr_stop")  # Ben stops his run midway; Anna's run has already finished
+    anna_run, ben_run = anna.training_run(), ben.training_run()
+    assert anna_run is not ben_run
+    assert anna_run.status == "finished" and anna_run.step == 20
+    assert ben_run.status == "paused" and 0 < ben_run.step < 2000
+
+    # Weights: each network has its own shapes and numbers.
+    anna_model, ben_model = anna.state[ui.MODEL], ben.state[ui.MODEL]
+    assert anna_model.params["W1"].shape == (16, 784) and ben_model.params["W1"].shape == (8, 784)
+    assert anna_model.params is anna_run.params and ben_model.params is ben_run.params
+    assert not np.shares_memory(anna_model.params["W2"], ben_model.params["W2"])
+    assert "anna.csv" in anna_model.data_description and "Bundled sample" in ben_model.data_description
+
+    # Curves and history: one run each, with its own seed and step count.
+    assert len(anna_run.records) == 20 and len(ben_run.records) == ben_run.step
+    anna_history, ben_history = history_table(anna), history_table(ben)
+    assert list(anna_history["seed"]) == [1] and list(anna_history["steps"]) == ["20 of 20"]
+    assert list(ben_history["seed"]) == [2] and list(ben_history["network"]) == ["784-8-10 relu"]
+
+    # Ben loads a network from a file: Anna's network does not move.
+    anna_W1 = anna_model.params["W1"].copy()
+    hp = NOTEBOOK.with_changes(hidden_sizes=(12,), seed=5)
+    ben.state["tr_tab"] = SAVE_LOAD_TAB
+    ben.run()
+    ben.at.file_uploader(key="tr_upload").set_value(("ben.npz", save_model(new_network(hp), hp),
+                                                     "application/octet-stream"))
+    ben.run()
+    assert "Loaded **ben.npz**" in ben.at.success[-1].value
+    assert ben.state[ui.MODEL].params["W1"].shape == (12, 784)
+    anna.run()
+    assert anna.state[ui.MODEL].params["W1"].shape == (16, 784)
+    np.testing.assert_array_equal(anna.state[ui.MODEL].params["W1"], anna_W1)
+    assert len(anna.state[HISTORY]) == 1 and "training_loaded_file" not in anna.state
+
+    # Back on the data page, each still has their own data in use.
+    anna.open("data")
+    ben.open("data")
+    assert "anna.csv" in anna.at.info[0].value and "Bundled sample" in ben.at.info[0].value
+
+
+def probe():
+    """A tiny page that keeps what ui hands this visitor: the shared datasets and the sample's split."""
+    import streamlit as st
+
+    import ui
+
+    st.session_state["seen"] = (ui.shared_sources(), ui.digits(), ui.data_split(1000, 0))
+
+
+def test_the_digits_are_one_object_for_every_visitor_and_every_rerun(data_dir):
+    first, second = AppTest.from_function(probe), AppTest.from_function(probe)
+    first.run()
+    second.run()
+    sources_1, digits_1, split_1 = first.session_state["seen"]
+    first.run()  # a rerun, as after any click
+    sources_again, digits_again, split_again = first.session_state["seen"]
+    sources_2, digits_2, split_2 = second.session_state["seen"]
+
+    assert sources_1 is sources_2 is sources_again  # loaded once per server, not per visitor or rerun
+    assert digits_1 is digits_2 is digits_again is sources_1["bundled sample"]
+    assert split_1 is split_2 is split_again  # X_train (784, 9000) is prepared once and shared
+    for name in ("X_train", "Y_train", "X_dev", "Y_dev"):
+        assert np.shares_memory(getattr(split_1, name), getattr(split_2, name)), name
+    assert split_1.X_train.shape == (784, 9000) and split_1.X_train.dtype == np.float32

@@ -1,0 +1,68 @@
+"""What the whole-app tests share: a data folder holding only the bundled sample, and a Visitor, one browser tab
+on the app (its own session) moving between pages as the sidebar does."""
+
+import contextlib
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+import ui
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "mnist_sample.npz"
+PAGES = "views"  # the folder app.py routes to
+
+
+@contextlib.contextmanager
+def only_the_sample(folder, patch):
+    """Point the app at a new data folder that holds only the bundled sample, with the shared caches empty
+    before and after; `patch` is a pytest MonkeyPatch, which undoes the change afterwards."""
+    patch.delenv("MNIST_PATH", raising=False)
+    folder.mkdir()
+    (folder / "mnist_sample.npz").symlink_to(SAMPLE)
+    patch.setattr(ui, "DATA_DIR", folder)
+    ui.shared_sources.clear()
+    ui._shared_split.clear()
+    try:
+        yield folder
+    finally:
+        ui.shared_sources.clear()
+        ui._shared_split.clear()
+
+
+class Visitor:
+    """One browser tab on the whole app (app.py): its own session, moving between pages as the sidebar does."""
+
+    def __init__(self, page="home", **query):
+        self.at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        self.at.query_params.update(query)
+        self.run()
+        if page != "home":
+            self.open(page)
+
+    def run(self):
+        self.at.run()
+        assert not self.at.exception, self.at.exception
+        return self.at
+
+    def open(self, name):
+        self.at.switch_page(f"{PAGES}/{name}.py")
+        return self.run()
+
+    def click(self, key):
+        self.at.button(key=key).click()
+        return self.run()
+
+    def upload(self, key, name, content, mime="application/octet-stream"):
+        self.at.file_uploader(key=key).set_value((name, content, mime))
+        return self.run()
+
+    @property
+    def state(self):
+        return self.at.session_state
+
+    def errors(self):
+        return [e.value for e in self.at.error]
+
+    def warnings(self):
+        return [w.value for w in self.at.warning]
