@@ -1,0 +1,179 @@
+"""A tour of every page in AppTest, in the states that show all of its controls and charts: with a trained
+network, with a digit drawn, with runs finished, with each tab of the Training page open. The help test and
+the accessibility test read what the tour saw; it runs once per test session (about half a minute).
+
+Each view records the page's widgets (type, key, label, help), its plotly figures (key, figure as JSON), the
+captions of its images, and its sections: the charts and the tables under each title, header or subheader.
+"""
+
+import base64
+import functools
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Dataframe, Header, Subheader, Table, Title, Widget
+
+import ui
+from nn_core import Hyperparams, train
+from nn_core.data import load_sample, split_dev
+from nn_core.training import new_network
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+TRAINING_TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The notebook's bugs",
+                 "🧠 What the network learned", "💾 Save / load"]
+
+
+@dataclass
+class View:
+    """What one page showed in one state."""
+
+    page: str
+    state: str
+    widgets: list = field(default_factory=list)  # (type, key, label, help)
+    charts: list = field(default_factory=list)  # (key, figure dict)
+    images: list = field(default_factory=list)  # the captions of each st.image call
+    sections: list = field(default_factory=list)  # (heading, chart keys, number of tables)
+
+    @property
+    def name(self):
+        return f"{self.page} ({self.state})"
+
+
+def walk(node):
+    """Every element under node, in the order of the page."""
+    yield node
+    if isinstance(node, Block):
+        for index in sorted(node.children):
+            yield from walk(node.children[index])
+
+
+def chart_key(element):
+    return element.proto.id.rsplit("-", 1)[-1]
+
+
+def look(at, page, state):
+    """A View of the page as AppTest last ran it (failing loudly if the page raised)."""
+    assert not at.exception, f"{page} ({state}): {at.exception}"
+    view = View(page, state)
+    heading, charts, tables = "(top of the page)", [], 0
+    for node in walk(at._tree):
+        if isinstance(node, (Title, Header, Subheader)):
+            view.sections.append((heading, charts, tables))
+            heading, charts, tables = node.value, [], 0
+        elif isinstance(node, Widget):
+            proto = node.proto
+            view.widgets.append((node.type, node.key, getattr(proto, "label", ""), getattr(proto, "help", "")))
+        elif getattr(node, "type", None) == "plotly_chart":
+            view.charts.append((chart_key(node), json.loads(node.proto.spec)))
+            charts.append(chart_key(node))
+        elif isinstance(node, (Dataframe, Table)):
+            tables += 1
+        elif getattr(node, "type", None) == "image":
+            view.images.append(list(node.captions))
+    view.sections.append((heading, charts, tables))
+    return view
+
+
+def opened(page, **state):
+    at = AppTest.from_file(f"../views/{page}.py", default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def trained_network():
+    """A 784-10-10 trained for a few steps on 2,000 digits of the sample, as the Training page stores one."""
+    split = split_dev(load_sample(ROOT / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
+    hp = Hyperparams(iterations=10, alpha=0.5, init="he")
+    steps = list(train(new_network(hp), split.X_train[:, :2000], split.Y_train[:2000], hp))
+    return ui.Model(steps[-1][0], hp, [record for _, record in steps], dev_accuracy=0.6), split
+
+
+def drawing(column):
+    """A digit (784,) in [0, 1] as the canvas sends it: a PNG of a 280 x 280 white-on-black image, as a data URL."""
+    grey = np.kron(np.round(column.reshape(28, 28) * 255), np.ones((10, 10))).astype(np.uint8)
+    rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": []}, "data": url}}
+
+
+def run_until_done(at, key, most=60):
+    for _ in range(most):
+        at.run()
+        if at.session_state[key].status != "running":
+            return at
+    raise AssertionError(f"the runs under {key} did not finish")
+
+
+def tour_home(model):
+    return [look(opened("home", **{ui.MODEL: model}), "home", "with a network")]
+
+
+def tour_data():
+    return [look(opened("data"), "data", "bundled sample")]
+
+
+def tour_forward(model, split):
+    at = opened("forward", **{ui.MODEL: model, ui.DRAWN: split.X_dev[:, :1]})
+    views = [look(at, "forward", "a dev digit by index")]
+    for choice in ("random", "class", "drawn"):
+        at.radio(key="forward_choice").set_value(choice)
+        views.append(look(at.run(), "forward", f"choice {choice}"))
+    return views
+
+
+def tour_training():
+    at = opened("training")
+    for _ in range(2):
+        at.button(key="tr_step").click()
+        at.run()
+    views = []
+    for tab in TRAINING_TABS:
+        at.session_state["tr_tab"] = tab
+        views.append(look(at.run(), "training", f"two steps, tab {tab}"))
+    return views
+
+
+def tour_experiments():
+    at = opened("experiments", exp_short_runs=2)
+    at.slider(key="exp_n").set_value(2)
+    at.run()
+    at.button(key="exp_seeds_run").click()
+    run_until_done(at, "exp_seeds")
+    at.button(key="exp_ladder_run").click()
+    run_until_done(at, "exp_ladder")
+    at.radio(key="exp_answer").set_value(at.radio(key="exp_answer").options[0])
+    at.button(key="exp_reveal").click()
+    return [look(at.run(), "experiments", "two seeds and the ladder run, answer revealed")]
+
+
+def tour_draw(model, split):
+    at = opened("draw", **{ui.MODEL: model, "draw_canvas_0": drawing(split.X_dev[:, 0])})
+    at.toggle(key="draw_skip_centring").set_value(True)
+    at.run()
+    at.button(key="draw_teach").click()
+    return [look(at.run(), "draw", "a digit drawn, centring skipped, one step taught")]
+
+
+@functools.cache
+def tour():
+    """Every page in every state above, as a tuple of Views (the bundled sample as the data)."""
+    saved = os.environ.pop("MNIST_PATH", None)
+    ui.shared_sources.clear()
+    try:
+        model, split = trained_network()
+        return tuple(tour_home(model) + tour_data() + tour_forward(model, split) + tour_training()
+                     + tour_experiments() + tour_draw(model, split))
+    finally:
+        if saved is not None:
+            os.environ["MNIST_PATH"] = saved
+        ui.shared_sources.clear()
