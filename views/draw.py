@@ -396,6 +396,9 @@ with right:
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
     show(probability_bars(A, k), "draw_probabilities", 320)
+    with st.expander("The numbers behind the bars"):
+        st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0], f"A{L} (probability)": A[:, 0]}),
+                     hide_index=True, width="stretch")
     A_other = forward_prop(params, x_other, hp.activation)[f"A{L}"]
     k_other = int(np.argmax(A_other))
     if skip_centring:
@@ -574,6 +577,11 @@ if pending is not None:
                       help="The changed copy measured on the dev set: what this one step did to every other "
                            "digit. A big step on one example can undo much of the training.")
     show(before_after_bars(A, A_after, y), "draw_before_after", 360)
+    with st.expander("The numbers behind these charts"):
+        st.dataframe(pd.DataFrame({"digit": np.arange(10), f"dZ{L}": dZ[:, 0], f"A{L} before": A[:, 0],
+                                   f"A{L} after": A_after[:, 0]}), hide_index=True, width="stretch")
+        st.caption(f"dW{L} ({size(dW)}): row k is digit k, column j is hidden unit j.")
+        st.dataframe(pd.DataFrame(dW, columns=[f"unit {j}" for j in range(dW.shape[1])]), width="stretch")
     if k_after == y != k:
         st.info(f"One step on this one drawing was enough to turn the answer from {k} into {y}. That is why training "
                 "averages the gradient over many examples and takes small steps: a single example pulls the whole "
