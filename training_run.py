@@ -24,7 +24,9 @@ from nn_core.training import (
     train_to_end,
 )
 
-UNWATCHED_AFTER = 30.0  # seconds: a run whose page stopped redrawing (tab closed, page left) pauses
+UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
+REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
+FASTEST_REDRAW = 0.2  # seconds: a visitor training alone sees the curves move 5 times a second
 SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
 POINTS_PER_CURVE = 200  # about this many dev-set evaluations per full-batch run
 POINTS_PER_MINI_BATCH_CURVE = 40  # and per mini-batch run
@@ -128,8 +130,26 @@ def advance(run):
     return not run.ended
 
 
-def start_training(run, unwatched_after=UNWATCHED_AFTER):
-    """Train in a background thread until the end, a Stop, or nobody has looked for `unwatched_after` s.
+_running = set()  # id() of the runs training right now, in every session of this server
+_running_lock = threading.Lock()
+
+
+def runs_in_progress():
+    """How many runs are training on this server right now (all visitors together)."""
+    with _running_lock:
+        return len(_running)
+
+
+def redraw_interval():
+    """Seconds between two redraws of a live chart. The server shares REDRAWS_PER_SECOND among the runs in
+    progress: alone, a visitor's curves move 5 times a second; with a whole class training at once, each
+    chart moves less often, and the CPU goes to training instead of drawing."""
+    return max(FASTEST_REDRAW, (runs_in_progress() + 1) / REDRAWS_PER_SECOND)
+
+
+def start_training(run, connected=lambda: True, unwatched_after=UNWATCHED_AFTER):
+    """Train in a background thread until the end, a Stop, the visitor's tab closing (`connected()` turns
+    False), or no page drawing the run for `unwatched_after` s.
 
     The page's fragment only draws, so drawing never pauses training. The thread touches nothing but this
     run (no Streamlit call works from it), and the page calls run.seen() on every redraw.
@@ -139,18 +159,23 @@ def start_training(run, unwatched_after=UNWATCHED_AFTER):
     run.stop_request.clear()
     run.status = "running"
     run.seen()
-    run.worker = threading.Thread(target=_train_until_stopped, args=(run, unwatched_after), daemon=True,
-                                  name=f"training run {run.number}")
+    run.worker = threading.Thread(target=_train_until_stopped, args=(run, connected, unwatched_after),
+                                  daemon=True, name=f"training run {run.number}")
     run.worker.start()
 
 
-def _train_until_stopped(run, unwatched_after):
+def _train_until_stopped(run, connected, unwatched_after):
     start = time.perf_counter()
+    with _running_lock:
+        _running.add(id(run))
     try:
-        while not run.stop_request.is_set() and time.monotonic() - run.last_seen < unwatched_after:
+        while (not run.stop_request.is_set() and connected()
+               and time.monotonic() - run.last_seen < unwatched_after):
             if not advance(run):
                 break
     finally:
+        with _running_lock:
+            _running.discard(id(run))
         run.wall_seconds += time.perf_counter() - start
         if not run.ended:
             run.status = "paused"

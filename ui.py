@@ -113,6 +113,19 @@ class Model:
         return f"{arch} {hp.activation}, {how}{acc}"
 
 
+def tab_connected():
+    """A function that says whether this visitor's browser tab is still connected to the server; a background
+    thread (a training run) may call it. Outside a server (AppTest, scripts) it always says yes."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():
+        return lambda: True
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
 def get_model() -> Model | None:
     """The visitor's network, or None when they have not made one yet."""
     return st.session_state.get(MODEL)

@@ -1,5 +1,8 @@
 """Tests for training_run.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -9,6 +12,8 @@ from training_run import (
     compare_notebook_bugs,
     dead_units,
     history_row,
+    redraw_interval,
+    runs_in_progress,
     score,
     snapshot_steps,
     start_run,
@@ -63,6 +68,35 @@ def test_an_unwatched_run_pauses_by_itself(sample_split):
     start_training(run, unwatched_after=0.3)
     run.worker.join(30)
     assert run.status == "paused" and not run.training
+
+
+def test_a_run_pauses_when_its_tab_is_closed(sample_split):
+    run = start_run(1, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample")
+    tab_open = threading.Event()
+    tab_open.set()
+    start_training(run, connected=tab_open.is_set)
+    time.sleep(0.5)
+    assert run.training and run.step > 0
+    tab_open.clear()  # the visitor closes the tab
+    run.worker.join(30)
+    assert run.status == "paused" and not run.training and run.step < 100_000
+
+
+def test_the_live_charts_share_a_redraw_budget(sample_split):
+    assert runs_in_progress() == 0 and redraw_interval() == pytest.approx(0.2)  # alone: 5 redraws a second
+    runs = [start_run(n, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample") for n in range(20)]
+    for run in runs:
+        start_training(run)
+    try:
+        deadline = time.monotonic() + 30
+        while runs_in_progress() < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runs_in_progress() == 20
+        assert redraw_interval() == pytest.approx(2.1)  # 21 charts (one more starting) share 10 redraws a second
+    finally:
+        for run in runs:
+            stop_training(run)
+    assert runs_in_progress() == 0
 
 
 def test_divergence_keeps_the_last_good_weights_and_scores_them(sample_split):

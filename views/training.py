@@ -2,9 +2,9 @@
 
 Each visitor trains their own network: the run (nn_core's training generator and what it yielded) lives in
 st.session_state. Train starts a background thread that steps it (training_run.start_training); a fragment
-re-runs every TICK seconds to redraw the curves, so drawing never pauses training; Stop asks the thread to
-stop after its current step. Figures and the "look inside" sections are in training_views.py, the run itself
-in training_run.py.
+re-runs every redraw_interval() seconds (5 times a second, less often while many visitors train at once) to
+redraw the curves, so drawing never pauses training; Stop asks the thread to stop after its current step.
+Figures and the "look inside" sections are in training_views.py, the run itself in training_run.py.
 """
 
 import numpy as np
@@ -17,9 +17,17 @@ import training_views as views
 import ui
 from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams
-from training_run import advance, dead_units, history_row, score, start_run, start_training, stop_training
+from training_run import (
+    advance,
+    dead_units,
+    history_row,
+    redraw_interval,
+    score,
+    start_run,
+    start_training,
+    stop_training,
+)
 
-TICK = 0.2  # seconds between redraws of the live chart while training runs (5 a second)
 RUN, HISTORY, CONTROLS = "training_run", "training_history", "training_controls"
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
 
@@ -194,7 +202,7 @@ def finish(run):
 
 
 def on_train():
-    start_training(resumable_run() or new_run())
+    start_training(resumable_run() or new_run(), connected=ui.tab_connected())
 
 
 def on_stop():
@@ -232,7 +240,7 @@ def buttons(running):
 
 
 def live_panel():
-    """Progress and curves. While training runs this is a fragment that redraws every TICK seconds."""
+    """Progress and curves. While training runs this is a fragment that redraws every redraw_interval() seconds."""
     run = current_run()
     if run is None:
         st.info("No network trained yet on this page. Press **▶️ Train**, or **⏭️ Step** to go one step at a time.")
@@ -398,7 +406,7 @@ st.subheader("2 · Train")
 buttons(running)
 if run and not running and not resumable_run() and not run.ended and run.step:
     st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
-st.fragment(live_panel, run_every=TICK if running else None)()
+st.fragment(live_panel, run_every=redraw_interval() if running else None)()
 if run and not running:
     outcome(run)
 history_table()
