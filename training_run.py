@@ -26,7 +26,7 @@ from nn_core.training import (
 
 UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
 REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
-FASTEST_REDRAW = 0.2  # seconds: a visitor training alone sees the curves move 5 times a second
+FASTEST_REDRAW = 0.25  # seconds: a visitor training alone sees the curves move 4 times a second
 SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
 POINTS_PER_CURVE = 200  # about this many dev-set evaluations per full-batch run
 POINTS_PER_MINI_BATCH_CURVE = 40  # and per mini-batch run

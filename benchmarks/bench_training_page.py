@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import plotly.graph_objects as go
 import plotly.io as pio
 from threadpoolctl import threadpool_limits
 
@@ -24,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nn_core.data import load_sample, split_dev  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
-from training_run import POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
+from training_run import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
 from training_views import curves_figure  # noqa: E402
 
-TICK = 0.2  # as in views/training.py
+TICK = FASTEST_REDRAW  # as in views/training.py for a visitor training alone
 
 
 def bare(split):
@@ -42,8 +41,8 @@ def bare(split):
 def redraw(run):
     """What the page's fragment does on the server for one redraw of the curves."""
     run.seen()
-    figure = go.Figure(curves_figure(list(run.records), run.total))  # validated, as st.plotly_chart does
-    return len(pio.to_json(figure, validate=False))
+    figure = curves_figure(list(run.records), run.total)
+    return len(pio.to_json(figure.to_dict(), validate=False))  # what st.plotly_chart does with a Figure
 
 
 def live(split):

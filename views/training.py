@@ -2,7 +2,7 @@
 
 Each visitor trains their own network: the run (nn_core's training generator and what it yielded) lives in
 st.session_state. Train starts a background thread that steps it (training_run.start_training); a fragment
-re-runs every redraw_interval() seconds (5 times a second, less often while many visitors train at once) to
+re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at once) to
 redraw the curves, so drawing never pauses training; Stop asks the thread to stop after its current step.
 Figures and the "look inside" sections are in training_views.py, the run itself in training_run.py.
 """
