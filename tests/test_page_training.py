@@ -351,3 +351,17 @@ def test_full_mnist_adds_a_test_column_and_a_test_confusion_matrix(data_dir, tmp
     assert "test accuracy" in history(at).columns
     open_tab(at, TABS[3])
     assert "tr_confusion_test" in {c.key for c in at.get("plotly_chart")}
+
+
+def test_take_it_home_offers_the_network_the_script_and_the_log(at):
+    open_tab(at, TABS[4])
+    labels = {button.proto.label: button.proto.disabled for button in at.get("download_button")}
+    assert labels["⬇️ Training log (.csv)"] is True  # nothing trained yet: no log
+    at.select_slider(key="tr_iterations").set_value(5)
+    click(at, "tr_train")
+    finish_training(at)
+    open_tab(at, TABS[4])
+    labels = {button.proto.label: button.proto.disabled for button in at.get("download_button")}
+    assert {"⬇️ The network (.npz)", "⬇️ predict.py", "⬇️ Training log (.csv)"} <= set(labels)
+    assert not any(labels.values())
+    assert "python predict.py network-784-10-10.npz digits.csv" in [code.value for code in at.code]

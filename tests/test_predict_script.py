@@ -1,16 +1,19 @@
-"""take_home/predict.py, run on its own in a subprocess, gives exactly the app's predictions."""
+"""take_home/predict.py, run on its own in a subprocess, gives exactly the app's predictions; the training log
+the page hands out with it has one row per step."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nn_core.data import load_sample
 from nn_core.network import forward_prop, get_predictions
 from nn_core.persistence import save_model
-from nn_core.training import NOTEBOOK, new_network, train_to_end
+from nn_core.training import NOTEBOOK, new_network, train, train_to_end
+from take_it_home import log_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "take_home" / "predict.py"
@@ -49,3 +52,17 @@ def test_the_script_needs_only_numpy():
 def test_without_arguments_it_prints_how_to_use_it():
     out = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0 and "python predict.py network.npz digits.csv" in out.stderr
+
+
+def test_the_training_log_has_one_row_per_step(tmp_path):
+    digits = load_sample(ROOT / "data" / "mnist_sample.npz")
+    X, Y = (digits.images[:500].T / 255).astype(np.float32), digits.labels[:500].astype(np.int64)
+    hp = NOTEBOOK.with_changes(iterations=12)
+    records = [record for _, record in train(new_network(hp), X, Y, hp, X[:, :100], Y[:100], eval_every=5)]
+    (tmp_path / "log.csv").write_bytes(log_csv(records))
+    log = pd.read_csv(tmp_path / "log.csv")
+    assert list(log["step"]) == list(range(1, 13))
+    assert list(log.columns[:5]) == ["step", "epoch", "loss", "train_accuracy", "dev_accuracy"]
+    assert set(log.columns[5:]) == {"update_size_W1", "update_size_W2"}
+    np.testing.assert_allclose(log["loss"], [r.loss for r in records], rtol=1e-6)
+    assert log["dev_accuracy"].notna().sum() == sum(r.dev_accuracy is not None for r in records)
