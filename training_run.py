@@ -7,6 +7,7 @@ steps; the generator then waits where it is, and Train carries on from there.
 """
 
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,45 @@ def advance(run):
     return not run.ended
 
 
+# Runs take turns on the CPU cores: at most one run per core trains at a time, for TURN seconds, then lets the
+# next waiting run go. With a whole class training at once, every run still moves, and the pages stay quick:
+# thirty training threads at once would queue for Python's lock in front of every page being drawn.
+TRAINING_SLOTS = os.cpu_count() or 1
+TURN = 0.5  # seconds
+
+
+class Turns:
+    """A first-come, first-served queue for `slots` places: take() waits for a place, give_back() frees it."""
+
+    def __init__(self, slots):
+        self.free, self.queue, self.changed = slots, [], threading.Condition()
+
+    def take(self, who, timeout):
+        """Wait up to `timeout` s for a place; True once `who` has one. Waiting again keeps its place in line."""
+        with self.changed:
+            if who not in self.queue:
+                self.queue.append(who)
+            if not self.changed.wait_for(lambda: who in self.queue[:self.free], timeout):
+                return False
+            self.queue.remove(who)
+            self.free -= 1
+            return True
+
+    def give_back(self):
+        with self.changed:
+            self.free += 1
+            self.changed.notify_all()
+
+    def leave(self, who):
+        """`who` stops waiting (its run was stopped while in line)."""
+        with self.changed:
+            if who in self.queue:
+                self.queue.remove(who)
+                self.changed.notify_all()
+
+
+_cores = Turns(TRAINING_SLOTS)
+
 _running = set()  # id() of the runs training right now, in every session of this server
 _running_lock = threading.Lock()
 
@@ -165,15 +205,28 @@ def start_training(run, connected=lambda: True, unwatched_after=UNWATCHED_AFTER)
 
 
 def _train_until_stopped(run, connected, unwatched_after):
+    def wanted():
+        return (not run.stop_request.is_set() and connected()
+                and time.monotonic() - run.last_seen < unwatched_after)
+
     start = time.perf_counter()
     with _running_lock:
         _running.add(id(run))
     try:
-        while (not run.stop_request.is_set() and connected()
-               and time.monotonic() - run.last_seen < unwatched_after):
-            if not advance(run):
-                break
+        going = True
+        while going and wanted():
+            if not _cores.take(id(run), timeout=0.1):  # every core busy training: wait in line (Stop still works)
+                continue
+            try:
+                turn = time.monotonic()
+                while wanted() and time.monotonic() - turn < TURN:
+                    if not advance(run):
+                        going = False
+                        break
+            finally:
+                _cores.give_back()
     finally:
+        _cores.leave(id(run))
         with _running_lock:
             _running.discard(id(run))
         run.wall_seconds += time.perf_counter() - start

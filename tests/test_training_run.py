@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+import training_run
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
 from training_run import (
     advance,
@@ -128,3 +129,31 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
     assert np.ndim(notebook["db"]["db1"]) == 0 and corrected["db"]["db1"].shape == (hp.hidden_sizes[0], 1)
     assert abs(float(notebook["db"][last])) < 1e-6  # A - one_hot(Y) sums to 0 in every column
     assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
+
+
+def test_turns_are_first_come_first_served():
+    turns = training_run.Turns(1)
+    assert turns.take("anna", timeout=0)
+    assert not turns.take("ben", timeout=0.01) and not turns.take("carl", timeout=0.01)  # both wait, in order
+    turns.give_back()
+    assert not turns.take("carl", timeout=0.01)  # Ben came first
+    assert turns.take("ben", timeout=0)
+    turns.leave("carl")
+    turns.give_back()
+    assert turns.queue == [] and turns.free == 1
+
+
+def test_runs_take_turns_on_the_cores_and_all_move(sample_split, monkeypatch):
+    monkeypatch.setattr(training_run, "_cores", training_run.Turns(1))  # one core for three runs
+    monkeypatch.setattr(training_run, "TURN", 0.1)
+    runs = [start_run(n, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample") for n in range(3)]
+    for run in runs:
+        start_training(run)
+    try:
+        time.sleep(3)
+        assert all(run.step > 0 for run in runs), [run.step for run in runs]
+        assert runs_in_progress() == 3
+    finally:
+        for run in runs:
+            stop_training(run)
+    assert not any(run.training for run in runs) and runs_in_progress() == 0
