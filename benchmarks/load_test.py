@@ -1,0 +1,534 @@
+"""A whole class at once: N visitors use one server at the same time. Prints figures, asserts nothing.
+
+    python benchmarks/load_test.py --sessions 20                    # 20 protocol visitors (the default)
+    python benchmarks/load_test.py --sessions 20 --browsers 2       # 18 protocol visitors and 2 real browsers
+    python benchmarks/load_test.py --sessions 20 --clients browser  # 20 headless-Chromium visitors
+
+Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
+MNIST_PATH), then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson:
+opens Home, then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits
+for the end of the run; on Draw a digit draws a '7' and waits for the prediction.
+
+Two kinds of visitor:
+- protocol (the default; protocol_client.py): no browser. It speaks Streamlit's own websocket protocol and
+  sends what a browser sends (page changes, every widget's value, button presses, the fragment's reruns while
+  training, the canvas's drawing), so the server does the same work, while the visitor itself costs almost no
+  CPU. This is the honest figure for a class where each student has their own computer: on this 2-core
+  machine, 20 Chromium tabs next to the server starve it, and the figures measure the browsers. A page's time
+  is from the rerun request to the server's `script_finished` (Home's once the websocket is open): the
+  server's share of the wait, without the browser drawing the charts (add --browsers 1 to see a student's
+  screen under the same load) and without a classroom network. While training it also counts the live
+  chart's reruns, asked and done, and how often the chart moved.
+- browser (--clients browser, or --browsers K to make K of the N visitors real browsers): one headless
+  Chromium (Playwright's async API), one context (its own cookies, so its own Streamlit session) per visitor.
+  A page counts as "ready" when its script's output is on screen, and "drawn" when its charts are drawn too.
+  The browsers run on the same machine as the server and compete with it for the CPU, so their figures are
+  pessimistic (lowering their priority does not help: Chromium sets its own processes' priorities). A few
+  browsers among protocol visitors show what a student's screen does under the class's load.
+
+It stops itself after --time-limit seconds (whatever is unfinished counts as an error) and refuses more
+than MAX_SESSIONS sessions. It reports, for each kind of visitor: errors (timeouts, disconnections, exceptions
+shown on a page), the time of each page as p50 / p95, the training time per session, the draw -> prediction
+time; and for the server: its peak memory (VmRSS of the server process and its children, read from /proc
+every 0.25 s), its start time, the CPU time it used against the CPU time everything else on the machine used
+(the visitors, and any other work: a warning says when other work took more than a tenth of the CPU, since
+the figures are then disturbed), and the machine's load average.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+from protocol_client import ProtocolVisitor
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+MAX_SESSIONS = 60
+STEP_TIMEOUT_MS = 600_000  # one page or one training run, under heavy load
+# URL path -> the start of the page's title; the order a student goes through the lesson
+PAGES = {"": "🧠", "data": "🔢 The data", "forward": "➡️ Forward pass", "training": "📉 Training",
+         "experiments": "🧪 Experiments", "draw": "✏️ Draw a digit"}
+
+# The page is "ready" once its script has finished (Streamlit's own test attribute on stApp), it shows `title`
+# and nothing is stale; it is "drawn" once, in addition, every chart and image is on screen (plotly's code is
+# loaded on a visitor's first chart, so a chart may still be an empty box). Drawn must hold for stableMs.
+# Returns [ms since ready, ms since drawn], so the time spent checking can be subtracted.
+RENDERED = """([title, stableMs]) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const main = document.querySelector('[data-testid="stMain"]');
+    const h1 = main && main.querySelector('h1');
+    const ready = !!h1 && h1.innerText.trim().startsWith(title)
+        && app && app.dataset.testScriptState === 'notRunning'
+        && !main.querySelector('[data-stale="true"]');
+    const graphics = main ? [...main.querySelectorAll('.stPrintGraphic')] : [];
+    const drawn = ready && graphics.every(graphic => graphic.querySelector('.main-svg, img, canvas'));
+    const now = performance.now();
+    window.__readySince = ready ? (window.__readySince || now) : null;
+    window.__drawnSince = drawn ? (window.__drawnSince || now) : null;
+    return drawn && now - window.__drawnSince >= stableMs ? [now - window.__readySince, now - window.__drawnSince]
+                                                          : false;
+}"""
+STABLE_MS = 500
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The server and its memory
+# ---------------------------------------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(full_mnist):
+    """Start the app; return (process, url, seconds until /_stcore/health answered, seconds until / answered)."""
+    port = free_port()
+    env = dict(os.environ) if full_mnist else {k: v for k, v in os.environ.items() if k != "MNIST_PATH"}
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    healthy = None
+    while time.perf_counter() - start < 120:
+        if server.poll() is not None:
+            raise SystemExit("the Streamlit server exited at start")
+        try:
+            urllib.request.urlopen(url + ("/" if healthy else "/_stcore/health"), timeout=2).close()
+            if healthy is not None:
+                return server, url, healthy, time.perf_counter() - start
+            healthy = time.perf_counter() - start
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the Streamlit server did not answer within 120 s")
+
+
+def process_tree(pid):
+    """Process `pid` and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except OSError:
+                continue
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def rss_bytes(pid):
+    """Resident memory of process `pid` and all its descendants, from /proc (0 for processes gone meanwhile)."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+TICKS = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) used so far by process `pid` and its living descendants."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / TICKS
+
+
+def machine_busy_seconds():
+    """CPU time the whole machine has spent busy (not idle, not waiting for disk) since it started."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICKS  # user nice system idle iowait irq softirq steal
+
+
+class MemoryWatch:
+    """Polls the server's memory in a thread; .peak and .samples in bytes."""
+
+    def __init__(self, pid, every=0.25):
+        self.pid, self.every, self.samples = pid, every, []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def _poll(self):
+        while not self.stopped.is_set():
+            self.samples.append(rss_bytes(self.pid))
+            self.stopped.wait(self.every)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+
+    @property
+    def peak(self):
+        return max(self.samples, default=0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One visitor
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Visitor:
+    """One student: a browser context of their own, and what they measured."""
+
+    kind = "browser"
+
+    def __init__(self, number, url, browser):
+        self.number, self.url, self.browser = number, url, browser
+        self.renders = {}  # page -> (seconds until the script's output is on screen, until charts are drawn too)
+        self.pauses = 0  # training runs that paused by themselves (no redraw for a while) and were resumed
+        self.training = None  # (seconds from click to the end, training seconds the page reported)
+        self.prediction = None  # seconds from the end of the stroke to the prediction on screen
+        self.errors = []
+
+    async def rendered(self, page, path, started):
+        """Wait until the page at `path` is drawn; return (seconds to ready, seconds to drawn) since `started`."""
+        since = await (await page.wait_for_function(RENDERED, arg=[PAGES[path], STABLE_MS], polling=100,
+                                                    timeout=STEP_TIMEOUT_MS)).json_value()
+        elapsed = time.perf_counter() - started
+        shown = page.locator('[data-testid="stException"]')
+        if await shown.count():
+            self.errors.append(f"{path or 'home'}: exception on the page: {(await shown.first.inner_text())[:200]}")
+        return elapsed - since[0] / 1000, elapsed - since[1] / 1000
+
+    async def visit(self, page, path):
+        """Go to a page through the sidebar, as a student does (a full reload would start a new session)."""
+        if path == "":
+            started = time.perf_counter()
+            await page.goto(self.url + "/", timeout=STEP_TIMEOUT_MS)
+        else:
+            link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
+            if not await link.count():
+                return False
+            started = time.perf_counter()
+            await link.first.click()
+        self.renders[path or "home"] = await self.rendered(page, path, started)
+        return True
+
+    async def train_notebook(self, page):
+        await page.get_by_role("button", name="📓 The notebook").click()
+        await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
+                                     timeout=STEP_TIMEOUT_MS)
+        started = time.perf_counter()
+        train = page.get_by_role("button", name="▶️ Train")
+        await train.click()
+        progress = page.locator('[data-testid="stProgress"]').first
+        while True:
+            text = (await progress.inner_text(timeout=STEP_TIMEOUT_MS)).strip() if await progress.count() else ""
+            if text.startswith(("✅", "💥")):
+                break
+            if text.startswith("⏸️") and await train.is_enabled():  # paused by itself: press Train again
+                self.pauses += 1
+                await train.click()
+            if time.perf_counter() - started > STEP_TIMEOUT_MS / 1000:
+                raise TimeoutError(f"training did not finish in {STEP_TIMEOUT_MS / 1000:.0f} s (last: {text!r})")
+            await asyncio.sleep(0.5)
+        wall = time.perf_counter() - started
+        reported = re.search(r"([\d.]+) s of training", text)
+        self.training = (wall, float(reported.group(1)) if reported else float("nan"))
+        if text.startswith("💥"):
+            self.errors.append("training: the notebook preset diverged")
+        await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
+                                     timeout=STEP_TIMEOUT_MS)
+
+    async def draw_digit(self, page):
+        """A '7': a bar along the top, then a stroke down to the bottom left."""
+        canvas = page.locator("canvas.upper-canvas").first
+        await canvas.wait_for(timeout=STEP_TIMEOUT_MS)
+        box = await canvas.bounding_box()
+        x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+        await page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
+        await page.mouse.down()
+        await page.mouse.move(x0 + 0.75 * w, y0 + 0.2 * h, steps=8)
+        await page.mouse.move(x0 + 0.4 * w, y0 + 0.85 * h, steps=8)
+        started = time.perf_counter()
+        await page.mouse.up()
+        await page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(
+            timeout=STEP_TIMEOUT_MS)
+        self.prediction = time.perf_counter() - started
+        await page.wait_for_function(RENDERED, arg=[PAGES["draw"], STABLE_MS], polling=100,
+                                     timeout=STEP_TIMEOUT_MS)
+
+    async def lesson(self):
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        step = "home"
+        try:
+            for path in PAGES:
+                step = path or "home"
+                if not await self.visit(page, path):
+                    continue
+                if path == "training":
+                    step = "training: notebook preset"
+                    await self.train_notebook(page)
+                if path == "draw":
+                    step = "draw: a stroke -> prediction"
+                    await self.draw_digit(page)
+        except Exception as error:  # any failure is counted and reported, never raised
+            self.errors.append(f"{step}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
+        finally:
+            await context.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The class, and the report
+# ---------------------------------------------------------------------------------------------------------
+
+
+def browser_numbers(sessions, browsers):
+    """Which of the visitors 0..sessions-1 are real browsers: `browsers` of them, spread over the arrivals."""
+    return {int((i + 0.5) * sessions / browsers) for i in range(browsers)} if browsers else set()
+
+
+async def whole_class(url, sessions, browsers, ramp, time_limit):
+    """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors."""
+    in_browser = browser_numbers(sessions, browsers)
+    async with contextlib.AsyncExitStack() as stack:
+        browser = None
+        if in_browser:  # Playwright and Chromium only when a visitor needs them
+            playwright = await stack.enter_async_context(async_playwright())
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            stack.push_async_callback(browser.close)
+        visitors = [Visitor(n, url, browser) if n in in_browser
+                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000) for n in range(sessions)]
+
+        async def arrive(visitor):
+            await asyncio.sleep(visitor.number * ramp)
+            await visitor.lesson()
+
+        tasks = [asyncio.create_task(arrive(v)) for v in visitors]
+        done, pending = await asyncio.wait(tasks, timeout=time_limit)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for visitor, task in zip(visitors, tasks, strict=True):
+            if task in pending:
+                visitor.errors.append(f"not finished within the time limit of {time_limit:.0f} s")
+    return visitors
+
+
+def percentile(values, q):
+    """The q-th percentile (0..100) by linear interpolation; NaN for no values."""
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    position = (len(values) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def summary(values):
+    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
+            "max": max(values, default=float("nan"))}
+
+
+def common_figures(visitors):
+    """The figures both kinds of visitor measure: training, draw -> prediction, self-paused runs."""
+    return {
+        "training_wall_seconds": summary([v.training[0] for v in visitors if v.training]),
+        "training_reported_seconds": summary([v.training[1] for v in visitors if v.training]),
+        "draw_to_prediction_seconds": summary([v.prediction for v in visitors if v.prediction is not None]),
+        "self_paused_runs": sum(v.pauses for v in visitors),
+    }
+
+
+def protocol_figures(visitors):
+    pages = {}
+    for v in visitors:
+        for name, seconds in v.renders.items():
+            pages.setdefault(name, []).append(seconds)
+    return {"sessions": len(visitors), "page_seconds": {name: summary(values) for name, values in pages.items()},
+            "page_seconds_all_pages": summary([s for values in pages.values() for s in values]),
+            **common_figures(visitors),
+            "live_chart_reruns_asked_per_session": summary([v.auto_reruns_sent for v in visitors]),
+            "live_chart_reruns_done_per_session": summary([v.redraws for v in visitors]),
+            "live_chart_seconds_between_redraws": summary([s for v in visitors for s in v.redraw_gaps]),
+            "received_mb_per_session": summary([v.bytes_received / 1e6 for v in visitors])}
+
+
+def browser_figures(visitors):
+    ready, drawn = {}, {}
+    for v in visitors:
+        for name, (to_ready, to_drawn) in v.renders.items():
+            ready.setdefault(name, []).append(to_ready)
+            drawn.setdefault(name, []).append(to_drawn)
+    return {"sessions": len(visitors), "ready_seconds": {name: summary(values) for name, values in ready.items()},
+            "drawn_seconds": {name: summary(values) for name, values in drawn.items()},
+            "drawn_seconds_all_pages": summary([s for values in drawn.values() for s in values]),
+            **common_figures(visitors)}
+
+
+def print_common(figures, training_label, draw_label):
+    print(f"  {'seconds':<34}{'n':>4}{'p50':>8}{'p95':>8}{'max':>8}")
+    for label, key in ((training_label, "training_wall_seconds"),
+                       ("training, reported by the page", "training_reported_seconds"),
+                       (draw_label, "draw_to_prediction_seconds")):
+        s = figures[key]
+        print(f"  {label:<34}{s['n']:>4}{s['p50']:>8.2f}{s['p95']:>8.2f}{s['max']:>8.2f}")
+    print(f"  training runs that paused by themselves (no redraw for a while) and were resumed: "
+          f"{figures['self_paused_runs']}")
+
+
+def print_protocol(figures):
+    print(f"protocol visitors ({figures['sessions']}, no browser): the server's time, from the rerun request to "
+          "script_finished")
+    print(f"  {'seconds':<34}{'n':>4}{'p50':>8}{'p95':>8}{'max':>8}")
+    for name, s in [*figures["page_seconds"].items(), ("all pages", figures["page_seconds_all_pages"])]:
+        print(f"  {name:<34}{s['n']:>4}{s['p50']:>8.2f}{s['p95']:>8.2f}{s['max']:>8.2f}")
+    print_common(figures, "training, Train -> ✅ run ends", "draw -> prediction run ends")
+    asked, done = figures["live_chart_reruns_asked_per_session"], figures["live_chart_reruns_done_per_session"]
+    gaps = figures["live_chart_seconds_between_redraws"]
+    print(f"  while training, the live chart's fragment rerun: asked {asked['p50']:.0f} times per session (p50), "
+          f"done {done['p50']:.0f} times; the chart moved every {gaps['p50']:.2f} s (p50), {gaps['p95']:.2f} s (p95)")
+    received = figures["received_mb_per_session"]
+    print(f"  messages received per session (uncompressed): {received['p50']:.1f} MB (p50), "
+          f"{received['max']:.1f} MB (max)")
+
+
+def print_browser(figures):
+    print(f"browser visitors ({figures['sessions']}, headless Chromium on this machine): click in the sidebar -> "
+          "script output on screen (ready) -> every chart drawn (drawn)")
+    print(f"  {'seconds':<30}{'n':>4}{'ready p50':>11}{'p95':>7}{'drawn p50':>11}{'p95':>7}{'max':>7}")
+    for name in figures["drawn_seconds"]:
+        r, d = figures["ready_seconds"][name], figures["drawn_seconds"][name]
+        print(f"  {name:<30}{d['n']:>4}{r['p50']:>11.2f}{r['p95']:>7.2f}{d['p50']:>11.2f}{d['p95']:>7.2f}"
+              f"{d['max']:>7.2f}")
+    s = figures["drawn_seconds_all_pages"]
+    print(f"  {'all pages':<30}{s['n']:>4}{'':>18}{s['p50']:>11.2f}{s['p95']:>7.2f}{s['max']:>7.2f}")
+    print_common(figures, "training, click -> ✅ on screen", "draw -> prediction on screen")
+
+
+def report(visitors, memory, start_info, machine, wall):
+    errors = [f"session {v.number} ({v.kind}): {e}" for v in visitors for e in v.errors]
+    kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
+    result = {
+        "sessions": len(visitors), "visitors": {kind: len(group) for kind, group in kinds.items()}, "errors": errors,
+        **{kind: figures(kinds[kind]) for kind, figures in (("protocol", protocol_figures),
+                                                           ("browser", browser_figures)) if kinds[kind]},
+        "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6},
+        "server_start_seconds": {"health": start_info["health"], "first_page": start_info["first_page"]},
+        "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
+                        "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
+        "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
+    }
+    cpu = result["cpu_seconds"]
+    line = "-" * 72
+    print(line)
+    print(f"Load test: {len(visitors)} sessions at once on one server ({len(kinds['protocol'])} protocol visitors, "
+          f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all")
+    print(f"load average (1, 5, 15 min) before: {fmt_load(machine['load_before'])}; after: "
+          f"{fmt_load(machine['load_after'])}; {os.cpu_count()} CPUs")
+    print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
+          f"{cpu['whole_machine'] - cpu['server']:.0f} (this script itself: {cpu['this_script']:.0f}), "
+          f"of {cpu['available']:.0f} available (wall x CPUs)")
+    others = (cpu["whole_machine"] - cpu["server"] - cpu["this_script"]) / cpu["available"]
+    if others > 0.1:
+        print(f"⚠️ other work on this machine took {others:.0%} of its CPU during the test: the figures are disturbed")
+    print(f"server start: /_stcore/health after {start_info['health']:.1f} s, '/' served after "
+          f"{start_info['first_page']:.1f} s")
+    print(line)
+    print(f"errors: {len(errors)}")
+    for error in errors[:20]:
+        print("  " + error)
+    if kinds["protocol"]:
+        print_protocol(result["protocol"])
+    if kinds["browser"]:
+        print_browser(result["browser"])
+    print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB after start, "
+          f"peak {result['server_memory_mb']['peak']:.0f} MB")
+    print(line)
+    return result
+
+
+def fmt_load(load):
+    return ", ".join(f"{x:.2f}" for x in load)
+
+
+def own_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20, help="visitors at once (default 20)")
+    parser.add_argument("--clients", choices=("protocol", "browser"), default="protocol",
+                        help="protocol: visitors without a browser, speaking Streamlit's websocket protocol (the "
+                             "default); browser: every visitor in headless Chromium on this machine")
+    parser.add_argument("--browsers", type=int, default=0,
+                        help="with --clients protocol: how many of the visitors are real browsers (default 0)")
+    parser.add_argument("--ramp", type=float, default=0.5, help="seconds between two visitors' arrivals")
+    parser.add_argument("--time-limit", type=float, default=900, help="seconds before everything is stopped")
+    parser.add_argument("--full-mnist", action="store_true", help="keep MNIST_PATH (default: bundled sample)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
+    if args.clients == "browser" and args.browsers:
+        parser.error("--browsers goes with --clients protocol (--clients browser makes every visitor a browser)")
+    browsers = args.sessions if args.clients == "browser" else args.browsers
+    if not 0 <= browsers <= args.sessions:
+        parser.error("--browsers must be from 0 to --sessions")
+    if browsers and not Path(CHROMIUM).exists():
+        raise SystemExit(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
+
+    machine = {"load_before": os.getloadavg()}
+    server, url, health, first_page = start_server(args.full_mnist)
+    memory = MemoryWatch(server.pid)
+    start_info = {"health": health, "first_page": first_page, "rss": rss_bytes(server.pid)}
+    try:
+        started = time.perf_counter()
+        cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds())
+        visitors = asyncio.run(whole_class(url, args.sessions, browsers, args.ramp, args.time_limit))
+        wall = time.perf_counter() - started
+        machine.update(server_cpu=cpu_seconds(server.pid) - cpu_before[0], busy=machine_busy_seconds() - cpu_before[1],
+                       script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg())
+    finally:
+        memory.stop()
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result = report(visitors, memory, start_info, machine, wall)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
