@@ -62,7 +62,7 @@ def _free_port():
 
 @pytest.fixture(scope="session")
 def app_url():
-    """Start `streamlit run app.py` on a free port of 127.0.0.1 and return its address."""
+    """Start `streamlit run app.py` on a free port of 127.0.0.1, on the bundled sample, and return its address."""
     missing = _browser_missing()
     if missing:
         message = "browser tests skipped: " + missing
@@ -74,7 +74,8 @@ def app_url():
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k != "MNIST_PATH"})  # the bundled sample: the same pages anywhere
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
