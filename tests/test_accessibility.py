@@ -48,13 +48,16 @@ def colour_scales(figure):
 PAGES = sorted({view.page for view in tour()})
 
 
+def views_of(page):
+    """What the tour saw of one page, in each of its states."""
+    return [view for view in tour() if view.page == page]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_colour_scale_reads_for_colour_blind_viewers(page):
     allowed = safe_scales()
     wrong = []
-    for view in tour():
-        if view.page != page:
-            continue
+    for view in views_of(page):
         for key, figure in view.charts:
             for where, scale in colour_scales(figure):
                 if scale is None:
@@ -67,9 +70,7 @@ def test_every_colour_scale_reads_for_colour_blind_viewers(page):
 @pytest.mark.parametrize("page", PAGES)
 def test_no_chart_tells_things_apart_by_colour_alone(page):
     wrong = []
-    for view in tour():
-        if view.page != page:
-            continue
+    for view in views_of(page):
         for key, figure in view.charts:
             traces = [t for t in figure.get("data", []) if t.get("type", "scatter") not in ("heatmap", "image")]
             if len(traces) < 2:
@@ -87,9 +88,7 @@ def test_no_chart_tells_things_apart_by_colour_alone(page):
 @pytest.mark.parametrize("page", PAGES)
 def test_the_numbers_behind_every_chart_are_on_the_page(page):
     wrong = []
-    for view in tour():
-        if view.page != page:
-            continue
+    for view in views_of(page):
         for heading, charts, tables in view.sections:
             if charts and not tables:
                 wrong.append(f"{view.name}, section “{heading}”: charts {charts} but no table of their numbers")
@@ -98,7 +97,7 @@ def test_the_numbers_behind_every_chart_are_on_the_page(page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_image_has_a_caption(page):
-    wrong = [f"{view.name}: an image with captions {captions}" for view in tour() if view.page == page
+    wrong = [f"{view.name}: an image with captions {captions}" for view in views_of(page)
              for captions in view.images if not captions or not all(c.strip() for c in captions)]
     assert not wrong, "\n".join(wrong)
 

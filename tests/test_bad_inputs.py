@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from visitors import SAMPLE, Visitor, only_the_sample
+from visitors import CSV_HEADER, Visitor, csv_of_sample_digits, only_the_sample
 
 import nn_core.data
 import ui
@@ -42,8 +42,6 @@ def data_dir(tmp_path_factory):
 # Uploaded CSV files (🔢 The data)
 # ---------------------------------------------------------------------------------------------------------
 
-HEADER = ",".join(["label", *(f"pixel{k}" for k in range(784))])
-
 
 def csv_line(label=5, **pixels):
     """One CSV line: a label, then 784 pixels, all 0 except those given as pixel<k>=value."""
@@ -53,17 +51,11 @@ def csv_line(label=5, **pixels):
     return ",".join(map(str, [label, *values]))
 
 
-def csv_of_sample_digits(n):
-    sample = nn_core.data.load_sample(SAMPLE)
-    rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
-    return ("\n".join([HEADER, *rows]) + "\n").encode()
-
-
 BAD_CSVS = {  # name: (the file's bytes, words the message must contain)
     "empty": (b"", "The file is empty"),
-    "header only": (HEADER.encode() + b"\n", "header line but no digits"),
+    "header only": (CSV_HEADER.encode() + b"\n", "header line but no digits"),
     "wrong column count": (b"5,0,0\n", "Line 1 has 3 columns, but 785 were expected"),
-    "text in a number column": (f"{HEADER}\n{csv_line(pixel3='abc')}\n".encode(),
+    "text in a number column": (f"{CSV_HEADER}\n{csv_line(pixel3='abc')}\n".encode(),
                                 "Line 2, column 5 (pixel3): found 'abc', but a number was expected"),
     "pixel above 255": (f"{csv_line(pixel100=256)}\n".encode(), "pixels go from 0 (black) to 255 (white)"),
     "negative pixel": (f"{csv_line(pixel100=-1)}\n".encode(), "pixels go from 0 (black) to 255 (white)"),

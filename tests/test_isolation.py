@@ -11,12 +11,10 @@ import numpy as np
 import visitors
 from streamlit.testing.v1 import AppTest
 
-import nn_core.data
 import ui
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network
 
-SAMPLE = visitors.SAMPLE
 RUN, HISTORY = "training_run", "training_history"
 SAVE_LOAD_TAB = "💾 Save / load"
 
@@ -39,14 +37,6 @@ def history_table(visitor):
     return next(frame.value for frame in visitor.at.dataframe if "seed" in frame.value.columns)
 
 
-def csv_of_sample_digits(n):
-    """A Kaggle-style train.csv (header, then label and 784 pixels per line) of the first n sample digits."""
-    sample = nn_core.data.load_sample(SAMPLE)
-    header = ",".join(["label", *(f"pixel{k}" for k in range(784))])
-    rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
-    return ("\n".join([header, *rows]) + "\n").encode()
-
-
 def set_controls(visitor, **values):
     """Move training controls by key (tr_hidden=16, ...) and rerun once."""
     at = visitor.at
@@ -62,7 +52,7 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
 
     # Anna uploads her own digits; Ben keeps the bundled sample.
     anna.open("data")
-    anna.at.file_uploader(key="data_csv_upload").set_value(("anna.csv", csv_of_sample_digits(300), "text/csv"))
+    anna.at.file_uploader(key="data_csv_upload").set_value(("anna.csv", visitors.csv_of_sample_digits(300), "text/csv"))
     anna.run()
     assert "300 labelled digits from anna.csv" in anna.at.info[0].value
     ben.open("data")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from visitors import csv_of_sample_digits
 
 import nn_core.data
 import ui
@@ -26,14 +27,6 @@ def write_fake_full_mnist(path, n_train=300, n_test=100):
     np.savez(path, x_train=images[:n_train], y_train=sample.labels[:n_train],
              x_test=images[n_train:n_train + n_test], y_test=sample.labels[n_train:n_train + n_test])
     return path
-
-
-def csv_of_sample_digits(n):
-    """Kaggle train.csv style text for the first n sample digits: a header, then label and 784 pixels a line."""
-    sample = nn_core.data.load_sample(SAMPLE)
-    header = ",".join(["label", *(f"pixel{k}" for k in range(784))])
-    rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
-    return ("\n".join([header, *rows]) + "\n").encode()
 
 
 def run_page():

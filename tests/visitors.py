@@ -1,16 +1,25 @@
-"""What the whole-app tests share: a data folder holding only the bundled sample, and a Visitor, one browser tab
-on the app (its own session) moving between pages as the sidebar does."""
+"""What the whole-app tests share: a data folder holding only the bundled sample, a CSV of sample digits to upload,
+and a Visitor, one browser tab on the app (its own session) moving between pages as the sidebar does."""
 
 import contextlib
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+import nn_core.data
 import ui
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mnist_sample.npz"
 PAGES = "views"  # the folder app.py routes to
+CSV_HEADER = ",".join(["label", *(f"pixel{k}" for k in range(784))])
+
+
+def csv_of_sample_digits(n):
+    """A Kaggle-style train.csv (a header, then label and 784 pixels per line) of the first n sample digits."""
+    sample = nn_core.data.load_sample(SAMPLE)
+    rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
+    return ("\n".join([CSV_HEADER, *rows]) + "\n").encode()
 
 
 @contextlib.contextmanager
