@@ -182,8 +182,8 @@ def runs_in_progress():
 
 def redraw_interval():
     """Seconds between two redraws of a live chart. The server shares REDRAWS_PER_SECOND among the runs in
-    progress: alone, a visitor's curves move 5 times a second; with a whole class training at once, each
-    chart moves less often, and the CPU goes to training instead of drawing."""
+    progress: alone, a visitor's curves move 1 / FASTEST_REDRAW times a second; with a whole class training at
+    once, each chart moves less often, and the CPU goes to training instead of drawing."""
     return max(FASTEST_REDRAW, (runs_in_progress() + 1) / REDRAWS_PER_SECOND)
 
 

@@ -258,10 +258,8 @@ def live_panel():
     views.show(figure, key="tr_curves")
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
         with st.expander("The numbers behind the curves, one row per step"):
-            st.dataframe(pd.DataFrame([{"step": r.step, "loss": r.loss, "train accuracy": r.train_accuracy,
-                                        "dev accuracy": r.dev_accuracy,
-                                        **{f"RMS of d{name}": size for name, size in r.update_size.items()}}
-                                       for r in run.records]), hide_index=True, width="stretch", height=260)
+            st.dataframe(take_it_home.log_table(run.records), hide_index=True, width="stretch", height=260)
+            st.caption("update_size_W: the RMS of dW, each layer's curve in the right-hand chart.")
 
 
 def progress_text(run):
