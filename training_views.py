@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 import ui
 from nn_core.activations import ACTIVATIONS, softmax, softmax_notebook
@@ -98,12 +97,10 @@ def curves_figure(records, total):
 
 def _projector(fig, height, title=""):
     """Projector-sized text: 16 px labels, 15 px ticks, a bold title."""
-    fig.update_layout(height=height, font=dict(size=FONT_SIZE), margin=dict(l=10, r=10, t=50 if title else 10,
-                                                                           b=10),
-                      title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17)), plot_bgcolor="white")
-    fig.update_xaxes(tickfont_size=15, title_font_size=16)
-    fig.update_yaxes(tickfont_size=15, title_font_size=16)
-    return fig
+    return ui.restyled(fig, dict(height=height, font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                                 margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                                 title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17))),
+                       axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
 
 
 def symmetric(values):
@@ -119,9 +116,10 @@ def matrix_figure(M, title, row_label, column_label, name="value", height=320):
     limit = symmetric(M)
     fig = go.Figure(go.Heatmap(
         z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=name),
-        hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None)
-    fig.update_xaxes(title=column_label, showticklabels=M.shape[1] > 1, dtick=1 if 1 < M.shape[1] <= 12 else None)
+        hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"),
+        layout=dict(yaxis=dict(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None),
+                    xaxis=dict(title=column_label, showticklabels=M.shape[1] > 1,
+                               dtick=1 if 1 < M.shape[1] <= 12 else None)))
     return _projector(fig, height, title)
 
 
@@ -137,11 +135,8 @@ def mosaic(rows, per_line=10, gap=2):
     return image
 
 
-def _picture(fig):
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", autorange="reversed",
-                     scaleanchor="x")
-    return fig
+PICTURE_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+PICTURE = dict(xaxis=PICTURE_AXIS, yaxis=dict(PICTURE_AXIS, autorange="reversed", scaleanchor="x"))
 
 
 def units_figure(rows, title, what="weight", per_line=10):
@@ -150,9 +145,9 @@ def units_figure(rows, title, what="weight", per_line=10):
     limit = symmetric(image)
     fig = go.Figure(go.Heatmap(z=image, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
                                colorbar=dict(title=what), hoverongaps=False,
-                               hovertemplate=what + " = %{z:.3f}<extra></extra>"))
+                               hovertemplate=what + " = %{z:.3f}<extra></extra>"), layout=PICTURE)
     lines = int(np.ceil(len(rows) / per_line))
-    return _projector(_picture(fig), 90 + lines * (850 // per_line), title)
+    return _projector(fig, 90 + lines * (850 // per_line), title)
 
 
 def confusion(Y, predictions):
@@ -165,34 +160,43 @@ def confusion_figure(counts, title):
     fig = go.Figure(go.Heatmap(
         z=counts, x=list(range(10)), y=list(range(10)), colorscale="Viridis", colorbar=dict(title="digits"),
         text=counts, texttemplate="%{text}", textfont=dict(size=13),
-        hovertemplate="true %{y}, predicted %{x}: %{z} digits<extra></extra>"))
-    fig.update_xaxes(title="predicted digit", dtick=1, side="bottom")
-    fig.update_yaxes(title="true digit", dtick=1, autorange="reversed")
+        hovertemplate="true %{y}, predicted %{x}: %{z} digits<extra></extra>"),
+        layout=dict(xaxis=dict(title="predicted digit", dtick=1, side="bottom"),
+                    yaxis=dict(title="true digit", dtick=1, autorange="reversed")))
     return _projector(fig, 480, title)
 
 
 def mistakes_figure(X, Y, A, indices):
-    """Each chosen example's image (white on black) above a bar chart of its ten probabilities A2."""
+    """Each chosen example's image (white on black) above a bar chart of its ten probabilities A2.
+
+    Every small chart gets its own pair of axes placed by hand (a `domain` on the page): the picture of
+    make_subplots, built several times faster. Images use axes 1..n, the bar charts below them n+1..2n.
+    """
     n = len(indices)
-    titles = [f"true {Y[i]}, said {A[:, i].argmax()}" for i in indices]
-    fig = make_subplots(rows=2, cols=n, subplot_titles=titles + [""] * n, vertical_spacing=0.08,
-                        horizontal_spacing=0.02, row_heights=[0.55, 0.45])
-    for col, i in enumerate(indices, start=1):
-        fig.add_trace(go.Heatmap(z=X[:, i].reshape(28, 28), colorscale="gray", zmin=0, zmax=1, showscale=False,
-                                 hovertemplate="x = %{z:.2f}<extra></extra>"), row=1, col=col)
-        colours = [VERMILLION if d == A[:, i].argmax() else GREEN if d == Y[i] else "#bbbbbb" for d in range(10)]
-        marks = ["✗" if d == A[:, i].argmax() else "✓" if d == Y[i] else "" for d in range(10)]  # not colour alone
-        fig.add_trace(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False, text=marks,
+    width = (1 - 0.02 * (n - 1)) / n  # of one column, as a fraction of the figure
+    traces, layout = [], dict(annotations=[])
+    for col, i in enumerate(indices):
+        left = col * (width + 0.02)
+        said = A[:, i].argmax()
+        image, bars = str(col + 1) if col else "", str(n + col + 1)  # plotly names the axes x, x2, x3, ...
+        traces.append(go.Heatmap(z=X[:, i].reshape(28, 28), colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                 xaxis="x" + image, yaxis="y" + image, hovertemplate="x = %{z:.2f}<extra></extra>"))
+        colours = [VERMILLION if d == said else GREEN if d == Y[i] else "#bbbbbb" for d in range(10)]
+        marks = ["✗" if d == said else "✓" if d == Y[i] else "" for d in range(10)]  # not colour alone
+        traces.append(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False, text=marks,
                              textposition="outside", cliponaxis=False, textfont=dict(size=15),
-                             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"), row=2, col=col)
-        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain",
-                         row=1, col=col)
-        fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", autorange="reversed",
-                         scaleanchor=f"x{col}", row=1, col=col)
-        fig.update_xaxes(dtick=1, tickfont=dict(size=12), row=2, col=col)
-        fig.update_yaxes(range=[0, 1], showticklabels=col == 1, tickformat=".0%", row=2, col=col)
-    fig.update_annotations(font_size=15)
-    return _projector(fig, 380)
+                             xaxis="x" + bars, yaxis="y" + bars, hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"))
+        layout["xaxis" + image] = dict(PICTURE_AXIS, domain=[left, left + width], anchor="y" + image)
+        layout["yaxis" + image] = dict(PICTURE_AXIS, domain=[0.494, 1], anchor="x" + image, autorange="reversed",
+                                       scaleanchor="x" + image)
+        layout["xaxis" + bars] = dict(domain=[left, left + width], anchor="y" + bars, dtick=1,
+                                      tickfont=dict(size=12))
+        layout["yaxis" + bars] = dict(domain=[0, 0.414], anchor="x" + bars, range=[0, 1], showticklabels=col == 0,
+                                      tickformat=".0%")
+        layout["annotations"].append(dict(text=f"true {Y[i]}, said {said}", x=left + width / 2, y=1, xref="paper",
+                                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
+                                          font=dict(size=15)))
+    return _projector(go.Figure(traces, layout=layout), 380)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -208,7 +212,7 @@ CHECK_EXAMPLES = 32  # examples in the gradient check (float64, two forward pass
 def show(fig, key, height=None):
     """Draw a plotly figure at full width, without the toolbar (less clutter on a projector)."""
     if height:
-        fig.update_layout(height=height)
+        fig.layout.height = height
     st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
@@ -309,7 +313,8 @@ def backprop_section(model, split):
         name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers",
                             help="Pick a matrix shown above to read every one of its entries as a table; the "
                                  "pictures only show their signs and sizes as colours.")
-        st.dataframe(pd.DataFrame(np.atleast_2d(matrices[name])), width="stretch")
+        M = np.atleast_2d(matrices[name])
+        st.dataframe(ui.wide_table(M, range(M.shape[1]), range(M.shape[0]), "row"), width="stretch")
     show_code(backward_prop, update_params)
 
 
@@ -485,8 +490,8 @@ def learned_section(model, run, split):
     show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
                       per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
     with st.expander("The numbers: one row per unit, one column per pixel"):
-        st.dataframe(pd.DataFrame(rows, index=[f"unit {k}" for k in range(len(rows))],
-                                  columns=[f"pixel {i}" for i in range(rows.shape[1])]), height=260)
+        st.dataframe(ui.wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
+                                   [f"unit {k}" for k in range(len(rows))]), height=260)
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
         sets.append(("test", split.X_test, split.Y_test))

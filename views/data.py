@@ -46,14 +46,13 @@ def bigger(image, scale=SCALE):
     return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
 
 
-def head_table(data: DigitSet, rows=5) -> pd.DataFrame:
+def head_table(data: DigitSet, rows=5):
     """What `pd.read_csv("train.csv").head()` shows: a label column, then pixel0 ... pixel783.
 
-    Only the first `rows` digits become a DataFrame; the whole table would be (m, 785).
+    Only the first `rows` digits become a table; the whole one would be (m, 785).
     """
-    table = pd.DataFrame(data.images[:rows], columns=[f"pixel{k}" for k in range(PIXELS)])
-    table.insert(0, "label", data.labels[:rows])
-    return table
+    return ui.wide_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
+                         ["label"] + [f"pixel{k}" for k in range(PIXELS)])
 
 
 def fingerprint(data: DigitSet):
@@ -89,9 +88,8 @@ def pick_examples(labels, digit, count, seed):
 
 def readable(fig, height, title=None):
     """Fonts and margins that read well on a projector."""
-    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
-                      title=dict(text=title, font=dict(size=22)) if title else None)
-    return fig
+    return ui.restyled(fig, dict(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
+                                 title=dict(text=title, font=dict(size=22)) if title else None))
 
 
 def pixel_heatmap(image):
@@ -100,29 +98,30 @@ def pixel_heatmap(image):
         z=image, text=image, texttemplate="%{text}", textfont=dict(size=12), colorscale="gray", zmin=0, zmax=255,
         showscale=False,
         hovertemplate="row %{y}, column %{x}: value %{z}<extra></extra>",
-    ))
-    fig.update_xaxes(title="column", dtick=1, side="top", range=[-0.5, SIDE - 0.5], constrain="domain",
-                     tickfont=dict(size=12))
-    fig.update_yaxes(title="row", dtick=1, range=[SIDE - 0.5, -0.5], scaleanchor="x", constrain="domain",
-                     tickfont=dict(size=12))
+    ), layout=dict(
+        xaxis=dict(title="column", dtick=1, side="top", range=[-0.5, SIDE - 0.5], constrain="domain",
+                   tickfont=dict(size=12)),
+        yaxis=dict(title="row", dtick=1, range=[SIDE - 0.5, -0.5], scaleanchor="x", constrain="domain",
+                   tickfont=dict(size=12))))
     return readable(fig, 860)
 
 
 def class_counts_chart(per_class):
     """How many digits of each class there are."""
     fig = go.Figure(go.Bar(x=DIGITS, y=per_class, text=[f"{n:,}" for n in per_class], textposition="outside",
-                           textangle=0, cliponaxis=False, marker_color=BLUE))
-    fig.update_layout(uniformtext=dict(minsize=14, mode="show"))  # never shrink the counts to fit the bars
-    fig.update_xaxes(title="digit (label)", dtick=1)
-    fig.update_yaxes(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])
+                           textangle=0, cliponaxis=False, marker_color=BLUE),
+                    layout=dict(uniformtext=dict(minsize=14, mode="show"),  # never shrink the counts to fit
+                                xaxis=dict(title="digit (label)", dtick=1),
+                                yaxis=dict(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])))
     return readable(fig, 440, "Digits per class")
 
 
 def pixel_histogram(pixel_counts):
     """How often each pixel value occurs, on a log scale (most pixels are 0: black background)."""
-    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0))
-    fig.update_xaxes(title="pixel value (0 black ... 255 white)", range=[-2, 257])
-    fig.update_yaxes(title="number of pixels (log scale)", type="log", dtick=1, tickformat="~s")
+    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0),
+                    layout=dict(xaxis=dict(title="pixel value (0 black ... 255 white)", range=[-2, 257]),
+                                yaxis=dict(title="number of pixels (log scale)", type="log", dtick=1,
+                                           tickformat="~s")))
     return readable(fig, 440, "Pixel values over all images")
 
 
@@ -311,7 +310,7 @@ else:
         )
     st.plotly_chart(ui.style_figure(pixel_heatmap(image)), width="stretch")
     with st.expander("These 784 numbers as a table"):
-        st.dataframe(pd.DataFrame(image), height=1015)
+        st.dataframe(ui.wide_table(image, range(SIDE)), height=1015)
 
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")

@@ -130,10 +130,8 @@ def show(fig, key, height, axes=True):
     axes : False for a figure that styled its own (many) axes already.
     """
     top = fig.layout.margin.t or (50 if fig.layout.title.text else 30)
-    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10))
-    if axes:
-        fig.update_xaxes(tickfont=dict(size=15, color=FONT["color"]), title_font=FONT)
-        fig.update_yaxes(tickfont=dict(size=15, color=FONT["color"]), title_font=FONT)
+    fig = ui.restyled(fig, layout=dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10)),
+                      axes=dict(tickfont=dict(size=15, color=FONT["color"]), title=dict(font=FONT)) if axes else None)
     st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
@@ -188,33 +186,6 @@ def waterfall(units, terms, off, rest, bias, Z, k, L):
     fig.update_yaxes(title=f"adds to the score of {k}", zeroline=True, zerolinecolor="#444444")
     fig.update_xaxes(tickangle=-35)
     return fig
-
-
-def unit_images(rows, titles, what):
-    """Rows of 784 numbers as 28 x 28 images, 5 per line, on one diverging scale centred on 0.
-
-    Each image gets its own pair of axes placed by hand (a `domain` on the page), which plotly builds in one go:
-    several times faster than make_subplots for the same picture.
-    """
-    limit = float(np.max(np.abs(rows))) or 1.0
-    lines = int(np.ceil(len(rows) / 5))
-    width, height = (1 - 4 * 0.03) / 5, (1 - (lines - 1) * 0.25 / lines) / lines  # of one image, page fractions
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
-    layout = dict(coloraxis=dict(colorscale="RdBu", cmid=0, cmin=-limit, cmax=limit, colorbar=colorbar(what)),
-                  annotations=[], margin=dict(t=60))
-    traces = []
-    for i, (row, title) in enumerate(zip(rows, titles, strict=True)):
-        line, place = divmod(i, 5)
-        left, top = place * (width + 0.03), 1 - line * (height + 0.25 / lines)
-        n = "" if i == 0 else str(i + 1)  # plotly names the axes x, x2, x3, ...
-        traces.append(go.Heatmap(z=ui.image_of(row), coloraxis="coloraxis", xaxis="x" + n, yaxis="y" + n,
-                                 hovertemplate="row %{y}, col %{x}<br>" + what + " %{z:.3f}<extra></extra>"))
-        layout["xaxis" + n] = dict(domain=[left, min(left + width, 1)], constrain="domain", **hidden)
-        layout["yaxis" + n] = dict(domain=[max(top - height, 0), top], autorange="reversed", scaleanchor="x" + n,
-                                   **hidden)
-        layout["annotations"].append(dict(text=title, x=left + width / 2, y=top, xref="paper", yref="paper",
-                                          xanchor="center", yanchor="bottom", showarrow=False, font=FONT))
-    return go.Figure(data=traces, layout=layout)
 
 
 def grid_height(n):
@@ -490,7 +461,7 @@ for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why no
             titles = [f"unit {j}: off (A1 = 0)<br>term 0" if A_prev[j, 0] == 0 else
                       f"unit {j}: A1 = {A_prev[j, 0]:.2f}<br>term {terms[j]:+.2f}" for j in units]
             rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
-            show(unit_images(rows, titles, "W1 * x" if times_x else "W1"), f"draw_units_{role}",
+            show(ui.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
                  grid_height(len(units)), axes=False)
         with st.expander("The numbers behind the bars"):
             st.dataframe(pd.DataFrame({"unit j": units, f"A{L - 1}[j]": A_prev[units, 0],
@@ -562,7 +533,7 @@ if pending is not None:
                 "is blue, those weights go down; where it is red, they go up."
                 + (f" The {len(rows)} rows with the largest changes are shown." if dW1.shape[0] > SHOWN_UNITS else ""))
     dZ1 = dW1 @ x[:, 0] / (x[:, 0] @ x[:, 0])  # with m = 1, dW1 = dZ1 x^T, so dW1 x = dZ1 (x . x)
-    show(unit_images(dW1[rows], [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows], "dW1"), "draw_dW1",
+    show(ui.unit_images(dW1[rows], [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows], "dW1", font=FONT), "draw_dW1",
          grid_height(len(rows)), axes=False)
     st.latex(rf"W \leftarrow W - \alpha\, dW,\quad b \leftarrow b - \alpha\, db \qquad (\alpha = {pending['alpha']:g})")
     A_after = forward_prop(pending["params"], x, hp.activation)[f"A{L}"]

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 import ui
 from nn_core import activations
@@ -35,12 +34,11 @@ CHOICES = {
 def show(fig, key, height):
     """Draw a plotly figure at full column width, with projector-sized text and no toolbar."""
     top = 40 if fig.layout.title.text or fig.layout.annotations else 10
-    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend_font_size=16)
-    fig.update_xaxes(tickfont_size=15, title_font_size=16)
-    fig.update_yaxes(tickfont_size=15, title_font_size=16)
-    fig.update_traces(colorbar_tickfont_size=15, selector=dict(type="heatmap"))
+    layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend=dict(font=dict(size=16)))
     if any(getattr(trace, "coloraxis", None) for trace in fig.data):
-        fig.update_layout(coloraxis_colorbar_tickfont_size=15)
+        layout["coloraxis"] = dict(colorbar=dict(tickfont=dict(size=15)))
+    fig = ui.restyled(fig, layout, axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
+                      traces={"heatmap": dict(colorbar=dict(tickfont=dict(size=15)))})
     st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
@@ -57,48 +55,45 @@ def symmetric(values):
 
 def digit_image(column, title=""):
     """A (784, 1) column drawn as the 28 x 28 image, white ink on black as MNIST stores it."""
-    fig = go.Figure(go.Heatmap(z=ui.image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
-                               colorbar=dict(title="x"),
-                               hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"))
-    return square(fig, title)
+    return go.Figure(go.Heatmap(z=ui.image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
+                                colorbar=dict(title="x"),
+                                hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"),
+                     layout=picture_layout(title))
 
 
 def weight_image(row, title="", what="weight"):
     """784 numbers (a row of W1, or its terms w * x) as a 28 x 28 image on a diverging scale centred on 0."""
     limit = symmetric(row)
-    fig = go.Figure(go.Heatmap(z=ui.image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
-                               colorbar=dict(title=what),
-                               hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"))
-    return square(fig, title)
+    return go.Figure(go.Heatmap(z=ui.image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+                                colorbar=dict(title=what),
+                                hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"),
+                     layout=picture_layout(title))
 
 
-def square(fig, title):
+def picture_layout(title):
     """Square pixels, row 0 at the top, no tick labels: a picture, not a plot."""
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", autorange="reversed",
-                     scaleanchor="x")
-    fig.update_layout(title=dict(text=title, font=dict(size=17)))
-    return fig
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+    return dict(title=dict(text=title, font=dict(size=17)), xaxis=hidden,
+                yaxis=dict(hidden, autorange="reversed", scaleanchor="x"))
 
 
 def pixel_strip(X):
     """The 784 numbers of X (784, 1) as one tall thin column, pixel 0 at the top."""
-    fig = go.Figure(go.Heatmap(z=X, colorscale="Greys", reversescale=True, zmin=0, zmax=1, showscale=False,
-                               hovertemplate="x<sub>%{y}</sub> = %{z:.2f}<extra></extra>"))
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(autorange="reversed", title="pixel index i", tickvals=[0, 140, 280, 420, 560, 700, 783])
-    return fig
+    return go.Figure(go.Heatmap(z=X, colorscale="Greys", reversescale=True, zmin=0, zmax=1, showscale=False,
+                                hovertemplate="x<sub>%{y}</sub> = %{z:.2f}<extra></extra>"),
+                     layout=dict(xaxis=dict(showticklabels=False),
+                                 yaxis=dict(autorange="reversed", title="pixel index i",
+                                            tickvals=[0, 140, 280, 420, 560, 700, 783])))
 
 
 def matrix_heatmap(M, x_title, y_title):
     """A weight matrix on the diverging RdBu scale centred on 0 (blue positive, red negative)."""
     limit = symmetric(M)
-    fig = go.Figure(go.Heatmap(
+    return go.Figure(go.Heatmap(
         z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title="weight"),
-        hovertemplate=y_title + " %{y}, " + x_title + " %{x}<br>weight %{z:.3f}<extra></extra>"))
-    fig.update_xaxes(title=x_title, dtick=1 if M.shape[1] <= 16 else None)
-    fig.update_yaxes(title=y_title, autorange="reversed", dtick=1 if M.shape[0] <= 16 else None)
-    return fig
+        hovertemplate=y_title + " %{y}, " + x_title + " %{x}<br>weight %{z:.3f}<extra></extra>"),
+        layout=dict(xaxis=dict(title=x_title, dtick=1 if M.shape[1] <= 16 else None),
+                    yaxis=dict(title=y_title, autorange="reversed", dtick=1 if M.shape[0] <= 16 else None)))
 
 
 def column_bars(values, unit_title, off=None):
@@ -109,22 +104,21 @@ def column_bars(values, unit_title, off=None):
     v = np.ravel(values).astype(float)
     n = v.size
     few = n <= 16
-    fig = go.Figure(go.Bar(x=v, y=np.arange(n), orientation="h", marker_color=np.where(v >= 0, BLUE, RED),
-                           text=[f"{x:.2f}" if off is None or u not in off else "" for u, x in enumerate(v)]
-                           if few else None, textposition="outside",
-                           cliponaxis=False, hovertemplate=unit_title + " %{y}: %{x:.4f}<extra></extra>"))
+    bars = [go.Bar(x=v, y=np.arange(n), orientation="h", marker_color=np.where(v >= 0, BLUE, RED),
+                   text=[f"{x:.2f}" if off is None or u not in off else "" for u, x in enumerate(v)] if few else None,
+                   textposition="outside", cliponaxis=False,
+                   hovertemplate=unit_title + " %{y}: %{x:.4f}<extra></extra>")]
     if off is not None and len(off):
-        fig.add_trace(go.Scatter(x=np.zeros(len(off)), y=off, mode="markers+text" if few else "markers",
-                                 marker=dict(symbol="x", size=14 if few else 8, color=GREY), text=["off"] * len(off),
-                                 textposition="middle right", textfont=dict(color="#555555"),
-                                 hovertemplate=unit_title + " %{y}: switched off<extra></extra>"))
+        bars.append(go.Scatter(x=np.zeros(len(off)), y=off, mode="markers+text" if few else "markers",
+                               marker=dict(symbol="x", size=14 if few else 8, color=GREY), text=["off"] * len(off),
+                               textposition="middle right", textfont=dict(color="#555555"),
+                               hovertemplate=unit_title + " %{y}: switched off<extra></extra>"))
     low, high = min(v.min(), 0), max(v.max(), 0)
     pad = 0.5 * (high - low or 1)  # room for the numbers beside the bars
-    fig.update_xaxes(range=[low - (pad if low < 0 else 0.05 * pad), high + pad], zeroline=True,
-                     zerolinecolor="#444444")
-    fig.update_yaxes(title=unit_title, range=[n - 0.5, -0.5], dtick=1 if few else None)  # unit 0 at the top
-    fig.update_layout(showlegend=False)
-    return fig
+    return go.Figure(bars, layout=dict(
+        showlegend=False,
+        xaxis=dict(range=[low - (pad if low < 0 else 0.05 * pad), high + pad], zeroline=True, zerolinecolor="#444444"),
+        yaxis=dict(title=unit_title, range=[n - 0.5, -0.5], dtick=1 if few else None)))  # unit 0 at the top
 
 
 def probability_bars(A2, predicted, label=None):
@@ -132,12 +126,11 @@ def probability_bars(A2, predicted, label=None):
     p = np.ravel(A2)
     colors = [ORANGE if k == predicted else BLUE for k in range(10)]
     names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓ label" if k == label else "") for k in range(10)]
-    fig = go.Figure(go.Bar(x=names, y=p, marker_color=colors, text=[f"{x:.1%}" for x in p], textposition="outside",
-                           textfont_size=15, constraintext="none", cliponaxis=False,
-                           hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"))
-    fig.update_xaxes(title="digit k (★ the network's answer)", type="category")
-    fig.update_yaxes(title="probability", range=[0, 1.15], tickformat=".0%")
-    return fig
+    return go.Figure(go.Bar(x=names, y=p, marker_color=colors, text=[f"{x:.1%}" for x in p], textposition="outside",
+                            textfont_size=15, constraintext="none", cliponaxis=False,
+                            hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"),
+                     layout=dict(xaxis=dict(title="digit k (★ the network's answer)", type="category"),
+                                 yaxis=dict(title="probability", range=[0, 1.15], tickformat=".0%")))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -329,7 +322,7 @@ with text_col:
         f"others are 0 and will add nothing below."
     )
 with st.expander("The numbers behind these pictures: X as 28 rows of 28"):
-    st.dataframe(pd.DataFrame(ui.image_of(X)).round(2), width="stretch")
+    st.dataframe(ui.wide_table(ui.image_of(X).round(2), range(28)), width="stretch")
 
 # --- Layer 1 ----------------------------------------------------------------------------------------------
 W1, b1, Z1, A1 = params["W1"], params["b1"], cache["Z1"], cache["A1"]
@@ -423,22 +416,9 @@ with rows_tab:
         st.markdown(f"Layer 1 has {n1} units; here are the {MAX_UNIT_IMAGES} with the largest Z1 for this "
                     "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
                     "Any unit can be studied in the first tab.")
-    cols = min(5, shown.size)
-    grid_rows = int(np.ceil(shown.size / cols))
-    fig = make_subplots(rows=grid_rows, cols=cols, subplot_titles=[f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown],
-                        horizontal_spacing=0.02, vertical_spacing=0.08)
-    limit = symmetric(W1[shown])
-    for k, u in enumerate(shown):
-        fig.add_trace(go.Heatmap(z=ui.image_of(W1[u]), coloraxis="coloraxis",
-                                 hovertemplate=f"unit {u}" + "<br>row %{y}, col %{x}<br>w = %{z:.3f}<extra></extra>"),
-                      row=k // cols + 1, col=k % cols + 1)
-    fig.update_layout(coloraxis=dict(colorscale="RdBu", cmid=0, cmin=-limit, cmax=limit,
-                                     colorbar=dict(title="weight")))
-    for k in range(shown.size):  # square pixels in every small image
-        fig.update_yaxes(scaleanchor=f"x{k + 1 if k else ''}", row=k // cols + 1, col=k % cols + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
-    show(fig, "forward_W1_rows", 60 + 230 * grid_rows)
+    per_line = min(5, shown.size)
+    fig = ui.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
+    show(fig, "forward_W1_rows", 60 + 230 * int(np.ceil(shown.size / per_line)))
     st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                "digits: the shapes those units have learned to detect.")
 
@@ -447,7 +427,7 @@ with numbers_tab:
     table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
                         "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
     st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
-    st.dataframe(pd.DataFrame(W1, columns=[f"w{i}" for i in range(784)]), width="stretch", height=260)
+    st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
@@ -553,8 +533,8 @@ with act_tab:
         if with_derivs:
             fig.add_trace(go.Scatter(x=z, y=f_deriv(z), name=f"{ACTIVATION_NAME[name]}'",
                                      line=dict(color=color, width=3, dash="dash")))
-    fig.update_xaxes(title="z", zeroline=True, zerolinecolor="#444444")
-    fig.update_yaxes(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
+    fig.layout.xaxis = dict(title="z", zeroline=True, zerolinecolor="#444444")
+    fig.layout.yaxis = dict(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
     show(fig, "forward_activations", 420)
     with st.expander("The numbers behind the curves, at whole values of z"):
         z_whole = np.arange(-5, 6, dtype=np.float32)
@@ -585,11 +565,15 @@ with softmax_tab:
     with table_col:
         table(steps)
     with chart_col:
-        fig = make_subplots(rows=1, cols=2, subplot_titles=["exp(Z<sub>k</sub> − max)", "÷ sum = probability"])
-        fig.add_trace(go.Bar(x=np.arange(10), y=E, marker_color=BLUE), row=1, col=1)
-        fig.add_trace(go.Bar(x=np.arange(10), y=E / E.sum(), marker_color=ORANGE), row=1, col=2)
-        fig.update_xaxes(title="digit k", dtick=1)
-        fig.update_layout(showlegend=False)
+        digit_axis = dict(title=dict(text="digit k"), dtick=1)
+        titles = [dict(text=text, x=x, y=1, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                       showarrow=False)
+                  for text, x in (("exp(Z<sub>k</sub> − max)", 0.225), ("÷ sum = probability", 0.775))]
+        fig = go.Figure([go.Bar(x=np.arange(10), y=E, marker_color=BLUE),  # two charts side by side
+                         go.Bar(x=np.arange(10), y=E / E.sum(), marker_color=ORANGE, xaxis="x2", yaxis="y2")],
+                        layout=dict(showlegend=False, annotations=titles,
+                                    xaxis=dict(digit_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
+                                    xaxis2=dict(digit_axis, domain=[0.55, 1]), yaxis2=dict(anchor="x2")))
         show(fig, "forward_softmax_steps", 340)
     st.markdown("**Why subtract the max?** Adding the same number to every score changes nothing (it cancels in "
                 "the division), but e^z overflows: NumPy's e^1000 is `inf`. The notebook's softmax has no shift:")
