@@ -232,6 +232,8 @@ class Visitor:
             link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
             if not await link.count():
                 return False
+            # the page shown until now was ready too: forget when, or this page would seem ready before the click
+            await page.evaluate("() => { window.__readySince = null; window.__drawnSince = null; }")
             started = time.perf_counter()
             await link.first.click()
         self.renders[path or "home"] = await self.rendered(page, path, started)

@@ -26,6 +26,11 @@ from nn_core.training import new_network
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
+FORWARD_TABS = {
+    "forward_layer1_tab": ["🔍 One hidden unit, number by number", "🖼️ What each hidden unit looks for",
+                           "🔢 The numbers"],
+    "forward_hood_tab": ["📈 Activation functions", "🧮 Softmax step by step", "📏 Why non-linearity?"],
+}
 TRAINING_TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The notebook's bugs",
                  "🧠 What the network learned", "💾 Save / load"]
 
@@ -128,6 +133,10 @@ def tour_forward(model, split):
     for choice in ("random", "class", "drawn"):
         at.radio(key="forward_choice").set_value(choice)
         views.append(look(at.run(), "forward", f"choice {choice}"))
+    for key, tabs in FORWARD_TABS.items():  # only the open tab is drawn: open each of the others in turn
+        for tab in tabs[1:]:
+            at.session_state[key] = tab
+            views.append(look(at.run(), "forward", f"tab {tab}"))
     return views
 
 

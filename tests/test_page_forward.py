@@ -33,6 +33,9 @@ def trained_model(sample_split):
     return ui.Model(params, hp, [record for _, record in steps], dev_accuracy=0.6)
 
 
+ROWS_TAB, LINEAR_TAB = "🖼️ What each hidden unit looks for", "📏 Why non-linearity?"
+
+
 def run_page(**state):
     at = AppTest.from_file(PAGE, default_timeout=120)
     for key, value in state.items():
@@ -177,12 +180,15 @@ def test_two_hidden_layers_of_32_and_16_units():
         assert heading in text, heading
     at.selectbox(key="forward_unit").set_value(31).run()
     assert not at.exception and any("Z1[31]" in s.value for s in at.success)
+    assert not any(c.proto.id.endswith("-forward_W1_rows") for c in at.get("plotly_chart"))  # only the open tab
+    at.session_state["forward_layer1_tab"] = ROWS_TAB
+    at.run()
     # 32 units: the 20 most active are drawn as images
     assert len(chart(at, "forward_W1_rows")["data"]) == 20
 
 
 def test_linear_collapse_differs_only_by_rounding(trained_model):
-    at = run_page(**{ui.MODEL: trained_model})
+    at = run_page(**{ui.MODEL: trained_model, "forward_hood_tab": LINEAR_TAB})
     gap = float(metric(at, "Largest difference: the 2 layers without activation"))
     assert gap < 1e-4
     assert float(metric(at, "Largest difference: the real network")) > 1e-3  # ReLU breaks the shortcut
@@ -190,7 +196,7 @@ def test_linear_collapse_differs_only_by_rounding(trained_model):
 
 def test_linear_network_collapses_too_and_is_explained():
     hp = Hyperparams(hidden_sizes=(12,), activation="linear", init="he")
-    at = run_page(**{ui.MODEL: ui.Model(new_network(hp), hp)})
+    at = run_page(**{ui.MODEL: ui.Model(new_network(hp), hp), "forward_hood_tab": LINEAR_TAB})
     assert float(metric(at, "Largest difference")) < 1e-4
     assert any("no unit is switched off" in i.value for i in at.info)
 
@@ -201,6 +207,8 @@ def test_derivative_toggle_and_softmax_overflow_demo():
     at.toggle(key="forward_derivs").set_value(True).run()
     assert not at.exception
     assert len(chart(at, "forward_activations")["data"]) == 6
+    at.session_state["forward_hood_tab"] = "🧮 Softmax step by step"
+    at.run()
     overflow = next(df.value for df in at.dataframe if "softmax_notebook: no shift" in df.value.columns)
     assert (overflow["softmax_notebook: no shift"] == "nan").all()
     assert abs(overflow["softmax: max-shift"].sum() - 1) < 1e-4

@@ -362,72 +362,77 @@ else:
     st.info(f"With {ACTIVATION_NAME[hp.activation]}, no unit is switched off completely: each A1 value is "
             f"{ACTIVATION_NAME[hp.activation]} of its Z1.")
 
+# Only the open tab is computed (on_change="rerun"): a whole class opening this page at once waits less.
 unit_tab, rows_tab, numbers_tab = st.tabs(
-    ["🔍 One hidden unit, number by number", "🖼️ What each hidden unit looks for", "🔢 The numbers"])
-with unit_tab:
-    j = st.selectbox("Hidden unit j", range(n1), format_func=lambda u: f"unit {u}", key="forward_unit",
-                     help="Pick one row of W1: the page multiplies its 784 weights with the 784 pixels and adds "
-                          "them up, to show where that unit's Z1 value comes from.")
-    terms, z_j, pixels = unit_terms(W1, b1, X, j)
-    top = pixels.loc[pixels["w_ji · x_i"] > 0].nlargest(3, "w_ji · x_i")
-    bottom = pixels.loc[pixels["w_ji · x_i"] < 0].nsmallest(3, "w_ji · x_i")
-    positive, negative = terms[terms > 0], terms[terms < 0]
-    zero = terms.size - positive.size - negative.size
+    ["🔍 One hidden unit, number by number", "🖼️ What each hidden unit looks for", "🔢 The numbers"],
+    key="forward_layer1_tab", on_change="rerun")
+if unit_tab.open:
+    with unit_tab:
+        j = st.selectbox("Hidden unit j", range(n1), format_func=lambda u: f"unit {u}", key="forward_unit",
+                         help="Pick one row of W1: the page multiplies its 784 weights with the 784 pixels and adds "
+                              "them up, to show where that unit's Z1 value comes from.")
+        terms, z_j, pixels = unit_terms(W1, b1, X, j)
+        top = pixels.loc[pixels["w_ji · x_i"] > 0].nlargest(3, "w_ji · x_i")
+        bottom = pixels.loc[pixels["w_ji · x_i"] < 0].nsmallest(3, "w_ji · x_i")
+        positive, negative = terms[terms > 0], terms[terms < 0]
+        zero = terms.size - positive.size - negative.size
 
-    st.latex(rf"z_{{{j}}} = \sum_{{i=0}}^{{783}} w_{{{j},i}}\, x_i + b_{{{j}}}")
-    st.latex(
-        rf"= \underbrace{{{tex_products(top) or '0'} + \dots}}_{{\text{{the largest terms}}}}"
-        rf"\; + \; \underbrace{{{tex_products(bottom) or '0'} + \dots}}_{{\text{{the most negative terms}}}}"
-        rf"\; + \; \underbrace{{{tex_number(float(b1[j, 0]), 3)}}}_{{b_{{{j}}}}}"
-    )
-    st.latex(
-        rf"= \underbrace{{{positive.sum():.3f}}}_{{\text{{{positive.size} positive terms}}}}"
-        rf"\; \underbrace{{-\,{abs(negative.sum()):.3f}}}_{{\text{{{negative.size} negative terms}}}}"
-        rf"\; + \underbrace{{0}}_{{\text{{{zero} terms with }} x_i = 0}}"
-        rf"\; + \; {tex_number(float(b1[j, 0]), 3)} \;=\; {z_j:.4f}"
-    )
-    difference = abs(z_j - float(Z1[j, 0]))
-    if difference < 1e-4 * max(1.0, abs(z_j)):
-        st.success(f"✓ The 784 products add up to **{z_j:.4f}**, and forward_prop's Z1[{j}] is "
-                   f"**{float(Z1[j, 0]):.4f}**: the same number (they differ by {difference:.1e}, rounding in "
-                   f"float32).")
-    else:
-        st.error(f"The sum {z_j:.4f} differs from Z1[{j}] = {float(Z1[j, 0]):.4f} by {difference:.2e}.")
-    w_col, x_col, t_col = st.columns(3)
-    with w_col:
-        show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), "forward_unit_w", 330)
-    with x_col:
-        show(digit_image(X, "the input x"), "forward_unit_x", 330)
-    with t_col:
-        show(weight_image(terms, f"w<sub>{j},i</sub> · x<sub>i</sub>: each pixel's term", "term"),
-             "forward_unit_terms", 330)
-    st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
-               "weight; blue terms raise z_j, red terms lower it.")
-    with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
-        table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
+        st.latex(rf"z_{{{j}}} = \sum_{{i=0}}^{{783}} w_{{{j},i}}\, x_i + b_{{{j}}}")
+        st.latex(
+            rf"= \underbrace{{{tex_products(top) or '0'} + \dots}}_{{\text{{the largest terms}}}}"
+            rf"\; + \; \underbrace{{{tex_products(bottom) or '0'} + \dots}}_{{\text{{the most negative terms}}}}"
+            rf"\; + \; \underbrace{{{tex_number(float(b1[j, 0]), 3)}}}_{{b_{{{j}}}}}"
+        )
+        st.latex(
+            rf"= \underbrace{{{positive.sum():.3f}}}_{{\text{{{positive.size} positive terms}}}}"
+            rf"\; \underbrace{{-\,{abs(negative.sum()):.3f}}}_{{\text{{{negative.size} negative terms}}}}"
+            rf"\; + \underbrace{{0}}_{{\text{{{zero} terms with }} x_i = 0}}"
+            rf"\; + \; {tex_number(float(b1[j, 0]), 3)} \;=\; {z_j:.4f}"
+        )
+        difference = abs(z_j - float(Z1[j, 0]))
+        if difference < 1e-4 * max(1.0, abs(z_j)):
+            st.success(f"✓ The 784 products add up to **{z_j:.4f}**, and forward_prop's Z1[{j}] is "
+                       f"**{float(Z1[j, 0]):.4f}**: the same number (they differ by {difference:.1e}, rounding in "
+                       f"float32).")
+        else:
+            st.error(f"The sum {z_j:.4f} differs from Z1[{j}] = {float(Z1[j, 0]):.4f} by {difference:.2e}.")
+        w_col, x_col, t_col = st.columns(3)
+        with w_col:
+            show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), "forward_unit_w", 330)
+        with x_col:
+            show(digit_image(X, "the input x"), "forward_unit_x", 330)
+        with t_col:
+            show(weight_image(terms, f"w<sub>{j},i</sub> · x<sub>i</sub>: each pixel's term", "term"),
+                 "forward_unit_terms", 330)
+        st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
+                   "weight; blue terms raise z_j, red terms lower it.")
+        with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
+            table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
 
-with rows_tab:
-    if n1 <= MAX_UNIT_IMAGES:
-        shown = np.arange(n1)
-        st.markdown(f"Each of the {n1} rows of W1, reshaped to 28 x 28: the pattern of ink that turns that "
-                    "unit on (blue) or off (red).")
-    else:
-        shown = np.sort(np.argsort(-Z1[:, 0])[:MAX_UNIT_IMAGES])
-        st.markdown(f"Layer 1 has {n1} units; here are the {MAX_UNIT_IMAGES} with the largest Z1 for this "
-                    "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
-                    "Any unit can be studied in the first tab.")
-    per_line = min(5, shown.size)
-    fig = ui.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
-    show(fig, "forward_W1_rows", 60 + 230 * int(np.ceil(shown.size / per_line)))
-    st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
-               "digits: the shapes those units have learned to detect.")
+if rows_tab.open:
+    with rows_tab:
+        if n1 <= MAX_UNIT_IMAGES:
+            shown = np.arange(n1)
+            st.markdown(f"Each of the {n1} rows of W1, reshaped to 28 x 28: the pattern of ink that turns that "
+                        "unit on (blue) or off (red).")
+        else:
+            shown = np.sort(np.argsort(-Z1[:, 0])[:MAX_UNIT_IMAGES])
+            st.markdown(f"Layer 1 has {n1} units; here are the {MAX_UNIT_IMAGES} with the largest Z1 for this "
+                        "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
+                        "Any unit can be studied in the first tab.")
+        per_line = min(5, shown.size)
+        fig = ui.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
+        show(fig, "forward_W1_rows", 60 + 230 * int(np.ceil(shown.size / per_line)))
+        st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
+                   "digits: the shapes those units have learned to detect.")
 
-with numbers_tab:
-    st.markdown("**b1, Z1 and A1, unit by unit**")
-    table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
-                        "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
-    st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
-    st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
+if numbers_tab.open:
+    with numbers_tab:
+        st.markdown("**b1, Z1 and A1, unit by unit**")
+        table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
+                            "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
+        st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
+        st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
@@ -514,120 +519,125 @@ with code_right:
 # --- Under the hood ---------------------------------------------------------------------------------------
 st.header("Under the hood")
 act_tab, softmax_tab, linear_tab = st.tabs(["📈 Activation functions", "🧮 Softmax step by step",
-                                            "📏 Why non-linearity?"])
+                                            "📏 Why non-linearity?"], key="forward_hood_tab", on_change="rerun")
 
-with act_tab:
-    st.markdown(
-        "An activation function g bends each unit's output. The usual candidates for hidden layers are "
-        "**ReLU**, **sigmoid** and **tanh**; the output layer uses **softmax** (next tab). "
-        f"This network uses **{ACTIVATION_NAME[hp.activation]}**."
-    )
-    with_derivs = st.toggle("Show the derivatives too", key="forward_derivs",
-                            help="Adds g'(z) as dashed lines: the slope that backpropagation multiplies by. "
-                                 "Where it is 0 (ReLU for z < 0, sigmoid far from 0), no learning signal passes.")
-    z = np.linspace(-5, 5, 401, dtype=np.float32)
-    fig = go.Figure()
-    for name, color in (("relu", BLUE), ("sigmoid", ORANGE), ("tanh", "#5e3c99")):
-        f, f_deriv = activations.ACTIVATIONS[name]
-        fig.add_trace(go.Scatter(x=z, y=f(z), name=ACTIVATION_NAME[name], line=dict(color=color, width=4)))
-        if with_derivs:
-            fig.add_trace(go.Scatter(x=z, y=f_deriv(z), name=f"{ACTIVATION_NAME[name]}'",
-                                     line=dict(color=color, width=3, dash="dash")))
-    fig.layout.xaxis = dict(title="z", zeroline=True, zerolinecolor="#444444")
-    fig.layout.yaxis = dict(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
-    show(fig, "forward_activations", 420)
-    with st.expander("The numbers behind the curves, at whole values of z"):
-        z_whole = np.arange(-5, 6, dtype=np.float32)
-        curves = {"z": z_whole}
-        for name in ("relu", "sigmoid", "tanh"):
+if act_tab.open:
+    with act_tab:
+        st.markdown(
+            "An activation function g bends each unit's output. The usual candidates for hidden layers are "
+            "**ReLU**, **sigmoid** and **tanh**; the output layer uses **softmax** (next tab). "
+            f"This network uses **{ACTIVATION_NAME[hp.activation]}**."
+        )
+        with_derivs = st.toggle("Show the derivatives too", key="forward_derivs",
+                                help="Adds g'(z) as dashed lines: the slope that backpropagation multiplies by. "
+                                     "Where it is 0 (ReLU for z < 0, sigmoid far from 0), no learning signal passes.")
+        z = np.linspace(-5, 5, 401, dtype=np.float32)
+        fig = go.Figure()
+        for name, color in (("relu", BLUE), ("sigmoid", ORANGE), ("tanh", "#5e3c99")):
             f, f_deriv = activations.ACTIVATIONS[name]
-            curves[ACTIVATION_NAME[name]] = f(z_whole)
+            fig.add_trace(go.Scatter(x=z, y=f(z), name=ACTIVATION_NAME[name], line=dict(color=color, width=4)))
             if with_derivs:
-                curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
-        table(pd.DataFrame(curves))
-    st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
-             r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
-    ui.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
-                 activations.tanh, activations.tanh_deriv, title="The code (nn_core.activations)")
+                fig.add_trace(go.Scatter(x=z, y=f_deriv(z), name=f"{ACTIVATION_NAME[name]}'",
+                                         line=dict(color=color, width=3, dash="dash")))
+        fig.layout.xaxis = dict(title="z", zeroline=True, zerolinecolor="#444444")
+        fig.layout.yaxis = dict(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
+        show(fig, "forward_activations", 420)
+        with st.expander("The numbers behind the curves, at whole values of z"):
+            z_whole = np.arange(-5, 6, dtype=np.float32)
+            curves = {"z": z_whole}
+            for name in ("relu", "sigmoid", "tanh"):
+                f, f_deriv = activations.ACTIVATIONS[name]
+                curves[ACTIVATION_NAME[name]] = f(z_whole)
+                if with_derivs:
+                    curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
+            table(pd.DataFrame(curves))
+        st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
+                 r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
+        ui.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
+                     activations.tanh, activations.tanh_deriv, title="The code (nn_core.activations)")
 
-with softmax_tab:
-    shifted = Z_out[:, 0] - Z_out[:, 0].max()
-    E = np.exp(shifted)
-    steps = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k": Z_out[:, 0], f"Z{L}_k - max": shifted,
-                          "exp(Z_k - max)": E, "÷ sum = probability": E / E.sum()})
-    st.markdown(
-        f"Softmax makes the ten scores into ten probabilities: each between 0 and 1, together 1. "
-        f"1) subtract the largest score ({Z_out.max():.3f}) from every score; 2) take e to the power of each; "
-        f"3) divide each by their sum ({E.sum():.4f})."
-    )
-    st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k - \max(z)}}{\sum_{i=0}^{9} e^{z_i - \max(z)}}")
-    table_col, chart_col = st.columns([1.2, 1])
-    with table_col:
-        table(steps)
-    with chart_col:
-        digit_axis = dict(title=dict(text="digit k"), dtick=1)
-        titles = [dict(text=text, x=x, y=1, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
-                       showarrow=False)
-                  for text, x in (("exp(Z<sub>k</sub> − max)", 0.225), ("÷ sum = probability", 0.775))]
-        fig = go.Figure([go.Bar(x=np.arange(10), y=E, marker_color=BLUE),  # two charts side by side
-                         go.Bar(x=np.arange(10), y=E / E.sum(), marker_color=ORANGE, xaxis="x2", yaxis="y2")],
-                        layout=dict(showlegend=False, annotations=titles,
-                                    xaxis=dict(digit_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
-                                    xaxis2=dict(digit_axis, domain=[0.55, 1]), yaxis2=dict(anchor="x2")))
-        show(fig, "forward_softmax_steps", 340)
-    st.markdown("**Why subtract the max?** Adding the same number to every score changes nothing (it cancels in "
-                "the division), but e^z overflows: NumPy's e^1000 is `inf`. The notebook's softmax has no shift:")
-    big = Z_out + 1000  # the same scores, all raised by 1000: the probabilities should not change
-    with np.errstate(over="ignore"):
-        e_1000, e_big = np.exp(np.float64(1000)), np.exp(big[:, 0])
-    notebook_probabilities = activations.softmax_notebook(big)[:, 0]
-    overflow = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k + 1000": big[:, 0],
-                             f"exp(Z{L}_k + 1000)": [str(v) for v in e_big],
-                             "softmax_notebook: no shift": [f"{v:.4f}" for v in notebook_probabilities],
-                             "softmax: max-shift": activations.softmax(big)[:, 0]})
-    over_col, over_text = st.columns([1.5, 1])
-    with over_col:
-        table(overflow)
-    with over_text:
-        st.code(f"np.exp(1000.0)\n# {e_1000}\n"
-                f"softmax_notebook(Z{L} + 1000)\n# inf / inf = nan\n"
-                f"softmax(Z{L} + 1000)\n# the same as A{L}", language="python")
-        st.caption("e^z overflows above z = 88.7 in float32 (709 in float64). Scores that large appear when the "
-                   "learning rate is too big, and the notebook's training then turns into NaN.")
-    ui.show_code(activations.softmax, activations.softmax_notebook,
-                 title="The two softmaxes (nn_core.activations)")
+if softmax_tab.open:
+    with softmax_tab:
+        shifted = Z_out[:, 0] - Z_out[:, 0].max()
+        E = np.exp(shifted)
+        steps = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k": Z_out[:, 0], f"Z{L}_k - max": shifted,
+                              "exp(Z_k - max)": E, "÷ sum = probability": E / E.sum()})
+        st.markdown(
+            f"Softmax makes the ten scores into ten probabilities: each between 0 and 1, together 1. "
+            f"1) subtract the largest score ({Z_out.max():.3f}) from every score; 2) take e to the power of each; "
+            f"3) divide each by their sum ({E.sum():.4f})."
+        )
+        st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k - \max(z)}}{\sum_{i=0}^{9} e^{z_i - \max(z)}}")
+        table_col, chart_col = st.columns([1.2, 1])
+        with table_col:
+            table(steps)
+        with chart_col:
+            digit_axis = dict(title=dict(text="digit k"), dtick=1)
+            titles = [dict(text=text, x=x, y=1, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                           showarrow=False)
+                      for text, x in (("exp(Z<sub>k</sub> − max)", 0.225), ("÷ sum = probability", 0.775))]
+            fig = go.Figure([go.Bar(x=np.arange(10), y=E, marker_color=BLUE),  # two charts side by side
+                             go.Bar(x=np.arange(10), y=E / E.sum(), marker_color=ORANGE, xaxis="x2", yaxis="y2")],
+                            layout=dict(showlegend=False, annotations=titles,
+                                        xaxis=dict(digit_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
+                                        xaxis2=dict(digit_axis, domain=[0.55, 1]), yaxis2=dict(anchor="x2")))
+            show(fig, "forward_softmax_steps", 340)
+        st.markdown("**Why subtract the max?** Adding the same number to every score changes nothing (it cancels in "
+                    "the division), but e^z overflows: NumPy's e^1000 is `inf`. The notebook's softmax has no shift:")
+        big = Z_out + 1000  # the same scores, all raised by 1000: the probabilities should not change
+        with np.errstate(over="ignore"):
+            e_1000, e_big = np.exp(np.float64(1000)), np.exp(big[:, 0])
+        notebook_probabilities = activations.softmax_notebook(big)[:, 0]
+        overflow = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k + 1000": big[:, 0],
+                                 f"exp(Z{L}_k + 1000)": [str(v) for v in e_big],
+                                 "softmax_notebook: no shift": [f"{v:.4f}" for v in notebook_probabilities],
+                                 "softmax: max-shift": activations.softmax(big)[:, 0]})
+        over_col, over_text = st.columns([1.5, 1])
+        with over_col:
+            table(overflow)
+        with over_text:
+            st.code(f"np.exp(1000.0)\n# {e_1000}\n"
+                    f"softmax_notebook(Z{L} + 1000)\n# inf / inf = nan\n"
+                    f"softmax(Z{L} + 1000)\n# the same as A{L}", language="python")
+            st.caption("e^z overflows above z = 88.7 in float32 (709 in float64). Scores that large appear when the "
+                       "learning rate is too big, and the notebook's training then turns into NaN.")
+        ui.show_code(activations.softmax, activations.softmax_notebook,
+                     title="The two softmaxes (nn_core.activations)")
 
-with linear_tab:
-    W, b = collapse_linear(params)
-    linear_out = forward_prop(params, X, "linear")[f"Z{L}"]  # the layers one after another, no activation
-    collapsed = W @ X + b  # (10, 1): one matrix instead of the layers
-    gap = float(np.max(np.abs(linear_out - collapsed)))
-    real_gap = float(np.max(np.abs(Z_out - collapsed)))
-    st.markdown(
-        "Take the activation away (g(z) = z). Then each layer is just a linear combination of the one before, "
-        "and the layers fold into **one** matrix:"
-    )
-    if L == 2:
-        st.latex(r"W^{[2]}\left(W^{[1]}X + b^{[1]}\right) + b^{[2]} = "
-                 r"\underbrace{W^{[2]} W^{[1]}}_{W \; (10 \times 784)} X + "
-                 r"\underbrace{W^{[2]} b^{[1]} + b^{[2]}}_{b \; (10 \times 1)}")
-    else:
-        st.latex(rf"W = W^{{[{L}]}} \cdots W^{{[1]}} \; (10 \times 784), \qquad "
-                 rf"b = W^{{[{L}]}}\left(\cdots\left(W^{{[2]}} b^{{[1]}} + b^{{[2]}}\right)\cdots\right) + b^{{[{L}]}}")
-    st.markdown(f"Computed with **your network's weights** and the digit above (W {W.shape}, b {b.shape}):")
-    gap_col, real_col = st.columns(2)
-    gap_col.metric(f"Largest difference: the {L} layers without activation vs W · X + b", f"{gap:.1e}",
-                   help="Only float32 rounding: the two are the same function.")
-    if hp.activation != "linear":
-        real_col.metric(f"Largest difference: the real network (with {ACTIVATION_NAME[hp.activation]}) vs W · X + b",
-                        f"{real_gap:.3g}", help="The activation breaks the shortcut: no single matrix does this.")
-    table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}, layers with no activation": linear_out[:, 0],
-                        "W · X + b, one matrix": collapsed[:, 0], f"Z{L}, the real network": Z_out[:, 0]}))
-    st.markdown(
-        "So a stack of linear layers, however deep, is one linear map: each digit's score is a weighted sum of "
-        "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). The "
-        "activation between the layers is what lets a network learn curved, complicated patterns."
-    )
+if linear_tab.open:
+    with linear_tab:
+        W, b = collapse_linear(params)
+        linear_out = forward_prop(params, X, "linear")[f"Z{L}"]  # the layers one after another, no activation
+        collapsed = W @ X + b  # (10, 1): one matrix instead of the layers
+        gap = float(np.max(np.abs(linear_out - collapsed)))
+        real_gap = float(np.max(np.abs(Z_out - collapsed)))
+        st.markdown(
+            "Take the activation away (g(z) = z). Then each layer is just a linear combination of the one before, "
+            "and the layers fold into **one** matrix:"
+        )
+        if L == 2:
+            st.latex(r"W^{[2]}\left(W^{[1]}X + b^{[1]}\right) + b^{[2]} = "
+                     r"\underbrace{W^{[2]} W^{[1]}}_{W \; (10 \times 784)} X + "
+                     r"\underbrace{W^{[2]} b^{[1]} + b^{[2]}}_{b \; (10 \times 1)}")
+        else:
+            st.latex(rf"W = W^{{[{L}]}} \cdots W^{{[1]}} \; (10 \times 784), \qquad "
+                     rf"b = W^{{[{L}]}}\left(\cdots\left(W^{{[2]}} b^{{[1]}} + b^{{[2]}}\right)\cdots\right)"
+                     rf" + b^{{[{L}]}}")
+        st.markdown(f"Computed with **your network's weights** and the digit above (W {W.shape}, b {b.shape}):")
+        gap_col, real_col = st.columns(2)
+        gap_col.metric(f"Largest difference: the {L} layers without activation vs W · X + b", f"{gap:.1e}",
+                       help="Only float32 rounding: the two are the same function.")
+        if hp.activation != "linear":
+            real_col.metric(
+                f"Largest difference: the real network (with {ACTIVATION_NAME[hp.activation]}) vs W · X + b",
+                f"{real_gap:.3g}", help="The activation breaks the shortcut: no single matrix does this.")
+        table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}, layers with no activation": linear_out[:, 0],
+                            "W · X + b, one matrix": collapsed[:, 0], f"Z{L}, the real network": Z_out[:, 0]}))
+        st.markdown(
+            "So a stack of linear layers, however deep, is one linear map: each digit's score is a weighted sum of "
+            "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). The "
+            "activation between the layers is what lets a network learn curved, complicated patterns."
+        )
 
 ui.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
