@@ -362,15 +362,18 @@ else:
     st.info(f"With {ACTIVATION_NAME[hp.activation]}, no unit is switched off completely: each A1 value is "
             f"{ACTIVATION_NAME[hp.activation]} of its Z1.")
 
-# Only the open tab is computed (on_change="rerun"): a whole class opening this page at once waits less.
+# Of the first two tabs, only the open one is computed (on_change="rerun"), so a whole class opening this page
+# at once waits less; the numbers tab is always filled.
 unit_tab, rows_tab, numbers_tab = st.tabs(
     ["🔍 One hidden unit, number by number", "🖼️ What each hidden unit looks for", "🔢 The numbers"],
     key="forward_layer1_tab", on_change="rerun")
+j = min(st.session_state.get("forward_unit_kept", 0), n1 - 1)  # the unit chosen last, also while its tab is shut
 if unit_tab.open:
     with unit_tab:
-        j = st.selectbox("Hidden unit j", range(n1), format_func=lambda u: f"unit {u}", key="forward_unit",
+        j = st.selectbox("Hidden unit j", range(n1), index=j, format_func=lambda u: f"unit {u}", key="forward_unit",
                          help="Pick one row of W1: the page multiplies its 784 weights with the 784 pixels and adds "
                               "them up, to show where that unit's Z1 value comes from.")
+        st.session_state["forward_unit_kept"] = j
         terms, z_j, pixels = unit_terms(W1, b1, X, j)
         top = pixels.loc[pixels["w_ji · x_i"] > 0].nlargest(3, "w_ji · x_i")
         bottom = pixels.loc[pixels["w_ji · x_i"] < 0].nsmallest(3, "w_ji · x_i")
@@ -426,13 +429,12 @@ if rows_tab.open:
         st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                    "digits: the shapes those units have learned to detect.")
 
-if numbers_tab.open:
-    with numbers_tab:
-        st.markdown("**b1, Z1 and A1, unit by unit**")
-        table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
-                            "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
-        st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
-        st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
+with numbers_tab:  # always filled: the numbers behind the charts above belong on the page
+    st.markdown("**b1, Z1 and A1, unit by unit**")
+    table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
+                        "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
+    st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
+    st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
