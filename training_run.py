@@ -131,13 +131,13 @@ def advance(run):
     return not run.ended
 
 
-# Runs take turns on the CPU cores: one core is kept for drawing pages, and at most one run per other core trains
-# at a time, for TURN seconds, then lets the next waiting run go. With a whole class training at once, every run
-# still moves, and the pages stay quick: thirty training threads at once would queue for Python's lock in front
-# of every page being drawn. Measured with 20 visitors on 2 cores: one run at a time, p95 page 1.2 and 1.9 s
-# over two load tests, the class's training done in 406 and 462 s; two at a time, p95 2.0 to 3.9 s over three,
-# about 250 s. The pages are what a person waits on.
-TRAINING_SLOTS = max(1, (os.cpu_count() or 1) - 1)
+# Runs take turns on the CPU cores: at most one run per core trains at a time, for TURN seconds, then lets the
+# next waiting run go. With a whole class training at once, every run still moves, and the pages stay quick:
+# thirty training threads at once would queue for Python's lock in front of every page being drawn.
+# Keeping one core for the pages (one run at a time on 2 cores) was measured with 20 visitors: p95 page render
+# 1.2 s and 4.0 s in two load tests (2.0 to 3.9 s with one run per core: within the same spread), but the
+# class's runs then end one after the other, 406 s and over 600 s after Train (about 250 s with one per core).
+TRAINING_SLOTS = os.cpu_count() or 1
 TURN = 0.5  # seconds
 
 
