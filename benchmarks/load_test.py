@@ -3,11 +3,14 @@
     python benchmarks/load_test.py --sessions 20                    # 20 protocol visitors (the default)
     python benchmarks/load_test.py --sessions 20 --browsers 2       # 18 protocol visitors and 2 real browsers
     python benchmarks/load_test.py --sessions 20 --clients browser  # 20 headless-Chromium visitors
+    python benchmarks/load_test.py --sessions 20 --read 5           # each spends 5 s on a page before the next
 
 Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
 MNIST_PATH), then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson:
 opens Home, then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits
-for the end of the run; on Draw a digit draws a '7' and waits for the prediction.
+for the end of the run; on Draw a digit draws a '7' and waits for the prediction. By default a visitor opens
+the next page as soon as one is ready (the hardest case: twenty students clicking as fast as the server
+answers); --read S makes each spend S seconds on a page first, as a student reading it does.
 
 Two kinds of visitor:
 - protocol (the default; protocol_client.py): no browser. It speaks Streamlit's own websocket protocol and
@@ -205,8 +208,9 @@ class Visitor:
 
     kind = "browser"
 
-    def __init__(self, number, url, browser):
+    def __init__(self, number, url, browser, read_seconds=0.0):
         self.number, self.url, self.browser = number, url, browser
+        self.read_seconds = read_seconds  # time spent on each page before going to the next one
         self.renders = {}  # page -> (seconds until the script's output is on screen, until charts are drawn too)
         self.pauses = 0  # training runs that paused by themselves (no redraw for a while) and were resumed
         self.training = None  # (seconds from click to the end, training seconds the page reported)
@@ -289,7 +293,9 @@ class Visitor:
         page.set_default_timeout(STEP_TIMEOUT_MS)
         step = "home"
         try:
-            for path in PAGES:
+            for number, path in enumerate(PAGES):
+                if number:
+                    await asyncio.sleep(self.read_seconds)  # reading the previous page
                 step = path or "home"
                 if not await self.visit(page, path):
                     continue
@@ -315,7 +321,7 @@ def browser_numbers(sessions, browsers):
     return {int((i + 0.5) * sessions / browsers) for i in range(browsers)} if browsers else set()
 
 
-async def whole_class(url, sessions, browsers, ramp, time_limit):
+async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.0):
     """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors."""
     in_browser = browser_numbers(sessions, browsers)
     async with contextlib.AsyncExitStack() as stack:
@@ -324,8 +330,9 @@ async def whole_class(url, sessions, browsers, ramp, time_limit):
             playwright = await stack.enter_async_context(async_playwright())
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             stack.push_async_callback(browser.close)
-        visitors = [Visitor(n, url, browser) if n in in_browser
-                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000) for n in range(sessions)]
+        visitors = [Visitor(n, url, browser, read_seconds) if n in in_browser
+                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds)
+                    for n in range(sessions)]
 
         async def arrive(visitor):
             await asyncio.sleep(visitor.number * ramp)
@@ -434,11 +441,12 @@ def print_browser(figures):
     print_common(figures, "training, click -> ✅ on screen", "draw -> prediction on screen")
 
 
-def report(visitors, memory, start_info, machine, wall):
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
     errors = [f"session {v.number} ({v.kind}): {e}" for v in visitors for e in v.errors]
     kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
     result = {
-        "sessions": len(visitors), "visitors": {kind: len(group) for kind, group in kinds.items()}, "errors": errors,
+        "sessions": len(visitors), "read_seconds": read_seconds, "errors": errors,
+        "visitors": {kind: len(group) for kind, group in kinds.items()},
         **{kind: figures(kinds[kind]) for kind, figures in (("protocol", protocol_figures),
                                                            ("browser", browser_figures)) if kinds[kind]},
         "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6},
@@ -451,7 +459,7 @@ def report(visitors, memory, start_info, machine, wall):
     line = "-" * 72
     print(line)
     print(f"Load test: {len(visitors)} sessions at once on one server ({len(kinds['protocol'])} protocol visitors, "
-          f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all")
+          f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all; {read_seconds:g} s on each page before the next")
     print(f"load average (1, 5, 15 min) before: {fmt_load(machine['load_before'])}; after: "
           f"{fmt_load(machine['load_after'])}; {os.cpu_count()} CPUs")
     print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
@@ -494,6 +502,9 @@ def main():
     parser.add_argument("--browsers", type=int, default=0,
                         help="with --clients protocol: how many of the visitors are real browsers (default 0)")
     parser.add_argument("--ramp", type=float, default=0.5, help="seconds between two visitors' arrivals")
+    parser.add_argument("--read", type=float, default=0.0,
+                        help="seconds each visitor spends on a page before opening the next (default 0: straight "
+                             "on, the hardest case; a student reading takes far longer)")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds before everything is stopped")
     parser.add_argument("--full-mnist", action="store_true", help="keep MNIST_PATH (default: bundled sample)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -515,7 +526,8 @@ def main():
     try:
         started = time.perf_counter()
         cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds())
-        visitors = asyncio.run(whole_class(url, args.sessions, browsers, args.ramp, args.time_limit))
+        visitors = asyncio.run(whole_class(url, args.sessions, browsers, args.ramp, args.time_limit,
+                                                 args.read))
         wall = time.perf_counter() - started
         machine.update(server_cpu=cpu_seconds(server.pid) - cpu_before[0], busy=machine_busy_seconds() - cpu_before[1],
                        script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg())
@@ -526,7 +538,7 @@ def main():
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-    result = report(visitors, memory, start_info, machine, wall)
+    result = report(visitors, memory, start_info, machine, wall, args.read)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0

@@ -446,8 +446,9 @@ class ProtocolVisitor:
 
     kind = "protocol"
 
-    def __init__(self, number, url, pages, step_timeout):
+    def __init__(self, number, url, pages, step_timeout, read_seconds=0.0):
         self.number, self.url, self.pages, self.step_timeout = number, url, pages, step_timeout
+        self.read_seconds = read_seconds  # time spent on each page before going to the next one
         self.renders = {}  # page -> seconds from the rerun request to script_finished
         self.pauses = 0  # training runs that paused by themselves and were resumed
         self.training = None  # (seconds from pressing Train to the end, training seconds the page reported)
@@ -463,7 +464,9 @@ class ProtocolVisitor:
         step = "connect"
         try:
             await tab.open()
-            for path, title in self.pages.items():
+            for number, (path, title) in enumerate(self.pages.items()):
+                if number:
+                    await asyncio.sleep(self.read_seconds)  # reading the previous page
                 step = path or "home"
                 seconds = await (tab.first_visit() if path == "" else tab.open_page(path))
                 if seconds is None:
