@@ -213,6 +213,7 @@ def _train_until_stopped(run, connected, unwatched_after):
                 and time.monotonic() - run.last_seen < unwatched_after)
 
     start = time.perf_counter()
+    _yield_to_pages()
     with _running_lock:
         _running.add(id(run))
     try:
@@ -235,6 +236,19 @@ def _train_until_stopped(run, connected, unwatched_after):
         run.wall_seconds += time.perf_counter() - start
         if not run.ended:
             run.status = "paused"
+
+
+TRAINING_NICENESS = 10  # on Linux, a thread's CPU priority (0 normal, 19 lowest)
+
+
+def _yield_to_pages():
+    """Give this training thread a lower CPU priority than the threads that draw pages: when both want a core,
+    the page a student waits for goes first, and training takes what is left. (Linux only; elsewhere, and
+    where it is not allowed, training keeps the normal priority.)"""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 def stop_training(run, timeout=30):

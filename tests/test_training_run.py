@@ -1,5 +1,6 @@
 """Tests for training_run.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
 
+import os
 import threading
 import time
 
@@ -157,3 +158,21 @@ def test_runs_take_turns_on_the_cores_and_all_move(sample_split, monkeypatch):
         for run in runs:
             stop_training(run)
     assert not any(run.training for run in runs) and runs_in_progress() == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="per-thread priorities: Linux only")
+def test_training_threads_run_at_a_lower_priority_than_the_pages(sample_split, monkeypatch):
+    niceness = {}
+
+    def advance_and_note(run):  # what the training thread's own priority is while it trains
+        tid = threading.get_native_id()
+        with open(f"/proc/self/task/{tid}/stat") as stat:
+            niceness["training"] = int(stat.read().rsplit(")", 1)[1].split()[16])
+        return False
+
+    monkeypatch.setattr(training_run, "advance", advance_and_note)
+    run = start_run(0, NOTEBOOK, sample_split, "sample")
+    start_training(run)
+    run.worker.join(10)
+    assert niceness["training"] == training_run.TRAINING_NICENESS > 0
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0  # the rest of the server keeps the normal priority
