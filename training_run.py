@@ -8,6 +8,7 @@ steps; the generator then waits where it is, and Train carries on from there.
 
 import math
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -135,8 +136,8 @@ def advance(run):
 # next waiting run go. With a whole class training at once, every run still moves, and the pages stay quick:
 # thirty training threads at once would queue for Python's lock in front of every page being drawn.
 # Keeping one core for the pages (one run at a time on 2 cores) was measured with 20 visitors: p95 page render
-# 1.2 s and 4.0 s in two load tests (2.0 to 3.9 s with one run per core: within the same spread), but the
-# class's runs then end one after the other, 406 s and over 600 s after Train (about 250 s with one per core).
+# 1.2, 1.9 and 4.0 s in three load tests (2.0 to 4.2 s with one run per core: within the same spread), but the
+# class's runs then end one after the other, 406 s to over 600 s after Train (214 to 424 s with one per core).
 TRAINING_SLOTS = os.cpu_count() or 1
 TURN = 0.5  # seconds
 
@@ -245,9 +246,11 @@ def _yield_to_pages():
     """Give this training thread a lower CPU priority than the threads that draw pages: when both want a core,
     the page a student waits for goes first, and training takes what is left. (Linux only; elsewhere, and
     where it is not allowed, training keeps the normal priority.)"""
+    if not sys.platform.startswith("linux"):  # elsewhere a thread's id is not what setpriority expects
+        return
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
-    except (AttributeError, OSError):
+    except OSError:
         pass
 
 
