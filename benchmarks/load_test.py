@@ -526,8 +526,8 @@ def main():
     try:
         started = time.perf_counter()
         cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds())
-        visitors = asyncio.run(whole_class(url, args.sessions, browsers, args.ramp, args.time_limit,
-                                                 args.read))
+        lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read)
+        visitors = asyncio.run(lesson)
         wall = time.perf_counter() - started
         machine.update(server_cpu=cpu_seconds(server.pid) - cpu_before[0], busy=machine_busy_seconds() - cpu_before[1],
                        script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg())
