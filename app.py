@@ -3,16 +3,15 @@ setting of every page: presenter mode."""
 
 import streamlit as st
 
-import links
-import ui
+from dashboard import links, state, widgets
 
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
 links.follow_presenter()  # a link with ?presenter=1 turns it on
-st.sidebar.toggle("📽️ Presenter mode", key=ui.PRESENTER,
+st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,
                   help="For a projector: larger text and charts, explanations folded into expanders. "
                        "The address gets ?presenter=1, so a link opens the app this way.")
 links.mirror_presenter()
-ui.presenter_style()
+widgets.presenter_style()
 
 pages = [
     st.Page("views/home.py", title="Home", icon="🏠", default=True),

@@ -20,7 +20,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nn_core.data import load_full_mnist, split_dev  # noqa: E402
+from nn_core.data import split_dev
+from nn_core.mnist_files import load_full_mnist  # noqa: E402
 from nn_core.network import forward_prop, get_accuracy, get_predictions, init_params, update_params  # noqa: E402
 from nn_core.preprocessing import canvas_to_input  # noqa: E402
 from nn_core.training import (  # noqa: E402
@@ -114,7 +115,7 @@ def main():
     path = os.environ.get("MNIST_PATH")
     if not path:
         sys.exit("Set MNIST_PATH to the full MNIST (mnist.npz or a folder of IDX files), e.g. ../shared/data/mnist.npz")
-    threads = int(os.environ.get("BLAS_THREADS", "1"))  # the app runs with 1 (see ui.py)
+    threads = int(os.environ.get("BLAS_THREADS", "1"))  # the app runs with 1 (see dashboard/state.py)
     threadpool_limits(threads, user_api="blas")
     full = load_full_mnist(path)
     print(f"numpy {np.__version__}, {os.cpu_count()} cores, {threads} BLAS thread(s), "

@@ -21,10 +21,11 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nn_core.data import load_sample, split_dev  # noqa: E402
+from dashboard.figures import curves_figure  # noqa: E402
+from dashboard.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
+from nn_core.data import split_dev
+from nn_core.mnist_files import load_sample  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
-from training_run import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
-from training_views import curves_figure  # noqa: E402
 
 TICK = FASTEST_REDRAW  # as in views/training.py for a visitor training alone
 
@@ -71,7 +72,7 @@ def stop_latency(split, after=1.0):
 
 
 def main(repeats=3):
-    threadpool_limits(1, user_api="blas")  # as ui.py does for the app
+    threadpool_limits(1, user_api="blas")  # as dashboard/state.py does for the app
     split = split_dev(load_sample(Path(__file__).resolve().parents[1] / "data" / "mnist_sample.npz"), 1000, 0)
     bare_times, live_runs, stops = [], [], []
     for _ in range(repeats):

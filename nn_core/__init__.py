@@ -4,24 +4,25 @@
     activations   ReLU, sigmoid, tanh, linear and their derivatives; softmax
     gradcheck     backpropagation checked against finite differences
     training      Hyperparams and the training loop that yields one record per step
-    data          where the digits come from: full MNIST, the bundled sample, a CSV, a download
+    data          the digits as stored (DigitSet) and as the network sees them (split_dev -> X, Y)
+    mnist_files   where the digits come from: full MNIST, the bundled sample, a CSV, a download
+    evaluation    scores, the confusion matrix, dead units, the linear collapse
     preprocessing a drawing on the canvas -> the 784 numbers the network reads
 """
 
 from nn_core.activations import softmax
-from nn_core.data import (
-    DigitSet,
+from nn_core.data import DigitSet, Split, split_dev
+from nn_core.evaluation import collapse_linear, confusion, dead_units, scores
+from nn_core.gradcheck import gradient_check, numerical_gradient
+from nn_core.mnist_files import (
     DownloadError,
-    Split,
     digitset_from_csv,
     download_mnist,
     load_default,
     load_full_mnist,
     load_sample,
     read_digits_csv,
-    split_dev,
 )
-from nn_core.gradcheck import gradient_check, numerical_gradient
 from nn_core.network import (
     backward_prop,
     compute_loss,
@@ -40,5 +41,6 @@ __all__ = [
     "get_accuracy", "get_predictions", "init_params", "one_hot", "update_params", "FAST_AND_ACCURATE",
     "NOTEBOOK", "Hyperparams", "StepRecord", "evaluate", "train", "train_to_end", "canvas_to_input",
     "DigitSet", "DownloadError", "Split", "digitset_from_csv", "download_mnist", "load_default",
-    "load_full_mnist", "load_sample", "read_digits_csv", "split_dev",
+    "load_full_mnist", "load_sample", "read_digits_csv", "split_dev", "collapse_linear", "confusion", "dead_units",
+    "scores",
 ]

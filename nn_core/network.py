@@ -87,7 +87,7 @@ def one_hot(Y, num_classes=10, dtype=np.float32):
     return one_hot_Y
 
 
-def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None):
+def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None, keep_dZ=False):
     """Backpropagation: how much each weight and bias contributed to the error, averaged over m examples.
 
     Starting from the output (softmax with cross-entropy gives the simple dZ_L = A_L - one_hot(Y)):
@@ -96,15 +96,17 @@ def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None
         dZ_(l-1) = W_l.T @ dZ_l * g'(Z_(l-1))   the error passed back one layer
     m defaults to the number of columns of X. The notebook's bugs, when notebook=True: db is summed over
     everything into one scalar, and the caller passes the m it counted before splitting off the dev set.
-    Returns {"dW1", "db1", "dW2", "db2", ...}.
+    Returns {"dW1", "db1", "dW2", "db2", ...}; with keep_dZ=True also the error signal of every layer,
+    {"dZ1", "dZ2", ...}, as a second dict (the Training page draws them).
     """
     _, g_deriv = activation_pair(activation)
     L = layer_count(params)
     m = X.shape[1] if m is None else m
-    grads = {}
+    grads, dZs = {}, {}
     A_L = cache[f"A{L}"]
     dZ = A_L - one_hot(Y, A_L.shape[0], A_L.dtype)  # (10, m)
     for l in range(L, 0, -1):
+        dZs[f"dZ{l}"] = dZ
         A_prev = X if l == 1 else cache[f"A{l - 1}"]
         grads[f"dW{l}"] = dZ @ A_prev.T / m  # (n_l, n_(l-1))
         if notebook:
@@ -113,7 +115,7 @@ def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None
             grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m  # (n_l, 1)
         if l > 1:
             dZ = params[f"W{l}"].T @ dZ * g_deriv(cache[f"Z{l - 1}"])  # (n_(l-1), m)
-    return grads
+    return (grads, dZs) if keep_dZ else grads
 
 
 def update_params(params, grads, alpha):

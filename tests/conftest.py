@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_limits
 
-# As in the app (ui.py): one BLAS thread, which keeps a busy machine fast.
+# As in the app (dashboard/state.py): one BLAS thread, which keeps a busy machine fast.
 threadpool_limits(1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,8 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="session")
 def sample_split():
     """The bundled 10,000-digit sample, split as the notebook does: 1,000 dev, 9,000 train."""
-    from nn_core.data import load_sample, split_dev
+    from nn_core.data import split_dev
+    from nn_core.mnist_files import load_sample
 
     return split_dev(load_sample(ROOT / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
 

@@ -19,9 +19,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Header, Subheader, Table, Title, Widget
 
-import ui
+from dashboard import state
 from nn_core import Hyperparams, train
-from nn_core.data import load_sample, split_dev
+from nn_core.data import split_dev
+from nn_core.mnist_files import load_sample
 from nn_core.training import new_network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def trained_network():
     split = split_dev(load_sample(ROOT / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
     hp = Hyperparams(iterations=10, alpha=0.5, init="he")
     steps = list(train(new_network(hp), split.X_train[:, :2000], split.Y_train[:2000], hp))
-    return ui.Model(steps[-1][0], hp, [record for _, record in steps], dev_accuracy=0.6), split
+    return state.Model(steps[-1][0], hp, [record for _, record in steps], dev_accuracy=0.6), split
 
 
 def drawing(column):
@@ -120,7 +121,7 @@ def run_until_done(at, key, most=60):
 
 
 def tour_home(model):
-    return [look(opened("home", **{ui.MODEL: model}), "home", "with a network")]
+    return [look(opened("home", **{state.MODEL: model}), "home", "with a network")]
 
 
 def tour_data():
@@ -128,7 +129,7 @@ def tour_data():
 
 
 def tour_forward(model, split):
-    at = opened("forward", **{ui.MODEL: model, ui.DRAWN: split.X_dev[:, :1]})
+    at = opened("forward", **{state.MODEL: model, state.DRAWN: split.X_dev[:, :1]})
     views = [look(at, "forward", "a dev digit by index")]
     for choice in ("random", "class", "drawn"):
         at.radio(key="forward_choice").set_value(choice)
@@ -166,7 +167,7 @@ def tour_experiments():
 
 
 def tour_draw(model, split):
-    at = opened("draw", **{ui.MODEL: model, "draw_canvas_0": drawing(split.X_dev[:, 0])})
+    at = opened("draw", **{state.MODEL: model, "draw_canvas_0": drawing(split.X_dev[:, 0])})
     at.toggle(key="draw_skip_centring").set_value(True)
     at.run()
     at.button(key="draw_teach").click()
@@ -177,7 +178,7 @@ def tour_draw(model, split):
 def tour():
     """Every page in every state above, as a tuple of Views (the bundled sample as the data)."""
     saved = os.environ.pop("MNIST_PATH", None)
-    ui.shared_sources.clear()
+    state.shared_sources.clear()
     try:
         model, split = trained_network()
         return tuple(tour_home(model) + tour_data() + tour_forward(model, split) + tour_training()
@@ -185,4 +186,4 @@ def tour():
     finally:
         if saved is not None:
             os.environ["MNIST_PATH"] = saved
-        ui.shared_sources.clear()
+        state.shared_sources.clear()

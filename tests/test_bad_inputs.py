@@ -22,7 +22,8 @@ from streamlit.testing.v1 import AppTest
 from visitors import CSV_HEADER, Visitor, csv_of_sample_digits, only_the_sample
 
 import nn_core.data
-import ui
+import nn_core.mnist_files
+from dashboard import state
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network
 
@@ -88,7 +89,7 @@ def test_a_bad_csv_is_explained_and_the_data_in_use_stays(data_page, case):
     assert f"**{case}.csv** could not be used" in message and words in message
     assert "has not changed: 30 labelled digits from good.csv" in message
     assert "30 labelled digits from good.csv" in data_page.at.info[0].value  # still in use
-    assert data_page.state[ui.SOURCE] == "uploaded CSV" and len(data_page.state[ui.UPLOADED].labels) == 30
+    assert data_page.state[state.SOURCE] == "uploaded CSV" and len(data_page.state[state.UPLOADED].labels) == 30
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -147,13 +148,13 @@ def training_page(data_dir):
 
 @pytest.mark.parametrize("case", list(BAD_NETWORKS))
 def test_a_bad_network_file_is_refused_and_the_network_stays(training_page, case):
-    before = training_page.state[ui.MODEL]
+    before = training_page.state[state.MODEL]
     W1 = before.params["W1"].copy()
     content, words = BAD_NETWORKS[case]
     training_page.upload("tr_upload", f"{case}.npz", content)
     message = training_page.errors()[0]
     assert f"**{case}.npz** was not loaded" in message and words in message
-    after = training_page.state[ui.MODEL]
+    after = training_page.state[state.MODEL]
     assert after is before and after.params is before.params and len(after.history) == 1
     np.testing.assert_array_equal(after.params["W1"], W1)
 
@@ -185,11 +186,11 @@ def test_a_learning_rate_that_breaks_training_is_explained_and_every_page_still_
     train_to_the_end(visitor, tr_alpha=10.0, tr_activation=activation, tr_iterations=100)
     assert any(words in message for message in visitor.errors())
     assert "traceback" not in " ".join(visitor.errors()).lower()
-    model = visitor.state[ui.MODEL]
+    model = visitor.state[state.MODEL]
     assert model.trained and all(np.isfinite(value).all() for value in model.params.values())
     for page in ("forward", "home", "data"):  # the broken network travels with the visitor
         visitor.open(page)
-    assert visitor.state[ui.MODEL] is model
+    assert visitor.state[state.MODEL] is model
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -221,8 +222,8 @@ def mirror(monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
-    real_download = nn_core.data.download_mnist
-    monkeypatch.setattr(nn_core.data, "download_mnist",
+    real_download = nn_core.mnist_files.download_mnist
+    monkeypatch.setattr(nn_core.mnist_files, "download_mnist",
                         lambda dest, progress=None: real_download(dest, progress, mirrors=(url,), timeout=5))
     yield Handler
     server.shutdown()
@@ -255,7 +256,7 @@ def test_a_data_folder_that_cannot_be_written_is_explained(data_dir, mirror, mon
     visitor = Visitor("data")  # the digits are loaded; then the data folder turns out not to be writable
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be: nothing can be created inside it")
-    monkeypatch.setattr(ui, "DATA_DIR", blocker / "data")
+    monkeypatch.setattr(state, "DATA_DIR", blocker / "data")
     visitor.click("data_get_full")
     message = visitor.errors()[0]
     assert "Could not get the full MNIST" in message and "the folder is not writable" in message
@@ -279,7 +280,7 @@ BAD_LINKS = [  # (page, the link's parameters, what the warning must name, widge
     ("data", {"dev_size": "lots"}, "dev_size=lots", None, None),
     ("data", {"dev_size": "999999"}, "dev_size=999999", None, None),
     ("data", {"grid": "huge"}, "grid=huge", None, None),
-    ("home", {"presenter": "sometimes"}, "presenter=sometimes", ui.PRESENTER, False),
+    ("home", {"presenter": "sometimes"}, "presenter=sometimes", state.PRESENTER, False),
 ]
 
 
@@ -340,9 +341,9 @@ BAD_DRAWINGS = {  # name: (what the canvas sends, the kind of message, words it 
 def draw_page(data_dir):
     """The Draw page of a visitor who has a (briefly trained) network of their own."""
     hp = NOTEBOOK.with_changes(iterations=20)
-    model = ui.Model(new_network(hp), hp, dev_accuracy=0.5, data_description="test")
+    model = state.Model(new_network(hp), hp, dev_accuracy=0.5, data_description="test")
     at = AppTest.from_file(str(ROOT / "views" / "draw.py"), default_timeout=120)
-    at.session_state[ui.MODEL] = model
+    at.session_state[state.MODEL] = model
     at.run()
     assert not at.exception, at.exception
     return at
@@ -351,7 +352,7 @@ def draw_page(data_dir):
 @pytest.mark.parametrize("case", list(BAD_DRAWINGS))
 def test_an_empty_tiny_or_broken_drawing_gets_a_hint_not_an_error(draw_page, case):
     at = draw_page
-    model = at.session_state[ui.MODEL]
+    model = at.session_state[state.MODEL]
     sent, kind, words = BAD_DRAWINGS[case]
     generation = at.session_state["draw_canvas_generation"] if "draw_canvas_generation" in at.session_state else 0
     at.session_state[f"draw_canvas_{generation}"] = {"drawing": {"raw": {"objects": []}, "data": sent}}
@@ -361,4 +362,4 @@ def test_an_empty_tiny_or_broken_drawing_gets_a_hint_not_an_error(draw_page, cas
     assert words in messages, messages
     if kind != "error":
         assert not at.error, at.error[0].value
-    assert at.session_state[ui.MODEL] is model  # the visitor's network stays
+    assert at.session_state[state.MODEL] is model  # the visitor's network stays

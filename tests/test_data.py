@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_core import data
-from nn_core.data import (
+from nn_core import mnist_files
+from nn_core.data import DigitSet, split_dev
+from nn_core.mnist_files import (
     MNIST_MIRRORS,
     MNIST_SHA256,
-    DigitSet,
     DownloadError,
     digitset_from_csv,
     download_mnist,
@@ -35,7 +35,6 @@ from nn_core.data import (
     load_mnist_npz,
     load_sample,
     read_digits_csv,
-    split_dev,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -370,7 +369,7 @@ def test_read_digits_csv_explains_what_is_wrong(raw, message):
 
 
 def test_read_digits_csv_counts_lines_across_parsing_slices(monkeypatch):
-    monkeypatch.setattr(data, "_CHUNK_ROWS", 3)  # parse three rows at a time, so line 9 is in the third slice
+    monkeypatch.setattr(mnist_files, "_CHUNK_ROWS", 3)  # parse three rows at a time, so line 9 is in the third slice
     with pytest.raises(ValueError, match=r"Line 9, column 6 \(pixel4\) is 300"):
         read_digits_csv(with_cell(9, 6, "300", rows=10))
     images, labels = fake_digits(10)

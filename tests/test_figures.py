@@ -4,8 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-import training_views
-import ui
+from dashboard import figures
 
 
 def two_charts():
@@ -23,7 +22,7 @@ def test_restyled_gives_the_same_figure_as_plotlys_update_methods():
     slow.update_yaxes(tickfont_size=15, title_font_size=16, autorange="reversed")
     slow.update_traces(colorbar_tickfont_size=15, selector=dict(type="heatmap"))
 
-    fast = ui.restyled(two_charts(), dict(height=300, font=dict(size=16), margin=dict(l=10, r=10, t=40, b=10),
+    fast = figures.restyled(two_charts(), dict(height=300, font=dict(size=16), margin=dict(l=10, r=10, t=40, b=10),
                                           legend=dict(font=dict(size=16))),
                        axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
                        yaxes=dict(autorange="reversed"),
@@ -34,7 +33,7 @@ def test_restyled_gives_the_same_figure_as_plotlys_update_methods():
 def test_restyled_leaves_a_setting_given_as_none_alone_and_shares_no_dicts():
     fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]), layout=dict(xaxis=dict(dtick=2), title=dict(text="kept")))
     axis = dict(tickfont=dict(size=15), dtick=None)
-    out = ui.restyled(fig, dict(title=None), axes=axis)
+    out = figures.restyled(fig, dict(title=None), axes=axis)
     layout = out.to_dict()["layout"]
     assert layout["xaxis"]["dtick"] == 2 and "dtick" not in layout["yaxis"]
     assert layout["title"]["text"] == "kept"
@@ -44,11 +43,11 @@ def test_restyled_leaves_a_setting_given_as_none_alone_and_shares_no_dicts():
 
 def test_a_wide_table_has_every_column_and_value_in_order():
     values = np.arange(2 * 784).reshape(2, 784)
-    table = ui.wide_table(values, [f"pixel{k}" for k in range(784)], ["digit 0", "digit 1"], "row")
+    table = figures.wide_table(values, [f"pixel{k}" for k in range(784)], ["digit 0", "digit 1"], "row")
     assert table.num_rows == 2 and table.column_names == ["row"] + [f"pixel{k}" for k in range(784)]
     assert table.column("row").to_pylist() == ["digit 0", "digit 1"]
     assert table.column("pixel783").to_pylist() == [783, 1567]
-    assert ui.wide_table(values, range(784)).column_names[:2] == ["0", "1"]
+    assert figures.wide_table(values, range(784)).column_names[:2] == ["0", "1"]
 
 
 def axes_of(fig):
@@ -68,7 +67,7 @@ def trace_axes_exist_and_fit_on_the_page(fig):
 
 def test_unit_images_gives_each_image_its_own_square_axes_and_one_shared_colour_scale():
     rows = np.random.default_rng(0).normal(size=(7, 784))
-    fig = ui.unit_images(rows, [f"unit {k}" for k in range(7)], "weight", per_line=5)
+    fig = figures.unit_images(rows, [f"unit {k}" for k in range(7)], "weight", per_line=5)
     assert len(fig.data) == 7 and len(axes_of(fig)) == 14
     trace_axes_exist_and_fit_on_the_page(fig)
     assert all(trace.coloraxis == "coloraxis" for trace in fig.data)
@@ -85,7 +84,7 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
     rng = np.random.default_rng(1)
     X, Y = rng.random((784, 20)), rng.integers(0, 10, 20)
     A = rng.dirichlet(np.ones(10), size=20).T
-    fig = training_views.mistakes_figure(X, Y, A, [3, 7, 11])
+    fig = figures.mistakes_figure(X, Y, A, [3, 7, 11])
     assert [t.type for t in fig.data] == ["heatmap", "bar"] * 3
     trace_axes_exist_and_fit_on_the_page(fig)
     layout = fig.layout

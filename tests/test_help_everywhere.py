@@ -15,8 +15,8 @@ MIN_WORDS = 8  # "0 to 9." or "Every entry." name a range or a thing; a sentence
 WIDGETS = {"button", "download_button", "slider", "select_slider", "selectbox", "radio", "toggle", "checkbox",
            "number_input", "text_input", "text_area", "multiselect", "file_uploader", "segmented_control",
            "pills", "color_picker", "date_input", "time_input", "feedback"}
-SOURCES = ["app.py", "ui.py", "training_views.py", *sorted(p.relative_to(ROOT).as_posix()
-                                                      for p in (ROOT / "views").glob("*.py"))]
+SOURCES = ["app.py", *sorted(p.relative_to(ROOT).as_posix() for folder in ("views", "dashboard")
+                             for p in (ROOT / folder).rglob("*.py"))]
 PAGES = {"home", "data", "forward", "training", "experiments", "draw"}
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import visitors
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import state
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network
 
@@ -58,7 +58,7 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
     ben.open("data")
     assert "Bundled sample" in ben.at.info[0].value
     assert ben.at.radio(key="data_source_pick").options == ["bundled sample (10,000 digits)"]
-    assert ui.UPLOADED not in ben.state
+    assert state.UPLOADED not in ben.state
 
     # Different networks, trained at the same time: Ben's long run is still going while Anna trains hers.
     ben.open("training")
@@ -77,7 +77,7 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
     assert ben_run.status == "paused" and 0 < ben_run.step < 2000
 
     # Weights: each network has its own shapes and numbers.
-    anna_model, ben_model = anna.state[ui.MODEL], ben.state[ui.MODEL]
+    anna_model, ben_model = anna.state[state.MODEL], ben.state[state.MODEL]
     assert anna_model.params["W1"].shape == (16, 784) and ben_model.params["W1"].shape == (8, 784)
     assert anna_model.params is anna_run.params and ben_model.params is ben_run.params
     assert not np.shares_memory(anna_model.params["W2"], ben_model.params["W2"])
@@ -98,10 +98,10 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
                                                      "application/octet-stream"))
     ben.run()
     assert "Loaded **ben.npz**" in ben.at.success[-1].value
-    assert ben.state[ui.MODEL].params["W1"].shape == (12, 784)
+    assert ben.state[state.MODEL].params["W1"].shape == (12, 784)
     anna.run()
-    assert anna.state[ui.MODEL].params["W1"].shape == (16, 784)
-    np.testing.assert_array_equal(anna.state[ui.MODEL].params["W1"], anna_W1)
+    assert anna.state[state.MODEL].params["W1"].shape == (16, 784)
+    np.testing.assert_array_equal(anna.state[state.MODEL].params["W1"], anna_W1)
     assert len(anna.state[HISTORY]) == 1 and "training_loaded_file" not in anna.state
 
     # Back on the data page, each still has their own data in use.
@@ -111,12 +111,12 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
 
 
 def probe():
-    """A tiny page that keeps what ui hands this visitor: the shared datasets and the sample's split."""
+    """A tiny page that keeps what the app's state hands this visitor: the shared datasets and the sample's split."""
     import streamlit as st
 
-    import ui
+    from dashboard import state  # noqa: F811 (AppTest runs this function's source on its own)
 
-    st.session_state["seen"] = (ui.shared_sources(), ui.digits(), ui.data_split(1000, 0))
+    st.session_state["seen"] = (state.shared_sources(), state.digits(), state.data_split(1000, 0))
 
 
 def test_the_digits_are_one_object_for_every_visitor_and_every_rerun(data_dir):

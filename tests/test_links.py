@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import links
-import ui
+from dashboard import links, state
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +174,7 @@ def test_two_visitors_opening_the_same_link_train_the_same_curves():
 def test_the_data_page_keeps_its_dev_set_size_in_the_address():
     at = open_page(str(ROOT / "views" / "data.py"), dev_size="500")
     assert not at.warning
-    assert at.session_state[ui.DEV_SIZE][0] == 500 and at.query_params["dev_size"] == "500"
+    assert at.session_state[state.DEV_SIZE][0] == 500 and at.query_params["dev_size"] == "500"
     bad = open_page(str(ROOT / "views" / "data.py"), dev_size="lots")
     assert "dev_size=lots" in warnings(bad)
 
@@ -187,7 +186,7 @@ def test_the_data_page_keeps_its_dev_set_size_in_the_address():
 
 def test_presenter_mode_from_a_link_and_from_the_toggle():
     at = open_page(APP, presenter="1")
-    toggle = at.sidebar.toggle(key=ui.PRESENTER)
+    toggle = at.sidebar.toggle(key=state.PRESENTER)
     assert toggle.value is True
     assert at.query_params["presenter"] == "1"
     assert any("presenter-mode" in html.proto.body for html in at.get("html"))  # the larger-text CSS
@@ -210,7 +209,7 @@ def test_presenter_mode_makes_the_charts_larger():
     big.switch_page("views/training.py")
     big.run()
     assert not normal.exception and not big.exception
-    assert big.sidebar.toggle(key=ui.PRESENTER).value is True  # it stays on from page to page
+    assert big.sidebar.toggle(key=state.PRESENTER).value is True  # it stays on from page to page
     heights = []
     for at in (normal, big):
         chart = at.get("plotly_chart")[0]
@@ -220,5 +219,5 @@ def test_presenter_mode_makes_the_charts_larger():
 
 def test_a_bad_presenter_value_warns_and_stays_off():
     at = open_page(APP, presenter="sometimes")
-    assert at.sidebar.toggle(key=ui.PRESENTER).value is False
+    assert at.sidebar.toggle(key=state.PRESENTER).value is False
     assert "presenter=sometimes" in warnings(at)

@@ -1,6 +1,6 @@
 """AppTest of views/data.py: switching the data, the grid controls, the dev size, uploads and the download.
 
-Every test points ui.DATA_DIR at a temporary folder holding the bundled sample (and, for some tests, a small
+Every test points state.DATA_DIR at a temporary folder holding the bundled sample (and, for some tests, a small
 fake full MNIST), so the outcome does not depend on what the real data folder or MNIST_PATH hold.
 """
 
@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from visitors import csv_of_sample_digits
 
 import nn_core.data
-import ui
+import nn_core.mnist_files
+from dashboard import state
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "data.py")
@@ -22,7 +23,7 @@ SAMPLE = ROOT / "data" / "mnist_sample.npz"
 
 def write_fake_full_mnist(path, n_train=300, n_test=100):
     """A miniature Keras-style mnist.npz made of sample digits: enough for the page to call it full MNIST."""
-    sample = nn_core.data.load_sample(SAMPLE)
+    sample = nn_core.mnist_files.load_sample(SAMPLE)
     images = sample.images.reshape(-1, 28, 28)
     np.savez(path, x_train=images[:n_train], y_train=sample.labels[:n_train],
              x_test=images[n_train:n_train + n_test], y_test=sample.labels[n_train:n_train + n_test])
@@ -132,7 +133,7 @@ def test_a_good_csv_upload_becomes_the_data_in_use(data_dir):
     at.run()
     assert not at.exception and not at.error
     assert "50 labelled digits from my_digits.csv" in in_use(at)
-    assert at.session_state[ui.SOURCE] == "uploaded CSV"
+    assert at.session_state[state.SOURCE] == "uploaded CSV"
     assert at.radio(key="data_source_pick").value == "uploaded CSV"
     assert table_shape(at) == "(50, 785)"
     assert at.number_input(key="data_dev_size").value == 5  # 1,000 cannot be held out of 50: a tenth is
@@ -156,7 +157,7 @@ def test_a_bad_csv_upload_is_explained_and_the_data_in_use_stays(data_dir):
 
 def csv_of_one_class(digit, n):
     """A CSV (no header, like mnist_train.csv) of n sample digits that are all `digit`."""
-    sample = nn_core.data.load_sample(SAMPLE)
+    sample = nn_core.mnist_files.load_sample(SAMPLE)
     rows = np.flatnonzero(sample.labels == digit)[:n]
     return "".join(",".join(map(str, [digit, *sample.images[i]])) + "\n" for i in rows).encode()
 
@@ -187,9 +188,9 @@ def dead_port():
 
 
 def test_download_without_internet_says_so_and_keeps_the_sample(data_dir, monkeypatch, tmp_path):
-    real_download = nn_core.data.download_mnist
+    real_download = nn_core.mnist_files.download_mnist
     dead = f"http://127.0.0.1:{dead_port()}/mnist.npz"
-    monkeypatch.setattr(nn_core.data, "download_mnist",
+    monkeypatch.setattr(nn_core.mnist_files, "download_mnist",
                         lambda dest, progress=None: real_download(dest, progress, mirrors=(dead,), timeout=5))
     at = run_page()
     at.button(key="data_get_full").click().run()
@@ -206,7 +207,7 @@ def test_a_successful_download_switches_to_full_mnist(data_dir, monkeypatch):
         progress(1000, 1000)
         return write_fake_full_mnist(dest)
 
-    monkeypatch.setattr(nn_core.data, "download_mnist", fake_download)
+    monkeypatch.setattr(nn_core.mnist_files, "download_mnist", fake_download)
     at = run_page()
     at.button(key="data_get_full").click().run()
     assert not at.exception
@@ -218,12 +219,12 @@ def test_a_successful_download_switches_to_full_mnist(data_dir, monkeypatch):
 @pytest.mark.full_mnist
 @pytest.mark.skipif(not os.environ.get("MNIST_PATH"), reason="set MNIST_PATH to the full mnist.npz")
 def test_the_page_runs_on_the_real_full_mnist(monkeypatch):
-    ui.shared_sources.clear()
+    state.shared_sources.clear()
     try:
         at = run_page()
         assert "Full MNIST (60,000 training + 10,000 test" in in_use(at)
         assert table_shape(at) == "(60,000, 785)"
         assert shapes(at)["X_train"] == "(784, 59000)" and shapes(at)["X_test"] == "(784, 10000)"
     finally:
-        ui.shared_sources.clear()
-        ui._shared_split.clear()
+        state.shared_sources.clear()
+        state._shared_split.clear()

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import state
 from nn_core import training
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
@@ -95,11 +95,11 @@ def first_visit():
     """The page opened by a visitor with no network, on the bundled sample: it trains one."""
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MNIST_PATH", raising=False)
-        ui.shared_sources.clear()  # the sample, whatever an earlier test loaded
+        state.shared_sources.clear()  # the sample, whatever an earlier test loaded
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.run()
     yield at
-    ui.shared_sources.clear()  # later tests load the data their own environment asks for
+    state.shared_sources.clear()  # later tests load the data their own environment asks for
 
 
 @pytest.fixture
@@ -107,14 +107,14 @@ def page(first_visit, monkeypatch):
     """The page for a visitor who already has the network trained on the first visit."""
     monkeypatch.delenv("MNIST_PATH", raising=False)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state[ui.MODEL] = first_visit.session_state[ui.MODEL]
+    at.session_state[state.MODEL] = first_visit.session_state[state.MODEL]
     return at.run()
 
 
 @pytest.fixture(scope="module")
 def sure_digits(first_visit, sample_split):
     """Dev digits (columns, labels) of three classes that the network reads right, and is sure of, fed directly."""
-    model = first_visit.session_state[ui.MODEL]
+    model = first_visit.session_state[state.MODEL]
     A = forward_prop(model.params, sample_split.X_dev)["A2"]
     chosen = []
     for label in (3, 6, 0):
@@ -133,7 +133,7 @@ def test_first_visit_trains_a_network_and_asks_for_a_drawing(first_visit):
     assert not at.exception
     assert "Draw a digit (0 to 9)" in texts(at.info)
     assert not at.error
-    model = at.session_state[ui.MODEL]
+    model = at.session_state[state.MODEL]
     assert model.trained and model.hp.hidden_sizes == training.FAST_AND_ACCURATE.hidden_sizes
     assert model.dev_accuracy > 0.9
     assert f"**🧠 Your network:** {model.describe()}" in texts(at.markdown)
@@ -150,8 +150,8 @@ def test_a_drawn_digit_is_read_and_explained(page, sure_digits):
         assert metric(at, "Confidence").endswith("%")
     rgba = on_canvas(sure_digits[-1][0])
     x = canvas_to_input(rgba)
-    np.testing.assert_array_equal(at.session_state[ui.DRAWN], x)  # what the forward page will show
-    assert at.session_state[ui.DRAWN].dtype == np.float32
+    np.testing.assert_array_equal(at.session_state[state.DRAWN], x)  # what the forward page will show
+    assert at.session_state[state.DRAWN].dtype == np.float32
     captions = image_captions(at)
     for step in ("the canvas", "in grey", "cropped to the ink", "scaled to fit 20 x 20", "centred by mass",
                  "a real MNIST 0"):
@@ -175,13 +175,13 @@ def test_pen_width_and_clear_button(page, sure_digits):
 def test_skipping_the_centring_shows_both_predictions(page):
     at = draw(page, lopsided_seven())
     centred = canvas_to_input(lopsided_seven())
-    np.testing.assert_array_equal(at.session_state[ui.DRAWN], centred)
+    np.testing.assert_array_equal(at.session_state[state.DRAWN], centred)
     at.toggle(key="draw_skip_centring").set_value(True).run()
     assert not at.exception
     warning = texts(at.warning)
     assert "**Without centring**" in warning and "**With centring**" in warning
     by_box = canvas_to_input(lopsided_seven(), center=False)
-    np.testing.assert_array_equal(at.session_state[ui.DRAWN], by_box)  # the network now reads this one
+    np.testing.assert_array_equal(at.session_state[state.DRAWN], by_box)  # the network now reads this one
     assert not np.array_equal(by_box, centred)
     captions = image_captions(at)
     assert "centred by box" in captions and "with centring by mass" in captions
@@ -190,13 +190,13 @@ def test_skipping_the_centring_shows_both_predictions(page):
 def test_switching_to_the_notebook_network(page, sure_digits, monkeypatch):
     monkeypatch.setattr(training, "NOTEBOOK", training.NOTEBOOK.with_changes(iterations=30))  # fast in tests
     at = draw(page, on_canvas(sure_digits[0][0]))
-    yours = at.session_state[ui.MODEL]
+    yours = at.session_state[state.MODEL]
     at.radio(key="draw_network").set_value("notebook").run()
     assert not at.exception
     notebook = at.session_state["draw_notebook_model"]
     assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == 30
     assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
-    assert at.session_state[ui.MODEL] is yours  # the visitor's own network is untouched
+    assert at.session_state[state.MODEL] is yours  # the visitor's own network is untouched
     assert metric(at, "Prediction") in [str(d) for d in range(10)]
     assert "Each unit's weights W1[j]" in texts(at.markdown)  # 10 hidden units: every one explained
     assert "largest terms" not in texts(at.caption)
@@ -210,7 +210,7 @@ def test_switching_to_the_notebook_network(page, sure_digits, monkeypatch):
 def test_teach_it_throw_away_then_keep(page, sure_digits):
     column, label = sure_digits[0]
     at = draw(page, on_canvas(column))
-    before = at.session_state[ui.MODEL]
+    before = at.session_state[state.MODEL]
     wrong = (label + 1) % 10
     at.selectbox(key="draw_true_digit").set_value(wrong)
     at.slider(key="draw_alpha").set_value(0.5)
@@ -222,21 +222,21 @@ def test_teach_it_throw_away_then_keep(page, sure_digits):
 
     at.button(key="draw_discard").click().run()
     assert "Thrown away" in texts(at.success)
-    assert at.session_state[ui.MODEL] is before
+    assert at.session_state[state.MODEL] is before
     assert not [b for b in at.button if b.key == "draw_keep"]
 
     at.button(key="draw_teach").click().run()
     at.button(key="draw_keep").click().run()
     assert not at.exception
     assert "Kept." in texts(at.success)
-    kept = at.session_state[ui.MODEL]
+    kept = at.session_state[state.MODEL]
     x = canvas_to_input(on_canvas(column))
     cache = forward_prop(before.params, x)
     expected = update_params(before.params, backward_prop(before.params, cache, x, np.array([wrong])), 0.5)
     for name, value in expected.items():
         np.testing.assert_allclose(kept.params[name], value, rtol=1e-6, atol=1e-7)
     assert kept.hp == before.hp and kept.history == before.history
-    split = ui.data_split(kept.hp.dev_size, kept.hp.seed)
+    split = state.data_split(kept.hp.dev_size, kept.hp.seed)
     assert kept.dev_accuracy == training.evaluate(kept.params, split.X_dev, split.Y_dev)[1]  # measured again
     A_after = forward_prop(kept.params, x)["A2"]
     assert A_after[wrong, 0] > cache["A2"][wrong, 0]  # the step pushed the true digit up
@@ -247,7 +247,7 @@ def test_open_on_the_forward_page(page, sure_digits):
     at = draw(page, on_canvas(sure_digits[1][0]))
     at.button(key="draw_open_forward").click().run()
     assert not at.exception
-    np.testing.assert_array_equal(at.session_state[ui.DRAWN], canvas_to_input(on_canvas(sure_digits[1][0])))
+    np.testing.assert_array_equal(at.session_state[state.DRAWN], canvas_to_input(on_canvas(sure_digits[1][0])))
     assert at.session_state["forward_source"] == "drawn"
     # Run alone (not through app.py) the page has no navigation to switch to: it says so instead of failing.
     assert "not part of this app run" in texts(at.error)
@@ -264,7 +264,7 @@ def test_an_untrained_network_with_two_hidden_layers(monkeypatch):
     monkeypatch.delenv("MNIST_PATH", raising=False)
     hp = training.Hyperparams(hidden_sizes=(16, 12), init="he", seed=3)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state[ui.MODEL] = ui.Model(training.new_network(hp), hp)
+    at.session_state[state.MODEL] = state.Model(training.new_network(hp), hp)
     at.run()
     assert "untrained" in texts(at.warning)
     draw(at, lopsided_seven())
@@ -291,7 +291,7 @@ def quality_digits(sample_split, n=1000):
 
 
 def test_the_canvas_pipeline_keeps_accuracy_within_two_points(first_visit, sample_split):
-    params = first_visit.session_state[ui.MODEL].params  # trained by the page itself on the sample
+    params = first_visit.session_state[state.MODEL].params  # trained by the page itself on the sample
     X, Y = quality_digits(sample_split)
     X_canvas = np.hstack([canvas_to_input(on_canvas(X[:, i])) for i in range(X.shape[1])])  # (784, n)
     direct = np.mean(np.argmax(forward_prop(params, X)["A2"], axis=0) == Y)

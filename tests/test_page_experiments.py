@@ -15,8 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import nn_core.training
-import ui
-from nn_core.data import DigitSet, load_sample
+from dashboard import state
+from nn_core.data import DigitSet
+from nn_core.mnist_files import load_sample
 
 PAGE = "../views/experiments.py"
 SHORT = "exp_short_runs"
@@ -189,10 +190,10 @@ def test_the_ladder_has_three_rungs_charts_and_no_test_column_on_the_sample():
 
 def test_a_real_test_set_adds_a_test_column(monkeypatch):
     """Digits that come with a test set (as the full MNIST does): the ladder gains test accuracy, and only then."""
-    sample = load_sample(ui.DATA_DIR / "mnist_sample.npz")
+    sample = load_sample(state.DATA_DIR / "mnist_sample.npz")
     with_test = DigitSet(sample.images[:3000], sample.labels[:3000], sample.images[3000:3500],
                          sample.labels[3000:3500], "uploaded CSV", "3,000 digits with a 500-digit test set.")
-    at = open_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: with_test})
+    at = open_page(**{state.SOURCE: "uploaded CSV", state.UPLOADED: with_test})
     at.button(key="exp_ladder_run").click()
     run_to_end(at, "exp_ladder")
     rows = table(at, "rung")
@@ -259,7 +260,7 @@ def test_a_bad_short_runs_address_is_refused_with_a_message():
 @pytest.mark.skipif(not FULL_MNIST, reason="needs the full MNIST: set MNIST_PATH")
 def test_on_the_full_mnist_the_seeds_table_has_real_test_accuracy(monkeypatch):
     monkeypatch.setenv("MNIST_PATH", FULL_MNIST)
-    ui.shared_sources.clear()  # the loaded datasets are cached per process: load them again with MNIST_PATH
+    state.shared_sources.clear()  # the loaded datasets are cached per process: load them again with MNIST_PATH
     try:
         at = open_page(short=2)
         assert "Full MNIST" in at.caption[0].value
@@ -269,4 +270,4 @@ def test_on_the_full_mnist_the_seeds_table_has_real_test_accuracy(monkeypatch):
         rows = table(at, "seed")
         assert rows["test accuracy"].between(0, 100).all()
     finally:
-        ui.shared_sources.clear()
+        state.shared_sources.clear()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import state
 from nn_core import Hyperparams, train
 from nn_core.training import new_network
 
@@ -30,7 +30,7 @@ def trained_model(sample_split):
     X, Y = sample_split.X_train[:, :2000], sample_split.Y_train[:2000]
     steps = list(train(new_network(hp), X, Y, hp))  # [(params, StepRecord), ...], one per gradient step
     params = steps[-1][0]
-    return ui.Model(params, hp, [record for _, record in steps], dev_accuracy=0.6)
+    return state.Model(params, hp, [record for _, record in steps], dev_accuracy=0.6)
 
 
 ROWS_TAB, LINEAR_TAB = "🖼️ What each hidden unit looks for", "📏 Why non-linearity?"
@@ -96,7 +96,7 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess():
 
 
 def test_trained_network_is_named_and_not_called_a_guess(trained_model):
-    at = run_page(**{ui.MODEL: trained_model})
+    at = run_page(**{state.MODEL: trained_model})
     assert any("Your trained network" in s.value for s in at.success)
     assert not any("untrained" in w.value for w in at.warning)
     probabilities = values(chart(at, "forward_A_out")["data"][0]["y"])
@@ -148,7 +148,7 @@ def test_hidden_unit_select_plugs_in_that_units_numbers():
 
 def test_arriving_from_the_draw_page_shows_the_drawing(sample_split):
     drawn = sample_split.X_dev[:, 11:12].copy()  # (784, 1) float32, like the Draw page stores
-    at = run_page(**{ui.DRAWN: drawn, "forward_source": "drawn"})
+    at = run_page(**{state.DRAWN: drawn, "forward_source": "drawn"})
     assert at.radio(key="forward_choice").value == "drawn"
     assert "your drawing" in all_text(at)
     assert not any(m.label == "The label" for m in at.metric)  # a drawing has no label
@@ -160,20 +160,20 @@ def test_arriving_from_the_draw_page_shows_the_drawing(sample_split):
 
 
 def test_a_drawing_is_offered_but_not_forced_without_the_draw_pages_request(sample_split):
-    at = run_page(**{ui.DRAWN: sample_split.X_dev[:, :1].copy()})
+    at = run_page(**{state.DRAWN: sample_split.X_dev[:, :1].copy()})
     assert "✏️ The last digit you drew" in at.radio(key="forward_choice").options
     assert at.radio(key="forward_choice").value == "index"
 
 
 def test_a_drawing_of_the_wrong_shape_is_reported_not_crashed_on():
-    at = run_page(**{ui.DRAWN: np.zeros((28, 28), np.float32), "forward_source": "drawn"})
+    at = run_page(**{state.DRAWN: np.zeros((28, 28), np.float32), "forward_source": "drawn"})
     assert any("(28, 28)" in e.value for e in at.error)
     assert at.radio(key="forward_choice").value == "index"
 
 
 def test_two_hidden_layers_of_32_and_16_units():
     hp = Hyperparams(hidden_sizes=(32, 16), init="he")
-    at = run_page(**{ui.MODEL: ui.Model(new_network(hp), hp)})
+    at = run_page(**{state.MODEL: state.Model(new_network(hp), hp)})
     text = all_text(at)
     for heading in ("W1 · (32, 784)", "hidden layer 2", "W2 · (16, 32)", "A2 = ReLU(Z2) · (16, 1)",
                     "output layer 3", "W3 · (10, 16)", "A3 = softmax(Z3) · (10, 1)"):
@@ -188,7 +188,7 @@ def test_two_hidden_layers_of_32_and_16_units():
 
 
 def test_linear_collapse_differs_only_by_rounding(trained_model):
-    at = run_page(**{ui.MODEL: trained_model, "forward_hood_tab": LINEAR_TAB})
+    at = run_page(**{state.MODEL: trained_model, "forward_hood_tab": LINEAR_TAB})
     gap = float(metric(at, "Largest difference: the 2 layers without activation"))
     assert gap < 1e-4
     assert float(metric(at, "Largest difference: the real network")) > 1e-3  # ReLU breaks the shortcut
@@ -196,7 +196,7 @@ def test_linear_collapse_differs_only_by_rounding(trained_model):
 
 def test_linear_network_collapses_too_and_is_explained():
     hp = Hyperparams(hidden_sizes=(12,), activation="linear", init="he")
-    at = run_page(**{ui.MODEL: ui.Model(new_network(hp), hp), "forward_hood_tab": LINEAR_TAB})
+    at = run_page(**{state.MODEL: state.Model(new_network(hp), hp), "forward_hood_tab": LINEAR_TAB})
     assert float(metric(at, "Largest difference")) < 1e-4
     assert any("no unit is switched off" in i.value for i in at.info)
 
@@ -216,23 +216,25 @@ def test_derivative_toggle_and_softmax_overflow_demo():
 
 def uploaded(n):
     """The first n digits of the bundled sample, as if the visitor had uploaded them as a CSV."""
-    from nn_core.data import DigitSet, load_sample
+    from nn_core.data import DigitSet
+    from nn_core.mnist_files import load_sample
 
     sample = load_sample(Path(PAGE).parents[1] / "data" / "mnist_sample.npz")
     return DigitSet(sample.images[:n], sample.labels[:n], None, None, "uploaded CSV", f"{n} uploaded digits")
 
 
 def test_small_uploaded_data_gets_a_smaller_dev_set_with_a_warning():
-    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(60)})
+    at = run_page(**{state.SOURCE: "uploaded CSV", state.UPLOADED: uploaded(60)})
     assert any("dev set of 6 instead" in w.value for w in at.warning)
     at.number_input(key="forward_index").set_value(5).run()
     assert not at.exception and shown_column(at) == 5
 
 
 def test_too_little_data_is_an_error_but_a_drawing_still_goes_through(sample_split):
-    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(5)})
+    at = run_page(**{state.SOURCE: "uploaded CSV", state.UPLOADED: uploaded(5)})
     assert any("no digits to show" in e.value for e in at.error)
-    at = run_page(**{ui.SOURCE: "uploaded CSV", ui.UPLOADED: uploaded(5), ui.DRAWN: sample_split.X_dev[:, :1].copy()})
+    drawn = sample_split.X_dev[:, :1].copy()
+    at = run_page(**{state.SOURCE: "uploaded CSV", state.UPLOADED: uploaded(5), state.DRAWN: drawn})
     assert any("dev set cannot be made" in e.value for e in at.error)
     assert at.radio(key="forward_choice").value == "drawn"
     assert any(m.label == "The network's answer" for m in at.metric)

@@ -16,7 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import nn_core.data
-import ui
+import nn_core.mnist_files
+from dashboard import state
 from nn_core.persistence import load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network
 
@@ -226,7 +227,7 @@ def test_dead_relu_units_are_explained(at):
 def test_backprop_tab_for_a_chosen_digit(at):
     click(at, "tr_step")
     open_tab(at, TABS[0])
-    assert "exactly the dW of nn_core's backward_prop" in texts(at)
+    assert "gives exactly backward_prop's dW" in texts(at)
     charts = {c.key for c in at.get("plotly_chart")}
     assert {"tr_bp_dZ2", "tr_bp_dW2", "tr_bp_db2", "tr_bp_dZ1", "tr_bp_dW1", "tr_bp_db1",
             "tr_bp_update1", "tr_bp_update2"} <= charts
@@ -335,13 +336,13 @@ def test_a_network_with_nan_weights_is_refused(at):
 
 
 def test_full_mnist_adds_a_test_column_and_a_test_confusion_matrix(data_dir, tmp_path, monkeypatch):
-    sample = nn_core.data.load_sample(SAMPLE)
+    sample = nn_core.mnist_files.load_sample(SAMPLE)
     images = sample.images.reshape(-1, 28, 28)
     path = tmp_path / "mnist.npz"
     np.savez(path, x_train=images[:600], y_train=sample.labels[:600], x_test=images[600:800],
              y_test=sample.labels[600:800])
     monkeypatch.setenv("MNIST_PATH", str(path))
-    ui.shared_sources.clear()
+    state.shared_sources.clear()
     at = AppTest.from_file(PAGE, default_timeout=120)
     run_ok(at)
     assert at.select_slider(key="tr_dev").value == 200  # the choices adapt to 600 digits

@@ -1,11 +1,11 @@
-"""ui.quiz and ui.try_this, the predict-then-check questions and exercises every page ends with; and a quiz
+"""widgets.quiz and widgets.try_this, the predict-then-check questions and exercises every page ends with; and a quiz
 whose answer the Forward pass page computes from the live network (the digit a hidden unit votes for)."""
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from dashboard import state
 from nn_core import Hyperparams, train
 from nn_core.training import new_network
 
@@ -14,10 +14,10 @@ def quiz_app():
     """A page with one exercise and one question: what is the shape of Z1 for m = 5 examples? (answer (10, 5))."""
     import streamlit as st
 
-    import ui
+    from dashboard import widgets  # noqa: F811 (AppTest runs this function's source on its own)
 
-    ui.try_this("Change m and predict the shape again.")
-    ui.quiz("What is the shape of Z1 for 5 examples?", ["(5, 10)", "(10, 5)", "(784, 5)"], "(10, 5)",
+    widgets.try_this("Change m and predict the shape again.")
+    widgets.quiz("What is the shape of Z1 for 5 examples?", ["(5, 10)", "(10, 5)", "(784, 5)"], "(10, 5)",
             "Z1 = W1 @ X + b1: (10, 784) @ (784, 5) gives (10, 5), one column per example.", key="q_shape")
     st.caption("end of page")
 
@@ -87,13 +87,13 @@ def test_check_without_an_answer_asks_for_one(at):
 def trained_model(sample_split):
     hp = Hyperparams(iterations=10, alpha=0.5, init="he")
     steps = list(train(new_network(hp), sample_split.X_train[:, :2000], sample_split.Y_train[:2000], hp))
-    return ui.Model(steps[-1][0], hp, [record for _, record in steps], dev_accuracy=0.6)
+    return state.Model(steps[-1][0], hp, [record for _, record in steps], dev_accuracy=0.6)
 
 
 def test_forward_page_vote_question_is_answered_by_column_j_of_W2(trained_model, monkeypatch):
     monkeypatch.delenv("MNIST_PATH", raising=False)
     at = AppTest.from_file("../views/forward.py", default_timeout=120)
-    at.session_state[ui.MODEL] = trained_model
+    at.session_state[state.MODEL] = trained_model
     run(at)
     W2 = trained_model.params["W2"]
     for j in (7,):

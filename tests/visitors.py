@@ -7,7 +7,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import nn_core.data
-import ui
+import nn_core.mnist_files
+from dashboard import state
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mnist_sample.npz"
@@ -17,7 +18,7 @@ CSV_HEADER = ",".join(["label", *(f"pixel{k}" for k in range(784))])
 
 def csv_of_sample_digits(n):
     """A Kaggle-style train.csv (a header, then label and 784 pixels per line) of the first n sample digits."""
-    sample = nn_core.data.load_sample(SAMPLE)
+    sample = nn_core.mnist_files.load_sample(SAMPLE)
     rows = [",".join(map(str, [sample.labels[i], *sample.images[i]])) for i in range(n)]
     return ("\n".join([CSV_HEADER, *rows]) + "\n").encode()
 
@@ -29,14 +30,14 @@ def only_the_sample(folder, patch):
     patch.delenv("MNIST_PATH", raising=False)
     folder.mkdir()
     (folder / "mnist_sample.npz").symlink_to(SAMPLE)
-    patch.setattr(ui, "DATA_DIR", folder)
-    ui.shared_sources.clear()
-    ui._shared_split.clear()
+    patch.setattr(state, "DATA_DIR", folder)
+    state.shared_sources.clear()
+    state._shared_split.clear()
     try:
         yield folder
     finally:
-        ui.shared_sources.clear()
-        ui._shared_split.clear()
+        state.shared_sources.clear()
+        state._shared_split.clear()
 
 
 class Visitor:

@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import links
 import nn_core.data
-import ui
+import nn_core.mnist_files
+from dashboard import figures, links, state, widgets
 from nn_core.data import PIXELS, SIDE, DigitSet, split_dev
 
 DIGITS = list(range(10))
@@ -25,7 +25,7 @@ INK_ROW = 14  # the middle row of the image, where most digits have ink: used to
 BLUE, ORANGE = "#0072B2", "#E69F00"  # Okabe-Ito colours, safe for colour-blind viewers
 FONT = dict(size=16)
 
-# This page's session-state keys (the shared ones live in ui.py).
+# This page's session-state keys (the shared ones live in dashboard/state.py).
 SOURCE_PICK = "data_source_pick"
 UPLOAD = "data_csv_upload"
 UPLOAD_ERROR = "data_upload_error"
@@ -51,7 +51,7 @@ def head_table(data: DigitSet, rows=5):
 
     Only the first `rows` digits become a table; the whole one would be (m, 785).
     """
-    return ui.wide_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
+    return figures.wide_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
                          ["label"] + [f"pixel{k}" for k in range(PIXELS)])
 
 
@@ -88,7 +88,7 @@ def pick_examples(labels, digit, count, seed):
 
 def readable(fig, height, title=None):
     """Fonts and margins that read well on a projector."""
-    return ui.restyled(fig, dict(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
+    return figures.restyled(fig, dict(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
                                  title=dict(text=title, font=dict(size=22)) if title else None))
 
 
@@ -132,7 +132,7 @@ def pixel_histogram(pixel_counts):
 
 def switch_source():
     """The source radio changed: make the picked source this visitor's data."""
-    ui.use_source(st.session_state[SOURCE_PICK])
+    state.use_source(st.session_state[SOURCE_PICK])
 
 
 def read_upload():
@@ -142,10 +142,10 @@ def read_upload():
     if file is None:  # the file was removed from the uploader: the digits read from it stay in use
         return
     try:
-        ui.use_upload(nn_core.data.digitset_from_csv(file.getvalue(), name=file.name))
+        state.use_upload(nn_core.mnist_files.digitset_from_csv(file.getvalue(), name=file.name))
     except ValueError as error:
         st.session_state[UPLOAD_ERROR] = (
-            f"**{file.name}** could not be used. {error} The data in use has not changed: {ui.digits().description}."
+            f"**{file.name}** could not be used. {error} The data in use has not changed: {state.digits().description}."
         )
 
 
@@ -160,23 +160,23 @@ def get_full_mnist():
     shown = {"percent": -1}
 
     def progress(done, total):
-        total = total or nn_core.data.MNIST_BYTES
+        total = total or nn_core.mnist_files.MNIST_BYTES
         percent = min(100, 100 * done // total)
         if percent != shown["percent"]:  # redraw once per percent, not once per 64 kB
             shown["percent"] = percent
             bar.progress(percent / 100, text=f"Downloading MNIST: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
 
     try:
-        nn_core.data.download_mnist(ui.DATA_DIR / "mnist.npz", progress=progress)
+        nn_core.mnist_files.download_mnist(state.DATA_DIR / "mnist.npz", progress=progress)
     except ValueError as error:
         bar.empty()
-        kept = ui.digits().description
+        kept = state.digits().description
         st.session_state[DOWNLOAD_NOTE] = ("error", f"Could not get the full MNIST. {error} Still using: {kept}.")
         return
-    ui.reload_sources()  # load the datasets again: the full MNIST is now in the data folder
-    sources = ui.shared_sources()
+    state.reload_sources()  # load the datasets again: the full MNIST is now in the data folder
+    sources = state.shared_sources()
     if "full MNIST" in sources:
-        ui.use_source("full MNIST")
+        state.use_source("full MNIST")
         st.session_state[DOWNLOAD_NOTE] = ("success", f"Downloaded. Now in use: {sources['full MNIST'].description}.")
     else:
         reason = next(iter(sources.values())).warning
@@ -189,7 +189,7 @@ def get_full_mnist():
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("🔢 The data: what the network sees")
-ui.explain(
+widgets.explain(
     """
 **The task** (MNIST): look at a 28 x 28 greyscale picture of a handwritten digit and say which of the
 **10 classes, 0 to 9**, it is. Full MNIST has **60,000 training** and **10,000 test** images. Each picture is
@@ -200,16 +200,16 @@ The network never sees a picture, only those 784 numbers.
 
 # 1. Where the digits come from --------------------------------------------------------------------------
 st.header("1 · Which digits are we using?")
-sources = ui.shared_sources()
-data = ui.digits()
+sources = state.shared_sources()
+data = state.digits()
 st.info(f"**In use:** {data.description}.")
 if data.warning:
     st.warning(data.warning)
 
-choices = list(sources) + (["uploaded CSV"] if ui.UPLOADED in st.session_state else [])
+choices = list(sources) + (["uploaded CSV"] if state.UPLOADED in st.session_state else [])
 sizes = {name: len(sources[name].labels) for name in sources}
-if ui.UPLOADED in st.session_state:
-    sizes["uploaded CSV"] = len(st.session_state[ui.UPLOADED].labels)
+if state.UPLOADED in st.session_state:
+    sizes["uploaded CSV"] = len(st.session_state[state.UPLOADED].labels)
 st.session_state[SOURCE_PICK] = data.source  # the radio always shows the data really in use
 
 pick_column, upload_column, download_column = st.columns([1, 1.4, 1], gap="large")
@@ -236,7 +236,7 @@ with download_column:
         st.button("✅ Full MNIST is in use", key="data_full_in_use", disabled=True,
                   help="You are already working with all 60,000 training digits.")
     elif "full MNIST" in sources:
-        st.button("Use full MNIST", key="data_use_full", on_click=ui.use_source, args=("full MNIST",),
+        st.button("Use full MNIST", key="data_use_full", on_click=state.use_source, args=("full MNIST",),
                   help="The server already has the full MNIST: switch to its 60,000 training digits.")
     elif st.button("⬇️ Get full MNIST", key="data_get_full",
                    help="Downloads MNIST (11.5 MB) to the server once, then everyone can use it. "
@@ -308,17 +308,17 @@ else:
             f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
             "and the grey edges of the strokes lie in between."
         )
-    st.plotly_chart(ui.style_figure(pixel_heatmap(image)), width="stretch")
+    st.plotly_chart(widgets.style_figure(pixel_heatmap(image)), width="stretch")
     with st.expander("These 784 numbers as a table"):
-        st.dataframe(ui.wide_table(image, range(SIDE)), height=1015)
+        st.dataframe(figures.wide_table(image, range(SIDE)), height=1015)
 
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")
 with counts_column:
-    st.plotly_chart(ui.style_figure(class_counts_chart(per_class)), width="stretch")
+    st.plotly_chart(widgets.style_figure(class_counts_chart(per_class)), width="stretch")
     st.caption(f"{m:,} digits; the classes are roughly, not exactly, balanced.")
 with histogram_column:
-    st.plotly_chart(ui.style_figure(pixel_histogram(pixel_counts)), width="stretch")
+    st.plotly_chart(widgets.style_figure(pixel_histogram(pixel_counts)), width="stretch")
     share = pixel_counts / pixel_counts.sum()
     st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
                "(full white); the rest are the grey edges of the strokes.")
@@ -339,8 +339,8 @@ if m < 2:
     st.error("This data has a single digit: there must be at least two, one to train on and one to hold out.")
     st.stop()
 usual_dev_size = min(1000, max(1, m // 10))  # the notebook's 1,000, or a tenth of a small set
-if DEV_SIZE not in st.session_state or ui.dev_size_from_elsewhere("data"):  # the size the pages share
-    st.session_state[DEV_SIZE] = ui.dev_size() or usual_dev_size
+if DEV_SIZE not in st.session_state or state.dev_size_from_elsewhere("data"):  # the size the pages share
+    st.session_state[DEV_SIZE] = state.dev_size() or usual_dev_size
 dev_link = [links.Setting("dev_size", DEV_SIZE, links.whole(1, m - 1), usual_dev_size)]
 links.follow(dev_link)  # a link such as /data?dev_size=500
 if st.session_state[DEV_SIZE] > m - 1:  # a smaller data set came in
@@ -351,10 +351,10 @@ dev_size = size_column.number_input(
     help="The notebook holds out 1,000. Change it and watch every shape below follow; the 📉 Training page "
          "uses the same size.",
 )
-ui.set_dev_size(dev_size, "data")
+state.set_dev_size(dev_size, "data")
 links.mirror(dev_link)
 try:
-    split = ui.data_split(int(dev_size), SPLIT_SEED)
+    split = state.data_split(int(dev_size), SPLIT_SEED)
 except ValueError as error:
     st.error(str(error))
     st.stop()
@@ -401,14 +401,14 @@ with after:
     st.dataframe(pd.DataFrame(split.X_train[window, :shown], index=names,
                               columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
 picture, words = st.columns([1, 4], vertical_alignment="center")
-picture.image(bigger(np.rint(ui.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
+picture.image(bigger(np.rint(figures.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
               caption="X_train[:, 0] as 28 x 28")
 words.markdown(
     f"Column 0 of `X_train`, its 784 numbers put back into 28 rows of 28, is the first training example: "
     f"a **{split.Y_train[0]}**, and `Y_train[0]` = **{split.Y_train[0]}** is its label. Column j of X and entry j "
     "of Y always belong together."
 )
-ui.show_code(split_dev, nn_core.data._as_columns, title="The code that does this: nn_core.data.split_dev")
+widgets.show_code(split_dev, nn_core.data._as_columns, title="The code that does this: nn_core.data.split_dev")
 
 # 5. Why hold out a dev set ------------------------------------------------------------------------------
 st.header("5 · Why hold out a dev set?")
@@ -429,16 +429,16 @@ When training accuracy climbs far above dev accuracy, the network is memorising.
 """
 )
 
-ui.try_this(
+widgets.try_this(
     "Pick one class, say **4**, and reshuffle a few times. Which ones would *you* get wrong? Compare them with "
     "the average 4 above.",
     "Set the dev set to **100**, then to **1,000**. With 100 dev digits, how many percentage points is one "
     "mistake worth? How far would you trust \"dev accuracy 85%\" measured on each?",
 )
-ui.quiz("How many numbers describe one image?", [SIDE, 255, PIXELS, PIXELS + 1], data.images.shape[1],
+widgets.quiz("How many numbers describe one image?", [SIDE, 255, PIXELS, PIXELS + 1], data.images.shape[1],
         f"{SIDE} rows x {SIDE} columns = {SIDE * SIDE} pixels, one number (0..255) each. 785 is a row of the "
         "table, the label and the 784 pixels; 255 is the largest value one pixel can take.", key="data_quiz_pixels")
-ui.quiz(f"X_train holds the {m_train:,} training digits. What is its shape?",
+widgets.quiz(f"X_train holds the {m_train:,} training digits. What is its shape?",
         [f"({m_train}, 784)", f"(784, {m_train})", f"(785, {m_train})", f"(28, 28, {m_train})"],
         str(split.X_train.shape),
         "One example per **column**: the table's rows were transposed (.T) and the label row taken off, so X is "

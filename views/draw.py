@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_drawable_canvas import st_canvas
 
-import ui
+from dashboard import figures, state, widgets
 from nn_core import training
 from nn_core.network import backward_prop, forward_prop, layer_count, one_hot, update_params
 from nn_core.preprocessing import (
@@ -53,7 +53,7 @@ NETWORKS = {"yours": "🧠 Your network", "notebook": "📓 The notebook's 784-1
 
 
 def train_model(hp, X, Y, X_dev, Y_dev, description):
-    """Train a fresh network with hp on X (784, m) and Y (m,), with a progress bar; return a ui.Model."""
+    """Train a fresh network with hp on X (784, m) and Y (m,), with a progress bar; return a state.Model."""
     steps_per_epoch = int(np.ceil(X.shape[1] / hp.batch_size)) if hp.method == "mini-batch" else 1
     total = hp.epochs * steps_per_epoch if hp.method == "mini-batch" else hp.iterations
     bar = st.progress(0.0, text="Training...")
@@ -65,7 +65,7 @@ def train_model(hp, X, Y, X_dev, Y_dev, description):
         if record.step % max(1, total // 20) == 0:
             bar.progress(min(record.step / total, 1.0), text=f"Training: step {record.step:,} of {total:,}")
     bar.empty()
-    return ui.Model(params, hp, history, history[-1].dev_accuracy, description)
+    return state.Model(params, hp, history, history[-1].dev_accuracy, description)
 
 
 def train_first_network(split, description):
@@ -108,7 +108,7 @@ def network_in_use(which, split, description):
             with st.spinner("Training the notebook's 784-10-10 (a few seconds)..."):
                 st.session_state[NOTEBOOK_MODEL], notes["notebook"] = train_notebook_network(split, description)
         return st.session_state[NOTEBOOK_MODEL], notes.get("notebook", "")
-    return ui.get_model(), notes.get("yours", "")
+    return state.get_model(), notes.get("yours", "")
 
 
 def store(which, model):
@@ -116,7 +116,7 @@ def store(which, model):
     if which == "notebook":
         st.session_state[NOTEBOOK_MODEL] = model
     else:
-        ui.set_model(model)
+        state.set_model(model)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -130,9 +130,9 @@ def show(fig, key, height, axes=True):
     axes : False for a figure that styled its own (many) axes already.
     """
     top = fig.layout.margin.t or (50 if fig.layout.title.text else 30)
-    fig = ui.restyled(fig, layout=dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10)),
+    fig = figures.restyled(fig, layout=dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10)),
                       axes=dict(tickfont=dict(size=15, color=FONT["color"]), title=dict(font=FONT)) if axes else None)
-    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(widgets.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def colorbar(title):
@@ -247,7 +247,7 @@ def percent(value):
 def dev_accuracy_of(params, hp):
     """Accuracy on the dev set this network is judged on, or None when the data in use cannot give one."""
     try:
-        split = ui.data_split(hp.dev_size, hp.seed)
+        split = state.data_split(hp.dev_size, hp.seed)
     except ValueError:
         return None
     return training.evaluate(params, split.X_dev, split.Y_dev, hp.activation)[1]
@@ -256,7 +256,7 @@ def dev_accuracy_of(params, hp):
 def keep_step(which, model):
     """Make the taught copy the network in use, with the dev accuracy it was measured at."""
     pending = st.session_state.pop(PENDING)
-    store(which, ui.Model(pending["params"], model.hp, model.history, pending["dev_accuracy"],
+    store(which, state.Model(pending["params"], model.hp, model.history, pending["dev_accuracy"],
                           model.data_description))
     before, after = percent(model.dev_accuracy), percent(pending["dev_accuracy"])
     st.session_state[FLASH] = (f"✅ Kept. The network learned that this drawing is a {pending['y']}. "
@@ -274,7 +274,7 @@ def throw_away_step():
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("✏️ Draw a digit")
-ui.explain(
+widgets.explain(
     """
 Draw a digit with the mouse: white ink on black, like MNIST. The moment you lift the mouse, the drawing is
 turned into the 784 numbers the network reads (the same way MNIST's own digits were prepared), and the
@@ -289,16 +289,16 @@ st.subheader("🧠 The network that reads your digit")
 # on the page from one run to the next, so Streamlit does not redraw it empty.
 with st.container():
     try:
-        split = ui.data_split(training.FAST_AND_ACCURATE.dev_size, training.FAST_AND_ACCURATE.seed)
+        split = state.data_split(training.FAST_AND_ACCURATE.dev_size, training.FAST_AND_ACCURATE.seed)
     except ValueError as error:
         st.error(f"The digits in use cannot be split into training and dev sets: {error}")
         st.stop()
-    data = ui.digits()
-    if ui.get_model() is None:
+    data = state.digits()
+    if state.get_model() is None:
         with st.spinner("You have no network yet: training one for you (a couple of seconds)..."):
             first, first_note = train_first_network(split, data.description)
         st.session_state.setdefault(NOTES, {})["yours"] = first_note
-        ui.set_model(first)
+        state.set_model(first)
 
     which = st.radio("Which network reads your drawing?", list(NETWORKS), format_func=NETWORKS.get, horizontal=True,
                      key="draw_network",
@@ -362,7 +362,7 @@ with right:
     order = np.argsort(-A[:, 0])
     k, runner_up = int(order[0]), int(order[1])
     elapsed_ms = (time.perf_counter() - started) * 1000
-    st.session_state[ui.DRAWN] = x.astype(np.float32)
+    st.session_state[state.DRAWN] = x.astype(np.float32)
     first_metric, second_metric = st.columns(2)
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
@@ -388,7 +388,7 @@ with right:
 
 # --- What the network sees ---------------------------------------------------------------------------------
 st.subheader("👀 What the network sees")
-ui.explain(
+widgets.explain(
     "MNIST's digits were cropped to their ink, scaled so the longer side is 20 pixels, and placed in a 28 x 28 "
     "field with the centre of mass of the ink in the middle. Your drawing goes through the same steps; the last "
     "image is the column x of 784 numbers the network multiplies by W1."
@@ -408,7 +408,7 @@ if mnist_rows.size:
 for start in range(0, len(images), 4):  # four to a row, so they stay large on a narrow screen too
     for column, (image, caption) in zip(st.columns(4), images[start:start + 4], strict=False):  # last row: fewer
         column.image(image, caption=caption, width="stretch")
-ui.show_code(canvas_to_input, to_grey, crop_to_ink, fit_to_box, place_in_field,
+widgets.show_code(canvas_to_input, to_grey, crop_to_ink, fit_to_box, place_in_field,
              title="The code that prepares the drawing (nn_core.preprocessing)")
 
 # --- Why this answer -----------------------------------------------------------------------------------------
@@ -416,13 +416,13 @@ st.subheader("🔍 Why this answer")
 A_prev = x if L == 1 else cache[f"A{L - 1}"]  # the last hidden layer's activations, (n, 1)
 W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
 n = W.shape[1]
-ui.explain(
+widgets.explain(
     f"The probabilities come from the scores Z{L} = W{L} A{L - 1} + b{L} by softmax, which keeps their order: the "
     f"largest score wins. Each score is a sum with **one term per hidden unit**: how strongly the unit fired "
     f"(A{L - 1}[j]) times how much the output trusts it (W{L}[k, j]), plus a bias."
 )
 st.latex(rf"Z^{{[{L}]}}_k = \sum_{{j=0}}^{{{n - 1}}} W^{{[{L}]}}_{{k,j}}\, A^{{[{L - 1}]}}_j + b^{{[{L}]}}_k")
-ui.show_code(forward_prop, title="The code that computes the scores (nn_core.network.forward_prop)")
+widgets.show_code(forward_prop, title="The code that computes the scores (nn_core.network.forward_prop)")
 if L > 2:
     st.info(f"This network has {L - 1} hidden layers: the terms below come from the **last** hidden layer, "
             f"A{L - 1}. Its units look at layer {L - 2}, not at pixels, so they have no 28 x 28 picture.")
@@ -461,7 +461,7 @@ for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why no
             titles = [f"unit {j}: off (A1 = 0)<br>term 0" if A_prev[j, 0] == 0 else
                       f"unit {j}: A1 = {A_prev[j, 0]:.2f}<br>term {terms[j]:+.2f}" for j in units]
             rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
-            show(ui.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
+            show(figures.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
                  grid_height(len(units)), axes=False)
         with st.expander("The numbers behind the bars"):
             st.dataframe(pd.DataFrame({"unit j": units, f"A{L - 1}[j]": A_prev[units, 0],
@@ -470,7 +470,7 @@ for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why no
 
 # --- Teach it ---------------------------------------------------------------------------------------------
 st.subheader("🎓 Teach it")
-ui.explain(
+widgets.explain(
     "Tell the network what your digit really is, and see **one step of backpropagation on this single "
     "example**: the error at the output, the gradients it sends back, and the answer after the update. The step "
     "changes a copy of the network: keep it, or throw it away."
@@ -533,8 +533,8 @@ if pending is not None:
                 "is blue, those weights go down; where it is red, they go up."
                 + (f" The {len(rows)} rows with the largest changes are shown." if dW1.shape[0] > SHOWN_UNITS else ""))
     dZ1 = dW1 @ x[:, 0] / (x[:, 0] @ x[:, 0])  # with m = 1, dW1 = dZ1 x^T, so dW1 x = dZ1 (x . x)
-    show(ui.unit_images(dW1[rows], [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows], "dW1", font=FONT), "draw_dW1",
-         grid_height(len(rows)), axes=False)
+    titles = [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows]
+    show(figures.unit_images(dW1[rows], titles, "dW1", font=FONT), "draw_dW1", grid_height(len(rows)), axes=False)
     st.latex(rf"W \leftarrow W - \alpha\, dW,\quad b \leftarrow b - \alpha\, db \qquad (\alpha = {pending['alpha']:g})")
     A_after = forward_prop(pending["params"], x, hp.activation)[f"A{L}"]
     k_after = int(np.argmax(A_after))
@@ -563,14 +563,14 @@ if pending is not None:
                             "again, so you can see whether one drawing helped or hurt.")
     discard_column.button("🗑️ Throw it away", key="draw_discard", on_click=throw_away_step,
                           help="Forget the step; the network stays exactly as it was.")
-ui.show_code(backward_prop, update_params, title="The code of this step (nn_core.network)")
+widgets.show_code(backward_prop, update_params, title="The code of this step (nn_core.network)")
 
 # --- Follow it further ---------------------------------------------------------------------------------------
 st.subheader("➡️ Follow this digit through the network")
 if st.button("➡️ Open this digit on the forward-pass page", key="draw_open_forward",
              help="Shows your drawing, as the 784 numbers above, going through every matrix of the network "
                   "on the Forward pass page."):
-    st.session_state[ui.DRAWN] = x.astype(np.float32)  # (784, 1)
+    st.session_state[state.DRAWN] = x.astype(np.float32)  # (784, 1)
     st.session_state["forward_source"] = "drawn"
     try:
         st.switch_page("views/forward.py")

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
+from dashboard import state, widgets
 from nn_core.data import split_dev
 from nn_core.network import forward_prop, init_params
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, evaluate, new_network, train
@@ -128,13 +128,13 @@ def start_job(batch):
     if job is None:
         batch.status = "finished"
         return
-    if ui.digits().description != batch.data_description:
+    if state.digits().description != batch.data_description:
         batch.status, batch.message = "error", (
             "The data in use changed while these runs were going, so they stopped: results measured on two "
             "different datasets cannot be compared. Clear them and run again.")
         return
     try:
-        batch.split = ui.data_split(batch.dev_size, job.hp.seed)
+        batch.split = state.data_split(batch.dev_size, job.hp.seed)
         params = new_network(job.hp)
     except ValueError as error:
         batch.status, batch.message = "error", f"{job.name} could not start: {error}"
@@ -270,7 +270,7 @@ def ladder_live():
 
 def dev_options():
     """Dev-set sizes that leave at least half of the data in use for training."""
-    m = len(ui.digits().labels)
+    m = len(state.digits().labels)
     return [d for d in DEV_SIZES if d <= m // 2] or [max(1, m // 5)]
 
 
@@ -286,12 +286,12 @@ def dev_size_control():
 
 
 def same_settings(batch, dev_size):
-    return (batch.data_description, batch.dev_size, batch.short) == (ui.digits().description, dev_size,
+    return (batch.data_description, batch.dev_size, batch.short) == (state.digits().description, dev_size,
                                                                      short_runs())
 
 
 def new_batch(jobs, dev_size):
-    return Batch(jobs, ui.digits().description, dev_size, short_runs())
+    return Batch(jobs, state.digits().description, dev_size, short_runs())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -394,7 +394,8 @@ def seed_results(batch):
     c5.metric("Seconds per run", f"{seconds:.1f} s", help="Training time of one run on this machine, averaged.")
     if len(dev) >= 2:
         figure = spread_figure(dev, [r["seed"] for r in rows])
-        st.plotly_chart(ui.style_figure(figure), width="stretch", key="exp_spread", config={"displayModeBar": False})
+        st.plotly_chart(widgets.style_figure(figure), width="stretch", key="exp_spread",
+                        config={"displayModeBar": False})
         noise = 100 * math.sqrt(dev.mean() / 100 * (1 - dev.mean() / 100) / batch.dev_size)
         st.caption(
             f"{len(dev)} runs of the same recipe, 784-10-10 trained full batch ({rows[0]['steps']} iterations at "
@@ -525,10 +526,10 @@ def ladder_results(batch):
         return
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(ui.style_figure(accuracy_figure(rows)), width="stretch", key="exp_ladder_accuracy",
+        st.plotly_chart(widgets.style_figure(accuracy_figure(rows)), width="stretch", key="exp_ladder_accuracy",
                         config={"displayModeBar": False})
     with right:
-        st.plotly_chart(ui.style_figure(seconds_figure(rows)), width="stretch", key="exp_ladder_seconds",
+        st.plotly_chart(widgets.style_figure(seconds_figure(rows)), width="stretch", key="exp_ladder_seconds",
                         config={"displayModeBar": False})
     has_test = "test accuracy" in rows[0]
     st.caption("Train accuracy in blue, dev in orange with stripes" + (", test (the real MNIST test set) in purple "
@@ -629,7 +630,7 @@ with simpler and stronger baselines on the same data, to see what its 85% is mad
 """
 )
 read_short_runs_from_address()
-data = ui.digits()
+data = state.digits()
 st.caption(f"Data in use: {data.description.rstrip('.')}. Change it on the 🔢 The data page.")
 if short_runs():
     st.warning(f"Short runs (a setting for automated tests): every full-batch run does only {short_runs()} "
@@ -649,7 +650,8 @@ spread, not one run:
 st.latex(r"\bar a = \frac{1}{N}\sum_{s=1}^{N} a_s \qquad "
          r"\mathrm{SD} = \sqrt{\frac{1}{N-1}\sum_{s=1}^{N} (a_s - \bar a)^2} \qquad "
          r"\text{dev-set noise} \approx \sqrt{\frac{p\,(1-p)}{n_\text{dev}}}")
-ui.show_code(split_dev, init_params, title="Where the seed goes (nn_core.data.split_dev, nn_core.network.init_params)")
+widgets.show_code(split_dev, init_params,
+                  title="Where the seed goes (nn_core.data.split_dev, nn_core.network.init_params)")
 n = st.slider("Number of seeds N", 2, 20, 5, key="exp_n", disabled=busy(),
               help="How many times to train the notebook's network, with seeds 0, 1, ..., N − 1. More runs show "
                    "the spread more faithfully (the standard deviation of 2 runs is little more than a guess); each "
@@ -674,7 +676,7 @@ with mini-batches**: the Training page's "fast and accurate" preset.
 st.latex(r"① \; A = \mathrm{softmax}(W^{[1]} X + b^{[1]}) \qquad W^{[1]}: 10 \times 784")
 st.latex(r"②, ③ \; A^{[2]} = \mathrm{softmax}\big(W^{[2]}\, \mathrm{ReLU}(W^{[1]} X + b^{[1]}) + b^{[2]}\big)"
          r"\qquad W^{[1]}: n_1 \times 784,\; W^{[2]}: 10 \times n_1,\; n_1 = 10 \text{ or } 128")
-ui.show_code(forward_prop, title="One function runs every rung: with one layer (L = 1) its loop goes straight "
+widgets.show_code(forward_prop, title="One function runs every rung: with one layer (L = 1) its loop goes straight "
                                  "to softmax (nn_core.network.forward_prop)")
 c1, c2 = st.columns([1, 2])
 c1.number_input(

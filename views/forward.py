@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
+from dashboard import figures, state, widgets
 from nn_core import activations
 from nn_core.network import forward_prop, layer_count
 
@@ -37,9 +37,9 @@ def show(fig, key, height):
     layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend=dict(font=dict(size=16)))
     if any(getattr(trace, "coloraxis", None) for trace in fig.data):
         layout["coloraxis"] = dict(colorbar=dict(tickfont=dict(size=15)))
-    fig = ui.restyled(fig, layout, axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
+    fig = figures.restyled(fig, layout, axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
                       traces={"heatmap": dict(colorbar=dict(tickfont=dict(size=15)))})
-    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(widgets.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def table(df, **kwargs):
@@ -55,7 +55,7 @@ def symmetric(values):
 
 def digit_image(column, title=""):
     """A (784, 1) column drawn as the 28 x 28 image, white ink on black as MNIST stores it."""
-    return go.Figure(go.Heatmap(z=ui.image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
+    return go.Figure(go.Heatmap(z=figures.image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
                                 colorbar=dict(title="x"),
                                 hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"),
                      layout=picture_layout(title))
@@ -64,7 +64,7 @@ def digit_image(column, title=""):
 def weight_image(row, title="", what="weight"):
     """784 numbers (a row of W1, or its terms w * x) as a 28 x 28 image on a diverging scale centred on 0."""
     limit = symmetric(row)
-    return go.Figure(go.Heatmap(z=ui.image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+    return go.Figure(go.Heatmap(z=figures.image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
                                 colorbar=dict(title=what),
                                 hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"),
                      layout=picture_layout(title))
@@ -185,7 +185,7 @@ def tex_number(x, digits=2):
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("➡️ Forward pass: one digit, number by number")
-ui.explain(
+widgets.explain(
     "Follow one image through the network. Every matrix below is the real one: the weights of **your** network "
     "and the numbers `forward_prop` computes from them. Going **forward** means only multiplying, adding and "
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
@@ -193,7 +193,7 @@ ui.explain(
 )
 
 # --- The network --------------------------------------------------------------------------------------------
-model = ui.model_or_untrained()
+model = state.model_or_untrained()
 params, hp = model.params, model.hp
 L = layer_count(params)
 g, g_deriv = activations.ACTIVATIONS[hp.activation]
@@ -212,7 +212,7 @@ with left:
             "recognised."
         )
         st.caption("Network shown: " + model.describe())
-    ui.explain(
+    widgets.explain(
         f"**Layer 0** is the input: 784 units, one per pixel. **Layers 1 to {L}** each have a weight matrix W "
         f"and a bias column b. A *layer* is something with parameters; the input has none, so it is layer 0 "
         f"and this network counts as a {L}-layer network."
@@ -224,15 +224,15 @@ with right:
 
 # --- Choose a digit ---------------------------------------------------------------------------------------
 st.header("Choose a digit")
-drawn = st.session_state.get(ui.DRAWN)
+drawn = st.session_state.get(state.DRAWN)
 if drawn is not None and np.shape(drawn) != (784, 1):
     st.error(f"The drawn digit has shape {np.shape(drawn)}, not (784, 1); draw it again on the ✏️ Draw page.")
     drawn = None
 
 split, split_problem = None, ""
-for dev_size in (hp.dev_size, len(ui.digits().labels) // 10):  # the network's dev set, else a tenth of the data
+for dev_size in (hp.dev_size, len(state.digits().labels) // 10):  # the network's dev set, else a tenth of the data
     try:
-        split = ui.data_split(dev_size)
+        split = state.data_split(dev_size)
         break
     except ValueError as problem:
         split_problem = str(problem)
@@ -322,7 +322,7 @@ with text_col:
         f"others are 0 and will add nothing below."
     )
 with st.expander("The numbers behind these pictures: X as 28 rows of 28"):
-    st.dataframe(ui.wide_table(ui.image_of(X).round(2), range(28)), width="stretch")
+    st.dataframe(figures.wide_table(figures.image_of(X).round(2), range(28)), width="stretch")
 
 # --- Layer 1 ----------------------------------------------------------------------------------------------
 W1, b1, Z1, A1 = params["W1"], params["b1"], cache["Z1"], cache["A1"]
@@ -424,7 +424,7 @@ if rows_tab.open:
                         "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
                         "Any unit can be studied in the first tab.")
         per_line = min(5, shown.size)
-        fig = ui.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
+        fig = figures.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
         show(fig, "forward_W1_rows", 60 + 230 * int(np.ceil(shown.size / per_line)))
         st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                    "digits: the shapes those units have learned to detect.")
@@ -434,7 +434,7 @@ with numbers_tab:  # always filled: the numbers behind the charts above belong o
     table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
                         "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
     st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
-    st.dataframe(ui.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
+    st.dataframe(figures.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
@@ -512,9 +512,9 @@ with answer_col:
 
 code_left, code_right = st.columns(2)
 with code_left:
-    ui.show_code(forward_prop, title="The code of the whole forward pass (nn_core.network.forward_prop)")
+    widgets.show_code(forward_prop, title="The code of the whole forward pass (nn_core.network.forward_prop)")
 with code_right:
-    ui.show_code(g, activations.softmax,
+    widgets.show_code(g, activations.softmax,
                  title=f"The activations it calls: {ACTIVATION_NAME[hp.activation]} and softmax "
                        "(nn_core.activations)")
 
@@ -555,7 +555,7 @@ if act_tab.open:
             table(pd.DataFrame(curves))
         st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
                  r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
-        ui.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
+        widgets.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
                      activations.tanh, activations.tanh_deriv, title="The code (nn_core.activations)")
 
 if softmax_tab.open:
@@ -603,7 +603,7 @@ if softmax_tab.open:
                     f"softmax(Z{L} + 1000)\n# the same as A{L}", language="python")
             st.caption("e^z overflows above z = 88.7 in float32 (709 in float64). Scores that large appear when the "
                        "learning rate is too big, and the notebook's training then turns into NaN.")
-        ui.show_code(activations.softmax, activations.softmax_notebook,
+        widgets.show_code(activations.softmax, activations.softmax_notebook,
                      title="The two softmaxes (nn_core.activations)")
 
 if linear_tab.open:
@@ -641,13 +641,13 @@ if linear_tab.open:
             "activation between the layers is what lets a network learn curved, complicated patterns."
         )
 
-ui.try_this(
+widgets.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
     f"wrong. Which hidden units were switched on, and which row of W{L} outvoted the right digit?",
     "**Take the activation away.** On the 📉 Training page train a network with the *linear* activation, then come "
     "back: the \"Why non-linearity?\" tab shows it is one matrix, and its dev accuracy stays below ReLU's.",
 )
-ui.quiz(
+widgets.quiz(
     "What is the shape of Z1 for the one digit above?",
     list(dict.fromkeys([f"({n1}, 1)", "(784, 1)", f"(1, {n1})", f"({n1}, 784)"])), str(Z1.shape),
     f"Z1 = W1 · A0 + b1: ({n1} x 784) times (784 x 1) gives ({n1} x 1), one number per hidden unit, and adding "
@@ -658,7 +658,7 @@ if L >= 2:  # a network with no hidden layer has no unit to vote
     v = min(j, W_out.shape[1] - 1)  # the unit chosen above (a deeper network asks about its last hidden layer)
     votes = W_out[:, v]  # column v of W_L: unit v's weight into each of the ten scores
     top, bottom = int(np.argmax(votes)), int(np.argmin(votes))
-    ui.quiz(
+    widgets.quiz(
         f"Which digit does hidden unit {v} of layer {L - 1} vote for: whose score does it raise the most when it "
         "fires?" + (" (Pick another unit in 🔍 One hidden unit above.)" if L == 2 else ""), list(range(10)), top,
         f"Column {v} of W{L} holds unit {v}'s ten weights into the scores Z{L}: the largest is W{L}[{top}, {v}] = "

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-import ui
+from dashboard import state, widgets
 
 st.title("🧠 A neural network from scratch, number by number")
-ui.explain(
+widgets.explain(
     """
 This app takes apart the small network of Samson Zhang's notebook *"Building a neural network FROM SCRATCH
 (no TensorFlow/PyTorch, just numpy & math)"*: **784 inputs → 10 ReLU units → 10 softmax outputs**, written in
@@ -47,10 +47,10 @@ with right:
 """
     )
 
-data = ui.digits()
+data = state.digits()
 st.info(f"**Data in use:** {data.description}")
 if data.warning:
     st.warning(data.warning)
-model = ui.get_model()
+model = state.get_model()
 st.caption("Your network: " + (model.describe() if model else "none yet. Train one on the Training page, "
                                 "or let the Draw page train one for you."))

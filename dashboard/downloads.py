@@ -11,7 +11,7 @@ import streamlit as st
 
 from nn_core.persistence import save_model
 
-SCRIPT = Path(__file__).resolve().parent / "take_home" / "predict.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "take_home" / "predict.py"
 LOG_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "dev_accuracy")
 
 

@@ -1,4 +1,4 @@
-"""Tests for training_run.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
+"""Tests for dashboard/runs.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
 
 import os
 import threading
@@ -7,12 +7,10 @@ import time
 import numpy as np
 import pytest
 
-import training_run
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
-from training_run import (
+from dashboard import runs as scheduler
+from dashboard.runs import (
     advance,
     compare_notebook_bugs,
-    dead_units,
     history_row,
     redraw_interval,
     runs_in_progress,
@@ -23,6 +21,8 @@ from training_run import (
     stop_training,
     total_steps,
 )
+from nn_core.evaluation import dead_units
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
 
 
 def test_snapshots_are_log_spaced_and_include_both_ends():
@@ -133,7 +133,7 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
 
 
 def test_turns_are_first_come_first_served():
-    turns = training_run.Turns(1)
+    turns = scheduler.Turns(1)
     assert turns.take("anna", timeout=0)
     assert not turns.take("ben", timeout=0.01) and not turns.take("carl", timeout=0.01)  # both wait, in order
     turns.give_back()
@@ -145,8 +145,8 @@ def test_turns_are_first_come_first_served():
 
 
 def test_runs_take_turns_on_the_cores_and_all_move(sample_split, monkeypatch):
-    monkeypatch.setattr(training_run, "_cores", training_run.Turns(1))  # one core for three runs
-    monkeypatch.setattr(training_run, "TURN", 0.1)
+    monkeypatch.setattr(scheduler, "_cores", scheduler.Turns(1))  # one core for three runs
+    monkeypatch.setattr(scheduler, "TURN", 0.1)
     runs = [start_run(n, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample") for n in range(3)]
     for run in runs:
         start_training(run)
@@ -170,9 +170,9 @@ def test_training_threads_run_at_a_lower_priority_than_the_pages(sample_split, m
             niceness["training"] = int(stat.read().rsplit(")", 1)[1].split()[16])
         return False
 
-    monkeypatch.setattr(training_run, "advance", advance_and_note)
+    monkeypatch.setattr(scheduler, "advance", advance_and_note)
     run = start_run(0, NOTEBOOK, sample_split, "sample")
     start_training(run)
     run.worker.join(10)
-    assert niceness["training"] == training_run.TRAINING_NICENESS > 0
+    assert niceness["training"] == scheduler.TRAINING_NICENESS > 0
     assert os.getpriority(os.PRIO_PROCESS, 0) == 0  # the rest of the server keeps the normal priority

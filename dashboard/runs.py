@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nn_core.network import forward_prop
+from nn_core.evaluation import scores
 from nn_core.training import (
     Hyperparams,
     StepRecord,
@@ -269,21 +269,8 @@ def _keep_snapshot(run, step):
 
 def score(run, split):
     """Loss and accuracy of the run's current weights on train, dev and (full MNIST only) test: run.scores."""
-    sets = {"train": (split.X_train, split.Y_train), "dev": (split.X_dev, split.Y_dev)}
-    if split.X_test is not None:
-        sets["test"] = (split.X_test, split.Y_test)
-    with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
-        run.scores = {name: evaluate(run.params, X, Y, run.hp.activation) for name, (X, Y) in sets.items()}
+    run.scores = scores(run.params, split, run.hp.activation)
     return run.scores
-
-
-def dead_units(params, X, activation="relu"):
-    """How many units of the first hidden layer output 0 for every column of X (784, m): 'dead' ReLUs."""
-    if activation != "relu":
-        return 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        A1 = forward_prop(params, X, activation)["A1"]
-    return int(np.sum(~(A1.max(axis=1) > 0)))  # NaN counts as dead too
 
 
 def history_row(run):

@@ -1,203 +1,24 @@
-"""What the Training page shows: live curves, matrices as heatmaps, W1 rows as images, and the "look inside"
-sections (backpropagation step by step, gradient check, the notebook's bugs, what the network learned).
-
-The figure functions return a plotly figure (or a plain dict, where speed matters) and draw nothing; the
-*_section functions draw with Streamlit, for views/training.py. Colours: a diverging scale centred on 0
-for weights and gradients ("RdBu"), greys for digits (white ink on black, as MNIST stores them), and the
-Okabe-Ito palette for curves, all safe for colour-blind viewers.
+"""The Training page's "look inside" tabs: backpropagation step by step, the gradient check, the notebook's
+bugs side by side, and what the network learned (W1 as images, confusion matrices, mistakes).
 """
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-import ui
-from nn_core.activations import ACTIVATIONS, softmax, softmax_notebook
+from dashboard.figures import confusion_figure, matrix_figure, mistakes_figure, units_figure, wide_table
+from dashboard.runs import SNAPSHOT_UNITS, compare_notebook_bugs
+from dashboard.widgets import show, show_code
+from nn_core.activations import softmax, softmax_notebook
+from nn_core.evaluation import confusion, dead_units
 from nn_core.gradcheck import gradient_check
 from nn_core.network import (
     backward_prop,
     forward_prop,
     get_predictions,
     layer_count,
-    one_hot,
     update_params,
 )
-from training_run import SNAPSHOT_UNITS, compare_notebook_bugs
-
-FONT_SIZE = 16  # readable from the back of a classroom
-BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"
-LAYER_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE)
-LAYER_DASHES = ("solid", "dot", "dash", "dashdot")  # the layers' curves differ in pattern too, not only colour
-MAX_CURVE_POINTS = 250  # a longer run is thinned for drawing (a light figure redraws faster)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Live curves: one light figure (a plain dict), redrawn several times a second while training runs
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _thin(records):
-    every = max(1, int(np.ceil(len(records) / MAX_CURVE_POINTS)))
-    kept = records[::every]
-    return kept if not records or kept[-1] is records[-1] else [*kept, records[-1]]
-
-
-def _line(x, y, name, colour, axis, dash="solid"):
-    legend = "legend" if axis == 1 else f"legend{axis}"  # one legend under each panel
-    return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
-            "yaxis": f"y{axis}", "legend": legend, "line": {"color": colour, "width": 3, "dash": dash}}
-
-
-def curves_figure(records, total):
-    """Loss, train and dev accuracy, and the size of each layer's gradient, against the step (0 .. total).
-
-    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right.
-    """
-    shown = _thin(records)
-    steps = [r.step for r in shown]
-    evaluated = _thin([r for r in records if r.dev_accuracy is not None])
-    trained = _thin([r for r in records if r.train_accuracy is not None])
-    layers = sorted(records[0].update_size) if records else []
-    data = [
-        _line(steps, [r.loss for r in shown], "loss (cross-entropy)", BLUE, 1),
-        _line([r.step for r in trained], [r.train_accuracy for r in trained], "train accuracy", ORANGE, 2),
-        _line([r.step for r in evaluated], [r.dev_accuracy for r in evaluated], "dev accuracy", GREEN, 2, "dash"),
-    ] + [_line(steps, [r.update_size[name] for r in shown], f"d{name}", LAYER_COLOURS[i % 4], 3,
-                 LAYER_DASHES[i % 4])
-         for i, name in enumerate(layers)]
-    axis = {"range": [0, max(total, 1)], "title": {"text": "gradient step"}, "gridcolor": "#e5e5e5"}
-    titles = ("Loss (lower is better)", "Accuracy", "Update size: RMS of each dW")
-    centres = (0.14, 0.5, 0.86)
-    ticks = {"tickfont": {"size": 15}, "gridcolor": "#e5e5e5"}
-    layout = {
-        "height": 400, "font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 40, "b": 10},
-        "plot_bgcolor": "white", "showlegend": True,
-        "xaxis": {**axis, **ticks, "domain": [0, 0.28]}, "xaxis2": {**axis, **ticks, "domain": [0.36, 0.64]},
-        "xaxis3": {**axis, **ticks, "domain": [0.72, 1]},
-        "yaxis": {**ticks, "anchor": "x", "rangemode": "tozero"},
-        "yaxis2": {**ticks, "anchor": "x2", "range": [0, 1], "tickformat": ".0%"},
-        "yaxis3": {**ticks, "anchor": "x3", "type": "log", "dtick": 1, "exponentformat": "power"},
-        "annotations": [{"text": f"<b>{t}</b>", "xref": "paper", "yref": "paper", "x": x, "y": 1.02,
-                         "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 17}}
-                        for t, x in zip(titles, centres, strict=True)],
-    }
-    for i, x in enumerate(centres, start=1):
-        layout["legend" if i == 1 else f"legend{i}"] = {
-            "orientation": "h", "x": x, "xanchor": "center", "y": -0.28, "font": {"size": FONT_SIZE}}
-    # Drawn several times a second while training runs: plotly's checks of every property would take most of
-    # the time of a redraw, and this figure is the same few properties each time (checked by the tests).
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Matrices and images
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _projector(fig, height, title=""):
-    """Projector-sized text: 16 px labels, 15 px ticks, a bold title."""
-    return ui.restyled(fig, dict(height=height, font=dict(size=FONT_SIZE), plot_bgcolor="white",
-                                 margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-                                 title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17))),
-                       axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
-
-
-def symmetric(values):
-    """The largest |value| (ignoring NaN), so that a diverging scale puts 0 exactly in its white middle."""
-    finite = np.abs(np.asarray(values, dtype=np.float64))
-    finite = finite[np.isfinite(finite)]
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-
-
-def matrix_figure(M, title, row_label, column_label, name="value", height=320):
-    """A matrix as a heatmap, rows top to bottom as printed, on "RdBu" centred on 0 (red < 0 < blue)."""
-    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
-    limit = symmetric(M)
-    fig = go.Figure(go.Heatmap(
-        z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=name),
-        hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"),
-        layout=dict(yaxis=dict(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None),
-                    xaxis=dict(title=column_label, showticklabels=M.shape[1] > 1,
-                               dtick=1 if 1 < M.shape[1] <= 12 else None)))
-    return _projector(fig, height, title)
-
-
-def mosaic(rows, per_line=10, gap=2):
-    """Rows of 784 numbers -> one image: each row as a 28 x 28 tile, tiles side by side, NaN between them."""
-    rows = np.asarray(rows, dtype=np.float64)
-    lines = int(np.ceil(len(rows) / per_line))
-    size = 28 + gap
-    image = np.full((lines * size - gap, min(len(rows), per_line) * size - gap), np.nan)
-    for k, row in enumerate(rows):
-        top, left = (k // per_line) * size, (k % per_line) * size
-        image[top:top + 28, left:left + 28] = row.reshape(28, 28)
-    return image
-
-
-PICTURE_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
-PICTURE = dict(xaxis=PICTURE_AXIS, yaxis=dict(PICTURE_AXIS, autorange="reversed", scaleanchor="x"))
-
-
-def units_figure(rows, title, what="weight", per_line=10):
-    """Rows of W1 (one per hidden unit) as 28 x 28 images: which pixels push each unit up (blue) or down (red)."""
-    image = mosaic(rows, per_line)
-    limit = symmetric(image)
-    fig = go.Figure(go.Heatmap(z=image, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
-                               colorbar=dict(title=what), hoverongaps=False,
-                               hovertemplate=what + " = %{z:.3f}<extra></extra>"), layout=PICTURE)
-    lines = int(np.ceil(len(rows) / per_line))
-    return _projector(fig, 90 + lines * (850 // per_line), title)
-
-
-def confusion(Y, predictions):
-    """The 10 x 10 confusion matrix: row = true digit, column = predicted digit, entries = counts."""
-    return np.bincount(np.asarray(Y) * 10 + np.asarray(predictions), minlength=100).reshape(10, 10)
-
-
-def confusion_figure(counts, title):
-    """Counts of (true, predicted) pairs; the diagonal holds the right answers."""
-    fig = go.Figure(go.Heatmap(
-        z=counts, x=list(range(10)), y=list(range(10)), colorscale="Viridis", colorbar=dict(title="digits"),
-        text=counts, texttemplate="%{text}", textfont=dict(size=13),
-        hovertemplate="true %{y}, predicted %{x}: %{z} digits<extra></extra>"),
-        layout=dict(xaxis=dict(title="predicted digit", dtick=1, side="bottom"),
-                    yaxis=dict(title="true digit", dtick=1, autorange="reversed")))
-    return _projector(fig, 480, title)
-
-
-def mistakes_figure(X, Y, A, indices):
-    """Each chosen example's image (white on black) above a bar chart of its ten probabilities A2.
-
-    Every small chart gets its own pair of axes placed by hand (a `domain` on the page): the picture of
-    make_subplots, built several times faster. Images use axes 1..n, the bar charts below them n+1..2n.
-    """
-    n = len(indices)
-    width = (1 - 0.02 * (n - 1)) / n  # of one column, as a fraction of the figure
-    traces, layout = [], dict(annotations=[])
-    for col, i in enumerate(indices):
-        left = col * (width + 0.02)
-        said = A[:, i].argmax()
-        image, bars = str(col + 1) if col else "", str(n + col + 1)  # plotly names the axes x, x2, x3, ...
-        traces.append(go.Heatmap(z=X[:, i].reshape(28, 28), colorscale="gray", zmin=0, zmax=1, showscale=False,
-                                 xaxis="x" + image, yaxis="y" + image, hovertemplate="x = %{z:.2f}<extra></extra>"))
-        colours = [VERMILLION if d == said else GREEN if d == Y[i] else "#bbbbbb" for d in range(10)]
-        marks = ["✗" if d == said else "✓" if d == Y[i] else "" for d in range(10)]  # not colour alone
-        traces.append(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False, text=marks,
-                             textposition="outside", cliponaxis=False, textfont=dict(size=15),
-                             xaxis="x" + bars, yaxis="y" + bars, hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"))
-        layout["xaxis" + image] = dict(PICTURE_AXIS, domain=[left, left + width], anchor="y" + image)
-        layout["yaxis" + image] = dict(PICTURE_AXIS, domain=[0.494, 1], anchor="x" + image, autorange="reversed",
-                                       scaleanchor="x" + image)
-        layout["xaxis" + bars] = dict(domain=[left, left + width], anchor="y" + bars, dtick=1,
-                                      tickfont=dict(size=12))
-        layout["yaxis" + bars] = dict(domain=[0, 0.414], anchor="x" + bars, range=[0, 1], showticklabels=col == 0,
-                                      tickformat=".0%")
-        layout["annotations"].append(dict(text=f"true {Y[i]}, said {said}", x=left + width / 2, y=1, xref="paper",
-                                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
-                                          font=dict(size=15)))
-    return _projector(go.Figure(traces, layout=layout), 380)
-
 
 # ---------------------------------------------------------------------------------------------------------
 # The "look inside" sections of the page
@@ -207,13 +28,6 @@ G_TEX = {"relu": r"\mathrm{ReLU}'", "sigmoid": r"\sigma'", "tanh": r"\tanh'", "l
 BATCH = 256  # examples in the backpropagation walkthrough
 MAX_ROWS = 32  # rows of a big gradient matrix drawn as a heatmap
 CHECK_EXAMPLES = 32  # examples in the gradient check (float64, two forward passes per entry)
-
-
-def show(fig, key, height=None):
-    """Draw a plotly figure at full width, without the toolbar (less clutter on a projector)."""
-    if height:
-        fig.layout.height = height
-    st.plotly_chart(ui.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def shape(array):
@@ -226,20 +40,6 @@ def pick_batch(split, choice):
         return split.X_train[:, :BATCH], split.Y_train[:BATCH]
     where = np.flatnonzero(split.Y_train == choice)[:BATCH]
     return split.X_train[:, where], split.Y_train[where]
-
-
-def error_signals(params, cache, Y, activation):
-    """dZ for every layer, from the output back: dZ_L = A_L - one_hot(Y); dZ_(l-1) = W_l.T dZ_l * g'(Z_(l-1)).
-
-    nn_core.backward_prop computes these on the way to dW and db but returns only the gradients; the page
-    recomputes them here to draw them, and checks that they give back backward_prop's dW exactly.
-    """
-    _, g_deriv = ACTIVATIONS[activation]
-    L = layer_count(params)
-    dZ = {L: cache[f"A{L}"] - one_hot(Y, cache[f"A{L}"].shape[0], cache[f"A{L}"].dtype)}  # (10, m)
-    for l in range(L, 1, -1):
-        dZ[l - 1] = params[f"W{l}"].T @ dZ[l] * g_deriv(cache[f"Z{l - 1}"])  # (n_(l-1), m)
-    return dZ
 
 
 def _matrix_step(formula, M, explanation, title, rows, columns, key, name):
@@ -270,8 +70,8 @@ def backprop_section(model, split):
     X, Y = pick_batch(split, choice)
     m, L = X.shape[1], layer_count(params)
     cache = forward_prop(params, X, hp.activation)
-    grads = backward_prop(params, cache, X, Y, hp.activation)
-    dZ = error_signals(params, cache, Y, hp.activation)
+    grads, dZs = backward_prop(params, cache, X, Y, hp.activation, keep_dZ=True)
+    dZ = {l: dZs[f"dZ{l}"] for l in range(1, L + 1)}
     st.markdown(f"m = **{m}** examples, one per column. The forward pass comes first: $A^{{[{L}]}} = "
                 f"\\mathrm{{softmax}}(Z^{{[{L}]}})$ holds the ten probabilities of each example. Then, from the "
                 "output back to the input:")
@@ -300,8 +100,8 @@ def backprop_section(model, split):
             matrices[f"dZ{l - 1}"] = dZ[l - 1]
     same = all(np.allclose(dZ[l] @ (X if l == 1 else cache[f"A{l - 1}"]).T / m, grads[f"dW{l}"], atol=1e-6)
                for l in range(1, L + 1))
-    st.caption(("✅ " if same else "⚠️ ") + "dZ recomputed above gives " + ("exactly " if same else "NOT ")
-               + "the dW of nn_core's backward_prop.")
+    st.caption(("✅ " if same else "⚠️ ") + "Multiplying each dZ above by the layer's input, transposed, and "
+               "dividing by m gives " + ("exactly " if same else "NOT ") + "backward_prop's dW.")
     st.markdown(f"**The update**, with α = {hp.alpha:g}: every weight moves a small step against its gradient.")
     for l in range(1, L + 1):
         step = -hp.alpha * grads[f"dW{l}"]
@@ -314,12 +114,8 @@ def backprop_section(model, split):
                             help="Pick a matrix shown above to read every one of its entries as a table; the "
                                  "pictures only show their signs and sizes as colours.")
         M = np.atleast_2d(matrices[name])
-        st.dataframe(ui.wide_table(M, range(M.shape[1]), range(M.shape[0]), "row"), width="stretch")
+        st.dataframe(wide_table(M, range(M.shape[1]), range(M.shape[0]), "row"), width="stretch")
     show_code(backward_prop, update_params)
-
-
-def show_code(*functions):
-    ui.show_code(*functions)
 
 
 def random_entries(params, X, rng, per_parameter=3):
@@ -490,7 +286,7 @@ def learned_section(model, run, split):
     show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
                       per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
     with st.expander("The numbers: one row per unit, one column per pixel"):
-        st.dataframe(ui.wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
+        st.dataframe(wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
                                    [f"unit {k}" for k in range(len(rows))]), height=260)
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
@@ -529,3 +325,55 @@ def _mistakes(params, hp, split):
                                        A[:, wrong[:8]].T, columns=[f"P({d})" for d in range(10)])),
                      hide_index=True, column_config={f"P({d})": st.column_config.NumberColumn(format="%.3f")
                                                      for d in range(10)})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# After a run: what happened, and every run of this visitor
+# ---------------------------------------------------------------------------------------------------------
+
+
+def outcome(run, split):
+    """What happened, in words: finished, stopped, diverged (with why), or a network that died."""
+    if run.status == "diverged":
+        bad = run.diverged_record
+        st.error(
+            f"💥 **Training diverged at step {bad.step}**: the loss became {bad.loss:g} (inf or NaN means the numbers "
+            f"no longer fit in a float). With α = {run.hp.alpha:g} each step overshoots the bottom of the loss, lands "
+            "higher up the other side, and the next step overshoots even more, until the weights overflow"
+            + (" (and the notebook's softmax, without its max-shift, overflows even sooner)"
+               if run.hp.notebook_bugs else "")
+            + f". Training stopped and the network keeps the last good weights, from step {run.step}, all finite. "
+              "Try a learning rate 10 times smaller.")
+        return
+    if run.status in ("ready", "running") or not run.scores:
+        return
+    columns = st.columns(2 + len(run.scores))
+    columns[0].metric("Steps", f"{run.step:,} of {run.total:,}", border=True)
+    columns[1].metric("Training time", f"{run.seconds:.1f} s", border=True)
+    for column, (name, (loss, accuracy)) in zip(columns[2:], run.scores.items(), strict=True):
+        column.metric(f"{name} accuracy", f"{accuracy:.1%}", f"loss {loss:.3f}", delta_color="off",
+                      delta_arrow="off", border=True)
+    dead = dead_units(run.params, split.X_train[:, :10_000], run.hp.activation)
+    units = run.hp.hidden_sizes[0]
+    if 2 * dead >= units:
+        st.error(f"☠️ **{dead} of the {units} ReLU units of layer 1 are dead**: each outputs 0 for every training "
+                 f"digit. Steps too large (α = {run.hp.alpha:g}) pushed their weights so far that Z1 < 0 for all "
+                 "inputs; there ReLU'(Z1) = 0, so no gradient reaches them and they can never recover. With "
+                 "(almost) no units left the network can hardly tell digits apart. Reset with a smaller α.")
+    elif dead:
+        st.caption(f"{dead} of the {units} ReLU units of layer 1 are dead (0 for every training digit).")
+    if len(run.records) > 1 and run.records[-1].loss > run.records[0].loss:
+        st.warning("📈 The loss went **up**, not down: the learning rate is too large for this network.")
+    if run.status == "finished":
+        st.success(f"✅ Finished {run.step:,} steps in {run.seconds:.1f} s: dev accuracy "
+                   f"{run.scores['dev'][1]:.1%}.")
+
+
+def history_table(rows):
+    if not rows:
+        return
+    st.subheader("Runs in this session")
+    st.caption("Each run you train (or step) is listed, so a class can compare hyperparameters. "
+               "'test' appears only when the full MNIST with its real test set is in use.")
+    columns = {c: st.column_config.NumberColumn(format="percent") for c in rows[-1] if c.endswith("accuracy")}
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=columns)

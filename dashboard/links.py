@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-import ui
+from dashboard import state, widgets
 from nn_core.persistence import CHECKS
 from nn_core.training import Hyperparams
 
@@ -145,7 +145,7 @@ def follow_hyperparams(read: Callable[[], Hyperparams], apply: Callable[[Hyperpa
     st.session_state.setdefault(SEEN, {}).update(asked)
     hp, problems = hyperparams_from_address(asked, read())
     if "dev_size" in asked:
-        ui.set_dev_size(hp.dev_size, "link")  # so that the page offers this size
+        state.set_dev_size(hp.dev_size, "link")  # so that the page offers this size
     apply(hp)
     return {"asked": asked, "hp": hp, "problems": problems, "place": st.container()}
 
@@ -251,7 +251,7 @@ def mirror(settings, keep=()):
 # Presenter mode: ?presenter=1 on any page
 # ---------------------------------------------------------------------------------------------------------
 
-PRESENTER = Setting("presenter", ui.PRESENTER, flag, False)
+PRESENTER = Setting("presenter", state.PRESENTER, flag, False)
 
 
 def follow_presenter():
@@ -261,4 +261,4 @@ def follow_presenter():
 
 def mirror_presenter():
     """app.py, after the toggle: ?presenter=1 while it is on; nothing (a shorter link) while it is off."""
-    write({"presenter": "1" if ui.presenter() else None})
+    write({"presenter": "1" if widgets.presenter() else None})

@@ -1,0 +1,268 @@
+"""Every figure and table the pages share, built from numbers and returned, never drawn (no Streamlit here).
+
+Colours are safe for colour-blind viewers: a diverging red-blue scale centred on 0 for weights and gradients,
+greys for digits, and the Okabe-Ito palette for curves.
+"""
+
+import copy
+
+import numpy as np
+import plotly.graph_objects as go
+import pyarrow as pa
+
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"  # Okabe-Ito
+
+
+def symmetric(values):
+    """The largest |value| (ignoring NaN), so that a diverging scale puts 0 exactly in its white middle."""
+    finite = np.abs(np.asarray(values, dtype=np.float64))
+    finite = finite[np.isfinite(finite)]
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def image_of(column):
+    """A (784,) or (784, 1) column -> a (28, 28) image, row by row as MNIST stores it."""
+    return np.asarray(column).reshape(28, 28)
+
+
+
+def restyled(fig, layout=None, axes=None, xaxes=None, yaxes=None, traces=None):
+    """The figure with settings merged in: `layout` into its layout, `axes` into every x and y axis (`xaxes`,
+    `yaxes`: only x, only y), and `traces` ({"heatmap": {...}}) into every trace of that type. Nested dicts, as
+    in go.Figure(layout=...).
+
+    The same result as fig.update_layout, update_xaxes, update_yaxes and update_traces, done on the figure's
+    plain JSON: plotly's update methods check every property on the way, about 10 ms a chart, which thirty
+    students opening a page of 16 charts at once turn into seconds of waiting.
+    """
+    spec = fig.to_dict()
+    spec_layout = spec.setdefault("layout", {})
+    _merge(spec_layout, layout or {})
+    for kind, changes in (("xaxis", xaxes), ("yaxis", yaxes), ("xaxis", axes), ("yaxis", axes)):
+        if changes:
+            for name in {name for name in spec_layout if name.startswith(kind)} | {kind}:
+                spec_layout[name] = _merge(spec_layout.get(name) or {}, changes)
+    for trace in spec.get("data", []):
+        _merge(trace, (traces or {}).get(trace.get("type"), {}))
+    return go.Figure(spec, _validate=False)
+
+
+def _merge(target, changes):
+    """Deep-merge the dict `changes` into the dict `target` (a copy of every value, no shared sub-dicts)."""
+    for key, value in changes.items():
+        if value is None:  # as in plotly's update methods: None leaves the setting as it is
+            continue
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+    return target
+
+
+def unit_images(rows, titles, what, per_line=5, font=None, hover="row %{y}, col %{x}"):
+    """Rows of 784 numbers as 28 x 28 images, `per_line` to a line, on one diverging scale centred on 0.
+
+    Each image gets its own pair of axes placed by hand (a `domain` on the page), which plotly builds in one go:
+    several times faster than make_subplots for the same picture (about 40 ms for ten images).
+    """
+    font = font or dict(size=16, color="#222222")
+    limit = float(np.max(np.abs(rows))) or 1.0
+    lines = int(np.ceil(len(rows) / per_line))
+    gap_x, gap_y = 0.03, 0.25 / lines
+    width, height = (1 - (per_line - 1) * gap_x) / per_line, (1 - (lines - 1) * gap_y) / lines  # page fractions
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
+    layout = dict(coloraxis=dict(colorscale="RdBu", cmid=0, cmin=-limit, cmax=limit,
+                                 colorbar=dict(title=dict(text=what, font=font),
+                                              tickfont=dict(size=15, color=font.get("color")))),
+                  annotations=[], margin=dict(t=60))
+    traces = []
+    for i, (row, title) in enumerate(zip(rows, titles, strict=True)):
+        line, place = divmod(i, per_line)
+        left, top = place * (width + gap_x), 1 - line * (height + gap_y)
+        n = "" if i == 0 else str(i + 1)  # plotly names the axes x, x2, x3, ...
+        traces.append(go.Heatmap(z=image_of(row), coloraxis="coloraxis", xaxis="x" + n, yaxis="y" + n,
+                                 hovertemplate=f"{hover}<br>{what} %{{z:.3f}}<extra></extra>"))
+        layout["xaxis" + n] = dict(domain=[left, min(left + width, 1)], constrain="domain", **hidden)
+        layout["yaxis" + n] = dict(domain=[max(top - height, 0), top], autorange="reversed", scaleanchor="x" + n,
+                                   **hidden)
+        layout["annotations"].append(dict(text=title, x=left + width / 2, y=top, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=font))
+    return go.Figure(data=traces, layout=layout)
+
+
+def wide_table(values, columns, row_names=None, row_title=""):
+    """A matrix with many columns (784 pixels, say) as a table for st.dataframe, built directly in Arrow, the
+    format st.dataframe sends to the browser. From a pandas DataFrame it is converted column by column: 75 ms
+    for 785 columns, against 6 ms this way.
+
+    values : (rows, len(columns)). row_names : labels for the rows, shown as a first column titled row_title.
+    """
+    values = np.atleast_2d(values)
+    table = {row_title: [str(name) for name in row_names]} if row_names is not None else {}
+    table.update({str(name): values[:, j] for j, name in enumerate(columns)})
+    return pa.table(table)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training: live curves, matrices as heatmaps, W1 rows as images, confusion matrices, mistakes
+# ---------------------------------------------------------------------------------------------------------
+
+FONT_SIZE = 16  # readable from the back of a classroom
+LAYER_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE)
+LAYER_DASHES = ("solid", "dot", "dash", "dashdot")  # the layers' curves differ in pattern too, not only colour
+MAX_CURVE_POINTS = 250  # a longer run is thinned for drawing (a light figure redraws faster)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Live curves: one light figure (a plain dict), redrawn several times a second while training runs
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _thin(records):
+    every = max(1, int(np.ceil(len(records) / MAX_CURVE_POINTS)))
+    kept = records[::every]
+    return kept if not records or kept[-1] is records[-1] else [*kept, records[-1]]
+
+
+def _line(x, y, name, colour, axis, dash="solid"):
+    legend = "legend" if axis == 1 else f"legend{axis}"  # one legend under each panel
+    return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
+            "yaxis": f"y{axis}", "legend": legend, "line": {"color": colour, "width": 3, "dash": dash}}
+
+
+def curves_figure(records, total):
+    """Loss, train and dev accuracy, and the size of each layer's gradient, against the step (0 .. total).
+
+    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right.
+    """
+    shown = _thin(records)
+    steps = [r.step for r in shown]
+    evaluated = _thin([r for r in records if r.dev_accuracy is not None])
+    trained = _thin([r for r in records if r.train_accuracy is not None])
+    layers = sorted(records[0].update_size) if records else []
+    data = [
+        _line(steps, [r.loss for r in shown], "loss (cross-entropy)", BLUE, 1),
+        _line([r.step for r in trained], [r.train_accuracy for r in trained], "train accuracy", ORANGE, 2),
+        _line([r.step for r in evaluated], [r.dev_accuracy for r in evaluated], "dev accuracy", GREEN, 2, "dash"),
+    ] + [_line(steps, [r.update_size[name] for r in shown], f"d{name}", LAYER_COLOURS[i % 4], 3,
+                 LAYER_DASHES[i % 4])
+         for i, name in enumerate(layers)]
+    axis = {"range": [0, max(total, 1)], "title": {"text": "gradient step"}, "gridcolor": "#e5e5e5"}
+    titles = ("Loss (lower is better)", "Accuracy", "Update size: RMS of each dW")
+    centres = (0.14, 0.5, 0.86)
+    ticks = {"tickfont": {"size": 15}, "gridcolor": "#e5e5e5"}
+    layout = {
+        "height": 400, "font": {"size": FONT_SIZE}, "margin": {"l": 60, "r": 20, "t": 40, "b": 10},
+        "plot_bgcolor": "white", "showlegend": True,
+        "xaxis": {**axis, **ticks, "domain": [0, 0.28]}, "xaxis2": {**axis, **ticks, "domain": [0.36, 0.64]},
+        "xaxis3": {**axis, **ticks, "domain": [0.72, 1]},
+        "yaxis": {**ticks, "anchor": "x", "rangemode": "tozero"},
+        "yaxis2": {**ticks, "anchor": "x2", "range": [0, 1], "tickformat": ".0%"},
+        "yaxis3": {**ticks, "anchor": "x3", "type": "log", "dtick": 1, "exponentformat": "power"},
+        "annotations": [{"text": f"<b>{t}</b>", "xref": "paper", "yref": "paper", "x": x, "y": 1.02,
+                         "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 17}}
+                        for t, x in zip(titles, centres, strict=True)],
+    }
+    for i, x in enumerate(centres, start=1):
+        layout["legend" if i == 1 else f"legend{i}"] = {
+            "orientation": "h", "x": x, "xanchor": "center", "y": -0.28, "font": {"size": FONT_SIZE}}
+    # Drawn several times a second while training runs: plotly's checks of every property would take most of
+    # the time of a redraw, and this figure is the same few properties each time (checked by the tests).
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Matrices and images
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _projector(fig, height, title=""):
+    """Projector-sized text: 16 px labels, 15 px ticks, a bold title."""
+    return restyled(fig, dict(height=height, font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                                 margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                                 title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17))),
+                       axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
+
+
+def matrix_figure(M, title, row_label, column_label, name="value", height=320):
+    """A matrix as a heatmap, rows top to bottom as printed, on "RdBu" centred on 0 (red < 0 < blue)."""
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    limit = symmetric(M)
+    fig = go.Figure(go.Heatmap(
+        z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=name),
+        hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"),
+        layout=dict(yaxis=dict(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None),
+                    xaxis=dict(title=column_label, showticklabels=M.shape[1] > 1,
+                               dtick=1 if 1 < M.shape[1] <= 12 else None)))
+    return _projector(fig, height, title)
+
+
+def mosaic(rows, per_line=10, gap=2):
+    """Rows of 784 numbers -> one image: each row as a 28 x 28 tile, tiles side by side, NaN between them."""
+    rows = np.asarray(rows, dtype=np.float64)
+    lines = int(np.ceil(len(rows) / per_line))
+    size = 28 + gap
+    image = np.full((lines * size - gap, min(len(rows), per_line) * size - gap), np.nan)
+    for k, row in enumerate(rows):
+        top, left = (k // per_line) * size, (k % per_line) * size
+        image[top:top + 28, left:left + 28] = row.reshape(28, 28)
+    return image
+
+
+PICTURE_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+PICTURE = dict(xaxis=PICTURE_AXIS, yaxis=dict(PICTURE_AXIS, autorange="reversed", scaleanchor="x"))
+
+
+def units_figure(rows, title, what="weight", per_line=10):
+    """Rows of W1 (one per hidden unit) as 28 x 28 images: which pixels push each unit up (blue) or down (red)."""
+    image = mosaic(rows, per_line)
+    limit = symmetric(image)
+    fig = go.Figure(go.Heatmap(z=image, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+                               colorbar=dict(title=what), hoverongaps=False,
+                               hovertemplate=what + " = %{z:.3f}<extra></extra>"), layout=PICTURE)
+    lines = int(np.ceil(len(rows) / per_line))
+    return _projector(fig, 90 + lines * (850 // per_line), title)
+
+
+def confusion_figure(counts, title):
+    """Counts of (true, predicted) pairs; the diagonal holds the right answers."""
+    fig = go.Figure(go.Heatmap(
+        z=counts, x=list(range(10)), y=list(range(10)), colorscale="Viridis", colorbar=dict(title="digits"),
+        text=counts, texttemplate="%{text}", textfont=dict(size=13),
+        hovertemplate="true %{y}, predicted %{x}: %{z} digits<extra></extra>"),
+        layout=dict(xaxis=dict(title="predicted digit", dtick=1, side="bottom"),
+                    yaxis=dict(title="true digit", dtick=1, autorange="reversed")))
+    return _projector(fig, 480, title)
+
+
+def mistakes_figure(X, Y, A, indices):
+    """Each chosen example's image (white on black) above a bar chart of its ten probabilities A2.
+
+    Every small chart gets its own pair of axes placed by hand (a `domain` on the page): the picture of
+    make_subplots, built several times faster. Images use axes 1..n, the bar charts below them n+1..2n.
+    """
+    n = len(indices)
+    width = (1 - 0.02 * (n - 1)) / n  # of one column, as a fraction of the figure
+    traces, layout = [], dict(annotations=[])
+    for col, i in enumerate(indices):
+        left = col * (width + 0.02)
+        said = A[:, i].argmax()
+        image, bars = str(col + 1) if col else "", str(n + col + 1)  # plotly names the axes x, x2, x3, ...
+        traces.append(go.Heatmap(z=X[:, i].reshape(28, 28), colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                 xaxis="x" + image, yaxis="y" + image, hovertemplate="x = %{z:.2f}<extra></extra>"))
+        colours = [VERMILLION if d == said else GREEN if d == Y[i] else "#bbbbbb" for d in range(10)]
+        marks = ["✗" if d == said else "✓" if d == Y[i] else "" for d in range(10)]  # not colour alone
+        traces.append(go.Bar(x=list(range(10)), y=A[:, i], marker_color=colours, showlegend=False, text=marks,
+                             textposition="outside", cliponaxis=False, textfont=dict(size=15),
+                             xaxis="x" + bars, yaxis="y" + bars, hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"))
+        layout["xaxis" + image] = dict(PICTURE_AXIS, domain=[left, left + width], anchor="y" + image)
+        layout["yaxis" + image] = dict(PICTURE_AXIS, domain=[0.494, 1], anchor="x" + image, autorange="reversed",
+                                       scaleanchor="x" + image)
+        layout["xaxis" + bars] = dict(domain=[left, left + width], anchor="y" + bars, dtick=1,
+                                      tickfont=dict(size=12))
+        layout["yaxis" + bars] = dict(domain=[0, 0.414], anchor="x" + bars, range=[0, 1], showticklabels=col == 0,
+                                      tickformat=".0%")
+        layout["annotations"].append(dict(text=f"true {Y[i]}, said {said}", x=left + width / 2, y=1, xref="paper",
+                                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
+                                          font=dict(size=15)))
+    return _projector(go.Figure(traces, layout=layout), 380)

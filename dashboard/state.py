@@ -1,0 +1,172 @@
+"""The visitor's state: the digits in use, their network (Model), and the dev-set size the pages share.
+
+Lifetimes (see Streamlit's caching docs): the datasets are loaded once per server process and shared
+read-only by every visitor (`st.cache_resource`, no copy per rerun); each visitor's choice of data, uploads
+and network live in `st.session_state`, so thirty students never see each other's work.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+from threadpoolctl import threadpool_limits
+
+from nn_core.data import DigitSet, Split, split_dev
+from nn_core.mnist_files import load_default, load_sample
+from nn_core.training import Hyperparams, new_network
+
+# One BLAS thread per computation. Streamlit runs each visitor's script in its own thread; with OpenBLAS's
+# default of one thread per core, a busy 2-core server was measured 18x slower per training step, not faster.
+threadpool_limits(1, user_api="blas")
+
+ROOT = Path(__file__).resolve().parents[1]  # the project folder
+DATA_DIR = ROOT / "data"
+
+# Session-state keys, in one place.
+SOURCE = "data_source"          # name of the data in use: "full MNIST", "bundled sample" or "uploaded CSV"
+UPLOADED = "uploaded_digits"    # the DigitSet from the visitor's CSV upload
+UPLOADED_SPLITS = "uploaded_splits"
+MODEL = "model"                 # the visitor's network: a Model
+DRAWN = "drawn_input"           # the last digit drawn on the canvas, (784, 1) float32
+PRESENTER = "presenter"         # presenter mode (the sidebar toggle): larger text and charts, explanations folded
+DEV_SIZE = "shared_dev_size"    # (dev-set size, page that set it): the Data, Training and Experiments pages agree
+
+
+@st.cache_resource(show_spinner="Loading the digits...")
+def shared_sources():
+    """The datasets every visitor can use, loaded once per server: full MNIST when found, and the sample."""
+    sources = {}
+    best = load_default(DATA_DIR)
+    sources[best.source] = best
+    if best.source != "bundled sample":
+        sources["bundled sample"] = load_sample(DATA_DIR / "mnist_sample.npz")
+    return sources
+
+
+def reload_sources():
+    """Load the shared datasets again (after a download added full MNIST), dropping their cached splits."""
+    shared_sources.clear()
+    _shared_split.clear()
+
+
+def digits() -> DigitSet:
+    """The digits this visitor is working with (full MNIST if the server has it, else the sample)."""
+    sources = shared_sources()
+    name = st.session_state.get(SOURCE)
+    if name == "uploaded CSV" and UPLOADED in st.session_state:
+        return st.session_state[UPLOADED]
+    return sources.get(name) or next(iter(sources.values()))
+
+
+def use_source(name):
+    """Switch this visitor's data to one of the shared sources or to their uploaded CSV."""
+    st.session_state[SOURCE] = name
+
+
+def use_upload(data: DigitSet):
+    """Keep a successfully read CSV for this visitor and make it the data in use."""
+    st.session_state[UPLOADED] = data
+    st.session_state.pop(UPLOADED_SPLITS, None)
+    st.session_state[SOURCE] = "uploaded CSV"
+
+
+@st.cache_resource(max_entries=3, show_spinner="Preparing X and Y...")
+def _shared_split(source_name, dev_size, seed):
+    return split_dev(shared_sources()[source_name], dev_size, seed)
+
+
+def data_split(dev_size=1000, seed=0) -> Split:
+    """X_train (784, m), Y_train, X_dev, Y_dev (and X_test, Y_test for full MNIST) of the data in use."""
+    data = digits()
+    if data.source != "uploaded CSV":
+        return _shared_split(data.source, dev_size, seed)
+    splits = st.session_state.setdefault(UPLOADED_SPLITS, {})
+    if (dev_size, seed) not in splits:
+        splits.clear()
+        splits[(dev_size, seed)] = split_dev(data, dev_size, seed)
+    return splits[(dev_size, seed)]
+
+
+@dataclass
+class Model:
+    """A visitor's network: its parameters, the hyperparameters that made it, and how it did."""
+
+    params: dict
+    hp: Hyperparams
+    history: list = field(default_factory=list)  # StepRecords
+    dev_accuracy: float | None = None
+    data_description: str = ""
+
+    @property
+    def trained(self):
+        return len(self.history) > 0 or self.dev_accuracy is not None
+
+    def describe(self):
+        """One line for the page: architecture, method, steps and dev accuracy."""
+        hp = self.hp
+        arch = "-".join(str(n) for n in hp.layer_sizes)
+        if not self.trained:
+            return f"{arch} {hp.activation}, untrained (freshly initialised, seed {hp.seed})"
+        how = f"{hp.method}, alpha {hp.alpha:g}, {len(self.history)} steps"
+        acc = f", dev accuracy {self.dev_accuracy:.1%}" if self.dev_accuracy is not None else ""
+        return f"{arch} {hp.activation}, {how}{acc}"
+
+
+def tab_connected():
+    """A function that says whether this visitor's browser tab is still connected to the server; a background
+    thread (a training run) may call it. Outside a server (AppTest, scripts) it always says yes."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():
+        return lambda: True
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+def get_model() -> Model | None:
+    """The visitor's network, or None when they have not made one yet."""
+    return st.session_state.get(MODEL)
+
+
+def set_model(model: Model):
+    st.session_state[MODEL] = model
+
+
+def model_or_untrained(hp: Hyperparams | None = None) -> Model:
+    """The visitor's network if there is one, else a freshly initialised (untrained) one, not stored."""
+    return get_model() or Model(new_network(hp or Hyperparams()), hp or Hyperparams())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One dev-set size for every page
+# ---------------------------------------------------------------------------------------------------------
+
+
+def dev_size():
+    """The dev-set size the pages share, or None while no page has set one."""
+    shared = st.session_state.get(DEV_SIZE)
+    return shared[0] if shared else None
+
+
+def set_dev_size(size, page):
+    """Make `size` the dev-set size of every page; `page` names the page whose control set it."""
+    st.session_state[DEV_SIZE] = (int(size), page)
+
+
+def dev_size_from_elsewhere(page):
+    """The shared dev-set size when another page (or a link) set it last, so `page` should follow; else None."""
+    shared = st.session_state.get(DEV_SIZE)
+    return shared[0] if shared and shared[1] != page else None
+
+
+def dev_options(sizes):
+    """The dev-set sizes a page offers: those of `sizes` that leave at least half of the data in use for
+    training, plus the shared size when it does too (so a size chosen on the Data page is on offer here)."""
+    m = len(digits().labels)
+    shared = dev_size()
+    options = {d for d in sizes if d <= m // 2} | ({shared} if shared and shared <= m // 2 else set())
+    return sorted(options) or [max(1, m // 5)]
+
+

@@ -1,0 +1,158 @@
+"""What pages draw with: a chart at full width, a table, the real nn_core code, exercises, predict-then-check
+questions, and presenter mode (larger text and charts for a projector, explanations folded away).
+"""
+
+import inspect
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.figures import restyled
+from dashboard.state import PRESENTER
+
+FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
+
+
+def show(fig, key, height=None):
+    """Draw a plotly figure at full column width: projector-sized text, no toolbar, larger in presenter mode.
+
+    height : screen pixels (None keeps the figure's own). A top margin the figure set is kept; otherwise it
+    leaves room for a title or annotations, if any.
+    """
+    spec_layout = fig.layout
+    top = spec_layout.margin.t
+    if top is None:
+        top = 40 if spec_layout.title.text or spec_layout.annotations else 10
+    ticks = dict(size=15, color=FONT["color"])
+    layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend=dict(font=FONT))
+    if any(getattr(trace, "coloraxis", None) for trace in fig.data):
+        layout["coloraxis"] = dict(colorbar=dict(tickfont=ticks))
+    fig = restyled(fig, layout, axes=dict(tickfont=ticks, title=dict(font=FONT)),
+                   traces={"heatmap": dict(colorbar=dict(tickfont=ticks))})
+    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
+
+
+def table(df, **options):
+    """A DataFrame without its index, every float with 4 decimals so the columns line up."""
+    floats = {c: st.column_config.NumberColumn(format="%.4f") for c in df.columns if df[c].dtype.kind == "f"}
+    st.dataframe(df, hide_index=True, width="stretch", column_config=floats, **options)
+
+
+def show_code(*functions, title="The code that computes this (nn_core)"):
+    """Show the real source of nn_core functions, so the page teaches with the code that runs."""
+    with st.expander(title):
+        for f in functions:
+            st.code(inspect.getsource(f), language="python")
+
+
+
+def try_this(*items, title="🧪 Try this"):
+    """A page's exercises, in the same look on every page: a heading, then a numbered list of things to do."""
+    st.header(title)
+    st.markdown("\n".join(f"{n}. {item}" for n, item in enumerate(items, start=1)))
+
+
+def quiz(question, options, answer, explanation, key, format_func=str):
+    """A predict-then-check question: pick an answer, press Check, read ✅ or ❌ and why.
+
+    answer : the right one of `options`; a page may compute it from the live network or data (the real shape
+    of dW1, the digit a hidden unit votes for). The verdict is in words and symbols, never in colour alone.
+    Choosing another answer hides the verdict until Check is pressed again.
+    """
+    checked = f"{key}_checked"
+
+    def forget_verdict():
+        st.session_state.pop(checked, None)
+
+    with st.container(border=True):
+        choice = st.radio(f"🤔 {question}", options, index=None, key=key, format_func=format_func,
+                          on_change=forget_verdict,
+                          help="Predict before you look: pick the answer you expect, then press Check. The answer "
+                               "is worked out from the network and data on this page, so it can change when they do.")
+        if st.button("✔️ Check", key=f"{key}_check",
+                     help="Says whether your answer is right (✅) or not (❌), and explains why. You can pick "
+                          "another answer and check again."):
+            st.session_state[checked] = True
+        if not st.session_state.get(checked):
+            return
+        if choice is None:
+            st.info("Pick an answer first: predicting before you look is the point.")
+        elif choice == answer:
+            st.success(f"**Right:** {format_func(answer)}. {explanation}", icon="✅")
+        else:
+            st.warning(f"**Not quite:** you picked {format_func(choice)}; the answer is "
+                       f"**{format_func(answer)}**. {explanation}", icon="❌")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Presenter mode: for a projector
+# ---------------------------------------------------------------------------------------------------------
+
+PRESENTER_SCALE = 1.35  # text, relative to normal
+PRESENTER_HEIGHT = 1.3  # chart heights, relative to normal
+PRESENTER_CSS = """
+<style id="presenter-mode">
+html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gives in rem grows with it */
+[data-testid="stMain"] h1 { font-size: 3.6rem; }
+[data-testid="stMain"] h2 { font-size: 2.6rem; }
+[data-testid="stMain"] h3 { font-size: 2rem; }
+[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
+  { font-size: 1rem; line-height: 1.5; }
+.katex { font-size: 1.3em; }
+</style>
+"""
+
+
+def presenter():
+    """True in presenter mode: pages fold their explanations away and draw larger charts."""
+    return bool(st.session_state.get(PRESENTER, False))
+
+
+def presenter_style():
+    """Larger text on the whole page in presenter mode (CSS that takes no room on the page); app.py calls it."""
+    if presenter():
+        st.html(PRESENTER_CSS)
+
+
+def explain(text):
+    """An explanatory paragraph (Markdown). In presenter mode it folds into an expander: the teacher says it
+    out loud, and the screen keeps the formulas and the pictures."""
+    if presenter():
+        with st.expander("📖 Explanation"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
+
+def style_figure(fig):
+    """A plotly figure (go.Figure or a plain figure dict) as it is, or in presenter mode with every font size
+    PRESENTER_SCALE times larger and the chart PRESENTER_HEIGHT times taller. Pages pass each chart through it."""
+    if not presenter():
+        return fig
+    spec = fig if isinstance(fig, dict) else fig.to_dict()
+    larger = {**spec, "data": [_larger_fonts(trace) for trace in spec.get("data", [])],
+              "layout": _larger_layout(spec.get("layout", {}))}
+    return larger if isinstance(fig, dict) else go.Figure(larger, _validate=False)
+
+
+def _larger_layout(layout):
+    layout = _larger_fonts(layout)
+    layout["font"] = {**layout.get("font", {})}
+    layout["font"].setdefault("size", round(12 * PRESENTER_SCALE))  # plotly's default is 12 px
+    layout["height"] = round((layout.get("height") or 450) * PRESENTER_HEIGHT)
+    if "margin" in layout:
+        layout["margin"] = {side: round(value * PRESENTER_SCALE) if isinstance(value, (int, float)) else value
+                            for side, value in layout["margin"].items()}
+    return layout
+
+
+def _larger_fonts(node, in_font=False):
+    """A copy of a plotly JSON tree with every font size (a "size" inside a "...font" entry) scaled up."""
+    if isinstance(node, dict):
+        return {key: round(value * PRESENTER_SCALE) if in_font and key == "size" and isinstance(value, (int, float))
+                else _larger_fonts(value, key.endswith("font")) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_larger_fonts(item, in_font) for item in node]
+    return node
+
+

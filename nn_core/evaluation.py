@@ -1,0 +1,56 @@
+"""Judging a network: its scores on each part of the data, where it goes wrong, and what it would be without
+activations.
+
+    confusion      the 10 x 10 table of (true digit, predicted digit) counts
+    scores         loss and accuracy on train, dev and (when there is one) test
+    dead_units     hidden units that output 0 for every example: "dead" ReLUs
+    collapse_linear  a network with no activation folded into one matrix W and one bias b
+"""
+
+import numpy as np
+
+from nn_core.network import forward_prop, layer_count
+from nn_core.training import evaluate
+
+
+def confusion(Y, predictions):
+    """The 10 x 10 confusion matrix: row = true digit, column = predicted digit, entries = counts.
+
+    Y, predictions : (m,) digits 0-9. The diagonal holds the right answers; np.trace / m is the accuracy.
+    """
+    return np.bincount(np.asarray(Y) * 10 + np.asarray(predictions), minlength=100).reshape(10, 10)
+
+
+def scores(params, split, activation="relu"):
+    """{"train": (loss, accuracy), "dev": (...), "test": (...)} of the network on a Split; "test" only where
+    the data has a real test set (full MNIST). The last good weights of a diverged run may overflow: their
+    scores come out as NaN or a chance-level accuracy, not an error."""
+    sets = {"train": (split.X_train, split.Y_train), "dev": (split.X_dev, split.Y_dev)}
+    if split.X_test is not None:
+        sets["test"] = (split.X_test, split.Y_test)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {name: evaluate(params, X, Y, activation) for name, (X, Y) in sets.items() if Y.size}
+
+
+def dead_units(params, X, activation="relu"):
+    """How many units of the first hidden layer output 0 for every column of X (784, m): "dead" ReLUs.
+
+    A dead unit's gradient is 0 for every example (ReLU'(z) = 0 for z < 0), so it can never come back.
+    """
+    if activation != "relu":
+        return 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        A1 = forward_prop(params, X, activation)["A1"]
+    return int(np.sum(~(A1.max(axis=1) > 0)))  # NaN counts as dead too
+
+
+def collapse_linear(params):
+    """W and b such that W @ X + b equals the whole network run with no activation at all.
+
+    W2 @ (W1 @ X + b1) + b2 = (W2 @ W1) @ X + (W2 @ b1 + b2); deeper networks repeat the same step.
+    Returns W of shape (10, 784) and b of shape (10, 1).
+    """
+    W, b = params["W1"], params["b1"]
+    for l in range(2, layer_count(params) + 1):
+        W, b = params[f"W{l}"] @ W, params[f"W{l}"] @ b + params[f"b{l}"]  # (n_l, 784), (n_l, 1)
+    return W, b
