@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"  # Okabe-Ito
+RDBU_BLUE, RDBU_RED, GREY, LIGHT = "#2166ac", "#b2182b", "#8c8c8c", "#c6dbef"  # the ends of RdBu, and neutrals
 
 
 def symmetric(values):
@@ -102,6 +103,163 @@ def wide_table(values, columns, row_names=None, row_title=""):
     table.update({str(name): values[:, j] for j, name in enumerate(columns)})
     return pa.table(table)
 
+# ---------------------------------------------------------------------------------------------------------
+# One digit through the network: pictures, matrices, columns, probabilities
+# ---------------------------------------------------------------------------------------------------------
+
+def digit_image(column, title=""):
+    """A (784, 1) column drawn as the 28 x 28 image, white ink on black as MNIST stores it."""
+    return go.Figure(go.Heatmap(z=image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
+                                colorbar=dict(title="x"),
+                                hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"),
+                     layout=picture_layout(title))
+
+
+def weight_image(row, title="", what="weight"):
+    """784 numbers (a row of W1, or its terms w * x) as a 28 x 28 image on a diverging scale centred on 0."""
+    limit = symmetric(row)
+    return go.Figure(go.Heatmap(z=image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+                                colorbar=dict(title=what),
+                                hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"),
+                     layout=picture_layout(title))
+
+
+def picture_layout(title):
+    """Square pixels, row 0 at the top, no tick labels: a picture, not a plot."""
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+    return dict(title=dict(text=title, font=dict(size=17)), xaxis=hidden,
+                yaxis=dict(hidden, autorange="reversed", scaleanchor="x"))
+
+
+def pixel_strip(X):
+    """The 784 numbers of X (784, 1) as one tall thin column, pixel 0 at the top."""
+    return go.Figure(go.Heatmap(z=X, colorscale="Greys", reversescale=True, zmin=0, zmax=1, showscale=False,
+                                hovertemplate="x<sub>%{y}</sub> = %{z:.2f}<extra></extra>"),
+                     layout=dict(xaxis=dict(showticklabels=False),
+                                 yaxis=dict(autorange="reversed", title="pixel index i",
+                                            tickvals=[0, 140, 280, 420, 560, 700, 783])))
+
+
+def column_bars(values, unit_title, off=None):
+    """A column vector (n, 1) as horizontal bars, unit 0 at the top like the column in the math.
+
+    off : indices of units an activation switched off; they get a grey ✕ at 0.
+    """
+    v = np.ravel(values).astype(float)
+    n = v.size
+    few = n <= 16
+    bars = [go.Bar(x=v, y=np.arange(n), orientation="h", marker_color=np.where(v >= 0, RDBU_BLUE, RDBU_RED),
+                   text=[f"{x:.2f}" if off is None or u not in off else "" for u, x in enumerate(v)] if few else None,
+                   textposition="outside", cliponaxis=False,
+                   hovertemplate=unit_title + " %{y}: %{x:.4f}<extra></extra>")]
+    if off is not None and len(off):
+        bars.append(go.Scatter(x=np.zeros(len(off)), y=off, mode="markers+text" if few else "markers",
+                               marker=dict(symbol="x", size=14 if few else 8, color=GREY), text=["off"] * len(off),
+                               textposition="middle right", textfont=dict(color="#555555"),
+                               hovertemplate=unit_title + " %{y}: switched off<extra></extra>"))
+    low, high = min(v.min(), 0), max(v.max(), 0)
+    pad = 0.5 * (high - low or 1)  # room for the numbers beside the bars
+    return go.Figure(bars, layout=dict(
+        showlegend=False,
+        xaxis=dict(range=[low - (pad if low < 0 else 0.05 * pad), high + pad], zeroline=True, zerolinecolor="#444444"),
+        yaxis=dict(title=unit_title, range=[n - 0.5, -0.5], dtick=1 if few else None)))  # unit 0 at the top
+
+
+def matrix_heatmap(M, x_title, y_title, what="weight", title=""):
+    """A matrix as a heatmap, row 0 at the top as printed, on RdBu centred on 0 (blue positive, red negative)."""
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    limit = symmetric(M)
+    return go.Figure(go.Heatmap(
+        z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=what),
+        hovertemplate=f"{y_title} %{{y}}, {x_title} %{{x}}<br>{what} = %{{z:.4g}}<extra></extra>"),
+        layout=dict(title=dict(text=f"<b>{title}</b>" if title else ""),
+                    xaxis=dict(title=x_title, showticklabels=M.shape[1] > 1, dtick=1 if 1 < M.shape[1] <= 16 else None),
+                    yaxis=dict(title=y_title, autorange="reversed", dtick=1 if M.shape[0] <= 16 else None)))
+
+
+def probability_bars(A, predicted, label=None):
+    """The ten probabilities A (10, 1) as bars over the digits 0..9: the answer stands out (orange, ★), the
+    label, when known, is marked ✓, so neither depends on colour alone."""
+    p = np.ravel(A)
+    colours = [ORANGE if k == predicted else RDBU_BLUE for k in range(10)]
+    names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓ label" if k == label else "") for k in range(10)]
+    return go.Figure(go.Bar(x=names, y=p, marker_color=colours, text=[f"{x:.1%}" for x in p], textposition="outside",
+                            textfont_size=15, constraintext="none", cliponaxis=False,
+                            hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"),
+                     layout=dict(xaxis=dict(title="digit k (★ the network's answer)", type="category"),
+                                 yaxis=dict(title="probability", range=[0, 1.15], tickformat=".0%")))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A drawn digit: its preprocessing, the terms of a score, one learning step
+# ---------------------------------------------------------------------------------------------------------
+
+
+def before_after_bars(A_before, A_after, y):
+    """A (10, 1) before and after one learning step, side by side, with the true digit marked."""
+    fig = go.Figure()
+    fig.add_bar(x=np.arange(10), y=A_before[:, 0], name="before the step", marker_color=LIGHT,
+                hovertemplate="digit %{x}: %{y:.2%}<extra>before</extra>")
+    fig.add_bar(x=np.arange(10), y=A_after[:, 0], name="after the step", marker_color=RDBU_BLUE,
+                text=[f"{v:.0%}" if v >= 0.005 else "" for v in A_after[:, 0]], textposition="outside",
+                constraintext="none", cliponaxis=False,
+                hovertemplate="digit %{x}: %{y:.2%}<extra>after</extra>")
+    fig.update_layout(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.15, x=0, font=dict(size=16)))
+    fig.update_xaxes(title=f"digit (the true one, {y}, is the one the step pushes up)", dtick=1)
+    fig.update_yaxes(title="probability", range=[0, 1.15], tickformat=".0%")
+    return fig
+
+
+def waterfall(units, terms, off, rest, bias, Z, k, L):
+    """The score Z_L[k] built up term by term: W_L[k, j] * A_(L-1)[j] for each unit j, the rest, and b_L[k].
+
+    off : for each unit, True when it did not fire (A = 0), so its term is exactly 0.
+    """
+    labels = [f"unit {j}" for j in units] + (["all other units"] if rest is not None else [])
+    values = list(terms) + ([rest] if rest is not None else [])
+    text = ["off" if o else f"{v:+.2f}" for v, o in zip(values, list(off) + [False], strict=False)]
+    labels += [f"bias b{L}[{k}]", f"= Z{L}[{k}]"]
+    values += [bias, 0.0]
+    text += [f"{bias:+.2f}", f"{Z:.2f}"]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["relative"] * (len(values) - 1) + ["total"],
+        text=text, textposition="outside", cliponaxis=False,
+        increasing=dict(marker=dict(color=RDBU_BLUE)), decreasing=dict(marker=dict(color=RDBU_RED)),
+        totals=dict(marker=dict(color=GREY)), connector=dict(line=dict(color="#bbbbbb")),
+        hovertemplate="%{x}: %{y:+.3f}<extra></extra>"))
+    fig.update_yaxes(title=f"adds to the score of {k}", zeroline=True, zerolinecolor="#444444")
+    fig.update_xaxes(tickangle=-35)
+    return fig
+
+
+def grid_height(n):
+    """Screen pixels for n small images, five to a line."""
+    return 60 + 230 * int(np.ceil(n / 5))
+
+
+def pixelated(image, side=168):
+    """A 2-D image in [0, 1] -> a (side, side, 3) uint8 picture: resized so its longer side is `side`, centred.
+
+    Nearest neighbour keeps each of the 28 x 28 pixels a crisp square, instead of the blur a browser adds.
+    A narrow image sits on a pale blue square (no grey level, so it cannot be mistaken for ink or background):
+    every step shows at the same size, and its true shape.
+    """
+    h, w = image.shape
+    scale = side / max(h, w)
+    rows = np.minimum((np.arange(max(1, round(h * scale))) / scale).astype(int), h - 1)
+    cols = np.minimum((np.arange(max(1, round(w * scale))) / scale).astype(int), w - 1)
+    picture = np.empty((side, side, 3), dtype=np.uint8)
+    picture[...] = (198, 219, 239)  # pale blue: outside the image
+    top, left = (side - rows.size) // 2, (side - cols.size) // 2
+    grey = np.round(np.clip(image[np.ix_(rows, cols)], 0, 1) * 255)
+    picture[top:top + rows.size, left:left + cols.size] = grey[..., None]
+    return picture
+
+
+def size(array):
+    """An array's shape the way the pages write it: "28 x 28"."""
+    return " x ".join(str(n) for n in array.shape)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Training: live curves, matrices as heatmaps, W1 rows as images, confusion matrices, mistakes
@@ -185,16 +343,8 @@ def _projector(fig, height, title=""):
 
 
 def matrix_figure(M, title, row_label, column_label, name="value", height=320):
-    """A matrix as a heatmap, rows top to bottom as printed, on "RdBu" centred on 0 (red < 0 < blue)."""
-    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
-    limit = symmetric(M)
-    fig = go.Figure(go.Heatmap(
-        z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title=name),
-        hovertemplate=f"{row_label} %{{y}}, {column_label} %{{x}}<br>{name} = %{{z:.4g}}<extra></extra>"),
-        layout=dict(yaxis=dict(autorange="reversed", title=row_label, dtick=1 if M.shape[0] <= 12 else None),
-                    xaxis=dict(title=column_label, showticklabels=M.shape[1] > 1,
-                               dtick=1 if 1 < M.shape[1] <= 12 else None)))
-    return _projector(fig, height, title)
+    """matrix_heatmap with projector-sized text, for the Training page's gradients."""
+    return _projector(matrix_heatmap(M, column_label, row_label, name), height, title)
 
 
 def mosaic(rows, per_line=10, gap=2):

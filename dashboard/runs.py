@@ -95,6 +95,21 @@ class LiveRun:
         return self.worker is not None and self.worker.is_alive()
 
 
+def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None):
+    """Train a fresh network of hp on X (784, m), Y (m,) to the end, here and now (a short run a page waits for).
+
+    progress(step, total) is called after every step. The dev set is evaluated about once an epoch (full batch:
+    every 50 steps) and at the end. Returns (params, records); on divergence, the last good params.
+    """
+    total = total_steps(hp, X.shape[1])
+    params, records = new_network(hp), []
+    every = max(total_steps(hp.with_changes(epochs=1), X.shape[1]) if hp.method == "mini-batch" else 1, 50)
+    for params, record in train(params, X, Y, hp, X_dev, Y_dev, eval_every=every):
+        records.append(record)
+        progress(record.step, total)
+    return params, records
+
+
 def start_run(number, hp, split, data_description, params=None):
     """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp."""
     params = new_network(hp) if params is None else params

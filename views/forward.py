@@ -6,17 +6,16 @@ Every array shown is one that nn_core.forward_prop returns (its cache), for this
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, state, widgets
+from dashboard.figures import column_bars, digit_image, matrix_heatmap, pixel_strip, probability_bars
+from dashboard.sections import forward as forward_sections
+from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX, layer_table
+from dashboard.widgets import FONT, show, table
 from nn_core import activations
 from nn_core.network import forward_prop, layer_count
 
-FONT = dict(size=16)  # readable from the back of a classroom
-BLUE, RED, GREY, ORANGE = "#2166ac", "#b2182b", "#9a9a9a", "#e08214"  # from the colour-blind-safe RdBu/PuOr
-ACTIVATION_TEX = {"relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": r"\mathrm{linear}"}
-ACTIVATION_NAME = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear (none)"}
 MAX_UNIT_IMAGES = 20  # W1 rows drawn as 28 x 28 images; wider layers show their most active units
 CHOICES = {
     "index": "🔢 By index in the dev set",
@@ -25,164 +24,6 @@ CHOICES = {
     "drawn": "✏️ The last digit you drew",
 }
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------------------------------------
-
-
-def show(fig, key, height):
-    """Draw a plotly figure at full column width, with projector-sized text and no toolbar."""
-    top = 40 if fig.layout.title.text or fig.layout.annotations else 10
-    layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend=dict(font=dict(size=16)))
-    if any(getattr(trace, "coloraxis", None) for trace in fig.data):
-        layout["coloraxis"] = dict(colorbar=dict(tickfont=dict(size=15)))
-    fig = figures.restyled(fig, layout, axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
-                      traces={"heatmap": dict(colorbar=dict(tickfont=dict(size=15)))})
-    st.plotly_chart(widgets.style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
-
-
-def table(df, **kwargs):
-    """Show a DataFrame without its index, every float with 4 decimals so the columns line up."""
-    floats = {c: st.column_config.NumberColumn(format="%.4f") for c in df.columns if df[c].dtype.kind == "f"}
-    st.dataframe(df, hide_index=True, width="stretch", column_config=floats, **kwargs)
-
-
-def symmetric(values):
-    """The largest |value|, so that a diverging scale puts 0 exactly in its white middle."""
-    return float(np.max(np.abs(values))) or 1.0
-
-
-def digit_image(column, title=""):
-    """A (784, 1) column drawn as the 28 x 28 image, white ink on black as MNIST stores it."""
-    return go.Figure(go.Heatmap(z=figures.image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
-                                colorbar=dict(title="x"),
-                                hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"),
-                     layout=picture_layout(title))
-
-
-def weight_image(row, title="", what="weight"):
-    """784 numbers (a row of W1, or its terms w * x) as a 28 x 28 image on a diverging scale centred on 0."""
-    limit = symmetric(row)
-    return go.Figure(go.Heatmap(z=figures.image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
-                                colorbar=dict(title=what),
-                                hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"),
-                     layout=picture_layout(title))
-
-
-def picture_layout(title):
-    """Square pixels, row 0 at the top, no tick labels: a picture, not a plot."""
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
-    return dict(title=dict(text=title, font=dict(size=17)), xaxis=hidden,
-                yaxis=dict(hidden, autorange="reversed", scaleanchor="x"))
-
-
-def pixel_strip(X):
-    """The 784 numbers of X (784, 1) as one tall thin column, pixel 0 at the top."""
-    return go.Figure(go.Heatmap(z=X, colorscale="Greys", reversescale=True, zmin=0, zmax=1, showscale=False,
-                                hovertemplate="x<sub>%{y}</sub> = %{z:.2f}<extra></extra>"),
-                     layout=dict(xaxis=dict(showticklabels=False),
-                                 yaxis=dict(autorange="reversed", title="pixel index i",
-                                            tickvals=[0, 140, 280, 420, 560, 700, 783])))
-
-
-def matrix_heatmap(M, x_title, y_title):
-    """A weight matrix on the diverging RdBu scale centred on 0 (blue positive, red negative)."""
-    limit = symmetric(M)
-    return go.Figure(go.Heatmap(
-        z=M, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, colorbar=dict(title="weight"),
-        hovertemplate=y_title + " %{y}, " + x_title + " %{x}<br>weight %{z:.3f}<extra></extra>"),
-        layout=dict(xaxis=dict(title=x_title, dtick=1 if M.shape[1] <= 16 else None),
-                    yaxis=dict(title=y_title, autorange="reversed", dtick=1 if M.shape[0] <= 16 else None)))
-
-
-def column_bars(values, unit_title, off=None):
-    """A column vector (n, 1) as horizontal bars, unit 0 at the top like the column in the math.
-
-    off : indices of units an activation switched off; they get a grey ✕ at 0.
-    """
-    v = np.ravel(values).astype(float)
-    n = v.size
-    few = n <= 16
-    bars = [go.Bar(x=v, y=np.arange(n), orientation="h", marker_color=np.where(v >= 0, BLUE, RED),
-                   text=[f"{x:.2f}" if off is None or u not in off else "" for u, x in enumerate(v)] if few else None,
-                   textposition="outside", cliponaxis=False,
-                   hovertemplate=unit_title + " %{y}: %{x:.4f}<extra></extra>")]
-    if off is not None and len(off):
-        bars.append(go.Scatter(x=np.zeros(len(off)), y=off, mode="markers+text" if few else "markers",
-                               marker=dict(symbol="x", size=14 if few else 8, color=GREY), text=["off"] * len(off),
-                               textposition="middle right", textfont=dict(color="#555555"),
-                               hovertemplate=unit_title + " %{y}: switched off<extra></extra>"))
-    low, high = min(v.min(), 0), max(v.max(), 0)
-    pad = 0.5 * (high - low or 1)  # room for the numbers beside the bars
-    return go.Figure(bars, layout=dict(
-        showlegend=False,
-        xaxis=dict(range=[low - (pad if low < 0 else 0.05 * pad), high + pad], zeroline=True, zerolinecolor="#444444"),
-        yaxis=dict(title=unit_title, range=[n - 0.5, -0.5], dtick=1 if few else None)))  # unit 0 at the top
-
-
-def probability_bars(A2, predicted, label=None):
-    """The ten probabilities as bars over the digits 0..9; the prediction stands out, the label is marked."""
-    p = np.ravel(A2)
-    colors = [ORANGE if k == predicted else BLUE for k in range(10)]
-    names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓ label" if k == label else "") for k in range(10)]
-    return go.Figure(go.Bar(x=names, y=p, marker_color=colors, text=[f"{x:.1%}" for x in p], textposition="outside",
-                            textfont_size=15, constraintext="none", cliponaxis=False,
-                            hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"),
-                     layout=dict(xaxis=dict(title="digit k (★ the network's answer)", type="category"),
-                                 yaxis=dict(title="probability", range=[0, 1.15], tickformat=".0%")))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The arithmetic the page spells out (nn_core does the real forward pass)
-# ---------------------------------------------------------------------------------------------------------
-
-
-def unit_terms(W1, b1, X, j):
-    """The 784 terms w_ji * x_i of hidden unit j, their sum plus b_j computed in float64, and a table of pixels."""
-    terms = W1[j].astype(np.float64) * X[:, 0].astype(np.float64)  # (784,)
-    z_j = terms.sum() + float(b1[j, 0])
-    pixels = pd.DataFrame({"pixel i": np.arange(784), "row": np.arange(784) // 28, "col": np.arange(784) % 28,
-                           "w_ji": W1[j], "x_i": X[:, 0], "w_ji · x_i": terms})
-    return terms, z_j, pixels
-
-
-def collapse_linear(params):
-    """W and b such that W @ X + b equals the whole network run with no activation at all.
-
-    W2 @ (W1 @ X + b1) + b2 = (W2 @ W1) @ X + (W2 @ b1 + b2); deeper networks repeat the same step.
-    Returns W of shape (10, 784) and b of shape (10, 1).
-    """
-    W, b = params["W1"], params["b1"]
-    for l in range(2, layer_count(params) + 1):
-        W, b = params[f"W{l}"] @ W, params[f"W{l}"] @ b + params[f"b{l}"]  # (n_l, 784), (n_l, 1)
-    return W, b
-
-
-def layer_table(params):
-    """One row per layer: what it is, how many units, and which parameters it has (the input has none)."""
-    L = layer_count(params)
-    rows = [{"layer": 0, "role": "input", "units": 784, "parameters": "none", "learned": 0}]
-    for l in range(1, L + 1):
-        W, b = params[f"W{l}"], params[f"b{l}"]
-        rows.append({"layer": l, "role": "output" if l == L else "hidden", "units": W.shape[0],
-                     "parameters": f"W{l} {W.shape}, b{l} {b.shape}", "learned": W.size + b.size})
-    return pd.DataFrame(rows)
-
-
-def tex_products(rows):
-    """Terms of the sum as LaTeX, '0.21 · 0.99 + (-0.15) · 1.00', from rows of the unit's pixel table."""
-    return " + ".join(f"{tex_number(w)}\\cdot{x:.2f}" for w, x in zip(rows["w_ji"], rows["x_i"], strict=True))
-
-
-def tex_number(x, digits=2):
-    """A number for LaTeX, negative ones in brackets so that '+ (-0.12)' reads clearly."""
-    return f"({x:.{digits}f})" if x < 0 else f"{x:.{digits}f}"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The page
-# ---------------------------------------------------------------------------------------------------------
 
 st.title("➡️ Forward pass: one digit, number by number")
 widgets.explain(
@@ -374,43 +215,7 @@ if unit_tab.open:
                          help="Pick one row of W1: the page multiplies its 784 weights with the 784 pixels and adds "
                               "them up, to show where that unit's Z1 value comes from.")
         st.session_state["forward_unit_kept"] = j
-        terms, z_j, pixels = unit_terms(W1, b1, X, j)
-        top = pixels.loc[pixels["w_ji · x_i"] > 0].nlargest(3, "w_ji · x_i")
-        bottom = pixels.loc[pixels["w_ji · x_i"] < 0].nsmallest(3, "w_ji · x_i")
-        positive, negative = terms[terms > 0], terms[terms < 0]
-        zero = terms.size - positive.size - negative.size
-
-        st.latex(rf"z_{{{j}}} = \sum_{{i=0}}^{{783}} w_{{{j},i}}\, x_i + b_{{{j}}}")
-        st.latex(
-            rf"= \underbrace{{{tex_products(top) or '0'} + \dots}}_{{\text{{the largest terms}}}}"
-            rf"\; + \; \underbrace{{{tex_products(bottom) or '0'} + \dots}}_{{\text{{the most negative terms}}}}"
-            rf"\; + \; \underbrace{{{tex_number(float(b1[j, 0]), 3)}}}_{{b_{{{j}}}}}"
-        )
-        st.latex(
-            rf"= \underbrace{{{positive.sum():.3f}}}_{{\text{{{positive.size} positive terms}}}}"
-            rf"\; \underbrace{{-\,{abs(negative.sum()):.3f}}}_{{\text{{{negative.size} negative terms}}}}"
-            rf"\; + \underbrace{{0}}_{{\text{{{zero} terms with }} x_i = 0}}"
-            rf"\; + \; {tex_number(float(b1[j, 0]), 3)} \;=\; {z_j:.4f}"
-        )
-        difference = abs(z_j - float(Z1[j, 0]))
-        if difference < 1e-4 * max(1.0, abs(z_j)):
-            st.success(f"✓ The 784 products add up to **{z_j:.4f}**, and forward_prop's Z1[{j}] is "
-                       f"**{float(Z1[j, 0]):.4f}**: the same number (they differ by {difference:.1e}, rounding in "
-                       f"float32).")
-        else:
-            st.error(f"The sum {z_j:.4f} differs from Z1[{j}] = {float(Z1[j, 0]):.4f} by {difference:.2e}.")
-        w_col, x_col, t_col = st.columns(3)
-        with w_col:
-            show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), "forward_unit_w", 330)
-        with x_col:
-            show(digit_image(X, "the input x"), "forward_unit_x", 330)
-        with t_col:
-            show(weight_image(terms, f"w<sub>{j},i</sub> · x<sub>i</sub>: each pixel's term", "term"),
-                 "forward_unit_terms", 330)
-        st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
-                   "weight; blue terms raise z_j, red terms lower it.")
-        with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
-            table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
+        forward_sections.one_unit(W1, b1, Z1, X, j)
 
 if rows_tab.open:
     with rows_tab:
@@ -438,32 +243,7 @@ with numbers_tab:  # always filled: the numbers behind the charts above belong o
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
-    W, b, Z, A = params[f"W{l}"], params[f"b{l}"], cache[f"Z{l}"], cache[f"A{l}"]
-    st.header(f"Step {l} · hidden layer {l}: Z{l} = W{l} · A{l - 1} + b{l}, A{l} = {ACTIVATION_NAME[hp.activation]}"
-              f"(Z{l})")
-    st.latex(
-        rf"\underbrace{{Z^{{[{l}]}}}}_{{{W.shape[0]} \times 1}} = \underbrace{{W^{{[{l}]}}}}_{{{W.shape[0]} \times "
-        rf"{W.shape[1]}}}\,\underbrace{{A^{{[{l - 1}]}}}}_{{{W.shape[1]} \times 1}} + "
-        rf"\underbrace{{b^{{[{l}]}}}}_{{{W.shape[0]} \times 1}} \qquad A^{{[{l}]}} = {G}\left(Z^{{[{l}]}}\right)"
-    )
-    w_col, z_col, a_col = st.columns([1.6, 1, 1])
-    with w_col:
-        st.markdown(f"#### W{l} · {W.shape}")
-        show(matrix_heatmap(W, f"unit of layer {l - 1}", f"unit of layer {l}"), f"forward_W{l}", 420)
-    with z_col:
-        st.markdown(f"#### Z{l} · {Z.shape}")
-        show(column_bars(Z, "unit"), f"forward_Z{l}", 420)
-    with a_col:
-        off_l = np.flatnonzero(Z[:, 0] <= 0) if hp.activation == "relu" else None
-        st.markdown(f"#### A{l} = {ACTIVATION_NAME[hp.activation]}(Z{l}) · {A.shape}")
-        show(column_bars(A, "unit", off_l), f"forward_A{l}", 420)
-    st.caption(f"Same rule as layer 1, with A{l - 1} in place of the pixels. b{l} {b.shape} = ["
-               + ", ".join(f"{x:.2f}" for x in b[:12, 0]) + (", ...]" if b.shape[0] > 12 else "]")
-               + (f". ReLU switched off {off_l.size} of {Z.shape[0]} units." if off_l is not None else ""))
-    with st.expander(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}"):
-        table(pd.concat([pd.DataFrame({"unit": np.arange(W.shape[0]), f"b{l}": b[:, 0], f"Z{l}": Z[:, 0],
-                                       f"A{l}": A[:, 0]}),
-                         pd.DataFrame(W, columns=[f"W{l}[j, {u}]" for u in range(W.shape[1])])], axis=1))
+    forward_sections.deeper_layer(l, params, cache, hp.activation)
 
 # --- Output layer ------------------------------------------------------------------------------------------
 W_out, b_out, Z_out = params[f"W{L}"], params[f"b{L}"], cache[f"Z{L}"]
@@ -525,121 +305,13 @@ act_tab, softmax_tab, linear_tab = st.tabs(["📈 Activation functions", "🧮 S
 
 if act_tab.open:
     with act_tab:
-        st.markdown(
-            "An activation function g bends each unit's output. The usual candidates for hidden layers are "
-            "**ReLU**, **sigmoid** and **tanh**; the output layer uses **softmax** (next tab). "
-            f"This network uses **{ACTIVATION_NAME[hp.activation]}**."
-        )
-        with_derivs = st.toggle("Show the derivatives too", key="forward_derivs",
-                                help="Adds g'(z) as dashed lines: the slope that backpropagation multiplies by. "
-                                     "Where it is 0 (ReLU for z < 0, sigmoid far from 0), no learning signal passes.")
-        z = np.linspace(-5, 5, 401, dtype=np.float32)
-        fig = go.Figure()
-        for name, color in (("relu", BLUE), ("sigmoid", ORANGE), ("tanh", "#5e3c99")):
-            f, f_deriv = activations.ACTIVATIONS[name]
-            fig.add_trace(go.Scatter(x=z, y=f(z), name=ACTIVATION_NAME[name], line=dict(color=color, width=4)))
-            if with_derivs:
-                fig.add_trace(go.Scatter(x=z, y=f_deriv(z), name=f"{ACTIVATION_NAME[name]}'",
-                                         line=dict(color=color, width=3, dash="dash")))
-        fig.layout.xaxis = dict(title="z", zeroline=True, zerolinecolor="#444444")
-        fig.layout.yaxis = dict(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
-        show(fig, "forward_activations", 420)
-        with st.expander("The numbers behind the curves, at whole values of z"):
-            z_whole = np.arange(-5, 6, dtype=np.float32)
-            curves = {"z": z_whole}
-            for name in ("relu", "sigmoid", "tanh"):
-                f, f_deriv = activations.ACTIVATIONS[name]
-                curves[ACTIVATION_NAME[name]] = f(z_whole)
-                if with_derivs:
-                    curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
-            table(pd.DataFrame(curves))
-        st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
-                 r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
-        widgets.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
-                     activations.tanh, activations.tanh_deriv, title="The code (nn_core.activations)")
-
+        forward_sections.activations_tab(hp.activation)
 if softmax_tab.open:
     with softmax_tab:
-        shifted = Z_out[:, 0] - Z_out[:, 0].max()
-        E = np.exp(shifted)
-        steps = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k": Z_out[:, 0], f"Z{L}_k - max": shifted,
-                              "exp(Z_k - max)": E, "÷ sum = probability": E / E.sum()})
-        st.markdown(
-            f"Softmax makes the ten scores into ten probabilities: each between 0 and 1, together 1. "
-            f"1) subtract the largest score ({Z_out.max():.3f}) from every score; 2) take e to the power of each; "
-            f"3) divide each by their sum ({E.sum():.4f})."
-        )
-        st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k - \max(z)}}{\sum_{i=0}^{9} e^{z_i - \max(z)}}")
-        table_col, chart_col = st.columns([1.2, 1])
-        with table_col:
-            table(steps)
-        with chart_col:
-            digit_axis = dict(title=dict(text="digit k"), dtick=1)
-            titles = [dict(text=text, x=x, y=1, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
-                           showarrow=False)
-                      for text, x in (("exp(Z<sub>k</sub> − max)", 0.225), ("÷ sum = probability", 0.775))]
-            fig = go.Figure([go.Bar(x=np.arange(10), y=E, marker_color=BLUE),  # two charts side by side
-                             go.Bar(x=np.arange(10), y=E / E.sum(), marker_color=ORANGE, xaxis="x2", yaxis="y2")],
-                            layout=dict(showlegend=False, annotations=titles,
-                                        xaxis=dict(digit_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
-                                        xaxis2=dict(digit_axis, domain=[0.55, 1]), yaxis2=dict(anchor="x2")))
-            show(fig, "forward_softmax_steps", 340)
-        st.markdown("**Why subtract the max?** Adding the same number to every score changes nothing (it cancels in "
-                    "the division), but e^z overflows: NumPy's e^1000 is `inf`. The notebook's softmax has no shift:")
-        big = Z_out + 1000  # the same scores, all raised by 1000: the probabilities should not change
-        with np.errstate(over="ignore"):
-            e_1000, e_big = np.exp(np.float64(1000)), np.exp(big[:, 0])
-        notebook_probabilities = activations.softmax_notebook(big)[:, 0]
-        overflow = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k + 1000": big[:, 0],
-                                 f"exp(Z{L}_k + 1000)": [str(v) for v in e_big],
-                                 "softmax_notebook: no shift": [f"{v:.4f}" for v in notebook_probabilities],
-                                 "softmax: max-shift": activations.softmax(big)[:, 0]})
-        over_col, over_text = st.columns([1.5, 1])
-        with over_col:
-            table(overflow)
-        with over_text:
-            st.code(f"np.exp(1000.0)\n# {e_1000}\n"
-                    f"softmax_notebook(Z{L} + 1000)\n# inf / inf = nan\n"
-                    f"softmax(Z{L} + 1000)\n# the same as A{L}", language="python")
-            st.caption("e^z overflows above z = 88.7 in float32 (709 in float64). Scores that large appear when the "
-                       "learning rate is too big, and the notebook's training then turns into NaN.")
-        widgets.show_code(activations.softmax, activations.softmax_notebook,
-                     title="The two softmaxes (nn_core.activations)")
-
+        forward_sections.softmax_tab(Z_out, L)
 if linear_tab.open:
     with linear_tab:
-        W, b = collapse_linear(params)
-        linear_out = forward_prop(params, X, "linear")[f"Z{L}"]  # the layers one after another, no activation
-        collapsed = W @ X + b  # (10, 1): one matrix instead of the layers
-        gap = float(np.max(np.abs(linear_out - collapsed)))
-        real_gap = float(np.max(np.abs(Z_out - collapsed)))
-        st.markdown(
-            "Take the activation away (g(z) = z). Then each layer is just a linear combination of the one before, "
-            "and the layers fold into **one** matrix:"
-        )
-        if L == 2:
-            st.latex(r"W^{[2]}\left(W^{[1]}X + b^{[1]}\right) + b^{[2]} = "
-                     r"\underbrace{W^{[2]} W^{[1]}}_{W \; (10 \times 784)} X + "
-                     r"\underbrace{W^{[2]} b^{[1]} + b^{[2]}}_{b \; (10 \times 1)}")
-        else:
-            st.latex(rf"W = W^{{[{L}]}} \cdots W^{{[1]}} \; (10 \times 784), \qquad "
-                     rf"b = W^{{[{L}]}}\left(\cdots\left(W^{{[2]}} b^{{[1]}} + b^{{[2]}}\right)\cdots\right)"
-                     rf" + b^{{[{L}]}}")
-        st.markdown(f"Computed with **your network's weights** and the digit above (W {W.shape}, b {b.shape}):")
-        gap_col, real_col = st.columns(2)
-        gap_col.metric(f"Largest difference: the {L} layers without activation vs W · X + b", f"{gap:.1e}",
-                       help="Only float32 rounding: the two are the same function.")
-        if hp.activation != "linear":
-            real_col.metric(
-                f"Largest difference: the real network (with {ACTIVATION_NAME[hp.activation]}) vs W · X + b",
-                f"{real_gap:.3g}", help="The activation breaks the shortcut: no single matrix does this.")
-        table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}, layers with no activation": linear_out[:, 0],
-                            "W · X + b, one matrix": collapsed[:, 0], f"Z{L}, the real network": Z_out[:, 0]}))
-        st.markdown(
-            "So a stack of linear layers, however deep, is one linear map: each digit's score is a weighted sum of "
-            "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). The "
-            "activation between the layers is what lets a network learn curved, complicated patterns."
-        )
+        forward_sections.linear_tab(params, X, Z_out, hp.activation)
 
 widgets.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
