@@ -104,7 +104,8 @@ def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total:
     total = total_steps(hp, X.shape[1])
     params, records = new_network(hp), []
     every = max(total_steps(hp.with_changes(epochs=1), X.shape[1]) if hp.method == "mini-batch" else 1, 50)
-    for params, record in train(params, X, Y, hp, X_dev, Y_dev, eval_every=every):
+    for trained, record in train(params, X, Y, hp, X_dev, Y_dev, eval_every=every):
+        params = trained
         records.append(record)
         progress(record.step, total)
     return params, records
@@ -334,3 +335,142 @@ def compare_notebook_bugs(hp, split, iterations=150):
             "seconds": time.perf_counter() - start,
         }
     return results
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batches of runs, one after the other, trained a slice at a time (the Experiments page)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One training run to do: a name, the columns it starts its table row with, and its hyperparameters.
+    hp.seed seeds both the dev split's shuffle and the initial weights."""
+
+    name: str
+    columns: dict
+    hp: Hyperparams
+
+
+@dataclass
+class Batch:
+    """Runs done one after the other on the same data: their results, and the run in progress.
+
+    status : "running", "stopped", "finished" or "error" (message says why).
+    rows : one table row per finished run. steps : nn_core's training generator of the run in progress.
+    """
+
+    jobs: list
+    data_description: str
+    dev_size: int
+    short: int | None
+    rows: list = field(default_factory=list)
+    status: str = "running"
+    message: str = ""
+    split: object = None
+    steps: object = None
+    params: dict | None = None
+    step: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    # Held while a slice trains. A click reruns the page in a new thread while the old one may still be
+    # finishing its slice (Streamlit's fast reruns), so only one of them may touch the batch at a time.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def job(self):
+        """The run in progress or the next to do (None when all are done)."""
+        return self.jobs[len(self.rows)] if len(self.rows) < len(self.jobs) else None
+
+    @property
+    def running(self):
+        return self.status == "running"
+
+
+def start_job(batch, split_for):
+    """Split the data with the next run's seed and set up its training generator (or end the batch).
+    split_for(seed) gives the Split of the data in use with the batch's dev size."""
+    job = batch.job
+    if job is None:
+        batch.status = "finished"
+        return
+    try:
+        batch.split = split_for(job.hp.seed)
+        params = new_network(job.hp)
+    except ValueError as error:
+        batch.status, batch.message = "error", f"{job.name} could not start: {error}"
+        return
+    batch.total = total_steps(job.hp, batch.split.X_train.shape[1])
+    batch.steps = train(params, batch.split.X_train, batch.split.Y_train, job.hp, eval_every=batch.total)
+    batch.params, batch.step, batch.seconds = params, 0, 0.0
+
+
+def one_step(batch):
+    """One gradient step of the run in progress; the run is scored when it reaches its last step."""
+    start = time.perf_counter()
+    try:
+        batch.params, record = next(batch.steps)
+    except StopIteration:
+        return finish_job(batch, "")
+    except ValueError as error:
+        batch.status, batch.message, batch.steps = "error", f"{batch.job.name} failed: {error}", None
+        return
+    finally:
+        batch.seconds += time.perf_counter() - start
+    batch.step = record.step
+    if record.diverged:
+        finish_job(batch, f"diverged at step {record.step}")
+    elif record.step >= batch.total:
+        finish_job(batch, "")
+
+
+def finish_job(batch, note):
+    """Score the finished run on train, dev and (full MNIST only) test, and add its row to the table."""
+    split, job = batch.split, batch.job
+    row = dict(job.columns)
+    for name, (_, accuracy) in scores(batch.params, split, job.hp.activation).items():
+        row[f"{name} accuracy"] = 100 * accuracy
+    row["steps"] = batch.step
+    row["seconds"] = round(batch.seconds, 2)
+    if note:
+        row["note"] = note
+    batch.rows.append(row)
+    batch.steps = batch.params = batch.split = None
+    if batch.job is None:
+        batch.status = "finished"
+
+
+def work(batch, seconds, split_for):
+    """Train for about `seconds`: steps of the run in progress, starting the next run when one ends.
+    Does nothing when another thread is already training this batch."""
+    if not batch.lock.acquire(blocking=False):
+        return
+    try:
+        deadline = time.perf_counter() + seconds
+        while batch.running and time.perf_counter() < deadline:
+            if batch.steps is None:
+                start_job(batch, split_for)
+            else:
+                one_step(batch)
+    finally:
+        batch.lock.release()
+
+
+def stop_batch(batch):
+    """Stop a batch after the slice being trained, if any: finished runs are kept; the run in progress is
+    dropped, because it did not finish."""
+    with batch.lock:
+        if not batch.running:
+            return
+        batch.status = "stopped"
+        if batch.steps is not None:
+            batch.message = (f"Stopped during {batch.job.name}, at step {batch.step:,} of {batch.total:,}: that "
+                             "run did not finish, so it is not counted.")
+        batch.steps = batch.params = batch.split = None
+
+
+def fail_batch(batch, message):
+    """End a batch with a message that says why (the data changed under it, say)."""
+    with batch.lock:
+        batch.status, batch.message = "error", message
+        batch.steps = batch.params = batch.split = None

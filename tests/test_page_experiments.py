@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import nn_core.training
+import dashboard.runs
 from dashboard import state
 from nn_core.data import DigitSet
 from nn_core.mnist_files import load_sample
@@ -237,7 +237,7 @@ def test_a_value_error_from_nn_core_is_an_error_message_and_results_stay(monkeyp
     def refuse(hp):
         raise ValueError("init must be 'he' or 'notebook', not 'zeros'")
 
-    monkeypatch.setattr(nn_core.training, "new_network", refuse)  # the page imports it on every rerun
+    monkeypatch.setattr(dashboard.runs, "new_network", refuse)  # where the runs start a network
     at.slider(key="exp_n").set_value(3)
     at.run()
     at.button(key="exp_seeds_run").click()

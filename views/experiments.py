@@ -5,34 +5,31 @@ The runs are nn_core's training generator stepped a slice at a time: a fragment 
 while a batch of runs is going, trains for about SLICE seconds, and redraws the progress bar. The batch (its
 runs, their results, the run in progress) lives in st.session_state, so results survive reruns, and Stop
 works between two slices, in the middle of a run.
+The runs themselves (Job, Batch, work) are in dashboard/runs.py, the results' sections in
+dashboard/sections/experiments.py.
 """
 
-import math
-import threading
-import time
-from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import state, widgets
+from dashboard.runs import Batch, Job, fail_batch, stop_batch, work
+from dashboard.sections.experiments import (
+    ANSWERS,
+    ladder_results,
+    parameters,
+    reading_the_ladder,
+    reveal,
+    rungs,
+    seed_results,
+    training_text,
+)
 from nn_core.data import split_dev
 from nn_core.network import forward_prop, init_params
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, evaluate, new_network, train
+from nn_core.training import NOTEBOOK
 
 TICK = 0.1  # seconds between two slices while a batch runs
 SLICE = 0.5  # seconds of training per slice: Stop waits at most this long (plus one gradient step)
 DEV_SIZES = (100, 200, 500, 1000, 2000, 5000, 10000)
-BIN = 0.5  # width of a histogram bar, in points of accuracy
-FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
-BLUE, ORANGE, PURPLE, GREY = "#0072B2", "#E69F00", "#CC79A7", "#555555"  # Okabe-Ito: colour-blind safe
-
-# The two control rungs: one mini-batch recipe for both small networks, long enough to get near their limits.
-CONTROL = Hyperparams(hidden_sizes=(10,), method="mini-batch", alpha=0.01, epochs=10, batch_size=64,
-                      momentum=0.9, init="he")
-INITS = {"notebook": "notebook init", "he": "He init"}
 
 # This page's session-state keys.
 SEEDS, LADDER = "exp_seeds", "exp_ladder"  # the two batches of runs (a Batch each)
@@ -47,51 +44,6 @@ MAX_SHORT_RUNS = 500
 # ---------------------------------------------------------------------------------------------------------
 # A batch of runs, trained a slice at a time
 # ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Job:
-    """One training run to do: a name, the columns it starts its table row with, and its hyperparameters.
-    hp.seed seeds both the dev split's shuffle and the initial weights."""
-
-    name: str
-    columns: dict
-    hp: Hyperparams
-
-
-@dataclass
-class Batch:
-    """Runs done one after the other on the same data: their results, and the run in progress.
-
-    status : "running", "stopped", "finished" or "error" (message says why).
-    rows : one table row per finished run. steps : nn_core's training generator of the run in progress.
-    """
-
-    jobs: list
-    data_description: str
-    dev_size: int
-    short: int | None
-    rows: list = field(default_factory=list)
-    status: str = "running"
-    message: str = ""
-    split: object = None
-    steps: object = None
-    params: dict | None = None
-    step: int = 0
-    total: int = 0
-    seconds: float = 0.0
-    # Held while a slice trains. A click reruns the page in a new thread while the old one may still be
-    # finishing its slice (Streamlit's fast reruns), so only one of them may touch the batch at a time.
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def job(self):
-        """The run in progress or the next to do (None when all are done)."""
-        return self.jobs[len(self.rows)] if len(self.rows) < len(self.jobs) else None
-
-    @property
-    def running(self):
-        return self.status == "running"
 
 
 def short_runs():
@@ -117,101 +69,10 @@ def shortened(hp, short):
     return hp.with_changes(iterations=int(short)) if hp.method == "full-batch" else hp.with_changes(epochs=1)
 
 
-def steps_of(hp, m):
-    """Gradient steps of a run on m training examples."""
-    return hp.iterations if hp.method == "full-batch" else hp.epochs * math.ceil(m / hp.batch_size)
-
-
-def start_job(batch):
-    """Split the data with the next run's seed and set up its training generator (or end the batch)."""
-    job = batch.job
-    if job is None:
-        batch.status = "finished"
-        return
-    if state.digits().description != batch.data_description:
-        batch.status, batch.message = "error", (
-            "The data in use changed while these runs were going, so they stopped: results measured on two "
-            "different datasets cannot be compared. Clear them and run again.")
-        return
-    try:
-        batch.split = state.data_split(batch.dev_size, job.hp.seed)
-        params = new_network(job.hp)
-    except ValueError as error:
-        batch.status, batch.message = "error", f"{job.name} could not start: {error}"
-        return
-    batch.total = steps_of(job.hp, batch.split.X_train.shape[1])
-    batch.steps = train(params, batch.split.X_train, batch.split.Y_train, job.hp, eval_every=batch.total)
-    batch.params, batch.step, batch.seconds = params, 0, 0.0
-
-
-def one_step(batch):
-    """One gradient step of the run in progress; the run is scored when it reaches its last step."""
-    start = time.perf_counter()
-    try:
-        batch.params, record = next(batch.steps)
-    except StopIteration:
-        return finish_job(batch, "")
-    except ValueError as error:
-        batch.status, batch.message, batch.steps = "error", f"{batch.job.name} failed: {error}", None
-        return
-    finally:
-        batch.seconds += time.perf_counter() - start
-    batch.step = record.step
-    if record.diverged:
-        finish_job(batch, f"diverged at step {record.step}")
-    elif record.step >= batch.total:
-        finish_job(batch, "")
-
-
-def finish_job(batch, note):
-    """Score the finished run on train, dev and (full MNIST only) test, and add its row to the table."""
-    split, job = batch.split, batch.job
-    row = dict(job.columns)
-    sets = {"train": (split.X_train, split.Y_train), "dev": (split.X_dev, split.Y_dev)}
-    if split.X_test is not None:
-        sets["test"] = (split.X_test, split.Y_test)
-    for name, (X, Y) in sets.items():
-        row[f"{name} accuracy"] = 100 * evaluate(batch.params, X, Y, job.hp.activation)[1]
-    row["steps"] = batch.step
-    row["seconds"] = round(batch.seconds, 2)
-    if note:
-        row["note"] = note
-    batch.rows.append(row)
-    batch.steps = batch.params = batch.split = None
-    if batch.job is None:
-        batch.status = "finished"
-
-
-def work(batch, seconds):
-    """Train for about `seconds`: steps of the run in progress, starting the next run when one ends.
-    Does nothing when another thread is already training this batch."""
-    if not batch.lock.acquire(blocking=False):
-        return
-    try:
-        deadline = time.perf_counter() + seconds
-        while batch.running and time.perf_counter() < deadline:
-            if batch.steps is None:
-                start_job(batch)
-            else:
-                one_step(batch)
-    finally:
-        batch.lock.release()
-
-
 def stop(key):
-    """Stop a batch (after the slice being trained, if any): finished runs are kept; the run in progress
-    is dropped, because it did not finish."""
     batch = st.session_state.get(key)
-    if batch is None:
-        return
-    with batch.lock:
-        if not batch.running:
-            return
-        batch.status = "stopped"
-        if batch.steps is not None:
-            batch.message = (f"Stopped during {batch.job.name}, at step {batch.step:,} of {batch.total:,}: that "
-                             "run did not finish, so it is not counted.")
-        batch.steps = batch.params = batch.split = None
+    if batch is not None:
+        stop_batch(batch)
 
 
 def clear(key):
@@ -248,8 +109,11 @@ def live(key, what):
     batch = st.session_state.get(key)
     if batch is None:
         return
+    if batch.running and state.digits().description != batch.data_description:
+        fail_batch(batch, "The data in use changed while these runs were going, so they stopped: results measured "
+                          "on two different datasets cannot be compared. Clear them and run again.")
     if batch.running:
-        work(batch, SLICE)
+        work(batch, SLICE, lambda seed: state.data_split(batch.dev_size, seed))
         if not batch.running:
             st.rerun()
     progress(batch, what)
@@ -268,21 +132,22 @@ def ladder_live():
 # ---------------------------------------------------------------------------------------------------------
 
 
-def dev_options():
-    """Dev-set sizes that leave at least half of the data in use for training."""
-    m = len(state.digits().labels)
-    return [d for d in DEV_SIZES if d <= m // 2] or [max(1, m // 5)]
-
-
 def dev_size_control():
-    options = dev_options()
+    """The dev-set size of both experiments: the size the pages share (set on the Data or Training page, or by a
+    link) when this data allows it, else the nearest to the notebook's 1,000."""
+    options = state.dev_options(DEV_SIZES)
+    shared = state.dev_size_from_elsewhere("experiments")
+    if shared in options:
+        st.session_state["exp_dev"] = shared
     if st.session_state.get("exp_dev") not in options:
         st.session_state["exp_dev"] = min(options, key=lambda d: abs(d - 1000))
-    return st.select_slider(
+    size = st.select_slider(
         "Dev-set size", options, key="exp_dev", disabled=busy(),
         help="Digits held out, never trained on, to judge each run (the notebook keeps 1,000). Both experiments "
              "use it. Smaller: every dev accuracy gets noisier (a network scores ± √(p(1 − p)/n) just from which "
              "digits land in the dev set), so the spread between seeds grows. Larger: less data to train on.")
+    state.set_dev_size(size, "experiments")
+    return size
 
 
 def same_settings(batch, dev_size):
@@ -344,117 +209,9 @@ def seed_buttons(n, dev_size):
         st.caption(f"{done} seeds measured. Move N higher to add seeds.")
 
 
-def projector(fig, height):
-    """Large, dark text on every axis and legend (Streamlit's theme would draw small grey ticks)."""
-    fig.update_xaxes(tickfont=FONT, title_font=FONT, gridcolor="#e5e5e5")
-    fig.update_yaxes(tickfont=FONT, title_font=FONT, gridcolor="#e5e5e5")
-    fig.update_layout(height=height, font=FONT, legend_font=FONT, plot_bgcolor="white")
-    return fig
-
-
-def spread_figure(dev, seeds):
-    """Histogram of the dev accuracies (in %), one dot per run under it, mean and ± 1 SD marked."""
-    mean, sd = float(np.mean(dev)), float(np.std(dev, ddof=1))
-    start = math.floor(min(dev) / BIN) * BIN
-    top = int(np.histogram(dev, bins=np.arange(start, max(dev) + 2 * BIN, BIN))[0].max())
-    fig = go.Figure()
-    fig.add_vrect(x0=mean - sd, x1=mean + sd, fillcolor=ORANGE, opacity=0.18, line_width=0, layer="below")
-    fig.add_trace(go.Histogram(x=dev, xbins=dict(start=start, size=BIN), marker=dict(color=BLUE, line=dict(
-        color="white", width=1)), name="runs per bar", hovertemplate="%{x}: %{y} runs<extra></extra>"))
-    fig.add_trace(go.Scatter(x=dev, y=[-0.35] * len(dev), mode="markers", name="one dot per run",
-                             marker=dict(color="black", size=11, symbol="diamond"), customdata=seeds,
-                             hovertemplate="seed %{customdata}: %{x:.1f}%<extra></extra>"))
-    fig.add_vline(x=mean, line=dict(color=ORANGE, width=4))
-    marks = [(mean, f"mean {mean:.1f}%", "center"), (mean - sd, "−1 SD", "right"), (mean + sd, "+1 SD", "left")]
-    for x, text, side in marks:
-        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="bottom", text=f"<b>{text}</b>", showarrow=False,
-                           xanchor=side, font=dict(size=16, color="#9a6700" if "SD" in text else "black"))
-    fig.update_xaxes(title="dev accuracy (%)")
-    fig.update_yaxes(title="runs", dtick=1, range=[-0.8, top + 0.3], zeroline=True)
-    fig.update_layout(bargap=0.05, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.25, x=0.5, xanchor="center"))
-    return projector(fig, 400)
-
-
-def seed_results(batch):
-    """Metrics, histogram and table of the finished seeds."""
-    rows = batch.rows
-    if not rows:
-        return
-    dev = np.array([r["dev accuracy"] for r in rows])
-    seconds = np.mean([r["seconds"] for r in rows])
-    c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Mean dev accuracy", f"{dev.mean():.1f}%", help=f"The average over the {len(dev)} runs.")
-    if len(dev) >= 2:
-        c2.metric("Standard deviation", f"{np.std(dev, ddof=1):.2f} points",
-                  help="How far a run typically lands from the mean (divided by N − 1: the sample standard "
-                       "deviation). With few runs this number is itself very uncertain.")
-    c3.metric("Lowest", f"{dev.min():.1f}%", help="The worst of the runs.")
-    c4.metric("Highest", f"{dev.max():.1f}%", help="The best of the runs.")
-    c5.metric("Seconds per run", f"{seconds:.1f} s", help="Training time of one run on this machine, averaged.")
-    if len(dev) >= 2:
-        figure = spread_figure(dev, [r["seed"] for r in rows])
-        st.plotly_chart(widgets.style_figure(figure), width="stretch", key="exp_spread",
-                        config={"displayModeBar": False})
-        noise = 100 * math.sqrt(dev.mean() / 100 * (1 - dev.mean() / 100) / batch.dev_size)
-        st.caption(
-            f"{len(dev)} runs of the same recipe, 784-10-10 trained full batch ({rows[0]['steps']} iterations at "
-            f"α 0.10): dev accuracy from {dev.min():.1f}% to {dev.max():.1f}%, mean {dev.mean():.1f}% ± "
-            f"{np.std(dev, ddof=1):.2f} (1 SD, orange band). On a dev set of {batch.dev_size:,} digits, one network "
-            f"would score ± {noise:.1f} points (√(p(1 − p)/n)) just from which digits land in it: part of the spread "
-            "is the dev set, not the network.")
-    else:
-        st.caption("One run so far: a spread needs at least two.")
-    table(rows, "Each run of the notebook's recipe: the seed fixes the dev split and the initial weights. "
-                "'test' appears only when the full MNIST, with its real test set, is in use.")
-
-
-def table(rows, caption, wrapped=False):
-    """The numbers behind a chart, accuracies in % with one decimal. wrapped: a static table whose long texts
-    wrap, so that no column is hidden off screen (for a few rows); else a scrollable, sortable dataframe."""
-    frame = pd.DataFrame(rows)
-    accuracies = [c for c in frame if c.endswith("accuracy")]
-    if wrapped:
-        formats = {c: "{:.1f}%" for c in accuracies} | {"seconds": "{:.2f}", "parameters": "{:,}"}
-        st.table(frame.style.format({c: f for c, f in formats.items() if c in frame}, na_rep=""), hide_index=True)
-    else:
-        columns = {c: st.column_config.NumberColumn(c, format="%.1f%%") for c in accuracies}
-        columns["seconds"] = st.column_config.NumberColumn("seconds", format="%.2f")
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
-    st.caption(caption)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # 2 · A ladder of baselines
 # ---------------------------------------------------------------------------------------------------------
-
-
-def parameters(hp):
-    """Weights and biases of a network: n_l x (n_(l-1) + 1) for each layer l."""
-    sizes = hp.layer_sizes
-    return sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
-
-
-def training_text(hp):
-    """The settings of a run, in words, for the table."""
-    if hp.method == "full-batch":
-        how = f"full batch, {hp.iterations} iterations"
-    else:
-        how = f"mini-batches of {hp.batch_size}, {hp.epochs} epoch{'s' if hp.epochs > 1 else ''}"
-    momentum = f", momentum {hp.momentum:g}" if hp.momentum else ""
-    return f"{how}, α {hp.alpha:g}{momentum}, {INITS[hp.init]}"
-
-
-def rungs(controls):
-    """(label, short name, hyperparameters) of each rung, in the order of the ladder."""
-    ladder = [("① softmax regression", "① 784-10<br>full batch", NOTEBOOK.with_changes(hidden_sizes=())),
-              ("② the notebook's network", "② 784-10-10<br>full batch", NOTEBOOK),
-              ("③ wider, mini-batches", "③ 784-128-10<br>mini-batches", FAST_AND_ACCURATE)]
-    if controls:
-        ladder[1:1] = [("①c softmax regression, mini-batches", "①c 784-10<br>mini-batches",
-                        CONTROL.with_changes(hidden_sizes=()))]
-        ladder[3:3] = [("②c notebook's network, mini-batches", "②c 784-10-10<br>mini-batches", CONTROL)]
-    return ladder
 
 
 def ladder_jobs(seed, dev_size, controls):
@@ -489,133 +246,9 @@ def ladder_buttons():
               disabled=batch is None, help="Forget the ladder's results (and stop it if it is running).")
 
 
-def accuracy_figure(rows):
-    """Grouped bars: train, dev (and test, for full MNIST) accuracy of each rung."""
-    fig = go.Figure()
-    labels = [r["label"] for r in rows]
-    sets = [("train", BLUE, ""), ("dev", ORANGE, "/"), ("test", PURPLE, "x")]
-    for name, colour, pattern in sets:
-        if f"{name} accuracy" in rows[0]:
-            y = [r[f"{name} accuracy"] for r in rows]
-            fig.add_trace(go.Bar(x=labels, y=y, name=f"{name} accuracy", marker=dict(color=colour, pattern=dict(
-                shape=pattern, fgcolor="white", fillmode="overlay", solidity=0.3)), text=[f"{v:.1f}" for v in y],
-                textposition="outside", textfont=FONT, hovertemplate="%{x}: %{y:.1f}%<extra>" + name + "</extra>"))
-    fig.update_yaxes(title="accuracy (%)", range=[0, 109], dtick=20)
-    fig.update_layout(barmode="group", bargap=0.25, title=dict(text="Accuracy of each rung (%)", font=dict(size=18)),
-                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=1.0, x=1, xanchor="right",
-                                                                       yanchor="bottom"))
-    return projector(fig, 460)
-
-
-def seconds_figure(rows):
-    """Seconds of training of each rung."""
-    labels, seconds = [r["label"] for r in rows], [r["seconds"] for r in rows]
-    fig = go.Figure(go.Bar(y=labels, x=seconds, orientation="h", marker_color=GREY,
-                           text=[f"{s:.1f} s" for s in seconds], textposition="outside", textfont=FONT,
-                           hovertemplate="%{y}: %{x:.2f} s<extra></extra>"))
-    fig.update_xaxes(title="seconds", range=[0, max(seconds) * 1.35 + 0.01])
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10),
-                      title=dict(text="Seconds of training per run", font=dict(size=18)))
-    return projector(fig, 460)
-
-
-def ladder_results(batch):
-    rows = batch.rows
-    if not rows:
-        return
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(widgets.style_figure(accuracy_figure(rows)), width="stretch", key="exp_ladder_accuracy",
-                        config={"displayModeBar": False})
-    with right:
-        st.plotly_chart(widgets.style_figure(seconds_figure(rows)), width="stretch", key="exp_ladder_seconds",
-                        config={"displayModeBar": False})
-    has_test = "test accuracy" in rows[0]
-    st.caption("Train accuracy in blue, dev in orange with stripes" + (", test (the real MNIST test set) in purple "
-               "with crosses" if has_test else "") + ". Right: seconds of training on this machine, shared "
-               "with other visitors, so compare them with each other rather than with your laptop.")
-    table([{k: v for k, v in r.items() if k != "label"} for r in rows], wrapped=True, caption=
-          f"The same split and seed ({batch.jobs[0].hp.seed}) for every rung; 'steps' counts gradient steps "
-          f"(a mini-batch step uses {FAST_AND_ACCURATE.batch_size} digits, a full-batch step all of them). "
-          + ("'test' is the real MNIST test set, never used to choose anything." if has_test else
-             "No test column: only the full MNIST comes with a real test set."))
-
-
-def dev_of(rows, prefix):
-    """The dev accuracy of the rung whose label starts with prefix, or None when it has not run."""
-    return next((r["dev accuracy"] for r in rows if r["rung"].startswith(prefix + " ")), None)
-
-
-def train_of(rows, prefix):
-    return next((r["train accuracy"] for r in rows if r["rung"].startswith(prefix + " ")), None)
-
-
-def reading_the_ladder(rows):
-    """What each rung adds, with the measured numbers when the ladder has run."""
-    def pct(value):
-        return f"**{value:.1f}%**" if value is not None else "(not run yet)"
-
-    st.markdown(
-        f"""
-**How to read it.** Two gaps tell two different stories.
-
-- **Train − dev = overfitting.** A network that does much better on the digits it trained on than on the dev
-  digits has memorised part of its training set. ③ reaches {pct(train_of(rows, "③"))} on train and
-  {pct(dev_of(rows, "③"))} on dev: with 101,770 parameters, it has room to memorise.
-- **Low train accuracy = underfitting**, and it has two possible causes. *Capacity*: the model cannot represent
-  a better answer. *Optimisation*: it could, but training has not got there yet. Training longer or better
-  tells them apart: if the train accuracy still rises, it was optimisation.
-
-**What each rung adds.** ① softmax regression ({pct(dev_of(rows, "①"))} dev) is one linear map W X + b and a
-softmax: 7,850 parameters. Well trained, a linear model tops out at about 92% on MNIST; that ceiling is its
-capacity. ② the notebook's network ({pct(dev_of(rows, "②"))} dev) adds a hidden layer of 10 ReLU units: it is
-non-linear, but every digit is squeezed through 10 numbers, and 500 full-batch steps at α 0.10 stop before
-either small model reaches its limit. Look at its train and dev accuracies: close together and both low is
-underfitting, not overfitting. ③ changes two things at once, capacity (128 units) and optimisation
-(mini-batches of 64 with momentum, He init), so the ladder alone cannot say which of them bought the gain.
-The control rungs (①c {pct(dev_of(rows, "①c"))}, ②c {pct(dev_of(rows, "②c"))}) can: they train ① and ② with
-mini-batches. If they land near each other and well above ② trained full batch, the notebook's network was
-limited by full-batch optimisation speed, not by its size.
-"""
-    )
-
-
 # ---------------------------------------------------------------------------------------------------------
 # 3 · Predict, then reveal
 # ---------------------------------------------------------------------------------------------------------
-
-ANSWERS = ("Yes, by more than 5 points", "Yes, but by 5 points or fewer",
-           "No: softmax regression does as well or better")
-
-
-def measured_answer(rows):
-    """(index of the right answer, the gap in points), from the ladder's dev accuracies, or None."""
-    one, two = dev_of(rows, "①"), dev_of(rows, "②")
-    if one is None or two is None:
-        return None
-    gap = two - one
-    return (0 if gap > 5 else 1 if gap > 0 else 2), gap
-
-
-def reveal(rows, choice):
-    measured = measured_answer(rows)
-    if measured is None:
-        st.info("Run the ladder first (rungs ① and ② at least): the answer is your measurement, not ours.")
-        return
-    if choice is None:
-        st.warning("Choose an answer first: predicting before you look is the point.")
-        return
-    right, gap = measured
-    verdict = st.success if choice == ANSWERS[right] else st.warning
-    verdict(f"{'✅ Right' if choice == ANSWERS[right] else '❌ Not this time'}: measured, ② {dev_of(rows, '②'):.1f}% "
-            f"− ① {dev_of(rows, '①'):.1f}% = **{gap:+.1f} points**, so the answer is “{ANSWERS[right]}”.")
-    st.markdown(
-        "Ten ReLU units make the network non-linear, but they also squeeze each digit through only 10 numbers, "
-        "and the notebook's 500 full-batch steps train neither model to its limit. A hidden layer is not "
-        "automatically worth many points: what it can add depends on how wide it is and how well it is trained. "
-        "Differences of a point or two on 1,000 dev digits are within the seed-to-seed spread of section 1.")
-
 
 # ---------------------------------------------------------------------------------------------------------
 # The page
