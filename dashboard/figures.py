@@ -486,3 +486,47 @@ def seconds_figure(rows):
     fig.update_layout(margin=dict(l=10, r=10, t=50, b=10),
                       title=dict(text="Seconds of training per run", font=dict(size=18)))
     return _large_text(fig, 460)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The data: one image's numbers, digits per class, pixel values
+# ---------------------------------------------------------------------------------------------------------
+
+
+def readable(fig, height, title=None):
+    """Fonts and margins that read well on a projector."""
+    return restyled(fig, dict(font=dict(size=16), height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
+                                 title=dict(text=title, font=dict(size=22)) if title else None))
+
+
+def pixel_heatmap(image):
+    """One 28 x 28 image with its 784 values printed in the cells: 0 is black, 255 is white."""
+    fig = go.Figure(go.Heatmap(
+        z=image, text=image, texttemplate="%{text}", textfont=dict(size=12), colorscale="gray", zmin=0, zmax=255,
+        showscale=False,
+        hovertemplate="row %{y}, column %{x}: value %{z}<extra></extra>",
+    ), layout=dict(
+        xaxis=dict(title="column", dtick=1, side="top", range=[-0.5, 28 - 0.5], constrain="domain",
+                   tickfont=dict(size=12)),
+        yaxis=dict(title="row", dtick=1, range=[28 - 0.5, -0.5], scaleanchor="x", constrain="domain",
+                   tickfont=dict(size=12))))
+    return readable(fig, 860)
+
+
+def class_counts_chart(per_class):
+    """How many digits of each class there are."""
+    fig = go.Figure(go.Bar(x=list(range(10)), y=per_class, text=[f"{n:,}" for n in per_class], textposition="outside",
+                           textangle=0, cliponaxis=False, marker_color=BLUE),
+                    layout=dict(uniformtext=dict(minsize=14, mode="show"),  # never shrink the counts to fit
+                                xaxis=dict(title="digit (label)", dtick=1),
+                                yaxis=dict(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])))
+    return readable(fig, 440, "Digits per class")
+
+
+def pixel_histogram(pixel_counts):
+    """How often each pixel value occurs, on a log scale (most pixels are 0: black background)."""
+    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0),
+                    layout=dict(xaxis=dict(title="pixel value (0 black ... 255 white)", range=[-2, 257]),
+                                yaxis=dict(title="number of pixels (log scale)", type="log", dtick=1,
+                                           tickformat="~s")))
+    return readable(fig, 440, "Pixel values over all images")

@@ -5,17 +5,35 @@ themselves, and the notebook's preparation from that table to X, a (784, m) matr
 column, pixels divided by 255. Lesson points 1 (the task), 2 (images as matrices), 10 (pandas) and 11 (dev set).
 """
 
-import hashlib
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 import nn_core.data
 import nn_core.mnist_files
 from dashboard import figures, links, state, widgets
-from nn_core.data import PIXELS, SIDE, DigitSet, split_dev
+from dashboard.figures import class_counts_chart, pixel_heatmap, pixel_histogram
+from dashboard.sections.data import (
+    DEV_SIZE,
+    DOWNLOAD_NOTE,
+    ENLARGED,
+    GRID_DIGIT,
+    GRID_SEED,
+    SOURCE_PICK,
+    UPLOAD,
+    UPLOAD_ERROR,
+    bigger,
+    fingerprint,
+    get_full_mnist,
+    head_table,
+    pick_examples,
+    read_upload,
+    reshuffle,
+    statistics,
+    switch_source,
+)
+from nn_core.data import PIXELS, SIDE, split_dev
 
 DIGITS = list(range(10))
 GRID_ROWS, GRID_COLUMNS = 2, 10  # the sample grid: 20 digits
@@ -25,163 +43,6 @@ INK_ROW = 14  # the middle row of the image, where most digits have ink: used to
 BLUE, ORANGE = "#0072B2", "#E69F00"  # Okabe-Ito colours, safe for colour-blind viewers
 FONT = dict(size=16)
 
-# This page's session-state keys (the shared ones live in dashboard/state.py).
-SOURCE_PICK = "data_source_pick"
-UPLOAD = "data_csv_upload"
-UPLOAD_ERROR = "data_upload_error"
-DOWNLOAD_NOTE = "data_download_note"  # (kind, message) about the last download, shown once
-GRID_DIGIT = "data_grid_digit"
-GRID_SEED = "data_grid_seed"
-ENLARGED = "data_enlarged"
-DEV_SIZE = "data_dev_size"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# What the page computes
-# ---------------------------------------------------------------------------------------------------------
-
-
-def bigger(image, scale=SCALE):
-    """A 28 x 28 image with every pixel repeated scale x scale times, so it stays sharp when shown larger."""
-    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
-
-
-def head_table(data: DigitSet, rows=5):
-    """What `pd.read_csv("train.csv").head()` shows: a label column, then pixel0 ... pixel783.
-
-    Only the first `rows` digits become a table; the whole one would be (m, 785).
-    """
-    return figures.wide_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
-                         ["label"] + [f"pixel{k}" for k in range(PIXELS)])
-
-
-def fingerprint(data: DigitSet):
-    """A cheap key that tells two sets of digits apart: where they came from, their labels, some pixels."""
-    some_rows = data.images[:: max(1, len(data.images) // 500)]
-    digest = hashlib.sha1(data.labels.tobytes() + some_rows.tobytes()).hexdigest()
-    return data.source, data.description, digest
-
-
-@st.cache_resource(max_entries=4, show_spinner="Counting digits and pixels...")
-def statistics(key, _data: DigitSet):
-    """Digits per class (10,), how often each pixel value 0..255 occurs (256,), the average image of each class.
-
-    Cached once per set of digits (`key` is its fingerprint): on full MNIST this reads 47 million pixels.
-    """
-    images, labels = _data.images, _data.labels
-    per_class = np.bincount(labels, minlength=10)
-    pixel_counts = np.zeros(256, dtype=np.int64)
-    for start in range(0, len(images), 1000):  # a slice at a time: bincount on all 47 M at once is slow
-        pixel_counts += np.bincount(images[start:start + 1000].ravel(), minlength=256)
-    averages = np.zeros((10, SIDE, SIDE))
-    for digit in DIGITS:
-        if per_class[digit]:
-            averages[digit] = images[labels == digit].mean(axis=0).reshape(SIDE, SIDE)
-    return per_class, pixel_counts, averages
-
-
-def pick_examples(labels, digit, count, seed):
-    """Positions of `count` random digits (of every class, or only of `digit`); the same seed gives the same."""
-    pool = np.arange(len(labels)) if digit == "all" else np.flatnonzero(labels == digit)
-    return np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
-
-
-def readable(fig, height, title=None):
-    """Fonts and margins that read well on a projector."""
-    return figures.restyled(fig, dict(font=FONT, height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
-                                 title=dict(text=title, font=dict(size=22)) if title else None))
-
-
-def pixel_heatmap(image):
-    """One 28 x 28 image with its 784 values printed in the cells: 0 is black, 255 is white."""
-    fig = go.Figure(go.Heatmap(
-        z=image, text=image, texttemplate="%{text}", textfont=dict(size=12), colorscale="gray", zmin=0, zmax=255,
-        showscale=False,
-        hovertemplate="row %{y}, column %{x}: value %{z}<extra></extra>",
-    ), layout=dict(
-        xaxis=dict(title="column", dtick=1, side="top", range=[-0.5, SIDE - 0.5], constrain="domain",
-                   tickfont=dict(size=12)),
-        yaxis=dict(title="row", dtick=1, range=[SIDE - 0.5, -0.5], scaleanchor="x", constrain="domain",
-                   tickfont=dict(size=12))))
-    return readable(fig, 860)
-
-
-def class_counts_chart(per_class):
-    """How many digits of each class there are."""
-    fig = go.Figure(go.Bar(x=DIGITS, y=per_class, text=[f"{n:,}" for n in per_class], textposition="outside",
-                           textangle=0, cliponaxis=False, marker_color=BLUE),
-                    layout=dict(uniformtext=dict(minsize=14, mode="show"),  # never shrink the counts to fit
-                                xaxis=dict(title="digit (label)", dtick=1),
-                                yaxis=dict(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])))
-    return readable(fig, 440, "Digits per class")
-
-
-def pixel_histogram(pixel_counts):
-    """How often each pixel value occurs, on a log scale (most pixels are 0: black background)."""
-    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0),
-                    layout=dict(xaxis=dict(title="pixel value (0 black ... 255 white)", range=[-2, 257]),
-                                yaxis=dict(title="number of pixels (log scale)", type="log", dtick=1,
-                                           tickformat="~s")))
-    return readable(fig, 440, "Pixel values over all images")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# What the controls do
-# ---------------------------------------------------------------------------------------------------------
-
-
-def switch_source():
-    """The source radio changed: make the picked source this visitor's data."""
-    state.use_source(st.session_state[SOURCE_PICK])
-
-
-def read_upload():
-    """A CSV was uploaded: read it and make it the data in use; if it is not right, say why and keep the data."""
-    st.session_state.pop(UPLOAD_ERROR, None)
-    file = st.session_state.get(UPLOAD)
-    if file is None:  # the file was removed from the uploader: the digits read from it stay in use
-        return
-    try:
-        state.use_upload(nn_core.mnist_files.digitset_from_csv(file.getvalue(), name=file.name))
-    except ValueError as error:
-        st.session_state[UPLOAD_ERROR] = (
-            f"**{file.name}** could not be used. {error} The data in use has not changed: {state.digits().description}."
-        )
-
-
-def reshuffle():
-    """Draw another random set of digits for the grid."""
-    st.session_state[GRID_SEED] = st.session_state.get(GRID_SEED, 0) + 1
-
-
-def get_full_mnist():
-    """Download the full MNIST into the data folder with a progress bar, then make it this visitor's data."""
-    bar = st.progress(0.0, text="Connecting...")
-    shown = {"percent": -1}
-
-    def progress(done, total):
-        total = total or nn_core.mnist_files.MNIST_BYTES
-        percent = min(100, 100 * done // total)
-        if percent != shown["percent"]:  # redraw once per percent, not once per 64 kB
-            shown["percent"] = percent
-            bar.progress(percent / 100, text=f"Downloading MNIST: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
-
-    try:
-        nn_core.mnist_files.download_mnist(state.DATA_DIR / "mnist.npz", progress=progress)
-    except ValueError as error:
-        bar.empty()
-        kept = state.digits().description
-        st.session_state[DOWNLOAD_NOTE] = ("error", f"Could not get the full MNIST. {error} Still using: {kept}.")
-        return
-    state.reload_sources()  # load the datasets again: the full MNIST is now in the data folder
-    sources = state.shared_sources()
-    if "full MNIST" in sources:
-        state.use_source("full MNIST")
-        st.session_state[DOWNLOAD_NOTE] = ("success", f"Downloaded. Now in use: {sources['full MNIST'].description}.")
-    else:
-        reason = next(iter(sources.values())).warning
-        st.session_state[DOWNLOAD_NOTE] = ("error", f"The download finished but could not be used. {reason}")
-    st.rerun()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -308,17 +169,17 @@ else:
             f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
             "and the grey edges of the strokes lie in between."
         )
-    st.plotly_chart(widgets.style_figure(pixel_heatmap(image)), width="stretch")
+    widgets.show(pixel_heatmap(image), "data_pixels")
     with st.expander("These 784 numbers as a table"):
         st.dataframe(figures.wide_table(image, range(SIDE)), height=1015)
 
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")
 with counts_column:
-    st.plotly_chart(widgets.style_figure(class_counts_chart(per_class)), width="stretch")
+    widgets.show(class_counts_chart(per_class), "data_counts")
     st.caption(f"{m:,} digits; the classes are roughly, not exactly, balanced.")
 with histogram_column:
-    st.plotly_chart(widgets.style_figure(pixel_histogram(pixel_counts)), width="stretch")
+    widgets.show(pixel_histogram(pixel_counts), "data_histogram")
     share = pixel_counts / pixel_counts.sum()
     st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
                "(full white); the rest are the grey edges of the strokes.")
