@@ -204,15 +204,6 @@ def whole(low, high):
     return parse
 
 
-def one_of(options):
-    """A parser of one of the (whole-number) options a select_slider offers."""
-    def parse(text):
-        if not text.strip().isdigit() or int(text) not in options:
-            raise ValueError(f"it must be one of {', '.join(map(str, options))}.")
-        return int(text)
-    return parse
-
-
 def flag(text):
     """A parser of on / off: 1, true, on, yes (or nothing, as in ?presenter) and 0, false, off, no."""
     if text.strip().lower() in (*TRUE, ""):

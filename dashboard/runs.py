@@ -1,9 +1,13 @@
-"""The Training page's live run: nn_core's training generator, stepped in a background thread.
+"""Every training run of every page, on nn_core's training generator. No Streamlit here, so tests and benchmarks
+drive a run exactly as a page does.
 
-No Streamlit here, so tests and benchmarks drive a run exactly as the page does: the page keeps one LiveRun
+- The Training page's live run (LiveRun): stepped in a background thread. The page keeps one LiveRun
 per visitor in its session state, starts it with start_training(), and a fragment redraws the curves from
 run.records a few times a second while the thread trains. Stop sets an Event that the thread checks between
 steps; the generator then waits where it is, and Train carries on from there.
+- A short run a page waits for (train_quietly): the Draw page's first network.
+- Batches of runs one after the other (Job, Batch, work): the Experiments page's seeds and ladder, trained a
+  slice at a time by the page's fragment.
 """
 
 import math

@@ -130,6 +130,20 @@ def test_backward_prop_output_layer_formulas():
     np.testing.assert_allclose(grads["db2"], dZ2.mean(axis=1, keepdims=True), rtol=1e-5, atol=1e-7)
 
 
+def test_backward_prop_hands_back_every_layers_dZ_on_request():
+    X, Y = small_batch(m=6)
+    p = init_params((784, 16, 8, 10), seed=2)
+    cache = forward_prop(p, X)
+    grads, dZ = backward_prop(p, cache, X, Y, keep_dZ=True)
+    assert {k: v.shape for k, v in dZ.items()} == {"dZ1": (16, 6), "dZ2": (8, 6), "dZ3": (10, 6)}
+    np.testing.assert_allclose(dZ["dZ3"], cache["A3"] - one_hot(Y), rtol=1e-6)
+    np.testing.assert_allclose(dZ["dZ2"], p["W3"].T @ dZ["dZ3"] * (cache["Z2"] > 0), rtol=1e-5, atol=1e-8)
+    for l, A_prev in ((1, X), (2, cache["A1"]), (3, cache["A2"])):  # each dW is its dZ times the layer's input
+        np.testing.assert_allclose(grads[f"dW{l}"], dZ[f"dZ{l}"] @ A_prev.T / 6, rtol=1e-5, atol=1e-8)
+    without = backward_prop(p, cache, X, Y)
+    assert all(np.array_equal(without[k], grads[k]) for k in grads)
+
+
 def test_notebook_mode_gives_scalar_db_and_corrected_mode_does_not():
     X, Y = small_batch()
     p = init_params()

@@ -21,7 +21,6 @@ from dashboard.runs import (
     stop_training,
     total_steps,
 )
-from nn_core.evaluation import dead_units
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
 
 
@@ -112,13 +111,6 @@ def test_divergence_keeps_the_last_good_weights_and_scores_them(sample_split):
     assert set(scores) == {"train", "dev"}
     row = history_row(run)
     assert row["status"] == "diverged" and "test accuracy" not in row
-
-
-def test_dead_units_counts_relu_units_that_never_fire(sample_split):
-    run = start_run(1, NOTEBOOK, sample_split, "sample")
-    params = dict(run.params, b1=np.full((10, 1), -1e3, np.float32))
-    assert dead_units(params, sample_split.X_dev) == 10
-    assert dead_units(run.params, sample_split.X_dev, "tanh") == 0
 
 
 @pytest.mark.parametrize("hp", [NOTEBOOK, NOTEBOOK.with_changes(hidden_sizes=(16, 8))])

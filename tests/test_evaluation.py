@@ -1,0 +1,56 @@
+"""Tests for nn_core/evaluation.py: scores, the confusion matrix, dead units, and the linear collapse."""
+
+import numpy as np
+import pytest
+
+from nn_core.evaluation import collapse_linear, confusion, dead_units, scores
+from nn_core.network import forward_prop, get_accuracy, get_predictions, init_params
+from nn_core.training import NOTEBOOK, new_network
+
+
+def test_confusion_counts_each_true_and_predicted_pair():
+    Y = np.array([0, 0, 1, 2, 2, 2])
+    predictions = np.array([0, 1, 1, 2, 2, 0])
+    counts = confusion(Y, predictions)
+    assert counts.shape == (10, 10) and counts.sum() == 6
+    assert counts[0, 0] == 1 and counts[0, 1] == 1 and counts[1, 1] == 1 and counts[2, 2] == 2 and counts[2, 0] == 1
+    assert np.trace(counts) / Y.size == get_accuracy(predictions, Y)
+
+
+def test_scores_give_train_and_dev_and_test_only_when_there_is_one(sample_split):
+    params = new_network(NOTEBOOK)
+    result = scores(params, sample_split)
+    assert set(result) == {"train", "dev"}  # the sample has no test set
+    A = forward_prop(params, sample_split.X_dev)["A2"]
+    assert result["dev"][1] == pytest.approx(get_accuracy(get_predictions(A), sample_split.Y_dev))
+    with_test = sample_split.__class__(sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
+                                       sample_split.Y_dev, sample_split.X_dev[:, :50], sample_split.Y_dev[:50])
+    assert set(scores(params, with_test)) == {"train", "dev", "test"}
+
+
+def test_scores_of_overflowing_weights_are_numbers_not_errors(sample_split):
+    params = {k: v * 1e30 for k, v in new_network(NOTEBOOK).items()}
+    with np.errstate(over="raise", invalid="raise"):  # an overflow that escaped would be an error here
+        result = scores(params, sample_split)
+    assert 0 <= result["dev"][1] <= 1
+
+
+def test_dead_units_counts_relu_units_that_never_fire(sample_split):
+    params = new_network(NOTEBOOK)
+    dead = dict(params, b1=np.full((10, 1), -1e3, np.float32))
+    assert dead_units(dead, sample_split.X_dev) == 10
+    half = dict(params, b1=np.where(np.arange(10)[:, None] < 5, -1e3, 1e3).astype(np.float32))
+    assert dead_units(half, sample_split.X_dev) == 5
+    assert dead_units(dead, sample_split.X_dev, "tanh") == 0  # only ReLU units die
+
+
+@pytest.mark.parametrize("sizes", [(784, 10, 10), (784, 16, 8, 10), (784, 10)])
+def test_collapse_linear_is_the_network_without_activations(sizes):
+    params = init_params(sizes, seed=3, init="notebook", dtype=np.float64)
+    X = np.random.default_rng(0).random((784, 7))
+    W, b = collapse_linear(params)
+    assert W.shape == (10, 784) and b.shape == (10, 1)
+    L = len(sizes) - 1
+    assert np.allclose(W @ X + b, forward_prop(params, X, "linear")[f"Z{L}"])
+    if L > 1:  # with ReLU between the layers no single matrix does it
+        assert not np.allclose(W @ X + b, forward_prop(params, X, "relu")[f"Z{L}"])
