@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import state, widgets
 from nn_core.persistence import CHECKS
@@ -24,6 +25,7 @@ HYPERPARAMS = tuple(f.name for f in fields(Hyperparams))  # hidden_sizes, activa
 DEFAULTS = Hyperparams()
 APP_WIDE = ("presenter",)  # names any page may carry (app.py owns them)
 SEEN = "address_seen"  # session key: {name: the text this session last read or wrote for it}
+READ_ON = "address_read_on"  # session key: {names: the page on which they were last read from the address}
 TRUE, FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
 
 
@@ -106,11 +108,24 @@ def unknown(name, text, known):
 
 
 def arrived(names):
-    """{name: text} of the address for `names` whose text changed since this session last read or wrote it
-    (a link was opened or edited); {} on an ordinary rerun, where the controls, not the address, are current."""
+    """{name: text} of the address for `names` whose text changed since this session last read or wrote it, read
+    once, when the visitor arrives with a link on the page that reads them; {} on every later run, where the
+    controls, not the address, are current. (The browser sends its address with each rerun, and after a quick
+    series of key presses on a slider that address can lag behind the controls: read then, it would move the
+    slider back. A link opened later comes in a new browser page, which is a new session.)"""
+    page, read_on = _page(), st.session_state.setdefault(READ_ON, {})
+    if read_on.get(names := tuple(names)) == page:
+        return {}
+    read_on[names] = page
     seen = st.session_state.get(SEEN, {})
     return {name: st.query_params[name] for name in names
             if name in st.query_params and st.query_params[name] != seen.get(name)}
+
+
+def _page():
+    """The page this script run draws (its script's hash; "" outside a server)."""
+    context = get_script_run_ctx()
+    return context.page_script_hash if context is not None else ""
 
 
 def strangers(names, keep=()):

@@ -8,12 +8,13 @@ and network live in `st.session_state`, so thirty students never see each other'
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from nn_core.data import DigitSet, Split, split_dev
 from nn_core.mnist_files import load_default, load_sample
-from nn_core.training import Hyperparams, new_network
+from nn_core.training import Hyperparams, evaluate, new_network
 
 # One BLAS thread per computation. Streamlit runs each visitor's script in its own thread; with OpenBLAS's
 # default of one thread per core, a busy 2-core server was measured 18x slower per training step, not faster.
@@ -89,27 +90,60 @@ def data_split(dev_size=1000, seed=0) -> Split:
 
 @dataclass
 class Model:
-    """A visitor's network: its parameters, the hyperparameters that made it, and how it did."""
+    """A visitor's network: its parameters, the hyperparameters that made it, and how it did.
+
+    run : the Training page's run these weights come from, while that run may still move (else None). Every
+    page reads the network through get_model(), which follows the run: the weights, the steps and the dev
+    accuracy it describes are always those of the run at this moment, even while it trains.
+    dev_accuracy : measured on these exact weights (not at an earlier step).
+    """
 
     params: dict
     hp: Hyperparams
     history: list = field(default_factory=list)  # StepRecords
     dev_accuracy: float | None = None
     data_description: str = ""
+    run: object = None
 
     @property
     def trained(self):
         return len(self.history) > 0 or self.dev_accuracy is not None
 
+    @property
+    def training(self):
+        """True while the run behind these weights is still training (they change from one rerun to the next)."""
+        return self.run is not None and self.run.training
+
     def describe(self):
-        """One line for the page: architecture, method, steps and dev accuracy."""
+        """One line for the page: architecture, method, steps (and whether they are still going), dev accuracy."""
         hp = self.hp
         arch = "-".join(str(n) for n in hp.layer_sizes)
         if not self.trained:
             return f"{arch} {hp.activation}, untrained (freshly initialised, seed {hp.seed})"
-        how = f"{hp.method}, alpha {hp.alpha:g}, {len(self.history)} steps"
+        steps = f"training: step {len(self.history):,} of {self.run.total:,}" if self.training \
+            else f"{len(self.history):,} steps"
         acc = f", dev accuracy {self.dev_accuracy:.1%}" if self.dev_accuracy is not None else ""
-        return f"{arch} {hp.activation}, {how}{acc}"
+        return f"{arch} {hp.activation}, {hp.method}, alpha {hp.alpha:g}, {steps}{acc}"
+
+
+def model_of_run(run, data_description):
+    """The Model of a Training-page run as it is now: its weights, its records, and the dev accuracy of exactly
+    these weights (the run's own score once it has stopped; else measured here, a fraction of a millisecond
+    per hundred digits)."""
+    dev = run.scores.get("dev", (None, None))[1] if not run.training else None
+    if dev is None and run.records:
+        dev = dev_accuracy_of(run.params, run.hp)
+    return Model(run.params, run.hp, list(run.records), dev, data_description, run)
+
+
+def dev_accuracy_of(params, hp):
+    """Accuracy of these weights on the dev set of hp's size, or None when the data in use cannot give one."""
+    try:
+        split = data_split(hp.dev_size)
+    except ValueError:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
+        return evaluate(params, split.X_dev, split.Y_dev, hp.activation)[1]
 
 
 def tab_connected():
@@ -126,8 +160,13 @@ def tab_connected():
 
 
 def get_model() -> Model | None:
-    """The visitor's network, or None when they have not made one yet."""
-    return st.session_state.get(MODEL)
+    """The visitor's network, or None when they have not made one yet. A network that comes from a run of the
+    Training page is brought up to date with that run first (it may have trained on since the last look)."""
+    model = st.session_state.get(MODEL)
+    if model is not None and model.run is not None and (model.params is not model.run.params
+                                                         or len(model.history) != model.run.step):
+        model = st.session_state[MODEL] = model_of_run(model.run, model.data_description)
+    return model
 
 
 def set_model(model: Model):

@@ -123,6 +123,21 @@ def test_moving_a_control_rewrites_the_address():
     assert control(at, "tr_alpha").value == 0.02
 
 
+def test_an_address_that_lags_behind_the_controls_never_moves_them_back():
+    """Quick key presses on a slider: the browser may send a rerun with the address of a few presses ago."""
+    at = open_page(alpha="0.5")
+    control(at, "tr_alpha").set_value(0.1)
+    at.run()
+    at.query_params["alpha"] = "0.5"  # the browser had not caught up with the last rewrite yet
+    control(at, "tr_hidden").set_value(20)
+    at.run()
+    assert not at.exception
+    assert control(at, "tr_alpha").value == 0.1  # the slider keeps what the visitor chose ...
+    assert at.query_params["alpha"] == "0.1"  # ... and the address follows it again
+    at.button(key="tr_step").click().run()
+    assert at.session_state[RUN].hp.alpha == 0.1  # Step trains with what the slider shows
+
+
 def test_a_preset_rewrites_the_address():
     at = open_page()
     at.button(key="tr_preset_fast").click()

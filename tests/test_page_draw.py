@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dashboard import state
+from dashboard import runs, state
+from dashboard.sections import draw as draw_sections
 from nn_core import training
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
@@ -92,29 +93,45 @@ def image_captions(at):
 
 @pytest.fixture(scope="module")
 def first_visit():
-    """The page opened by a visitor with no network, on the bundled sample: it trains one."""
+    """The page opened by a visitor with no network of their own, on the bundled sample: it reads drawings with
+    the notebook's 784-10-10, trained on the server."""
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MNIST_PATH", raising=False)
         state.shared_sources.clear()  # the sample, whatever an earlier test loaded
+        draw_sections.notebook_network.clear()
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.run()
     yield at
     state.shared_sources.clear()  # later tests load the data their own environment asks for
 
 
+def servers_notebook_network():
+    """The notebook's network the page trained on this server for the sample (cached: not trained again)."""
+    return draw_sections.notebook_network(state.shared_sources()["bundled sample"].description, 1000, None)
+
+
+@pytest.fixture(scope="module")
+def own_network(sample_split):
+    """A visitor's own network, as the Training page's "Fast and accurate" preset leaves it (2 epochs)."""
+    hp = training.FAST_AND_ACCURATE.with_changes(epochs=2)
+    params, history = runs.train_quietly(hp, sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
+                                         sample_split.Y_dev)
+    return state.Model(params, hp, history, history[-1].dev_accuracy, "bundled sample")
+
+
 @pytest.fixture
-def page(first_visit, monkeypatch):
-    """The page for a visitor who already has the network trained on the first visit."""
+def page(first_visit, own_network, monkeypatch):
+    """The page for a visitor who has trained a network of their own."""
     monkeypatch.delenv("MNIST_PATH", raising=False)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state[state.MODEL] = first_visit.session_state[state.MODEL]
+    at.session_state[state.MODEL] = own_network
     return at.run()
 
 
 @pytest.fixture(scope="module")
-def sure_digits(first_visit, sample_split):
+def sure_digits(own_network, sample_split):
     """Dev digits (columns, labels) of three classes that the network reads right, and is sure of, fed directly."""
-    model = first_visit.session_state[state.MODEL]
+    model = own_network
     A = forward_prop(model.params, sample_split.X_dev)["A2"]
     chosen = []
     for label in (3, 6, 0):
@@ -128,16 +145,18 @@ def sure_digits(first_visit, sample_split):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_first_visit_trains_a_network_and_asks_for_a_drawing(first_visit):
+def test_first_visit_reads_with_the_notebooks_network_and_says_so(first_visit):
     at = first_visit
-    assert not at.exception
+    assert not at.exception and not at.error
     assert "Draw a digit (0 to 9)" in texts(at.info)
-    assert not at.error
-    model = at.session_state[state.MODEL]
-    assert model.trained and model.hp.hidden_sizes == training.FAST_AND_ACCURATE.hidden_sizes
-    assert model.dev_accuracy > 0.9
-    assert f"**🧠 Your network:** {model.describe()}" in texts(at.markdown)
-    assert "Trained here in" in texts(at.caption)
+    assert state.MODEL not in at.session_state  # no network is made up and called the visitor's
+    assert at.radio(key="draw_network").options == ["📓 The notebook's 784-10-10"]
+    model, _ = servers_notebook_network()
+    assert model.hp.layer_sizes == (784, 10, 10) and model.hp.method == "full-batch"
+    assert model.dev_accuracy > 0.75
+    assert f"**📓 The notebook's 784-10-10:** {model.describe()}" in texts(at.markdown)
+    assert "once for every visitor" in texts(at.caption)
+    assert "no network of your own yet" in texts(at.caption)
     assert not at.metric  # nothing to predict yet
 
 
@@ -187,14 +206,14 @@ def test_skipping_the_centring_shows_both_predictions(page):
     assert "centred by box" in captions and "with centring by mass" in captions
 
 
-def test_switching_to_the_notebook_network(page, sure_digits, monkeypatch):
-    monkeypatch.setattr(training, "NOTEBOOK", training.NOTEBOOK.with_changes(iterations=30))  # fast in tests
+def test_switching_to_the_notebook_network(page, sure_digits):
     at = draw(page, on_canvas(sure_digits[0][0]))
     yours = at.session_state[state.MODEL]
+    assert f"**🧠 Your network, from 📉 Training:** {yours.describe()}" in texts(at.markdown)
     at.radio(key="draw_network").set_value("notebook").run()
     assert not at.exception
-    notebook = at.session_state["draw_notebook_model"]
-    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == 30
+    notebook, _ = servers_notebook_network()
+    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == draw_sections.NOTEBOOK_STEPS
     assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
     assert at.session_state[state.MODEL] is yours  # the visitor's own network is untouched
     assert metric(at, "Prediction") in [str(d) for d in range(10)]
@@ -204,7 +223,7 @@ def test_switching_to_the_notebook_network(page, sure_digits, monkeypatch):
     assert not at.exception
     assert "W1[j] * x" in texts(at.markdown)
     at.radio(key="draw_network").set_value("yours").run()
-    assert "**🧠 Your network:**" in texts(at.markdown)
+    assert "**🧠 Your network, from 📉 Training:**" in texts(at.markdown)
 
 
 def test_teach_it_throw_away_then_keep(page, sure_digits):
@@ -236,7 +255,7 @@ def test_teach_it_throw_away_then_keep(page, sure_digits):
     for name, value in expected.items():
         np.testing.assert_allclose(kept.params[name], value, rtol=1e-6, atol=1e-7)
     assert kept.hp == before.hp and kept.history == before.history
-    split = state.data_split(kept.hp.dev_size, kept.hp.seed)
+    split = state.data_split(kept.hp.dev_size)
     assert kept.dev_accuracy == training.evaluate(kept.params, split.X_dev, split.Y_dev)[1]  # measured again
     A_after = forward_prop(kept.params, x)["A2"]
     assert A_after[wrong, 0] > cache["A2"][wrong, 0]  # the step pushed the true digit up
@@ -290,8 +309,8 @@ def quality_digits(sample_split, n=1000):
     return sample_split.X_dev[:, :n], sample_split.Y_dev[:n]
 
 
-def test_the_canvas_pipeline_keeps_accuracy_within_two_points(first_visit, sample_split):
-    params = first_visit.session_state[state.MODEL].params  # trained by the page itself on the sample
+def test_the_canvas_pipeline_keeps_accuracy_within_two_points(own_network, sample_split):
+    params = own_network.params  # trained on the sample
     X, Y = quality_digits(sample_split)
     X_canvas = np.hstack([canvas_to_input(on_canvas(X[:, i])) for i in range(X.shape[1])])  # (784, n)
     direct = np.mean(np.argmax(forward_prop(params, X)["A2"], axis=0) == Y)

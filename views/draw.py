@@ -21,13 +21,10 @@ from dashboard.sections.draw import (
     CANVAS_GENERATION,
     FLASH,
     NETWORKS,
-    NOTES,
     PENDING,
     SHOWN_UNITS,
     clear_canvas,
-    dev_accuracy_of,
     network_in_use,
-    train_first_network,
 )
 from dashboard.widgets import show
 from nn_core import training
@@ -60,22 +57,21 @@ st.subheader("🧠 The network that reads your digit")
 # on the page from one run to the next, so Streamlit does not redraw it empty.
 with st.container():
     try:
-        split = state.data_split(training.FAST_AND_ACCURATE.dev_size, training.FAST_AND_ACCURATE.seed)
+        split = state.data_split(state.dev_size() or training.NOTEBOOK.dev_size)
     except ValueError as error:
         st.error(f"The digits in use cannot be split into training and dev sets: {error}")
         st.stop()
     data = state.digits()
-    if state.get_model() is None:
-        with st.spinner("You have no network yet: training one for you (a couple of seconds)..."):
-            first, first_note = train_first_network(split, data.description)
-        st.session_state.setdefault(NOTES, {})["yours"] = first_note
-        state.set_model(first)
-
-    which = st.radio("Which network reads your drawing?", list(NETWORKS), format_func=NETWORKS.get, horizontal=True,
+    options = draw_sections.networks()
+    if st.session_state.get("draw_network") not in options:
+        st.session_state["draw_network"] = options[0]
+    which = st.radio("Which network reads your drawing?", options, format_func=NETWORKS.get, horizontal=True,
                      key="draw_network",
-                     help="Your network is the one from the 📉 Training page (or the one this page trained for you). "
-                          "The notebook's 784-10-10 is the original, smaller network: switch to compare how the two "
-                          "read the same drawing. The first switch trains it, which takes a few seconds.")
+                     help="Your network is the one you trained (or loaded) on the 📉 Training page, as it is now. "
+                          "The notebook's 784-10-10 is the lesson's network, trained once on this server: switch to "
+                          "compare how the two read the same drawing.")
+    if options == ["notebook"]:
+        st.caption("You have no network of your own yet: train one on the 📉 Training page and it appears here.")
     model, note = network_in_use(which, split, data.description)
     params, hp = model.params, model.hp
     L = layer_count(params)
@@ -85,6 +81,9 @@ with st.container():
     if not model.trained:
         st.warning("This network is untrained (freshly initialised), so its answers are guesses. Train it on the "
                    "📉 Training page, or switch to the notebook's network above.")
+    elif model.training:
+        st.info("Your network is still training on the 📉 Training page: each drawing is read by its weights at "
+                "that moment.")
 
 # --- Draw -----------------------------------------------------------------------------------------------------
 st.subheader("✏️ Draw")
@@ -231,7 +230,7 @@ if button_column.button("🎓 Take one step", key="draw_teach", type="primary",
     grads = backward_prop(params, cache, x, np.array([y]), hp.activation)  # m = 1
     new_params = update_params(params, grads, alpha)
     st.session_state[PENDING] = dict(x=x, y=y, alpha=alpha, which=which, base=params, grads=grads,
-                                     params=new_params, dev_accuracy=dev_accuracy_of(new_params, hp))
+                                     params=new_params, dev_accuracy=state.dev_accuracy_of(new_params, hp))
 
 pending = st.session_state.get(PENDING)
 if pending is not None and (pending["which"] != which or pending["base"] is not params or pending["y"] != y

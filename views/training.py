@@ -71,11 +71,8 @@ def new_run(params=None, hp=None):
 
 
 def sync_model(run):
-    """Share the run's network with the other pages (state.Model: Forward pass and Draw use it)."""
-    dev = run.scores.get("dev", (None, None))[1]
-    if dev is None and run.records:
-        dev = next((r.dev_accuracy for r in reversed(run.records) if r.dev_accuracy is not None), None)
-    state.set_model(state.Model(run.params, run.hp, run.records, dev, run.data_description))
+    """Share the run's network with the other pages: they follow it through state.get_model() as it trains."""
+    state.set_model(state.model_of_run(run, run.data_description))
 
 
 def finish(run):

@@ -15,19 +15,17 @@ from dashboard.widgets import FONT, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
 
-STEP_BUDGET = 450  # mini-batch steps for the first network: 3 epochs of the sample, about 2 s
 NOTEBOOK_STEPS = 250  # full-batch steps for the notebook's network here (the notebook runs 500)
 NOTEBOOK_DIGITS = 9_000  # training digits for it: every full-batch step reads all of them
 SHOWN_UNITS = 10  # hidden units explained one by one; wider layers show the 10 largest terms
 
 # This page's own session-state keys (the shared ones live in dashboard/state.py).
 NOTEBOOK_MODEL = "draw_notebook_model"  # the notebook's 784-10-10, trained here, kept apart from the visitor's
-NOTES = "draw_training_notes"  # what each network's training on this page did, for the captions
 CANVAS_GENERATION = "draw_canvas_generation"  # bumped by "Clear": a new canvas key gives a fresh canvas
 PENDING = "draw_pending_step"  # the "Teach it" copy of the network, until kept or thrown away
 FLASH = "draw_flash"  # a message from a button, shown once
 
-NETWORKS = {"yours": "🧠 Your network", "notebook": "📓 The notebook's 784-10-10"}
+NETWORKS = {"yours": "🧠 Your network, from 📉 Training", "notebook": "📓 The notebook's 784-10-10"}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -35,60 +33,39 @@ NETWORKS = {"yours": "🧠 Your network", "notebook": "📓 The notebook's 784-1
 # ---------------------------------------------------------------------------------------------------------
 
 
-def train_model(hp, X, Y, X_dev, Y_dev, description):
-    """Train a fresh network with hp on X (784, m) and Y (m,), with a progress bar; return a state.Model."""
-    bar = st.progress(0.0, text="Training...")
-
-    def progress(step, total):
-        if step % max(1, total // 20) == 0:
-            bar.progress(min(step / total, 1.0), text=f"Training: step {step:,} of {total:,}")
-
-    params, history = runs.train_quietly(hp, X, Y, X_dev, Y_dev, progress)
-    bar.empty()
-    return state.Model(params, hp, history, history[-1].dev_accuracy, description)
-
-
-def train_first_network(split, description):
-    """FAST_AND_ACCURATE on the data in use, cut to about STEP_BUDGET steps. Returns (Model, note)."""
-    hp = training.FAST_AND_ACCURATE
-    m = split.X_train.shape[1]
-    steps_per_epoch = runs.total_steps(hp.with_changes(epochs=1), m)
-    epochs = max(1, min(hp.epochs, STEP_BUDGET // steps_per_epoch))
-    note = ""
-    if epochs < hp.epochs:
-        note = (f"The recipe asks for {hp.epochs} epochs; on {m:,} training digits one epoch is already "
-                f"{steps_per_epoch:,} steps, so this page stopped after {epochs} to keep the wait short.")
-        hp = hp.with_changes(epochs=epochs)
-    start = time.perf_counter()
-    model = train_model(hp, split.X_train, split.Y_train, split.X_dev, split.Y_dev, description)
-    return model, f"Trained here in {time.perf_counter() - start:.1f} s on {m:,} digits. {note}"
-
-
-def train_notebook_network(split, description):
-    """The notebook's preset (784-10-10, full batch, alpha 0.1), shortened to a few seconds. (Model, note)."""
-    hp = training.NOTEBOOK
-    m = min(split.X_train.shape[1], NOTEBOOK_DIGITS)
+@st.cache_resource(max_entries=4, show_spinner=False)
+def notebook_network(data_description, dev_size, _split):
+    """The notebook's preset (784-10-10, full batch, alpha 0.1, seed 0), shortened to a few seconds, trained once
+    per server and per data: every visitor's Draw page reads the same weights. Returns (Model, note)."""
+    hp = training.NOTEBOOK.with_changes(dev_size=dev_size)
+    m = min(_split.X_train.shape[1], NOTEBOOK_DIGITS)
     steps = min(hp.iterations, NOTEBOOK_STEPS)
     note = ""
-    if steps < hp.iterations or m < split.X_train.shape[1]:
+    if steps < hp.iterations or m < _split.X_train.shape[1]:
         note = (f"The notebook runs {hp.iterations} full-batch steps on all its training digits; to keep the "
-                f"wait to a few seconds this page ran {steps} steps on {m:,} digits, so it is a little less "
-                "accurate. The 📉 Training page runs the whole thing.")
+                f"wait short this page ran {steps} steps on {m:,} digits, so it is a little less accurate. The "
+                "📉 Training page runs the whole recipe.")
         hp = hp.with_changes(iterations=steps)
     start = time.perf_counter()
-    model = train_model(hp, split.X_train[:, :m], split.Y_train[:m], split.X_dev, split.Y_dev, description)
-    return model, f"Trained here in {time.perf_counter() - start:.1f} s. {note}"
+    params, history = runs.train_quietly(hp, _split.X_train[:, :m], _split.Y_train[:m], _split.X_dev, _split.Y_dev)
+    model = state.Model(params, hp, history, state.dev_accuracy_of(params, hp), data_description)
+    return model, f"Trained on this server in {time.perf_counter() - start:.1f} s, once for every visitor. {note}"
+
+
+def networks():
+    """The networks a drawing can go to: the visitor's own (once they have one) and the notebook's."""
+    return ["yours", "notebook"] if state.get_model() is not None else ["notebook"]
 
 
 def network_in_use(which, split, description):
-    """The chosen network, training it first if this visitor has none yet. Returns (Model, note)."""
-    notes = st.session_state.setdefault(NOTES, {})
-    if which == "notebook":
-        if NOTEBOOK_MODEL not in st.session_state:
-            with st.spinner("Training the notebook's 784-10-10 (a few seconds)..."):
-                st.session_state[NOTEBOOK_MODEL], notes["notebook"] = train_notebook_network(split, description)
-        return st.session_state[NOTEBOOK_MODEL], notes.get("notebook", "")
-    return state.get_model(), notes.get("yours", "")
+    """The chosen network: the visitor's own (from the Training page), or the notebook's, trained on this server
+    (or the copy this visitor changed with "Teach it"). Returns (Model, note)."""
+    if which == "yours":
+        return state.get_model(), ""
+    if NOTEBOOK_MODEL in st.session_state and st.session_state[NOTEBOOK_MODEL].data_description == description:
+        return st.session_state[NOTEBOOK_MODEL], "Your copy of the notebook's network, changed with 🎓 Teach it."
+    with st.spinner("Training the notebook's 784-10-10 on this server (a few seconds, once for everyone)..."):
+        return notebook_network(description, split.X_dev.shape[1], split)
 
 
 def store(which, model):
@@ -113,15 +90,6 @@ def clear_canvas():
 def percent(value):
     """0.948 -> "94.8%"; None -> "unknown"."""
     return "unknown" if value is None else f"{value:.1%}"
-
-
-def dev_accuracy_of(params, hp):
-    """Accuracy on the dev set this network is judged on, or None when the data in use cannot give one."""
-    try:
-        split = state.data_split(hp.dev_size, hp.seed)
-    except ValueError:
-        return None
-    return training.evaluate(params, split.X_dev, split.Y_dev, hp.activation)[1]
 
 
 def keep_step(which, model):
