@@ -7,6 +7,8 @@ from dashboard import links, state, widgets
 
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
 links.follow_presenter()  # a link with ?presenter=1 turns it on
+if widgets.presenter():  # on a projector the page needs the whole width; the toggle is one click away
+    st.set_page_config(initial_sidebar_state="collapsed")
 st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,
                   help="For a projector: larger text and charts, explanations folded into expanders. "
                        "The address gets ?presenter=1, so a link opens the app this way.")

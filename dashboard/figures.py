@@ -8,6 +8,7 @@ import copy
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 
@@ -530,3 +531,54 @@ def pixel_histogram(pixel_counts):
                                 yaxis=dict(title="number of pixels (log scale)", type="log", dtick=1,
                                            tickformat="~s")))
     return readable(fig, 440, "Pixel values over all images")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The whole network at a glance (Home)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def network_diagram(hidden=10):
+    """The lesson's 784-hidden-10 network as a picture: the input column X (784 pixels, a few drawn, the rest
+    as dots), the hidden units, the ten outputs, every connection of W1 and W2 as a thin line, and each
+    layer's formula and shapes under it."""
+    layers = [("X = A0", 784, 12), ("A1 = ReLU(Z1)", hidden, min(hidden, 12)), ("A2 = softmax(Z2)", 10, 10)]
+    xs = (0.0, 1.0, 2.0)
+    nodes = [np.linspace(0.95, 0.05, shown) for _, _, shown in layers]
+    lines_x, lines_y = [], []
+    for l in (0, 1):
+        for y0 in nodes[l]:
+            for y1 in nodes[l + 1]:
+                lines_x += [xs[l], xs[l + 1], None]
+                lines_y += [y0, y1, None]
+    traces = [go.Scatter(x=lines_x, y=lines_y, mode="lines", line=dict(color="#b0b8c4", width=0.6),
+                         hoverinfo="skip", showlegend=False)]
+    colours = ("#4d4d4d", RDBU_BLUE, ORANGE)
+    symbols = ("square", "circle", "circle")
+    for (name, n, shown), x, ys, colour, symbol in zip(layers, xs, nodes, colours, symbols, strict=True):
+        traces.append(go.Scatter(x=[x] * shown, y=ys, mode="markers", showlegend=False,
+                                 marker=dict(size=18, color=colour, symbol=symbol, line=dict(color="white", width=1)),
+                                 hovertemplate=f"{name}: {n} units<extra></extra>"))
+    notes = [(0, -0.08, "784 pixels<br>X (784, m)"), (0.5, 1.08, f"W1 ({hidden}, 784), b1 ({hidden}, 1)"),
+             (1, -0.08, f"{hidden} hidden units<br>Z1 = W1 X + b1<br>A1 = ReLU(Z1)"),
+             (1.5, 1.08, f"W2 (10, {hidden}), b2 (10, 1)"),
+             (2, -0.08, "10 digits 0-9<br>Z2 = W2 A1 + b2<br>A2 = softmax(Z2)")]
+    annotations = [dict(x=x, y=y, text=text, showarrow=False, xanchor="center", yanchor="top" if y < 0 else "bottom",
+                        font=dict(size=15, color="#262730")) for x, y, text in notes]
+    annotations.append(dict(x=0, y=0.5, text="⋮", showarrow=False, font=dict(size=28, color="#4d4d4d"), xshift=28))
+    hidden_axis = dict(visible=False, showgrid=False, zeroline=False)
+    return go.Figure(traces, layout=dict(annotations=annotations, plot_bgcolor="white", height=420,
+                                         margin=dict(l=20, r=20, t=40, b=90),
+                                         xaxis=dict(hidden_axis, range=[-0.35, 2.35]),
+                                         yaxis=dict(hidden_axis, range=[-0.3, 1.15])))
+
+
+def layer_table(params):
+    """One row per layer: what it is, how many units, and which parameters it has (the input has none)."""
+    L = len(params) // 2
+    rows = [{"layer": 0, "role": "input", "units": 784, "parameters": "none", "learned": 0}]
+    for l in range(1, L + 1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        rows.append({"layer": l, "role": "output" if l == L else "hidden", "units": W.shape[0],
+                     "parameters": f"W{l} {W.shape}, b{l} {b.shape}", "learned": W.size + b.size})
+    return pd.DataFrame(rows)

@@ -6,6 +6,7 @@ import inspect
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard.figures import restyled
 from dashboard.state import PRESENTER
@@ -36,6 +37,15 @@ def table(df, **options):
     """A DataFrame without its index, every float with 4 decimals so the columns line up."""
     floats = {c: st.column_config.NumberColumn(format="%.4f") for c in df.columns if df[c].dtype.kind == "f"}
     st.dataframe(df, hide_index=True, width="stretch", column_config=floats, **options)
+
+
+def link_to(page, label, help):
+    """A link to another page of the app (st.page_link). A page started on its own, without the app's
+    navigation (a test, `streamlit run views/home.py`), cannot link: it names the page instead."""
+    try:
+        st.page_link(page, label=label, help=help)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"**{label}** (in the app's sidebar)")
 
 
 def show_code(*functions, title="The code that computes this (nn_core)"):
@@ -93,13 +103,18 @@ PRESENTER_HEIGHT = 1.3  # chart heights, relative to normal
 PRESENTER_CSS = """
 <style id="presenter-mode">
 html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gives in rem grows with it */
-[data-testid="stMain"] h1 { font-size: 3.6rem; }
-[data-testid="stMain"] h2 { font-size: 2.6rem; }
-[data-testid="stMain"] h3 { font-size: 2rem; }
-[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stMain"] h1 { font-size: 2.6rem; }
+[data-testid="stMain"] h2 { font-size: 2rem; }
+[data-testid="stMain"] h3 { font-size: 1.6rem; }
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
   { font-size: 1rem; line-height: 1.5; }
-.katex { font-size: 1.3em; }
+/* The key numbers (an answer, an accuracy) stay the largest text on the screen: 2.2rem = 47.5 px. */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  { font-size: 2.2rem; line-height: 1.2; }
+/* A long formula scrolls inside its own box instead of pushing the page wider than the screen. */
+.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
+.katex { font-size: 1.2em; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-left: 2rem; padding-right: 2rem; }
 </style>
 """
 

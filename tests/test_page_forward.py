@@ -85,8 +85,9 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess():
     assert "Training" in warnings
     assert len(at.radio(key="forward_choice").options) == 3  # no drawing yet: index, random, class
     text = all_text(at)
-    for heading in ("W1 · (10, 784)", "b1 · (10, 1)", "Z1 = W1 · A0 + b1 · (10, 1)", "A1 = ReLU(Z1) · (10, 1)",
-                    "W2 · (10, 10)", "b2 · (10, 1)", "Z2 · (10, 1)", "A2 = softmax(Z2) · (10, 1)", "X · (784, 1)"):
+    for heading in ("W1, shape (10, 784)", "b1, shape (10, 1)", "Z1 = W1 · A0 + b1, shape (10, 1)",
+                    "A1 = ReLU(Z1), shape (10, 1)", "W2, shape (10, 10)", "b2, shape (10, 1)", "Z2, shape (10, 1)",
+                    "A2 = softmax(Z2), shape (10, 1)", "X, shape (784, 1)"):
         assert heading in text, heading
     assert re.search(r"ReLU switched off (\d+ of 10 units|\*\*no unit)", text)
     assert int(metric(at, "The network's answer")) in range(10)
@@ -175,8 +176,8 @@ def test_two_hidden_layers_of_32_and_16_units():
     hp = Hyperparams(hidden_sizes=(32, 16), init="he")
     at = run_page(**{state.MODEL: state.Model(new_network(hp), hp)})
     text = all_text(at)
-    for heading in ("W1 · (32, 784)", "hidden layer 2", "W2 · (16, 32)", "A2 = ReLU(Z2) · (16, 1)",
-                    "output layer 3", "W3 · (10, 16)", "A3 = softmax(Z3) · (10, 1)"):
+    for heading in ("W1, shape (32, 784)", "hidden layer 2", "W2, shape (16, 32)", "A2 = ReLU(Z2), shape (16, 1)",
+                    "output layer 3", "W3, shape (10, 16)", "A3 = softmax(Z3), shape (10, 1)"):
         assert heading in text, heading
     at.selectbox(key="forward_unit").set_value(31).run()
     assert not at.exception and any("Z1[31]" in s.value for s in at.success)

@@ -51,11 +51,31 @@ sum you can check), and what **one step of learning** from your drawing would ch
 """
 )
 
-# --- The network --------------------------------------------------------------------------------------------
-st.subheader("🧠 The network that reads your digit")
-# One container, however much it holds (spinners, progress bars, notes): the canvas below keeps its place
-# on the page from one run to the next, so Streamlit does not redraw it empty.
-with st.container():
+# --- Draw, and the network that reads it ---------------------------------------------------------------------
+# The canvas comes first, in a place that does not move from one run to the next (so Streamlit never redraws it
+# empty), and on the first screen of a projector; the network and its answer sit beside it.
+left, right = st.columns(2, gap="medium")
+with left:
+    canvas = st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
+                       background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
+                       update_streamlit=True, return_image_data=True,
+                       key=f"draw_canvas_{st.session_state.get(CANVAS_GENERATION, 0)}")
+    st.caption("Move the mouse over the canvas to see its toolbar (top right): ↶ undo a stroke, ↷ redo it, "
+               "🗑 clear everything.")
+    pen_column, clear_column = st.columns([3, 2], vertical_alignment="bottom")
+    pen_column.slider("Pen width (canvas pixels)", 8, 48, 24, key="draw_stroke",
+                      help="How thick your strokes are. MNIST's strokes are about a tenth of the digit's height: "
+                           "around 24 here. Very thin or very fat strokes look unlike MNIST, and the network "
+                           "gets less sure. Changing it affects your next strokes only.")
+    clear_column.button("🧽 Clear", key="draw_clear", on_click=clear_canvas, width="stretch",
+                        help="Start again on an empty canvas (the same as the canvas toolbar's bin).")
+    skip_centring = st.toggle("Skip the centring step", key="draw_skip_centring",
+                              help="MNIST moved every digit so that the centre of mass of its ink sits at the "
+                                   "middle of the 28 x 28 field. Switch this on to centre the ink's bounding box "
+                                   "instead, and watch the prediction change: the network only knows digits "
+                                   "centred the MNIST way.")
+
+with right:
     try:
         split = state.data_split(state.dev_size() or training.NOTEBOOK.dev_size)
     except ValueError as error:
@@ -70,12 +90,12 @@ with st.container():
                      help="Your network is the one you trained (or loaded) on the 📉 Training page, as it is now. "
                           "The notebook's 784-10-10 is the lesson's network, trained once on this server: switch to "
                           "compare how the two read the same drawing.")
-    if options == ["notebook"]:
-        st.caption("You have no network of your own yet: train one on the 📉 Training page and it appears here.")
     model, note = network_in_use(which, split, data.description)
     params, hp = model.params, model.hp
     L = layer_count(params)
     st.markdown(f"**{NETWORKS[which]}:** {model.describe()}")
+    if options == ["notebook"]:
+        note += " You have no network of your own yet: train one on the 📉 Training page and it appears here."
     if note:
         st.caption(note)
     if not model.trained:
@@ -84,27 +104,6 @@ with st.container():
     elif model.training:
         st.info("Your network is still training on the 📉 Training page: each drawing is read by its weights at "
                 "that moment.")
-
-# --- Draw -----------------------------------------------------------------------------------------------------
-st.subheader("✏️ Draw")
-left, right = st.columns(2, gap="medium")
-with left:
-    stroke = st.slider("Pen width (canvas pixels)", 8, 48, 24, key="draw_stroke",
-                       help="How thick your strokes are. MNIST's strokes are about a tenth of the digit's height: "
-                            "around 24 here. Very thin or very fat strokes look unlike MNIST, and the network "
-                            "gets less sure. Changing it affects your next strokes only.")
-    canvas = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
-                       height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw", update_streamlit=True,
-                       return_image_data=True, key=f"draw_canvas_{st.session_state.get(CANVAS_GENERATION, 0)}")
-    st.caption("Move the mouse over the canvas to see its toolbar (top right): ↶ undo a stroke, ↷ redo it, "
-               "🗑 clear everything.")
-    st.button("🧽 Clear the canvas", key="draw_clear", on_click=clear_canvas,
-              help="Start again on an empty canvas (the same as the canvas toolbar's bin).")
-    skip_centring = st.toggle("Skip the centring step", key="draw_skip_centring",
-                              help="MNIST moved every digit so that the centre of mass of its ink sits at the "
-                                   "middle of the 28 x 28 field. Switch this on to centre the ink's bounding box "
-                                   "instead, and watch the prediction change: the network only knows digits "
-                                   "centred the MNIST way.")
 
 x = x_other = steps = None
 try:
@@ -157,7 +156,7 @@ with right:
                    "means little. Draw larger, over most of the canvas, for a fair test.")
 
 # --- What the network sees ---------------------------------------------------------------------------------
-st.subheader("👀 What the network sees")
+st.header("👀 What the network sees")
 widgets.explain(
     "MNIST's digits were cropped to their ink, scaled so the longer side is 20 pixels, and placed in a 28 x 28 "
     "field with the centre of mass of the ink in the middle. Your drawing goes through the same steps; the last "
@@ -182,7 +181,7 @@ widgets.show_code(canvas_to_input, to_grey, crop_to_ink, fit_to_box, place_in_fi
              title="The code that prepares the drawing (nn_core.preprocessing)")
 
 # --- Why this answer -----------------------------------------------------------------------------------------
-st.subheader("🔍 Why this answer")
+st.header("🔍 Why this answer")
 A_prev = x if L == 1 else cache[f"A{L - 1}"]  # the last hidden layer's activations, (n, 1)
 W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
 n = W.shape[1]
@@ -209,7 +208,7 @@ for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why no
         draw_sections.why_digit(digit, role, params, x, A_prev, Z, L, times_x)
 
 # --- Teach it ---------------------------------------------------------------------------------------------
-st.subheader("🎓 Teach it")
+st.header("🎓 Teach it")
 widgets.explain(
     "Tell the network what your digit really is, and see **one step of backpropagation on this single "
     "example**: the error at the output, the gradients it sends back, and the answer after the update. The step "
@@ -247,7 +246,7 @@ if pending is not None:
 widgets.show_code(backward_prop, update_params, title="The code of this step (nn_core.network)")
 
 # --- Follow it further ---------------------------------------------------------------------------------------
-st.subheader("➡️ Follow this digit through the network")
+st.header("➡️ Follow this digit through the network")
 if st.button("➡️ Open this digit on the forward-pass page", key="draw_open_forward",
              help="Shows your drawing, as the 784 numbers above, going through every matrix of the network "
                   "on the Forward pass page."):

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.figures import column_bars, digit_image, matrix_heatmap, pixel_strip, probability_bars
+from dashboard.figures import column_bars, digit_image, layer_table, matrix_heatmap, pixel_strip, probability_bars
 from dashboard.sections import forward as forward_sections
-from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX, layer_table
+from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
 from dashboard.widgets import FONT, show, table
 from nn_core import activations
 from nn_core.network import forward_prop, layer_count
@@ -148,10 +148,10 @@ predicted = int(np.argmax(A_out[:, 0]))
 st.header("Step 0 · the input: A0 = X")
 image_col, strip_col, text_col = st.columns([1.3, 0.9, 1.9])
 with image_col:
-    st.markdown("#### The image · 28 x 28")
+    st.markdown("### The image · 28 x 28")
     show(digit_image(X), "forward_image", 360)
 with strip_col:
-    st.markdown(f"#### X · {X.shape}")
+    st.markdown(f"### X, shape {X.shape}")
     show(pixel_strip(X), "forward_strip", 360)
 with text_col:
     st.latex(r"A^{[0]} = X \quad (784 \times 1)")
@@ -174,7 +174,7 @@ st.latex(
     rf"\,\underbrace{{A^{{[0]}}}}_{{784 \times 1}} + \underbrace{{b^{{[1]}}}}_{{{n1} \times 1}}"
     rf"\qquad A^{{[1]}} = {G}\left(Z^{{[1]}}\right)"
 )
-st.markdown(f"#### W1 · {W1.shape}")
+st.markdown(f"### W1, shape {W1.shape}")
 show(matrix_heatmap(W1, "input pixel i", "hidden unit j"), "forward_W1", min(520, 140 + 24 * n1))
 st.caption(
     "Row j holds hidden unit j's 784 weights, one per pixel. **Blue** (positive): ink on that pixel pushes "
@@ -182,14 +182,14 @@ st.caption(
 )
 b_col, z_col, a_col = st.columns(3)
 with b_col:
-    st.markdown(f"#### b1 · {b1.shape}")
+    st.markdown(f"### b1, shape {b1.shape}")
     show(column_bars(b1, "unit j"), "forward_b1", min(520, 120 + 28 * n1))
 with z_col:
-    st.markdown(f"#### Z1 = W1 · A0 + b1 · {Z1.shape}")
+    st.markdown(f"### Z1 = W1 · A0 + b1, shape {Z1.shape}")
     show(column_bars(Z1, "unit j"), "forward_Z1", min(520, 120 + 28 * n1))
 with a_col:
     off = np.flatnonzero(Z1[:, 0] <= 0) if hp.activation == "relu" else None
-    st.markdown(f"#### A1 = {ACTIVATION_NAME[hp.activation]}(Z1) · {A1.shape}")
+    st.markdown(f"### A1 = {ACTIVATION_NAME[hp.activation]}(Z1), shape {A1.shape}")
     show(column_bars(A1, "unit j", off), "forward_A1", min(520, 120 + 28 * n1))
 if hp.activation == "relu" and off.size:
     which = ", ".join(str(j) for j in off) if off.size <= 16 else "listed in 🔢 The numbers"
@@ -238,7 +238,7 @@ with numbers_tab:  # always filled: the numbers behind the charts above belong o
     st.markdown("**b1, Z1 and A1, unit by unit**")
     table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
                         "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
-    st.markdown(f"**W1 · {W1.shape}** (one row per hidden unit, one column per pixel)")
+    st.markdown(f"**W1, shape {W1.shape}** (one row per hidden unit, one column per pixel)")
     st.dataframe(figures.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
@@ -256,13 +256,13 @@ st.latex(
 )
 w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
-    st.markdown(f"#### W{L} · {W_out.shape}")
+    st.markdown(f"### W{L}, shape {W_out.shape}")
     show(matrix_heatmap(W_out, f"unit of layer {L - 1}", "output unit k (digit)"), "forward_W_out", 420)
 with b_col:
-    st.markdown(f"#### b{L} · {b_out.shape}")
+    st.markdown(f"### b{L}, shape {b_out.shape}")
     show(column_bars(b_out, "digit k"), "forward_b_out", 420)
 with z_col:
-    st.markdown(f"#### Z{L} · {Z_out.shape}")
+    st.markdown(f"### Z{L}, shape {Z_out.shape}")
     show(column_bars(Z_out, "digit k"), "forward_Z_out", 420)
 st.caption(f"Row k of W{L} weighs the {W_out.shape[1]} values of A{L - 1} as evidence for digit k. Z{L} holds ten "
            "scores (logits): any real numbers. Softmax turns them into probabilities.")
@@ -274,10 +274,10 @@ with st.expander(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit"):
 
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:
-    st.markdown(f"#### A{L} = softmax(Z{L}) · {A_out.shape}")
+    st.markdown(f"### A{L} = softmax(Z{L}), shape {A_out.shape}")
     show(probability_bars(A_out, predicted, label), "forward_A_out", 380)
 with answer_col:
-    st.markdown("#### The prediction")
+    st.markdown("### The prediction")
     st.metric("The network's answer", predicted,
               help=f"The most probable digit: get_predictions takes the argmax of the ten probabilities in A{L}.")
     st.metric("Its probability", f"{A_out[predicted, 0]:.1%}",

@@ -1,8 +1,9 @@
-"""Home: what the app teaches and how a class can use it."""
+"""Home: the lesson's network at a glance, where to start, and how a class can use the app."""
 
 import streamlit as st
 
-from dashboard import state, widgets
+from dashboard import figures, state, widgets
+from nn_core.training import NOTEBOOK, new_network
 
 st.title("🧠 A neural network from scratch, number by number")
 widgets.explain(
@@ -14,43 +15,51 @@ every line of code that computes them is on screen.
 """
 )
 
-st.latex(r"""
+picture, start = st.columns([3, 2], gap="large")
+with picture:
+    widgets.show(figures.network_diagram(), "home_network", 420)
+    st.caption("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
+               "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
+               "Only 12 of the 784 inputs are drawn.")
+    with st.expander("The numbers behind the picture: each layer's units and parameters"):
+        widgets.table(figures.layer_table(new_network(NOTEBOOK)))
+with start:
+    st.header("Start here")
+    widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data",
+                    help="The first page: what the network reads, and how 28 x 28 images become the matrix X.")
+    st.markdown(
+        """
+1. **🔢 The data**: 28 x 28 images become the columns of X (784 x m); why a dev set is held out.
+2. **➡️ Forward pass**: one digit through W1, b1, Z1, A1, W2, b2, Z2 and A2 to a prediction.
+3. **📉 Training**: backpropagation step by step, the learning rate, live loss and accuracy curves.
+4. **🧪 Experiments**: how much one accuracy varies from run to run, and what a bigger network adds.
+5. **✏️ Draw a digit**: draw with the mouse and see what the network sees and why it answers.
+"""
+    )
+    st.latex(r"""
 \begin{aligned}
 Z^{[1]} &= W^{[1]} X + b^{[1]} & A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
 Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} & A^{[2]} &= \mathrm{softmax}(Z^{[2]})
 \end{aligned}
 """)
 
-left, right = st.columns(2)
-with left:
-    st.subheader("The lesson, page by page")
-    st.markdown(
-        """
-1. **🔢 The data**: 28 x 28 images become columns of a 784 x m matrix X; why a dev set is held out.
-2. **➡️ Forward pass**: follow one digit through W1, b1, Z1, A1, W2, b2, Z2 and A2 to a prediction.
-3. **📉 Training**: backpropagation step by step, the learning rate, live loss and accuracy curves,
-   the notebook's bugs side by side with the corrected math.
-4. **✏️ Draw a digit**: draw with the mouse, see what the network sees, and why it answers what it does.
-"""
-    )
-with right:
-    st.subheader("Using it with a class")
-    st.markdown(
-        """
+st.header("Using it with a class")
+widgets.explain(
+    """
 - Go through the pages in order: each one builds on the one before.
 - Every visitor has their own network: students can train and break theirs without touching yours.
 - Break things on purpose: a learning rate of 5, a linear activation, one hidden unit.
   Each page says what to expect and explains what went wrong.
-- On a projector, switch on **📽️ Presenter mode** in the sidebar: larger text and charts, explanations folded.
+- On a projector, switch on **📽️ Presenter mode** in the sidebar (or open any page with `?presenter=1`):
+  larger text and charts, explanations folded, the sidebar closed.
 - The address of the 📉 Training page holds every hyperparameter: send it as a link, and the class opens the
   same settings (with the same seed, the same curves).
 """
-    )
+)
 
 data = state.digits()
 st.info(f"**Data in use:** {data.description}")
 if data.warning:
     st.warning(data.warning)
 model = state.get_model()
-st.caption("Your network: " + (model.describe() if model else "none yet. Train one on the Training page, "
-                                "or let the Draw page train one for you."))
+st.caption("Your network: " + (model.describe() if model else "none yet. Train one on the 📉 Training page."))

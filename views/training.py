@@ -28,6 +28,7 @@ from dashboard.sections.training_controls import (
     dev_options,
     hyperparams_from_widgets,
     init_controls,
+    presets,
     set_controls,
 )
 from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
@@ -111,9 +112,11 @@ def on_reset():
 
 
 def buttons(running):
-    b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
+    """The presets, then Train, Stop, Step and Reset, in one row."""
+    p1, p2, b1, b2, b3, b4 = st.columns([1.25, 1.55, 1, 1, 1, 1])
+    presets(p1, p2, disabled=running)
     b1.button("▶️ Train", key="tr_train", on_click=on_train, disabled=running, type="primary", width="stretch",
-              help="Train with the controls above, watching the curves. Carries on after Stop or Step when "
+              help="Train with the controls below, watching the curves. Carries on after Stop or Step when "
                    "the controls are unchanged; otherwise starts a new network.")
     b2.button("⏹️ Stop", key="tr_stop", on_click=on_stop, disabled=not running, width="stretch",
               help="Pause training within a fraction of a second; Train carries on from there.")
@@ -139,7 +142,7 @@ def live_panel():
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
     figure = figures.curves_figure(list(run.records), run.total)  # a copy: the thread appends
-    widgets.show(figure, key="tr_curves")
+    widgets.show(figure, key="tr_curves", height=330 if widgets.presenter() else None)  # on screen below the buttons
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
         with st.expander("The numbers behind the curves, one row per step"):
             st.dataframe(downloads.log_table(run.records), hide_index=True, width="stretch", height=260)
@@ -147,12 +150,14 @@ def live_panel():
 
 
 def progress_text(run):
+    """Where the run is, in one line. Once it has stopped, its dev accuracy is the score of its final weights
+    (the same number as the card below); while it trains, the last one measured on the way."""
     icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕"}[run.status]
     text = f"{icon} step {run.step:,} of {run.total:,}"
     if run.records:
-        last = run.records[-1]
-        dev = next((r.dev_accuracy for r in reversed(run.records) if r.dev_accuracy is not None), None)
-        text += f" · loss {last.loss:.3f}"
+        dev = run.scores["dev"][1] if "dev" in run.scores and not run.training else next(
+            (r.dev_accuracy for r in reversed(run.records) if r.dev_accuracy is not None), None)
+        text += f" · loss {run.records[-1].loss:.3f}"
         text += f" · dev accuracy {dev:.1%}" if dev is not None else ""
     return text + f" · {run.seconds:.1f} s of training"
 
@@ -220,31 +225,30 @@ is chosen by people, not learned. The dev set is never trained on: its accuracy 
 generalises to digits it has not seen.
 """
 )
-st.latex(r"W^{[l]} \leftarrow W^{[l]} - \alpha\, dW^{[l]} \qquad b^{[l]} \leftarrow b^{[l]} - \alpha\, db^{[l]}")
-
-data = state.digits()
-st.caption(f"Data in use: {data.description}")
+if not widgets.presenter():  # on a projector the curves come first; the teacher says the rule out loud
+    st.latex(r"W^{[l]} \leftarrow W^{[l]} - \alpha\, dW^{[l]} \qquad b^{[l]} \leftarrow b^{[l]} - \alpha\, db^{[l]}")
+    st.caption(f"Data in use: {state.digits().description}")
 init_controls()
 arrival = links.follow_hyperparams(hyperparams_from_widgets, set_controls)  # a link: /training?alpha=0.5
 run = current_run()
 running = bool(run and run.training)
 
-st.subheader("1 · Choose the hyperparameters")
-hp = controls(disabled=running)
-state.set_dev_size(hp.dev_size, "training")
-links.mirror_hyperparams(hp, arrival)  # the address always shows the controls, so it can be sent as a link
-links.link_box("training")
-
-st.subheader("2 · Train")
+st.header("Train")
 buttons(running)
 if run and not running and not resumable_run() and not run.ended and run.step:
     st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
 st.fragment(live_panel, run_every=redraw_interval() if running else None)()
 if run and not running:
     views.outcome(run, split_for(run.hp))
+
+st.header("The hyperparameters")
+hp = controls(disabled=running)
+state.set_dev_size(hp.dev_size, "training")
+links.mirror_hyperparams(hp, arrival)  # the address always shows the controls, so it can be sent as a link
+links.link_box("training")
 views.history_table(list(st.session_state.get(HISTORY, {}).values()))
 
-st.subheader("3 · Look inside")
+st.header("Look inside")
 model = state.model_or_untrained(hp)
 if running:
     st.caption("⏳ The details below appear when training stops (press ⏹️ Stop, or wait for the end).")

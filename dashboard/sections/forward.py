@@ -27,17 +27,6 @@ def unit_terms(W1, b1, X, j):
     return terms, z_j, pixels
 
 
-def layer_table(params):
-    """One row per layer: what it is, how many units, and which parameters it has (the input has none)."""
-    L = layer_count(params)
-    rows = [{"layer": 0, "role": "input", "units": 784, "parameters": "none", "learned": 0}]
-    for l in range(1, L + 1):
-        W, b = params[f"W{l}"], params[f"b{l}"]
-        rows.append({"layer": l, "role": "output" if l == L else "hidden", "units": W.shape[0],
-                     "parameters": f"W{l} {W.shape}, b{l} {b.shape}", "learned": W.size + b.size})
-    return pd.DataFrame(rows)
-
-
 def tex_products(rows):
     """Terms of the sum as LaTeX, '0.21 · 0.99 + (-0.15) · 1.00', from rows of the unit's pixel table."""
     return " + ".join(f"{tex_number(w)}\\cdot{x:.2f}" for w, x in zip(rows["w_ji"], rows["x_i"], strict=True))
@@ -102,14 +91,14 @@ def deeper_layer(l, params, cache, activation):
     )
     w_col, z_col, a_col = st.columns([1.6, 1, 1])
     with w_col:
-        st.markdown(f"#### W{l} · {W.shape}")
+        st.markdown(f"### W{l}, shape {W.shape}")
         show(matrix_heatmap(W, f"unit of layer {l - 1}", f"unit of layer {l}"), f"forward_W{l}", 420)
     with z_col:
-        st.markdown(f"#### Z{l} · {Z.shape}")
+        st.markdown(f"### Z{l}, shape {Z.shape}")
         show(column_bars(Z, "unit"), f"forward_Z{l}", 420)
     with a_col:
         off_l = np.flatnonzero(Z[:, 0] <= 0) if activation == "relu" else None
-        st.markdown(f"#### A{l} = {name}(Z{l}) · {A.shape}")
+        st.markdown(f"### A{l} = {name}(Z{l}), shape {A.shape}")
         show(column_bars(A, "unit", off_l), f"forward_A{l}", 420)
     st.caption(f"Same rule as layer 1, with A{l - 1} in place of the pixels. b{l} {b.shape} = ["
                + ", ".join(f"{x:.2f}" for x in b[:12, 0]) + (", ...]" if b.shape[0] > 12 else "]")

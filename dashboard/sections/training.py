@@ -365,11 +365,16 @@ def outcome(run, split):
     if len(run.records) > 1 and run.records[-1].loss > run.records[0].loss:
         st.warning("📈 The loss went **up**, not down: the learning rate is too large for this network.")
     if run.status == "finished":
-        st.success(f"✅ Finished {run.step:,} steps in {run.seconds:.1f} s: dev accuracy "
-                   f"{run.scores['dev'][1]:.1%}.")
+        dev = run.scores["dev"][1]
+        if 2 * dead >= units or run.records[-1].loss > run.records[0].loss:
+            st.warning(f"⚠️ Finished {run.step:,} steps in {run.seconds:.1f} s, but training went wrong: dev "
+                       f"accuracy {dev:.1%} (guessing gives 10%). See why above.")
+        else:
+            st.success(f"✅ Finished {run.step:,} steps in {run.seconds:.1f} s: dev accuracy {dev:.1%}.")
 
 
 def history_table(rows):
+    """Every run this visitor trained (or stepped), one row each, so a class can compare hyperparameters."""
     if not rows:
         return
     st.subheader("Runs in this session")

@@ -68,17 +68,20 @@ def hyperparams_from_widgets() -> Hyperparams:
     )
 
 
-def controls(disabled):
-    """Presets, then every hyperparameter; returns the Hyperparams they make."""
-    left, right, _ = st.columns([1, 1, 2])
+def presets(left, right, disabled):
+    """The two preset buttons, in the columns given: each moves every control to a known recipe."""
     left.button("📓 The notebook", key="tr_preset_notebook", on_click=set_controls, args=(NOTEBOOK,),
                 disabled=disabled, width="stretch",
                 help="784-10-10, ReLU, full batch, alpha 0.10, 500 iterations, notebook init: Samson Zhang's "
                      "recipe. Expect about 83-85% on the dev set after a few seconds of training.")
     right.button("⚡ Fast and accurate", key="tr_preset_fast", on_click=set_controls, args=(FAST_AND_ACCURATE,),
                  disabled=disabled, width="stretch",
-                 help="784-128-10, He init, mini-batches of 64 with momentum 0.9, 3 epochs: about 96-97% "
-                      "on the dev set.")
+                 help="784-128-10, He init, mini-batches of 64 with momentum 0.9, 3 epochs: about 95% on the "
+                      "dev set of the bundled sample, about 97% on full MNIST, in a few seconds.")
+
+
+def controls(disabled):
+    """Every hyperparameter, four columns of controls; returns the Hyperparams they make."""
     mini = st.session_state["tr_method"] == "mini-batch"
     c1, c2, c3, c4 = st.columns(4)
     c1.select_slider("Learning rate α", ALPHAS, key="tr_alpha", disabled=disabled,
