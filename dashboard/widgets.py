@@ -39,13 +39,15 @@ def table(df, **options):
     st.dataframe(df, hide_index=True, width="stretch", column_config=floats, **options)
 
 
-def link_to(page, label, help):
-    """A link to another page of the app (st.page_link). A page started on its own, without the app's
-    navigation (a test, `streamlit run views/home.py`), cannot link: it names the page instead."""
-    try:
-        st.page_link(page, label=label, help=help)
-    except StreamlitPageNotFoundError:
-        st.markdown(f"**{label}** (in the app's sidebar)")
+def link_to(page, label, help, key):
+    """A large button that opens another page of the app. A page started on its own, without the app's
+    navigation (a test, `streamlit run views/home.py`), cannot switch: it says where to find the page."""
+    if st.button(label, type="primary", help=help, key=key):
+        try:
+            st.switch_page(page)
+        except StreamlitPageNotFoundError:
+            st.info(f"Open {label.split(':')[-1].strip()} from the app's sidebar (start the app with "
+                    "`streamlit run app.py`).")
 
 
 def show_code(*functions, title="The code that computes this (nn_core)"):

@@ -98,7 +98,7 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess():
 
 def test_trained_network_is_named_and_not_called_a_guess(trained_model):
     at = run_page(**{state.MODEL: trained_model})
-    assert any("Your trained network" in s.value for s in at.success)
+    assert any("Your network:" in s.value and "steps" in s.value for s in at.success)
     assert not any("untrained" in w.value for w in at.warning)
     probabilities = values(chart(at, "forward_A_out")["data"][0]["y"])
     assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-4

@@ -41,27 +41,24 @@ g, g_deriv = activations.ACTIVATIONS[hp.activation]
 G = ACTIVATION_TEX[hp.activation]
 
 st.header("The network")
-left, right = st.columns([1, 1.2])
-with left:
-    if model.trained:
-        st.success(f"**Your trained network:** {model.describe()}")
-    else:
-        st.warning(
-            "**This network is untrained.** Its weights are random numbers from initialisation, so its "
-            "prediction below is a guess (about 1 in 10 right). The arithmetic is exactly the same as for a "
-            "trained network. Train one on the **📉 Training** page and come back to see the same digit "
-            "recognised."
-        )
-        st.caption("Network shown: " + model.describe())
-    widgets.explain(
+if model.trained:
+    st.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
+               "shows them as they are now." if model.training else ""))
+else:
+    st.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
+               "prediction below is a guess (about 1 in 10 right); the arithmetic is the same as for a trained one. "
+               f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
+with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and what a layer is",
+                 expanded=not widgets.presenter()):
+    left, right = st.columns([1, 1.2])
+    left.markdown(
         f"**Layer 0** is the input: 784 units, one per pixel. **Layers 1 to {L}** each have a weight matrix W "
         f"and a bias column b. A *layer* is something with parameters; the input has none, so it is layer 0 "
-        f"and this network counts as a {L}-layer network."
-    )
-with right:
-    table(layer_table(params))
-    st.caption(f"learned: how many numbers training adjusts in that layer. Hidden activation g = "
-               f"{ACTIVATION_NAME[hp.activation]}; output activation = softmax.")
+        f"and this network counts as a {L}-layer network.")
+    with right:
+        table(layer_table(params))
+        st.caption(f"learned: how many numbers training adjusts in that layer. Hidden activation g = "
+                   f"{ACTIVATION_NAME[hp.activation]}; output activation = softmax.")
 
 # --- Choose a digit ---------------------------------------------------------------------------------------
 st.header("Choose a digit")

@@ -25,8 +25,8 @@ with picture:
         widgets.table(figures.layer_table(new_network(NOTEBOOK)))
 with start:
     st.header("Start here")
-    widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data",
-                    help="The first page: what the network reads, and how 28 x 28 images become the matrix X.")
+    widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data", key="home_start",
+                    help="Opens the first page: what the network reads, and how 28 x 28 images become the matrix X.")
     st.markdown(
         """
 1. **🔢 The data**: 28 x 28 images become the columns of X (784 x m); why a dev set is held out.
