@@ -142,7 +142,7 @@ def live_panel():
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
     figure = figures.curves_figure(list(run.records), run.total)  # a copy: the thread appends
-    widgets.show(figure, key="tr_curves", height=330 if widgets.presenter() else None)  # on screen below the buttons
+    widgets.show(figure, key="tr_curves", height=300 if widgets.presenter() else None)  # on screen below the buttons
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
         with st.expander("The numbers behind the curves, one row per step"):
             st.dataframe(downloads.log_table(run.records), hide_index=True, width="stretch", height=260)
@@ -233,7 +233,8 @@ arrival = links.follow_hyperparams(hyperparams_from_widgets, set_controls)  # a 
 run = current_run()
 running = bool(run and run.training)
 
-st.header("Train")
+if not widgets.presenter():  # on a projector the buttons say it, and the curves need the room
+    st.header("Train")
 buttons(running)
 if run and not running and not resumable_run() and not run.ended and run.step:
     st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")

@@ -1,0 +1,88 @@
+"""The app as a class sees it on a projector (1280 x 720, presenter mode from ?presenter=1) and on a laptop
+(1600 x 1000): nothing wider than the screen, each page's main thing on the first screen, the key numbers
+large, and one network that every page describes truthfully while it trains. Screenshots: test-artifacts/."""
+
+import re
+
+import pytest
+from conftest import ARTIFACTS, TIMEOUT_MS
+
+pytestmark = pytest.mark.browser
+
+PROJECTOR = {"width": 1280, "height": 720}
+LAPTOP = {"width": 1600, "height": 1000}
+PAGES = ["", "data", "forward", "training", "experiments", "draw"]
+LARGE_NUMBERS_PX = 40
+
+
+def tab(browser, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return context, page
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMain"]')
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    page.wait_for_timeout(300)
+
+
+def widest(page):
+    """How wide the page is drawn, in CSS pixels (more than the window means a sideways scroll)."""
+    return page.evaluate("() => Math.max(document.documentElement.scrollWidth, "
+                         "document.querySelector('[data-testid=\"stMain\"]').scrollWidth)")
+
+
+def metric_sizes(page):
+    """The font size of every st.metric value on the page, in pixels."""
+    return page.locator('[data-testid="stMetricValue"]').evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e.querySelector('p') || e).fontSize))")
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
+def test_every_page_fits_the_screen_in_presenter_mode_and_on_a_laptop(browser, app_url, path):
+    for viewport, query, name in ((PROJECTOR, "?presenter=1", "projector"), (LAPTOP, "", "laptop")):
+        context, page = tab(browser, viewport)
+        open_page(page, f"{app_url}/{path}{query}")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert widest(page) <= viewport["width"], f"{path or 'home'} is wider than the {name}'s screen"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{path or 'home'}.png"))  # the first screen, as the class sees it
+        context.close()
+
+
+def test_the_canvas_of_draw_a_digit_is_on_the_first_screen(browser, app_url):
+    context, page = tab(browser, PROJECTOR)
+    open_page(page, f"{app_url}/draw?presenter=1")
+    box = page.locator("canvas.upper-canvas").first.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"], box
+    context.close()
+
+
+def test_training_shows_its_live_curves_on_the_first_screen_and_large_results(browser, app_url):
+    context, page = tab(browser, PROJECTOR)
+    open_page(page, f"{app_url}/training?presenter=1")
+    page.get_by_role("button", name="📓 The notebook").click()
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="▶️ Train").click()
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(state="visible", timeout=5_000)  # within 5 s
+    page.wait_for_timeout(1_000)
+    box = page.evaluate("() => { const r = document.querySelector('[data-testid=\"stPlotlyChart\"]')"
+                        ".getBoundingClientRect(); return {y: r.y, height: r.height}; }")  # redrawn 4 times a second
+    page.screenshot(path=str(ARTIFACTS / "projector-training-running.png"))
+    on_screen = min(box["y"] + box["height"], PROJECTOR["height"]) - box["y"]
+    assert box["y"] >= 0 and on_screen >= 0.6 * box["height"], box  # most of the chart, without scrolling
+    page.get_by_text(re.compile(r"step 500 of 500")).first.wait_for(timeout=180_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 3",
+                           timeout=60_000)
+    sizes = metric_sizes(page)
+    assert sizes and min(sizes) >= LARGE_NUMBERS_PX, sizes
+    page.screenshot(path=str(ARTIFACTS / "projector-training-finished.png"))
+
+    open_page(page, f"{app_url}/forward?presenter=1")  # the same visitor: the network just trained
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 2")
+    sizes = metric_sizes(page)
+    assert sizes and min(sizes) >= LARGE_NUMBERS_PX, sizes
+    context.close()
