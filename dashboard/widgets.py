@@ -126,10 +126,23 @@ def presenter():
     return bool(st.session_state.get(PRESENTER, False))
 
 
+# Every page: grey text dark enough to read (WCAG AA, 4.5:1 on white: Streamlit's light grey captions and the
+# labels of controls that are switched off measure 3.7:1 and 2.2:1).
+READABLE_CSS = """
+<style id="readable">
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }  /* Streamlit draws captions at 60% opacity */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55565f !important; }
+[data-testid="stWidgetLabel"] p { color: #31333f !important; }
+.stCode .token.string { color: #137333 !important; }  /* code: strings and comments dark enough to read */
+.stCode .token.comment { color: #5c5f6b !important; }
+</style>
+"""
+
+
 def presenter_style():
-    """Larger text on the whole page in presenter mode (CSS that takes no room on the page); app.py calls it."""
-    if presenter():
-        st.html(PRESENTER_CSS)
+    """The page's own CSS (it takes no room on the page): readable grey text always, and in presenter mode
+    larger text everywhere. app.py calls it on every page."""
+    st.html(READABLE_CSS + (PRESENTER_CSS if presenter() else ""))
 
 
 def explain(text):

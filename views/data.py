@@ -147,6 +147,7 @@ else:
         for column, index in zip(st.columns(GRID_COLUMNS), picks[row * GRID_COLUMNS:(row + 1) * GRID_COLUMNS],
                                  strict=False):  # the last row may be short
             column.image(bigger(data.images[index].reshape(SIDE, SIDE)), caption=f"label {data.labels[index]}",
+                         alt=f"a handwritten {data.labels[index]}, 28 x 28 pixels",
                          width="stretch")
 
     st.subheader("One digit, enlarged: the 784 numbers the network reads")
@@ -161,6 +162,7 @@ else:
     image = data.images[index].reshape(SIDE, SIDE)
     with image_column:
         st.image(bigger(image, 8), caption=f"row {index} of the table: label {data.labels[index]}",
+                 alt=f"the handwritten {data.labels[index]} of row {index}, enlarged",
                  width="stretch")
     with text_column:
         st.markdown(
@@ -191,7 +193,8 @@ with st.expander("The numbers behind these charts"):
 
 st.subheader("The average image of each digit")
 for column, shown in zip(st.columns(10), DIGITS, strict=True):
-    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch")
+    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch",
+                 alt=f"the average of every {shown} in the data: a blurred {shown}")
 st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
 
 # 4. From the table to X ---------------------------------------------------------------------------------
@@ -263,6 +266,7 @@ with after:
                               columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
 picture, words = st.columns([1, 4], vertical_alignment="center")
 picture.image(bigger(np.rint(figures.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
+              alt=f"the first training example, a handwritten {split.Y_train[0]}",
               caption="X_train[:, 0] as 28 x 28")
 words.markdown(
     f"Column 0 of `X_train`, its 784 numbers put back into 28 rows of 28, is the first training example: "

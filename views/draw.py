@@ -176,7 +176,7 @@ if mnist_rows.size:
     images += [(pixelated(example), f"a real MNIST {k}, for comparison ({data.source})")]
 for start in range(0, len(images), 4):  # four to a row, so they stay large on a narrow screen too
     for column, (image, caption) in zip(st.columns(4), images[start:start + 4], strict=False):  # last row: fewer
-        column.image(image, caption=caption, width="stretch")
+        column.image(image, caption=caption, width="stretch", alt=caption)
 widgets.show_code(canvas_to_input, to_grey, crop_to_ink, fit_to_box, place_in_field,
              title="The code that prepares the drawing (nn_core.preprocessing)")
 
