@@ -2,7 +2,7 @@
 
 Where the digits come from (sample, full MNIST, an uploaded CSV), the table as pandas reads it, the images
 themselves, and the notebook's preparation from that table to X, a (784, m) matrix with one example per
-column, pixels divided by 255. Lesson points 1 (the task), 2 (images as matrices), 10 (pandas) and 11 (dev set).
+column, pixels divided by 255.
 """
 
 
@@ -308,5 +308,3 @@ widgets.quiz(f"X_train holds the {m_train:,} training digits. What is its shape?
         str(split.X_train.shape),
         "One example per **column**: the table's rows were transposed (.T) and the label row taken off, so X is "
         "784 x m and column j is digit j. That is what W1 (10 x 784) @ X needs: 784 rows.", key="data_quiz_X")
-st.caption("Lesson points on this page: the task and pixel values (1), images as a 784 x m matrix (2), "
-           "pandas `read_csv` and `head()` (10), overfitting and the dev set (11).")

@@ -301,8 +301,8 @@ iterations). ② **the notebook's network**, 784 → 10 ReLU → 10, trained the
 with mini-batches**: the Training page's "fast and accurate" preset.
 """
 )
-st.latex(r"① \; A = \mathrm{softmax}(W^{[1]} X + b^{[1]}) \qquad W^{[1]}: 10 \times 784")
-st.latex(r"②, ③ \; A^{[2]} = \mathrm{softmax}\big(W^{[2]}\, \mathrm{ReLU}(W^{[1]} X + b^{[1]}) + b^{[2]}\big)"
+st.latex(r"\text{①} \; A = \mathrm{softmax}(W^{[1]} X + b^{[1]}) \qquad W^{[1]}: 10 \times 784")
+st.latex(r"\text{②, ③} \; A^{[2]} = \mathrm{softmax}\big(W^{[2]}\, \mathrm{ReLU}(W^{[1]} X + b^{[1]}) + b^{[2]}\big)"
          r"\qquad W^{[1]}: n_1 \times 784,\; W^{[2]}: 10 \times n_1,\; n_1 = 10 \text{ or } 128")
 widgets.show_code(forward_prop, title="One function runs every rung: with one layer (L = 1) its loop goes straight "
                                  "to softmax (nn_core.network.forward_prop)")

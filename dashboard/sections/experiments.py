@@ -124,28 +124,29 @@ def train_of(rows, prefix):
 
 def reading_the_ladder(rows):
     """What each rung adds, with the measured numbers when the ladder has run."""
-    def pct(value):
-        return f"**{value:.1f}%**" if value is not None else "(not run yet)"
+    def pct(value, what):
+        """ (84.1% dev)" once that rung has run; nothing before, so the text reads the same without numbers."""
+        return f" (**{value:.1f}%**{' ' + what if what else ''})" if value is not None else ""
 
     st.markdown(
         f"""
 **How to read it.** Two gaps tell two different stories.
 
 - **Train − dev = overfitting.** A network that does much better on the digits it trained on than on the dev
-  digits has memorised part of its training set. ③ reaches {pct(train_of(rows, "③"))} on train and
-  {pct(dev_of(rows, "③"))} on dev: with 101,770 parameters, it has room to memorise.
+  digits has memorised part of its training set. Compare ③'s train{pct(train_of(rows, "③"), "")} and
+  dev{pct(dev_of(rows, "③"), "")} accuracies: with 101,770 parameters, it has room to memorise.
 - **Low train accuracy = underfitting**, and it has two possible causes. *Capacity*: the model cannot represent
   a better answer. *Optimisation*: it could, but training has not got there yet. Training longer or better
   tells them apart: if the train accuracy still rises, it was optimisation.
 
-**What each rung adds.** ① softmax regression ({pct(dev_of(rows, "①"))} dev) is one linear map W X + b and a
+**What each rung adds.** ① softmax regression{pct(dev_of(rows, "①"), "dev")} is one linear map W X + b and a
 softmax: 7,850 parameters. Well trained, a linear model tops out at about 92% on MNIST; that ceiling is its
-capacity. ② the notebook's network ({pct(dev_of(rows, "②"))} dev) adds a hidden layer of 10 ReLU units: it is
+capacity. ② the notebook's network{pct(dev_of(rows, "②"), "dev")} adds a hidden layer of 10 ReLU units: it is
 non-linear, but every digit is squeezed through 10 numbers, and 500 full-batch steps at α 0.10 stop before
 either small model reaches its limit. Look at its train and dev accuracies: close together and both low is
 underfitting, not overfitting. ③ changes two things at once, capacity (128 units) and optimisation
 (mini-batches of 64 with momentum, He init), so the ladder alone cannot say which of them bought the gain.
-The control rungs (①c {pct(dev_of(rows, "①c"))}, ②c {pct(dev_of(rows, "②c"))}) can: they train ① and ② with
+The control rungs ①c{pct(dev_of(rows, "①c"), "dev")} and ②c{pct(dev_of(rows, "②c"), "dev")} can: they train ① and ② with
 mini-batches. If they land near each other and well above ② trained full batch, the notebook's network was
 limited by full-batch optimisation speed, not by its size.
 """
