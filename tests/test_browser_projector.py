@@ -86,3 +86,41 @@ def test_training_shows_its_live_curves_on_the_first_screen_and_large_results(br
     sizes = metric_sizes(page)
     assert sizes and min(sizes) >= LARGE_NUMBERS_PX, sizes
     context.close()
+
+
+def test_every_page_describes_the_network_as_it_is_while_it_trains_and_after(browser, app_url):
+    """Train, then go to other pages while the run goes on, then after it ends: Draw, Forward pass and Home
+    describe the visitor's one network truthfully (its step, and at the end the Training page's accuracy)."""
+    context, page = tab(browser, LAPTOP)
+    open_page(page, f"{app_url}/training")
+    page.get_by_role("button", name="📓 The notebook").click()
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="▶️ Train").click()
+    page.get_by_text(re.compile(r"step [1-9]\d* of 500")).first.wait_for(timeout=30_000)
+
+    page.get_by_role("link", name="Draw a digit").click()  # through the app's own navigation: the same session
+    page.get_by_text(re.compile(r"training: step [\d,]+ of 500")).first.wait_for(timeout=30_000)
+    page.get_by_text("still training on the 📉 Training page").first.wait_for()
+    first = int(re.search(r"training: step ([\d,]+)", page.get_by_text(re.compile("training: step")).first
+                          .inner_text()).group(1).replace(",", ""))
+    page.screenshot(path=str(ARTIFACTS / "laptop-draw-while-training.png"))
+
+    page.get_by_role("link", name="Forward pass").click()
+    described = page.get_by_text(re.compile(r"training: step [\d,]+ of 500")).first
+    described.wait_for(timeout=30_000)
+    later = int(re.search(r"training: step ([\d,]+)", described.inner_text()).group(1).replace(",", ""))
+    assert later > first  # the page reads the run as it is now, not as it was when Training was left
+
+    page.get_by_role("link", name="Training").click()
+    page.get_by_text(re.compile(r"step 500 of 500")).first.wait_for(timeout=240_000)
+    page.get_by_text("Finished 500 steps").first.wait_for(timeout=60_000)
+    finished = re.search(r"dev accuracy ([\d.]+%)", page.get_by_text("Finished 500 steps").first.inner_text()).group(1)
+
+    for link in ("Forward pass", "Draw a digit", "Home"):
+        page.get_by_role("link", name=link).click()
+        line = page.get_by_text(re.compile(r"500 steps, dev accuracy")).first
+        line.wait_for(timeout=30_000)
+        assert f"dev accuracy {finished}" in line.inner_text(), (link, line.inner_text(), finished)
+        assert page.get_by_text(re.compile("training: step")).count() == 0
+    page.screenshot(path=str(ARTIFACTS / "laptop-home-after-training.png"))
+    context.close()
