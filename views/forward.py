@@ -411,6 +411,8 @@ if unit_tab.open:
                    "weight; blue terms raise z_j, red terms lower it.")
         with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
             table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
+        with st.expander(f"All 784 terms of unit {j}, pixel by pixel (the numbers of the three pictures)"):
+            table(pixels, height=260)
 
 if rows_tab.open:
     with rows_tab:
