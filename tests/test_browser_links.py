@@ -3,6 +3,10 @@ address keeps following the controls, a bad value is named on the page, and pres
 everything larger. Screenshots: presenter mode and normal mode of the same page, side by side in test-artifacts/.
 """
 
+import pytest
+
+pytestmark = pytest.mark.browser
+
 SHARED = "training?alpha=0.5&hidden_sizes=32&method=mini-batch&epochs=2&batch_size=128&activation=tanh&seed=3"
 
 
