@@ -148,7 +148,11 @@ class AppPage:
 
 @pytest.fixture
 def app(browser, app_url):
-    """A fresh browser tab (its own Streamlit session) on the running app."""
+    """A fresh browser tab (its own Streamlit session) on the running app. Playwright's expect(...) assertions
+    wait as long as any other step (their own default is 5 s, short on a busy machine)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

@@ -45,7 +45,7 @@ class View:
     widgets: list = field(default_factory=list)  # (type, key, label, help)
     charts: list = field(default_factory=list)  # (key, figure dict)
     images: list = field(default_factory=list)  # the captions of each st.image call
-    sections: list = field(default_factory=list)  # (heading, chart keys, number of tables)
+    sections: list = field(default_factory=list)  # (heading, chart keys, tables as DataFrames)
 
     @property
     def name(self):
@@ -61,18 +61,18 @@ def walk(node):
 
 
 def chart_key(element):
-    return element.proto.id.rsplit("-", 1)[-1]
+    return element.proto.id.split("-", 2)[-1]  # "$$ID-<hash>-<key>": the key may hold dashes itself
 
 
 def look(at, page, state):
     """A View of the page as AppTest last ran it (failing loudly if the page raised)."""
     assert not at.exception, f"{page} ({state}): {at.exception}"
     view = View(page, state)
-    heading, charts, tables = "(top of the page)", [], 0
+    heading, charts, tables = "(top of the page)", [], []
     for node in walk(at._tree):
         if isinstance(node, (Title, Header, Subheader)):
             view.sections.append((heading, charts, tables))
-            heading, charts, tables = node.value, [], 0
+            heading, charts, tables = node.value, [], []
         elif isinstance(node, Widget):
             proto = node.proto
             view.widgets.append((node.type, node.key, getattr(proto, "label", ""), getattr(proto, "help", "")))
@@ -80,7 +80,7 @@ def look(at, page, state):
             view.charts.append((chart_key(node), json.loads(node.proto.spec)))
             charts.append(chart_key(node))
         elif isinstance(node, (Dataframe, Table)):
-            tables += 1
+            tables.append(node.value)
         elif getattr(node, "type", None) == "image":
             view.images.append(list(node.captions))
     view.sections.append((heading, charts, tables))
@@ -150,7 +150,20 @@ def tour_training():
     for tab in TRAINING_TABS:
         at.session_state["tr_tab"] = tab
         views.append(look(at.run(), "training", f"two steps, tab {tab}"))
+        if tab == TRAINING_TABS[0]:
+            every_matrix_table(at, views[-1])
     return views
+
+
+def every_matrix_table(at, view):
+    """The backpropagation tab shows the numbers of one matrix at a time, the one picked in a select box: add the
+    table of every choice to the view's sections, as a reader going down the list sees them all."""
+    for option in at.selectbox(key="tr_bp_numbers").options:
+        at.selectbox(key="tr_bp_numbers").set_value(option)
+        shown = look(at.run(), view.page, view.state)
+        assert [s[0] for s in shown.sections] == [s[0] for s in view.sections]
+        for (_, _, tables), (_, _, more) in zip(view.sections, shown.sections, strict=True):
+            tables.extend(more)
 
 
 def tour_experiments():

@@ -350,7 +350,7 @@ def draw_page(data_dir):
 
 
 @pytest.mark.parametrize("case", list(BAD_DRAWINGS))
-def test_an_empty_tiny_or_broken_drawing_gets_a_hint_not_an_error(draw_page, case):
+def test_an_empty_or_tiny_drawing_gets_a_hint_and_a_broken_one_a_plain_error(draw_page, case):
     at = draw_page
     model = at.session_state[state.MODEL]
     sent, kind, words = BAD_DRAWINGS[case]

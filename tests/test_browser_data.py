@@ -22,23 +22,30 @@ def open_data_page(app):
 
 
 def test_data_page_renders_the_table_and_the_digits(app):
+    import re
+
+    from playwright.sync_api import expect
+
     open_data_page(app)
     page = app.page
 
     # the head() table (a canvas data grid) with the shape beside it
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
-    assert ", 785)" in page.locator("p", has_text="data.shape is").first.inner_text()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect(page.locator("p", has_text="data.shape is").first).to_contain_text(", 785)")
 
     # the grid: 20 sharp digits, each with its label
     images = page.locator('[data-testid="stImage"] img')
-    images.nth(GRID - 1).wait_for()
-    assert images.count() >= GRID + 1 + 10 + 1  # grid, enlarged digit, ten averages, X_train[:, 0]
+    expect(images.nth(GRID + 1 + 10)).to_be_attached()  # grid, enlarged digit, ten averages, X_train[:, 0]
+    page.wait_for_function(  # every picture of the grid has arrived
+        "n => { const i = [...document.querySelectorAll('[data-testid=\"stImage\"] img')].slice(0, n);"
+        " return i.length === n && i.every(img => img.complete && img.naturalWidth > 0); }", arg=GRID)
     sizes = page.evaluate(
-        "n => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].slice(0, n)"
-        ".map(img => img.complete ? img.naturalWidth : 0)", GRID)
+        "n => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].slice(0, n).map(img => img.naturalWidth)",
+        GRID)
     assert sizes == [SHARP] * GRID
     captions = page.locator('[data-testid="stImageCaption"]')
-    assert all(captions.nth(i).inner_text().startswith("label ") for i in range(GRID))
+    for i in range(GRID):
+        expect(captions.nth(i)).to_have_text(re.compile(r"^label \d$"))
 
     # Streamlit scrolls inside its main area, so grow the window to the page's height for a full screenshot
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")

@@ -40,12 +40,26 @@ def ink_on_canvas(page):
     return float(np.mean(np.asarray(picture)[4:-4, 4:-4] > 128))
 
 
-def prediction(app):
-    """The value of the metric labelled "Prediction", once the page has finished reading the drawing."""
+def wait_for_ink(page, enough, seconds=10):
+    """Look at the canvas until `enough(ink)` holds (it is redrawn a moment after a stroke or a reset); fail with
+    the last amount of ink seen."""
+    ink = ink_on_canvas(page)
+    for _ in range(int(seconds / 0.25)):
+        if enough(ink):
+            return ink
+        page.wait_for_timeout(250)
+        ink = ink_on_canvas(page)
+    assert enough(ink), f"the canvas holds {ink:.2%} ink"
+    return ink
+
+
+def expect_prediction(app, digit):
+    """Wait until the metric labelled "Prediction" shows `digit` (the page reads the drawing, then answers)."""
+    from playwright.sync_api import expect
+
     metric = app.page.locator('[data-testid="stMetric"]', has_text="Prediction").first
-    metric.wait_for(timeout=60_000)
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(digit, timeout=60_000)
     app.wait_idle()
-    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def screenshot_whole_page(app, name):
@@ -63,25 +77,27 @@ def wait_for_hint(app):
 
 
 def test_drawn_digits_are_read_correctly(app):
+    from playwright.sync_api import expect
+
     app.open("")
     app.page.get_by_role("link", name="Draw a digit").click()  # through the app's navigation, as a visitor would
     wait_for_hint(app)  # the first visit trains a network first, then asks for a drawing
     app.assert_no_exception()
-    assert app.page.get_by_text("Your network:").count() == 1
+    expect(app.page.get_by_text("Your network:")).to_have_count(1)
 
     draw(app.page, ONE)
-    assert prediction(app) == "1"
-    assert ink_on_canvas(app.page) > 0.02  # the drawing stays on the canvas after the page has answered
+    expect_prediction(app, "1")
+    wait_for_ink(app.page, lambda ink: ink > 0.02)  # the drawing stays on the canvas after the page has answered
     app.assert_no_exception()
     app.screenshot("draw-1")
 
     app.page.locator("canvas.upper-canvas").first.hover()
     app.page.get_by_role("button", name="Reset canvas & history").click()  # the canvas's own toolbar
     wait_for_hint(app)
-    assert ink_on_canvas(app.page) < 0.001
+    wait_for_ink(app.page, lambda ink: ink < 0.001)
 
     draw(app.page, ZERO)
-    assert prediction(app) == "0"
+    expect_prediction(app, "0")
     app.assert_no_exception()
     app.screenshot("draw-0")
 
@@ -89,7 +105,7 @@ def test_drawn_digits_are_read_correctly(app):
     wait_for_hint(app)
 
     draw(app.page, SEVEN)
-    assert prediction(app) == "7"
+    expect_prediction(app, "7")
     app.assert_no_exception()
     screenshot_whole_page(app, "draw-7")
 
@@ -101,5 +117,5 @@ def test_drawn_digits_are_read_correctly(app):
     app.page.get_by_role("button", name="Keep this change").wait_for()
     app.wait_idle()
     app.assert_no_exception()
-    assert app.page.get_by_text("Prediction after the step").count() == 1
+    expect(app.page.get_by_text("Prediction after the step")).to_have_count(1)
     screenshot_whole_page(app, "draw-7-teach")

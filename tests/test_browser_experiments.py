@@ -35,18 +35,33 @@ def test_the_sidebar_leads_to_the_page_and_stop_halts_a_real_run(app):
     app.assert_no_exception()
     assert "/experiments" in app.page.url
 
-    app.page.get_by_role("button", name="▶️ Run 5 seeds", exact=True).click()  # the real recipe: 500 iterations a seed
-    text_appears(app, "step")  # the progress bar counts the steps of seed 0
-    app.page.wait_for_timeout(1500)
+    import re
+
+    from playwright.sync_api import expect
+
+    page = app.page
+    page.get_by_role("button", name="▶️ Run 5 seeds", exact=True).click()  # the real recipe: 500 iterations a seed
+    bar = page.locator('[data-testid="stProgress"]').first
+    expect(bar).to_contain_text(re.compile(r"step [1-9][\d,]* of 500"))  # seed 0 is training
+    page.wait_for_timeout(1500)
     clicked = time.perf_counter()
-    app.page.get_by_role("button", name="⏹️ Stop", exact=True).first.click()
+    page.get_by_role("button", name="⏹️ Stop", exact=True).first.click()
     text_appears(app, "Stopped during seed 0", timeout_ms=20_000)
     print(f"Stop took {time.perf_counter() - clicked:.1f} s to show")
     app.wait_idle()
     app.assert_no_exception()
-    app.page.get_by_role("button", name="🗑️ Clear", exact=True).first.click()
+    message = page.get_by_text("Stopped during seed 0").first.inner_text()
+    assert 0 < int(re.search(r"at step ([\d,]+) of 500", message).group(1).replace(",", "")) < 500, message
+    expect(bar).to_contain_text("⏹️ 0 of 5 runs done")
+    expect(page.get_by_role("button", name="⏹️ Stop", exact=True).first).to_be_disabled()
+    expect(page.get_by_role("button", name="▶️ Run 5 seeds", exact=True)).to_be_enabled()
+    stopped = (bar.inner_text(), bar.get_by_role("progressbar").get_attribute("aria-valuenow"))
+    page.wait_for_timeout(2000)  # Stop really stopped: neither the text nor the bar moves any more
+    assert (bar.inner_text(), bar.get_by_role("progressbar").get_attribute("aria-valuenow")) == stopped
+    app.assert_no_exception()
+    page.get_by_role("button", name="🗑️ Clear", exact=True).first.click()
+    expect(page.get_by_text("Stopped during seed 0")).to_have_count(0)
     app.wait_idle()
-    assert app.page.get_by_text("Stopped during seed 0").count() == 0
 
 
 def test_two_short_seeds_and_the_ladder_fill_the_page(app):
@@ -56,11 +71,13 @@ def test_two_short_seeds_and_the_ladder_fill_the_page(app):
     set_seeds(app, 2)
     app.page.get_by_role("button", name="▶️ Run 2 seeds", exact=True).click()
     text_appears(app, "2 of 2 runs done")
+    from playwright.sync_api import expect
+
     text_appears(app, "Mean dev accuracy")  # the page is redrawn with the results
     app.page.locator('[data-testid="stDataFrame"]').first.wait_for()
     app.wait_idle()
     app.assert_no_exception()
-    assert app.page.locator('[data-testid="stMetric"]').count() == 5
+    expect(app.page.locator('[data-testid="stMetric"]')).to_have_count(5)
 
     app.page.get_by_role("button", name="▶️ Run the ladder", exact=True).click()
     text_appears(app, "3 of 3 rungs done")
@@ -68,11 +85,12 @@ def test_two_short_seeds_and_the_ladder_fill_the_page(app):
     page.get_by_text("Accuracy of each rung").first.wait_for()
     page.locator('[data-testid="stTable"]').first.wait_for()
     app.wait_idle()
-    assert page.locator(".js-plotly-plot").count() == 3  # the seeds' histogram, the ladder's two charts
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the seeds, scrollable
-    ladder_table = page.locator('[data-testid="stTable"]').first.inner_text()  # the ladder, every column visible
-    assert all(name in ladder_table for name in ("784-128-10", "7,850", "101,770", "dev accuracy", "seconds"))
-    assert "test accuracy" not in ladder_table  # the sample has no real test set
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)  # the seeds' histogram, the ladder's two charts
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # the seeds, scrollable
+    ladder_table = page.locator('[data-testid="stTable"]').first  # the ladder, every column visible
+    for name in ("784-128-10", "7,850", "101,770", "dev accuracy", "seconds"):
+        expect(ladder_table).to_contain_text(name)
+    expect(ladder_table).not_to_contain_text("test accuracy")  # the sample has no real test set
 
     page.get_by_text("No: softmax regression does as well or better").click()
     app.wait_idle()

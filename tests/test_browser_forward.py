@@ -17,28 +17,76 @@ def show_whole_page(app):
     app.page.wait_for_timeout(2500)  # plotly redraws at the new size
 
 
+def expected_reading(column):
+    """(answer, its probability, label) of dev-set column `column` as nn_core computes them for the page's network:
+    a visitor without a network of their own sees the untrained, seeded 784-10-10 of Hyperparams()."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from nn_core.data import load_default, split_dev
+    from nn_core.network import forward_prop
+    from nn_core.training import Hyperparams, new_network
+
+    hp = Hyperparams()
+    data = load_default(Path(__file__).resolve().parents[1] / "data", environ={})  # as the test server loads it
+    split = split_dev(data, dev_size=hp.dev_size, seed=0)
+    A2 = forward_prop(new_network(hp), split.X_dev[:, column:column + 1])["A2"]
+    return str(int(np.argmax(A2))), f"{A2.max():.1%}", str(int(split.Y_dev[column]))
+
+
+def expect_reading(page, column):
+    """The page shows dev column `column` and the answer, probability and label nn_core computes for it."""
+    from playwright.sync_api import expect
+
+    answer, probability, label = expected_reading(column)
+    for name, value in (("The network's answer", answer), ("Its probability", probability), ("The label", label)):
+        metric = page.locator('[data-testid="stMetric"]', has_text=name).first
+        expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(value)
+
+
+def shown_column(page):
+    import re
+
+    from playwright.sync_api import expect
+
+    where = page.get_by_text("Going through the network").first
+    expect(where).to_contain_text(re.compile(r"column \d+ of the dev set"))
+    return int(re.search(r"column (\d+) of the dev set", where.inner_text()).group(1))
+
+
 def test_forward_page_renders_the_whole_chain(app):
+    from playwright.sync_api import expect
+
     app.open("")  # start where a visitor starts, so the app's navigation (and wide layout) is in place
     app.open("forward")
     page = app.page
     page.get_by_text("Step 0 · the input").first.wait_for()
     app.assert_no_exception()
-    assert page.get_by_text("This network is untrained").count() >= 1
-    page.wait_for_selector(".js-plotly-plot")
-    assert page.locator(".js-plotly-plot").count() >= 10
-    assert page.locator('[data-testid="stMetric"]').count() >= 2
-    assert page.locator(".katex").count() >= 5  # the formulas are typeset, not shown as raw LaTeX
+    expect(page.get_by_text("This network is untrained").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot").nth(9)).to_be_attached()  # at least 10 charts
+    expect(page.locator('[data-testid="stMetric"]').nth(1)).to_be_attached()
+    expect(page.locator(".katex").nth(4)).to_be_attached()  # the formulas are typeset, not shown as raw LaTeX
+    expect(page.locator(".katex-error")).to_have_count(0)
+    assert shown_column(page) == 0
+    expect_reading(page, 0)
 
     page.get_by_text("At random").first.click()
+    expect(page.get_by_role("button", name="Pick another random digit")).to_be_visible()
     app.wait_idle()
-    first = page.get_by_text("Going through the network").first.inner_text()
+    where = page.get_by_text("Going through the network").first
+    first = where.inner_text()
     for _ in range(3):  # a new random column each click (three repeats in a row are one in a billion)
         page.get_by_role("button", name="Pick another random digit").click()
-        app.wait_idle()
-        if page.get_by_text("Going through the network").first.inner_text() != first:
+        try:
+            expect(where).not_to_have_text(first, timeout=15_000)
             break
+        except AssertionError:
+            continue
     else:
         pytest.fail("the random button never changed the digit")
+    app.wait_idle()
+    expect_reading(page, shown_column(page))  # the answer follows the new digit
     app.assert_no_exception()
 
     page.mouse.move(5, 5)  # no tooltip left over the page

@@ -21,6 +21,8 @@ def step_of(text):
 
 
 def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
+    from playwright.sync_api import expect
+
     page = app.page
     page.set_viewport_size({"width": 1440, "height": 2100})  # tall enough to show controls, curves and results
     app.open("training")  # a deep link, as a teacher would share it
@@ -31,37 +33,35 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
 
     # While it trains, the progress text and the curves change several times, without any click.
     page.wait_for_function(f"() => /step [1-9][\\d,]* of 500/.test(document.querySelector('{PROGRESS}')?.innerText)")
-    seen = {progress_text(page)}
-    for _ in range(40):
-        page.wait_for_timeout(100)
-        seen.add(progress_text(page))
-        if len(seen) >= 4:
-            break
-    assert len(seen) >= 3, seen
-    assert page.get_by_role("button", name="⏹️ Stop").is_enabled()
+    page.wait_for_function(  # the browser notes each progress text it shows, until it has seen three
+        f"() => {{ const seen = window.progressSeen = window.progressSeen || new Set();"
+        f" seen.add(document.querySelector('{PROGRESS}')?.innerText); return seen.size >= 3; }}", polling=100)
+    expect(page.get_by_role("button", name="⏹️ Stop")).to_be_enabled()
     app.screenshot("training-running")
 
     page.get_by_role("button", name="⏹️ Stop").click()
+    progress = page.locator(PROGRESS).first
+    expect(progress).to_contain_text("⏸️")
     app.wait_idle()
     app.assert_no_exception()
     stopped = progress_text(page)
-    assert stopped.startswith("⏸️") and 0 < step_of(stopped) < 500, stopped
-    page.wait_for_timeout(1500)
+    assert 0 < step_of(stopped) < 500, stopped
+    assert re.search(r"dev accuracy \d+\.\d%", stopped), stopped
+    page.wait_for_timeout(2000)
     assert progress_text(page) == stopped  # Stop really stopped: nothing moves any more
-    assert re.search(r"dev accuracy \d+\.\d%", stopped)
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    assert charts.count() >= 1 and "Loss (lower is better)" in charts.first.inner_text()
+    expect(charts.first).to_contain_text("Loss (lower is better)")
     metrics = page.locator('[data-testid="stMetric"]')
-    assert "dev accuracy" in metrics.all_inner_texts()[3] and "%" in metrics.all_inner_texts()[3]
-    assert page.get_by_text("Runs in this session").is_visible()
-    assert page.get_by_text("exactly the dW of nn_core's backward_prop").is_visible()  # the first tab
-    assert page.locator(".katex-error").count() == 0  # every formula rendered
+    expect(metrics.nth(3)).to_contain_text("dev accuracy")
+    expect(metrics.nth(3)).to_contain_text("%")
+    expect(page.get_by_text("Runs in this session")).to_be_visible()
+    expect(page.get_by_text("exactly the dW of nn_core's backward_prop")).to_be_visible()  # the first tab
+    expect(page.locator(".katex-error")).to_have_count(0)  # every formula rendered
     app.screenshot("training-stopped")
 
     page.get_by_role("tab", name="🧠 What the network learned").click()
+    page.get_by_text("Mistakes on the dev set").wait_for()
     app.wait_idle()
     app.assert_no_exception()
-    page.get_by_text("Mistakes on the dev set").wait_for()
     page.get_by_role("tab", name="🧠 What the network learned").scroll_into_view_if_needed()
     app.screenshot("training-details")
-

@@ -283,8 +283,17 @@ def test_load_default_with_nothing_usable_says_so(tmp_path):
         load_default(tmp_path / "empty", environ={})
 
 
-def test_load_default_finds_the_bundled_sample_in_the_repository():
-    assert load_default(ROOT / "data", environ={}).source in ("bundled sample", "full MNIST")
+def test_load_default_finds_the_bundled_sample_in_the_repository(tmp_path, monkeypatch):
+    """With no MNIST_PATH and no mnist.npz beside it, the sample that ships in the repository's data/ is loaded
+    (the real data/ may also hold a downloaded mnist.npz, which would win, so a folder holds the sample alone)."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "mnist_sample.npz").symlink_to(SAMPLE)
+    for digits in (load_default(folder), load_default(folder, environ={})):
+        assert digits.source == "bundled sample" and not digits.warning
+        assert digits.images.shape == (10000, 784) and digits.test_images is None
+        assert np.bincount(digits.labels, minlength=10).tolist() == SAMPLE_COUNTS
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -624,8 +633,41 @@ def test_download_into_a_read_only_folder_says_so(tmp_path):
 
 
 def test_the_real_mirrors_and_checksum_look_right():
+    import inspect
+    import re
+
     assert MNIST_MIRRORS and all(url.startswith("https://") and url.endswith("/mnist.npz") for url in MNIST_MIRRORS)
-    assert len(MNIST_SHA256) == 64 and int(MNIST_SHA256, 16) >= 0
+    assert len(set(mnist_files.MNIST_MIRRORS)) == len(mnist_files.MNIST_MIRRORS)
+    assert re.fullmatch(r"[0-9a-fA-F]{64}", MNIST_SHA256), MNIST_SHA256  # 64 hex digits: 256 bits
+    assert 11_000_000 < mnist_files.MNIST_BYTES < 12_000_000  # the 11 MB the Data page announces
+    defaults = inspect.signature(download_mnist).parameters  # and the download checks against these
+    assert defaults["mirrors"].default == mnist_files.MNIST_MIRRORS and defaults["sha256"].default == MNIST_SHA256
+
+
+@full_mnist
+@pytest.mark.full_mnist
+def test_the_checksum_is_that_of_the_mnist_file_at_mnist_path():
+    """MNIST_SHA256 and MNIST_BYTES must describe the mnist.npz that the download fetches (Keras's copy), or every
+    download would be refused. They are checked against the file MNIST_PATH names, when it is an .npz.
+
+    Only the very file the mirrors serve can confirm them: a copy holding the same arrays but saved again (for
+    instance with numpy.savez_compressed, where the mirrors cannot be reached) is other bytes, so another
+    sha256 and another size. A file of the download's exact size is taken to be the download, and its sha256 must
+    be MNIST_SHA256. A file of another size holding the four MNIST arrays is such a copy: it cannot tell whether
+    the constants are right, so the test skips, naming what it found; a file that is not MNIST fails.
+    """
+    path = Path(os.environ["MNIST_PATH"])
+    if path.suffix != ".npz" or not path.is_file():
+        pytest.skip(f"MNIST_PATH is not an .npz file ({path.name}): the IDX files have no single checksum")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    size = path.stat().st_size
+    if digest == MNIST_SHA256 or size == mnist_files.MNIST_BYTES:
+        assert (digest, size) == (MNIST_SHA256, mnist_files.MNIST_BYTES)
+        return
+    digits = load_mnist_npz(path)  # the four arrays, checked
+    assert digits.images.shape == (60000, 784) and digits.test_images.shape == (10000, 784)
+    pytest.skip(f"MNIST_PATH holds MNIST saved again, not the downloaded file ({size:,} bytes, sha256 {digest}; "
+                f"the download is {mnist_files.MNIST_BYTES:,} bytes): it cannot confirm MNIST_SHA256")
 
 
 # ---------------------------------------------------------------------------------------------------------

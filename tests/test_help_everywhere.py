@@ -40,18 +40,39 @@ def test_every_control_on_the_page_has_a_helpful_help_text(page):
 
 
 def widget_calls(path):
-    """(line, widget name) of every st.<widget>(...) or column.<widget>(...) call in a file, and its keywords."""
+    """(line, widget name, {keyword: its value as a syntax tree}) of every st.<widget>(...) or column.<widget>(...)
+    call in a file."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in WIDGETS:
-            yield node.lineno, node.func.attr, {k.arg for k in node.keywords}
+            yield node.lineno, node.func.attr, {k.arg: k.value for k in node.keywords}
+
+
+def written_words(value):
+    """The words of a help text written in the source: a string, or an f-string (each {...} counts as a word).
+    None for anything else (a name, a call, None), whose text cannot be read here."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return len(value.value.split())
+    if isinstance(value, ast.JoinedStr):
+        return len("".join(part.value if isinstance(part, ast.Constant) else " x " for part in value.values).split())
+    return None
 
 
 @pytest.mark.parametrize("path", SOURCES)
 def test_every_control_in_the_source_passes_help(path):
-    calls = list(widget_calls(path))
-    without = [f"{path}:{line} {name}(...)" for line, name, keywords in calls if "help" not in keywords]
-    assert not without, "widgets without help=:\n" + "\n".join(without)
+    """Each control passes help= a text written out in the call, of at least a sentence (not None, not empty)."""
+    wrong = []
+    for line, name, keywords in widget_calls(path):
+        if "help" not in keywords:
+            wrong.append(f"{path}:{line} {name}(...) without help=")
+            continue
+        words = written_words(keywords["help"])
+        if words is None:
+            wrong.append(f"{path}:{line} {name}(help={ast.unparse(keywords['help'])}): write the text out here")
+        elif words < MIN_WORDS:
+            wrong.append(f"{path}:{line} {name}(help={ast.unparse(keywords['help'])}): {words} words, "
+                         f"fewer than {MIN_WORDS}")
+    assert not wrong, "widgets without a helpful help=:\n" + "\n".join(wrong)
 
 
 def test_the_source_scan_finds_the_controls():

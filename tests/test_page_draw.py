@@ -216,7 +216,9 @@ def test_switching_to_the_notebook_network(page, sure_digits):
     assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == draw_sections.NOTEBOOK_STEPS
     assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
     assert at.session_state[state.MODEL] is yours  # the visitor's own network is untouched
-    assert metric(at, "Prediction") in [str(d) for d in range(10)]
+    x = canvas_to_input(on_canvas(sure_digits[0][0]))
+    A2 = forward_prop(notebook.params, x, notebook.hp.activation)["A2"]
+    assert metric(at, "Prediction") == str(int(np.argmax(A2)))  # the notebook's network reads the drawing
     assert "Each unit's weights W1[j]" in texts(at.markdown)  # 10 hidden units: every one explained
     assert "largest terms" not in texts(at.caption)
     at.toggle(key="draw_times_x").set_value(True).run()
@@ -236,7 +238,10 @@ def test_teach_it_throw_away_then_keep(page, sure_digits):
     at.button(key="draw_teach").click().run()
     assert not at.exception
     assert metric(at, f"Probability of {wrong}, before").endswith("%")
-    assert metric(at, "Prediction after the step") in [str(d) for d in range(10)]
+    x = canvas_to_input(on_canvas(column))
+    stepped = update_params(before.params, backward_prop(before.params, forward_prop(before.params, x), x,
+                                                         np.array([wrong])), 0.5)
+    assert metric(at, "Prediction after the step") == str(int(np.argmax(forward_prop(stepped, x)["A2"])))
     assert metric(at, "Dev accuracy after the step").endswith("%")
 
     at.button(key="draw_discard").click().run()
@@ -291,9 +296,14 @@ def test_an_untrained_network_with_two_hidden_layers(monkeypatch):
     assert "**last** hidden layer" in texts(at.info)
     assert "largest terms" in texts(at.caption)  # 12 units: the 10 largest, and the other 2 together
     assert texts(at.markdown).count("✅ **Check:**") == 2
+    y, alpha = at.selectbox(key="draw_true_digit").value, at.slider(key="draw_alpha").value
     at.button(key="draw_teach").click().run()
     assert not at.exception
-    assert metric(at, "Prediction after the step") in [str(d) for d in range(10)]
+    x = canvas_to_input(lopsided_seven())
+    params = at.session_state[state.MODEL].params
+    stepped = update_params(params, backward_prop(params, forward_prop(params, x), x, np.array([y])), alpha)
+    assert len(stepped) == 6  # three layers: W1, b1, W2, b2, W3, b3
+    assert metric(at, "Prediction after the step") == str(int(np.argmax(forward_prop(stepped, x)["A3"])))
 
 
 # ---------------------------------------------------------------------------------------------------------

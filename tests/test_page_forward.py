@@ -78,7 +78,7 @@ def all_text(at):
     return "\n".join(str(p) for p in parts)
 
 
-def test_untrained_network_runs_and_says_its_answer_is_a_guess():
+def test_untrained_network_runs_and_says_its_answer_is_a_guess(data_dir):
     at = run_page()
     warnings = " ".join(w.value for w in at.warning)
     assert "untrained" in warnings and "guess" in warnings
@@ -90,7 +90,17 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess():
                     "A2 = softmax(Z2), shape (10, 1)", "X, shape (784, 1)"):
         assert heading in text, heading
     assert re.search(r"ReLU switched off (\d+ of 10 units|\*\*no unit)", text)
-    assert int(metric(at, "The network's answer")) in range(10)
+    assert shown_column(at) == 0
+    from nn_core.data import load_sample, split_dev
+    from nn_core.network import forward_prop
+
+    dev = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0).X_dev  # as the page splits
+    untrained = new_network(Hyperparams())  # the page's network when the visitor has none: seeded, so the same
+    for column in (0, 7, 42):
+        at.number_input(key="forward_index").set_value(column).run()
+        A2 = forward_prop(untrained, dev[:, column:column + 1])["A2"]
+        assert metric(at, "The network's answer") == str(int(np.argmax(A2)))
+        assert metric(at, "Its probability") == f"{A2.max():.1%}"
     # the plug-in formula checks its own sum against forward_prop's Z1[j]
     assert any("✓ The 784 products add up to" in s.value for s in at.success)
     assert "A1 = ReLU(Z1)" in text

@@ -273,15 +273,56 @@ def test_notebook_bugs_tab_trains_both_and_shows_softmax_overflow(at):
         at.table[1].value["softmax (max-shift)"].tolist()
 
 
+def figure_array(array):
+    """An array of a plotly figure's JSON: a plain (nested) list, or NumPy data as {"dtype", "bdata", "shape"}."""
+    import base64
+
+    if not isinstance(array, dict):
+        return np.array(array, dtype=float)  # None (a gap) becomes NaN
+    flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    shape = array.get("shape")
+    return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+
+
+def chart(at, key):
+    """The figure (a dict) of the plotly chart with this key."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith("-" + key):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def first_tile(figure):
+    """The first 28 x 28 image of a mosaic of W1 rows: hidden unit 0."""
+    return figure_array(figure["data"][0]["z"])[:28, :28]
+
+
 def test_what_the_network_learned_tab_scrubs_through_snapshots(at):
     at.select_slider(key="tr_iterations").set_value(20)
     click(at, "tr_train")
     finish_training(at)
     open_tab(at, TABS[3])
     assert at.select_slider(key="tr_w1_step").options == ["0", "1", "2", "5", "10", "20"]
+    snapshots = dict(at.session_state[RUN].snapshots)
+    at.radio(key="tr_w1_view").set_value("weights")
+    run_ok(at)
+    at_the_end = chart(at, "tr_w1")
+    assert "step 20" in at_the_end["layout"]["title"]["text"]
+    np.testing.assert_allclose(first_tile(at_the_end), snapshots[20][0].reshape(28, 28), rtol=1e-6)
     at.select_slider(key="tr_w1_step").set_value(0)
+    run_ok(at)
+    at_the_start = chart(at, "tr_w1")
+    assert at_the_start != at_the_end  # the slider redrew the chart
+    assert "step 0" in at_the_start["layout"]["title"]["text"]
+    np.testing.assert_allclose(first_tile(at_the_start), snapshots[0][0].reshape(28, 28), rtol=1e-6)
+    assert not np.allclose(snapshots[0][0], snapshots[20][0])  # training moved the weights the chart shows
+    at.select_slider(key="tr_w1_step").set_value(5)
     at.radio(key="tr_w1_view").set_value("change")
     run_ok(at)
+    change = chart(at, "tr_w1")
+    assert "step 5, minus step 0" in change["layout"]["title"]["text"]
+    np.testing.assert_allclose(first_tile(change), (snapshots[5][0] - snapshots[0][0]).reshape(28, 28),
+                               rtol=1e-6, atol=1e-7)
     keys = {c.key for c in at.get("plotly_chart")}
     assert {"tr_w1", "tr_confusion_dev", "tr_mistakes_fig"} <= keys
     assert "Mistakes on the dev set" in texts(at)
@@ -294,21 +335,67 @@ def npz_upload(at, name, content):
     return run_ok(at)
 
 
-def test_save_then_load_a_network_sets_the_controls(at):
+def keep_downloads(monkeypatch):
+    """AppTest gives every run a fresh in-memory store for the files behind download buttons, and forgets it
+    once the run is over. Keep each run's store, so a test can fetch a download as a browser would, by its url."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    stores = []
+
+    class KeptStorage(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptStorage)
+    return stores
+
+
+def downloaded(stores, button):
+    """The file (bytes, and the name the browser saves it under) behind a download button of the last run."""
+    assert button.proto.url, f"the button {button.proto.label!r} offers no file"
+    file = stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1])
+    return file.content, file.filename
+
+
+def test_save_then_load_a_network_sets_the_controls(at, monkeypatch):
+    stores = keep_downloads(monkeypatch)
+    at.select_slider(key="tr_alpha").set_value(0.5)
+    at.slider(key="tr_hidden").set_value(32)
+    at.selectbox(key="tr_activation").set_value("tanh")
     at.select_slider(key="tr_iterations").set_value(5)
+    run_ok(at)
     click(at, "tr_train")
     finish_training(at)
+    trained = at.session_state["model"]
+    assert trained.hp.hidden_sizes == (32,) and trained.history
     open_tab(at, TABS[4])
-    assert at.get("download_button")[0].proto.label == "⬇️ Download the network"
-    hp = NOTEBOOK.with_changes(hidden_sizes=(32,), alpha=0.5, activation="tanh")
-    params = new_network(hp)
-    npz_upload(at, "mine.npz", save_model(params, hp))
-    assert "Loaded **mine.npz**" in at.success[-1].value
-    assert at.session_state["training_controls"] == hp
+    button = next(b for b in at.get("download_button") if b.proto.label == "⬇️ Download the network")
+    content, file_name = downloaded(stores, button)
+    assert file_name == "network-784-32-10.npz"
+    with np.load(io.BytesIO(content)) as got, np.load(io.BytesIO(save_model(trained.params, trained.hp))) as saved:
+        assert sorted(got.files) == sorted(saved.files)  # the file save_model writes for the trained network
+        for name in saved.files:
+            np.testing.assert_array_equal(got[name], saved[name])
+    params, hp = load_model(content)  # what a visitor's browser saves is the trained network
+    assert hp == trained.hp
+    assert params.keys() == trained.params.keys()
+    for name, value in trained.params.items():
+        np.testing.assert_array_equal(params[name], value)
+
+    click(at, "tr_preset_notebook")  # back to the notebook's controls and a fresh 784-10-10
+    click(at, "tr_reset")
+    assert at.slider(key="tr_hidden").value == 10 and at.session_state["model"].hp == NOTEBOOK
+    npz_upload(at, file_name, content)  # and load the downloaded file back
+    assert f"Loaded **{file_name}**" in at.success[-1].value
+    assert at.session_state["training_controls"] == trained.hp
     assert at.slider(key="tr_hidden").value == 32 and at.selectbox(key="tr_activation").value == "tanh"
-    np.testing.assert_array_equal(at.session_state["model"].params["W1"], params["W1"])
-    loaded, loaded_hp = load_model(save_model(at.session_state["model"].params, at.session_state["model"].hp))
-    assert loaded_hp == hp
+    assert at.select_slider(key="tr_alpha").value == 0.5
+    loaded = at.session_state["model"]
+    assert loaded.hp == trained.hp
+    for name, value in trained.params.items():
+        np.testing.assert_array_equal(loaded.params[name], value)
 
 
 @pytest.mark.parametrize("content", [

@@ -55,13 +55,23 @@ def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_sp
     long_run = start_run(2, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample")
     start_training(long_run)
     assert long_run.training and long_run.status == "running"
-    assert stop_training(long_run, timeout=30)
+    assert stop_training(long_run, timeout=30) is True
     assert long_run.status == "paused" and 0 <= long_run.step < 100_000
     steps = long_run.step
+    first_weights = long_run.params["W1"].copy()
     start_training(long_run)  # carries on from where it stopped
-    stop_training(long_run, timeout=30)
-    assert long_run.step >= steps
-    assert [r.step for r in long_run.records] == list(range(1, long_run.step + 1))
+    deadline = time.monotonic() + 30
+    while long_run.step < steps + 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stop_training(long_run, timeout=30) is True
+    assert long_run.status == "paused" and not long_run.training
+    assert long_run.step >= steps + 3, (steps, long_run.step)  # it moved on after the restart
+    assert [r.step for r in long_run.records] == list(range(1, long_run.step + 1))  # numbered on from the stop
+    assert not np.array_equal(long_run.params["W1"], first_weights)
+    same_length = long_run.hp.with_changes(iterations=long_run.step)
+    params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train, same_length)
+    assert [r.loss for r in records] == [r.loss for r in long_run.records]  # one run: the same path without a stop
+    np.testing.assert_array_equal(params["W1"], long_run.params["W1"])
 
 
 def test_an_unwatched_run_pauses_by_itself(sample_split):

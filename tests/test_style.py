@@ -23,7 +23,12 @@ def test_nn_core_source_never_mentions_streamlit_or_print():
         assert "print(" not in text, path
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed (pip install -r requirements-dev.txt)")
 def test_ruff_finds_nothing():
-    out = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    """ruff, from requirements-dev.txt, run as a module of the Python running the tests: whatever the PATH holds,
+    the linter runs, and a missing ruff is a failure, not a skip."""
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    if "No module named ruff" in out.stderr:
+        on_path = shutil.which("ruff")
+        pytest.fail(f"ruff is not installed for {sys.executable}: pip install -r requirements-dev.txt"
+                    + (f" (the ruff on the PATH, {on_path}, belongs to another Python)" if on_path else ""))
     assert out.returncode == 0, out.stdout + out.stderr

@@ -145,10 +145,18 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
         rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
         show(figures.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
              grid_height(len(units)))
-    with st.expander("The numbers behind the bars"):
+    with st.expander("The numbers behind the bars" + (" and the pictures" if L == 2 else "")):
         st.dataframe(pd.DataFrame({"unit j": units, f"A{L - 1}[j]": A_prev[units, 0],
                                    f"W{L}[{digit}, j]": W[digit, units], "term": terms[units]}),
                      hide_index=True)
+        st.dataframe(pd.DataFrame({"bar": (["all other units"] if rest is not None else [])
+                                   + [f"bias b{L}[{digit}]", f"= Z{L}[{digit}]"],
+                                   "value": ([rest] if rest is not None else []) + [float(b[digit, 0]), total]}),
+                     hide_index=True)
+        if L == 2:
+            st.caption(f"{'W1[j] * x' if times_x else 'W1[j]'} of each unit pictured above, one column per pixel:")
+            st.dataframe(figures.wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
+                                            [f"unit {j}" for j in units], "unit"), height=260)
 
 
 def taught_step(pending, which, model, x, A, k, L):
@@ -205,6 +213,9 @@ def taught_step(pending, which, model, x, A, k, L):
                                    f"A{L} after": A_after[:, 0]}), hide_index=True, width="stretch")
         st.caption(f"dW{L} ({size(dW)}): row k is digit k, column j is hidden unit j.")
         st.dataframe(pd.DataFrame(dW, columns=[f"unit {j}" for j in range(dW.shape[1])]), width="stretch")
+        st.caption("dW1 of each unit pictured above, one column per pixel:")
+        st.dataframe(figures.wide_table(dW1[rows], [f"pixel {i}" for i in range(dW1.shape[1])],
+                                        [f"unit {j}" for j in rows], "unit"), height=260)
     if k_after == y != k:
         st.info(f"One step on this one drawing was enough to turn the answer from {k} into {y}. That is why training "
                 "averages the gradient over many examples and takes small steps: a single example pulls the whole "

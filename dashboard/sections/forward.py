@@ -76,6 +76,8 @@ def one_unit(W1, b1, Z1, X, j):
                "weight; blue terms raise z_j, red terms lower it.")
     with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
         table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
+    with st.expander(f"All 784 terms of unit {j}, pixel by pixel (the numbers of the three pictures)"):
+        table(pixels, height=260)
 
 
 def deeper_layer(l, params, cache, activation):

@@ -109,6 +109,7 @@ def backprop_section(model, split):
                      f"the change −α dW{l} (largest {np.abs(step).max():.2g}; the weights themselves are "
                      f"about {np.abs(params[f'W{l}']).mean():.2g} on average).", f"change of W{l}", _layer(l, L),
                      _layer(l - 1, L), f"tr_bp_update{l}", f"−α dW{l}")
+        matrices[f"−α dW{l}"] = step
     with st.expander("The numbers behind these pictures"):
         name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers",
                             help="Pick a matrix shown above to read every one of its entries as a table; the "
