@@ -24,7 +24,8 @@ def expected_reading(column):
 
     import numpy as np
 
-    from nn_core.data import load_default, split_dev
+    from nn_core.data import split_dev
+    from nn_core.mnist_files import load_default
     from nn_core.network import forward_prop
     from nn_core.training import Hyperparams, new_network
 

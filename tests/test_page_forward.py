@@ -91,7 +91,8 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess(data_dir):
         assert heading in text, heading
     assert re.search(r"ReLU switched off (\d+ of 10 units|\*\*no unit)", text)
     assert shown_column(at) == 0
-    from nn_core.data import load_sample, split_dev
+    from nn_core.data import split_dev
+    from nn_core.mnist_files import load_sample
     from nn_core.network import forward_prop
 
     dev = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0).X_dev  # as the page splits

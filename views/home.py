@@ -26,7 +26,7 @@ with picture:
 with start:
     st.header("Start here")
     widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data", key="home_start",
-                    help="Opens the first page: what the network reads, and how 28 x 28 images become the matrix X.")
+                    what="the first page, what the network reads and how 28 x 28 images become the matrix X.")
     st.markdown(
         """
 1. **🔢 The data**: 28 x 28 images become the columns of X (784 x m); why a dev set is held out.
