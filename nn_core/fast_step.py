@@ -1,0 +1,125 @@
+"""The lean training step: the numbers of forward_prop, backward_prop and update_params, with less work.
+
+The lesson's functions are written to be read, one equation per line. Training calls them thousands of times,
+so the loop in training.py uses this module instead, which computes the same gradients and the same update:
+    * mini-batches are read from a copy of X with one example per row (784 numbers side by side in memory),
+      so the 128 examples of a batch are 128 contiguous rows, not 128 columns scattered over all of X;
+      `.T` of those rows is the lesson's X_batch (784, b), at no cost;
+    * the labels are turned into one-hot columns once, not at every step;
+    * dZ of the last layer is A_L - one_hot(Y), divided by m once, so no dW needs its own division;
+    * momentum's velocity v is updated in place.
+Each step still returns a new params dict of new arrays, so a params dict handed out is never changed later.
+"""
+
+import numpy as np
+
+from nn_core.network import activation_pair, compute_loss, get_predictions, layer_count, one_hot, update_params
+
+
+def example_rows(X, block=2048):
+    """X (784, m), one example per column -> a copy (m, 784), one example per row.
+
+    Copied a block of columns at a time, so that each block is read and written while it sits in the cache.
+    """
+    rows = np.empty((X.shape[1], X.shape[0]), X.dtype)
+    for start in range(0, X.shape[1], block):
+        rows[start:start + block] = X[:, start:start + block].T
+    return rows
+
+
+def one_hot_rows(Y, dtype=np.float32):
+    """Labels (m,) -> (m, 10): one_hot(Y) with one example per row, to be gathered like example_rows."""
+    return np.ascontiguousarray(one_hot(Y, dtype=dtype).T)
+
+
+def forward(params, X, g):
+    """[A0, A1, ..., A_L] for X (784, b): forward_prop's A's, with A0 = X. g is the hidden activation."""
+    L = layer_count(params)
+    A = [X]
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A[-1]  # (n_l, b)
+        Z += params[f"b{l}"]
+        if l < L:
+            A.append(g(Z))
+        else:  # softmax, in place: the same steps as activations.softmax
+            Z -= Z.max(axis=0, keepdims=True)
+            np.exp(Z, out=Z)
+            Z /= Z.sum(axis=0, keepdims=True)
+            A.append(Z)
+    return A
+
+
+def backward(params, A, Y_hot, g_deriv, m):
+    """backward_prop's gradients from forward's A's and the one-hot labels Y_hot (10, b), averaged over m.
+
+    g_deriv gives g'(Z) from A = g(Z) (see DERIVATIVES). A[-1] is overwritten: it becomes dZ_L.
+    """
+    L = len(A) - 1
+    dZ = A[L]
+    dZ -= Y_hot
+    dZ /= m  # (10, b): every gradient below is a product of dZ, so each is already divided by m
+    grads = {}
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ A[l - 1].T  # (n_l, n_(l-1))
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True)  # (n_l, 1)
+        if l > 1:
+            dZ = params[f"W{l}"].T @ dZ  # (n_(l-1), b)
+            dZ *= g_deriv(A[l - 1])
+    return grads
+
+
+# g'(Z) written with the layer's output A = g(Z), which forward keeps (the values of activations.py's g').
+DERIVATIVES = {
+    "relu": lambda A: A > 0,
+    "sigmoid": lambda A: A * (1 - A),
+    "tanh": lambda A: 1 - A * A,
+    "linear": lambda A: 1,
+}
+
+
+def gradients(params, X, Y, Y_hot, activation="relu", m=None):
+    """The gradients over the columns of X (784, b) with labels Y (b,) and Y_hot (10, b), divided by m.
+
+    Returns (grads, loss, correct): the loss is the mean cross-entropy of these b examples, correct how many
+    of them the network got right, both measured before the update.
+    """
+    g, _ = activation_pair(activation)
+    A = forward(params, X, g)
+    loss = compute_loss(A[-1], Y)
+    correct = int(np.sum(get_predictions(A[-1]) == Y))
+    grads = backward(params, A, Y_hot, DERIVATIVES[activation], X.shape[1] if m is None else m)
+    return grads, loss, correct
+
+
+def full_batch(params, X, Y, Y_hot, activation="relu", chunk=10_000):
+    """gradients over all m columns of X (784, m), a slice of columns at a time, added up.
+
+    Returns (grads, loss, accuracy) over all m examples.
+    """
+    m = X.shape[1]
+    total, loss_sum, correct = None, 0.0, 0
+    for start in range(0, m, chunk):
+        part = slice(start, start + chunk)
+        grads, loss, right = gradients(params, X[:, part], Y[part], Y_hot[:, part], activation, m)
+        if total is None:
+            total = grads
+        else:
+            for k in total:
+                total[k] += grads[k]
+        loss_sum += loss * Y[part].size
+        correct += right
+    return total, loss_sum / m, correct / m
+
+
+def momentum_update(params, grads, velocity, alpha, momentum):
+    """update_params with momentum: v <- momentum * v + grad (in place, in `velocity`), then W <- W - alpha * v.
+
+    velocity : a dict of arrays like params (zeros at the start), or None without momentum. Returns new params.
+    """
+    if not momentum:
+        return update_params(params, grads, alpha)
+    for name in params:
+        v = velocity[name]
+        v *= momentum
+        v += grads["d" + name]
+    return update_params(params, {"d" + name: v for name, v in velocity.items()}, alpha)
