@@ -52,12 +52,11 @@ def forward(params, X, g):
 def backward(params, A, Y_hot, g_deriv, m):
     """backward_prop's gradients from forward's A's and the one-hot labels Y_hot (10, b), averaged over m.
 
-    g_deriv gives g'(Z) from A = g(Z) (see DERIVATIVES). A[-1] is overwritten: it becomes dZ_L.
+    g_deriv gives g'(Z) from the layer's output A = g(Z) (see DERIVATIVES).
     """
     L = len(A) - 1
-    dZ = A[L]
-    dZ -= Y_hot
-    dZ /= m  # (10, b): every gradient below is a product of dZ, so each is already divided by m
+    dZ = A[L] - Y_hot  # (10, b)
+    dZ /= m  # every gradient below is a product of dZ, so each is already divided by m
     grads = {}
     for l in range(L, 0, -1):
         grads[f"dW{l}"] = dZ @ A[l - 1].T  # (n_l, n_(l-1))
@@ -77,38 +76,51 @@ DERIVATIVES = {
 }
 
 
-def gradients(params, X, Y, Y_hot, activation="relu", m=None):
-    """The gradients over the columns of X (784, b) with labels Y (b,) and Y_hot (10, b), divided by m.
+def gradients(params, X, Y_hot, activation="relu", m=None):
+    """The gradients over the columns of X (784, b) with one-hot labels Y_hot (10, b), divided by m (b if None).
 
-    Returns (grads, loss, correct): the loss is the mean cross-entropy of these b examples, correct how many
-    of them the network got right, both measured before the update.
+    Returns (grads, A_L): A_L (10, b) holds the probabilities the network gave before this update.
     """
     g, _ = activation_pair(activation)
     A = forward(params, X, g)
-    loss = compute_loss(A[-1], Y)
-    correct = int(np.sum(get_predictions(A[-1]) == Y))
     grads = backward(params, A, Y_hot, DERIVATIVES[activation], X.shape[1] if m is None else m)
-    return grads, loss, correct
+    return grads, A[-1]
 
 
 def full_batch(params, X, Y, Y_hot, activation="relu", chunk=10_000):
     """gradients over all m columns of X (784, m), a slice of columns at a time, added up.
 
-    Returns (grads, loss, accuracy) over all m examples.
+    Y (m,) are the labels and Y_hot (10, m) the same as one-hot columns. Returns (grads, loss, accuracy),
+    the loss and accuracy over all m examples, before the update.
     """
     m = X.shape[1]
     total, loss_sum, correct = None, 0.0, 0
     for start in range(0, m, chunk):
         part = slice(start, start + chunk)
-        grads, loss, right = gradients(params, X[:, part], Y[part], Y_hot[:, part], activation, m)
+        grads, A_L = gradients(params, X[:, part], Y_hot[:, part], activation, m)
         if total is None:
             total = grads
         else:
             for k in total:
                 total[k] += grads[k]
-        loss_sum += loss * Y[part].size
-        correct += right
+        loss_sum += compute_loss(A_L, Y[part]) * A_L.shape[1]
+        correct += right_answers(A_L, Y[part])
     return total, loss_sum / m, correct / m
+
+
+def right_answers(A_L, Y):
+    """How many columns of A_L (10, b) have their highest probability at the right digit Y (b,).
+
+    The count behind get_accuracy(get_predictions(A_L), Y), without argmax walking down every column: a column
+    is right when the right digit's probability equals the column's highest, and a column whose highest is
+    shared (or is NaN) is left to get_predictions, which picks the first digit of a tie.
+    """
+    best = A_L.max(axis=0)  # (b,)
+    right = A_L[Y, np.arange(Y.size)] == best
+    unclear = (A_L == best).sum(axis=0) != 1
+    if unclear.any():
+        right[unclear] = get_predictions(A_L[:, unclear]) == Y[unclear]
+    return int(right.sum())
 
 
 def momentum_update(params, grads, velocity, alpha, momentum):

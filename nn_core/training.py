@@ -175,8 +175,8 @@ def _gradients(params, X, Y, batch, hp, layout, m_for_grads):
         return fast_step.full_batch(params, X, Y, layout, hp.activation)
     rows, hot_rows = layout
     X_batch, Y_hot = rows[batch].T, hot_rows[batch].T  # X[:, batch] (784, b) and one_hot(Y[batch]) (10, b)
-    grads, loss, _ = fast_step.gradients(params, X_batch, Y[batch], Y_hot, hp.activation)
-    return grads, loss, None
+    grads, A_L = fast_step.gradients(params, X_batch, Y_hot, hp.activation)
+    return grads, compute_loss(A_L, Y[batch]), None
 
 
 def _update(params, grads, velocity, hp):
@@ -233,7 +233,7 @@ def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, star
                 update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
             new_params, velocity = _update(params, grads, velocity, hp)
         record = StepRecord(step, step / steps_per_epoch, loss, train_acc, dev_acc, update_size)
-        if not np.isfinite(loss):  # these params are broken (or overflow): back to the last good ones
+        if not math.isfinite(loss):  # these params are broken (or overflow): back to the last good ones
             yield last_good, replace(record, diverged=True)
             return
         if checking and not _all_finite(new_params):

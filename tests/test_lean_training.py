@@ -9,8 +9,16 @@ import math
 import numpy as np
 import pytest
 
-from nn_core.fast_step import example_rows, gradients, one_hot_rows
-from nn_core.network import backward_prop, forward_prop, init_params, one_hot, update_params
+from nn_core.fast_step import example_rows, gradients, one_hot_rows, right_answers
+from nn_core.network import (
+    backward_prop,
+    forward_prop,
+    get_accuracy,
+    get_predictions,
+    init_params,
+    one_hot,
+    update_params,
+)
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, total_steps, train, train_to_end
 
 
@@ -71,10 +79,21 @@ def test_one_lean_step_equals_forward_and_backward_prop():
     X, Y = rng.random((784, 40)), rng.integers(0, 10, 40)
     params = init_params((784, 12, 10), seed=0, dtype=np.float64)
     expected = backward_prop(params, forward_prop(params, X), X, Y)
-    grads, loss, correct = gradients(params, X, Y, one_hot(Y, dtype=np.float64))
+    grads, A_L = gradients(params, X, one_hot(Y, dtype=np.float64))
     for k in expected:
         np.testing.assert_allclose(grads[k], expected[k], rtol=1e-12, atol=1e-15)
-    assert loss > 0 and 0 <= correct <= 40
+    np.testing.assert_allclose(A_L, forward_prop(params, X)["A2"], rtol=1e-12)
+
+
+def test_right_answers_count_as_get_accuracy_does_ties_and_nan_included():
+    rng = np.random.default_rng(2)
+    A = rng.random((10, 500)).astype(np.float32)
+    A[:, :50] = 0.1  # ten-way ties: get_predictions says 0
+    A[3, 50:60] = A[7, 50:60] = 2.0  # two-way ties: 3
+    A[5, 60:70] = np.nan
+    Y = rng.integers(0, 10, 500)
+    Y[:20], Y[50:55], Y[55:60] = 0, 3, 7
+    assert right_answers(A, Y) == round(get_accuracy(get_predictions(A), Y) * 500)
 
 
 def test_rows_are_the_columns_of_X():
