@@ -104,6 +104,7 @@ def test_rows_are_the_columns_of_X():
     batch = rng.permutation(5000)[:64]
     np.testing.assert_array_equal(rows[batch].T, X[:, batch])
     np.testing.assert_array_equal(one_hot_rows(Y)[batch].T, one_hot(Y[batch]))
+    assert example_rows(rows.T) is not rows and np.shares_memory(example_rows(rows.T), rows)  # no copy needed
 
 
 @pytest.mark.parametrize("hp", [NOTEBOOK.with_changes(iterations=12),
