@@ -10,7 +10,6 @@ steps; the generator then waits where it is, and Train carries on from there.
   slice at a time by the page's fragment.
 """
 
-import math
 import os
 import sys
 import threading
@@ -26,6 +25,7 @@ from nn_core.training import (
     evaluate,
     full_batch_gradients,
     new_network,
+    total_steps,
     train,
     train_to_end,
 )
@@ -45,11 +45,6 @@ def snapshot_steps(total):
         steps.update(k * scale for k in (1, 2, 5) if k * scale <= total)
         scale *= 10
     return steps
-
-
-def total_steps(hp: Hyperparams, m):
-    """Gradient steps in a run on m training examples: iterations, or epochs x ceil(m / batch_size)."""
-    return hp.iterations if hp.method == "full-batch" else hp.epochs * math.ceil(m / hp.batch_size)
 
 
 @dataclass

@@ -42,7 +42,8 @@ def table(df, **options):
 def link_to(page, label, what, key):
     """A large button that opens another page of the app. A page started on its own, without the app's
     navigation (a test, `streamlit run views/home.py`), cannot switch: it says where to find the page."""
-    if st.button(label, type="primary", key=key, help=f"Opens another page of this app, the lesson goes on there: {what}"):
+    if st.button(label, type="primary", key=key,
+                 help=f"Opens another page of this app, the lesson goes on there: {what}"):
         try:
             st.switch_page(page)
         except StreamlitPageNotFoundError:

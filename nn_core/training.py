@@ -2,12 +2,16 @@
 
 `train` is a generator: it never prints and never draws. The caller (a page, a test, a benchmark) reads one
 small `StepRecord` per gradient step, draws what it likes, and can stop simply by not asking for more.
+Its steps compute the numbers of forward_prop, backward_prop and update_params through fast_step, which does
+the same math with less work; with the notebook's bugs switched on, they call the lesson's functions themselves.
 """
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from nn_core import fast_step
 from nn_core.network import (
     backward_prop,
     compute_loss,
@@ -16,6 +20,7 @@ from nn_core.network import (
     get_predictions,
     init_params,
     layer_count,
+    one_hot,
     update_params,
 )
 
@@ -70,7 +75,8 @@ class StepRecord:
     loss : cross-entropy on the examples of this step. train_accuracy : on all training examples for
     full-batch; for mini-batch on a fixed subset of them, at evaluation steps only (else None).
     dev_accuracy : on the dev set, at evaluation steps when one is given (else None).
-    update_size : per weight matrix, the root-mean-square of its gradient, so layers of different sizes compare.
+    update_size : per weight matrix, the root-mean-square of its gradient, so layers of different sizes compare;
+    measured at the first step and at evaluation steps, and repeated by the steps in between.
     diverged : the loss or the weights stopped being finite numbers; the params yielded are the last good ones.
     """
 
@@ -99,10 +105,8 @@ def full_batch_gradients(params, X, Y, activation="relu", notebook=False, m=None
 
     The gradients are averages over the m columns, and an average is a sum that can be split: adding up
     backward_prop's results for slices of X (each divided by the full m) gives exactly the full-batch gradient.
-    Slices of 10,000 columns keep each layer's Z, A and dZ small on full MNIST. They are not smaller, because
-    every NumPy call returns to Python, and on a server busy drawing pages each return waits its turn for
-    Python's lock: with slices of 2,048 an iteration on 9,000 examples took 433 ms next to a busy thread
-    instead of 159 ms in one slice, and alone it is no faster (28.1 and 28.3 ms, interleaved runs).
+    A slice of 10,000 columns keeps each layer's Z, A and dZ small even on full MNIST, while each slice is
+    still big enough that the work is in the matrix products, not in Python going from one call to the next.
     Returns (grads, loss, accuracy).
     """
     m_total = X.shape[1]
@@ -126,12 +130,67 @@ def mini_batch_gradients(params, X_batch, Y_batch, activation="relu", notebook=F
     return grads, compute_loss(cache[f"A{layer_count(params)}"], Y_batch)
 
 
+def total_steps(hp, m):
+    """Gradient steps in a run of hp on m training examples: hp.iterations for full batch, and for mini-batch
+    hp.epochs passes of ceil(m / hp.batch_size) steps (the last batch of an epoch may be smaller)."""
+    return hp.iterations if hp.method == "full-batch" else hp.epochs * math.ceil(m / hp.batch_size)
+
+
 def _rms(array):
     return float(np.sqrt(np.mean(np.square(array, dtype=np.float64))))
 
 
-def _is_finite(loss, params):
-    return np.isfinite(loss) and all(np.isfinite(v).all() for v in params.values())
+def _all_finite(params):
+    return all(np.isfinite(v).all() for v in params.values())
+
+
+def _batches(m, hp, rng, start_step):
+    """The columns of each mini-batch, step after step: every epoch a new random order, cut hp.batch_size at a
+    time. A run resumed in the middle of an epoch goes on from there, in a new order."""
+    steps_per_epoch = math.ceil(m / hp.batch_size)
+    first = start_step % steps_per_epoch
+    while True:
+        order = rng.permutation(m)
+        for position in range(first, steps_per_epoch):
+            yield order[position * hp.batch_size:(position + 1) * hp.batch_size]
+        first = 0
+
+
+def _lean_layout(X, Y, hp, dtype):
+    """What fast_step reads instead of Y (and X): one-hot labels (10, m) for full batch; for mini-batch, X and
+    the one-hot labels with one example per row, (m, 784) and (m, 10), so a batch is a set of whole rows."""
+    if hp.method == "full-batch":
+        return one_hot(Y, dtype=dtype)
+    return fast_step.example_rows(X), fast_step.one_hot_rows(Y, dtype)
+
+
+def _gradients(params, X, Y, batch, hp, layout, m_for_grads):
+    """(grads, loss, train accuracy or None) of one step: on all of X (784, m) when batch is None, else on the
+    columns in batch. With the notebook's bugs, by the lesson's own functions; else by fast_step."""
+    if hp.notebook_bugs:
+        if batch is None:
+            return full_batch_gradients(params, X, Y, hp.activation, True, m=m_for_grads)
+        return *mini_batch_gradients(params, X[:, batch], Y[batch], hp.activation, True), None
+    if batch is None:
+        return fast_step.full_batch(params, X, Y, layout, hp.activation)
+    rows, hot_rows = layout
+    X_batch, Y_hot = rows[batch].T, hot_rows[batch].T  # X[:, batch] (784, b) and one_hot(Y[batch]) (10, b)
+    grads, A_L = fast_step.gradients(params, X_batch, Y_hot, hp.activation)
+    return grads, compute_loss(A_L, Y[batch]), None
+
+
+def _update(params, grads, velocity, hp):
+    """The step W <- W - alpha * v, with v <- momentum * v + grad. Returns (new params, velocity).
+
+    With the notebook's bugs, velocity is a new dict every step (its db are scalars); else it is updated in
+    place by fast_step.
+    """
+    if not hp.notebook_bugs:
+        return fast_step.momentum_update(params, grads, velocity, hp.alpha, hp.momentum), velocity
+    if hp.momentum > 0:
+        velocity = grads if velocity is None else {k: hp.momentum * velocity[k] + grads[k] for k in grads}
+        grads = velocity
+    return update_params(params, grads, hp.alpha), velocity
 
 
 def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, start_step=0,
@@ -142,43 +201,45 @@ def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, star
     examples in a new random order, hp.batch_size at a time. With hp.momentum > 0 the step follows a velocity
     v <- momentum * v + grad, a running sum of past gradients that smooths the zig-zags.
     Evaluation on the dev set (and, for mini-batch, on train_eval_size training examples) happens every
-    eval_every steps and at the last step. If the loss or a weight becomes inf or NaN (a learning rate too
-    large, or the notebook's unshifted softmax overflowing), the generator yields one record with
-    diverged=True together with the last good params, and stops.
+    eval_every steps and at the last step; so does the update size, which the steps in between repeat.
+    If the loss or a weight becomes inf or NaN (a learning rate too large, or the notebook's unshifted softmax
+    overflowing), the generator yields one record with diverged=True together with the last good params, and
+    stops. The weights are checked at evaluation steps (at every step with the notebook's bugs); in between,
+    a weight gone inf or NaN shows in the next step's loss.
+    Each params dict yielded is new and never changed afterwards, so a caller may keep it.
     """
     rng = np.random.default_rng(hp.seed) if rng is None else rng
     m = X.shape[1]
+    total = total_steps(hp, m)
+    steps_per_epoch = 1 if hp.method == "full-batch" else math.ceil(m / hp.batch_size)
     # The notebook's m is counted on the whole file, before the dev rows were split off.
     m_for_grads = m + hp.dev_size if (hp.notebook_bugs and hp.method == "full-batch") else m
-    steps_per_epoch = 1 if hp.method == "full-batch" else int(np.ceil(m / hp.batch_size))
-    total = hp.iterations if hp.method == "full-batch" else hp.epochs * steps_per_epoch
-    velocity, order = None, None
+    dtype = np.result_type(X, *params.values())
+    layout = None if hp.notebook_bugs else _lean_layout(X, Y, hp, dtype)
+    velocity = None if hp.notebook_bugs else {k: np.zeros(v.shape, dtype) for k, v in params.items()}
+    batches = _batches(m, hp, rng, start_step) if hp.method == "mini-batch" else None
+    update_size, last_good = None, params
     for step in range(start_step + 1, start_step + total + 1):
         evaluating = (step - start_step) % eval_every == 0 or step == start_step + total
-        if hp.method == "mini-batch":
-            position = (step - 1) % steps_per_epoch
-            if position == 0 or order is None:
-                order = rng.permutation(m)
-            batch = order[position * hp.batch_size:(position + 1) * hp.batch_size]
+        checking = evaluating or hp.notebook_bugs
+        batch = None if batches is None else next(batches)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up below, as divergence
-            if hp.method == "full-batch":
-                grads, loss, train_acc = full_batch_gradients(params, X, Y, hp.activation, hp.notebook_bugs,
-                                                              m=m_for_grads)
-            else:
-                grads, loss = mini_batch_gradients(params, X[:, batch], Y[batch], hp.activation, hp.notebook_bugs)
-                train_acc = evaluate(params, X[:, :train_eval_size], Y[:train_eval_size], hp.activation)[1] \
-                    if evaluating else None
+            grads, loss, train_acc = _gradients(params, X, Y, batch, hp, layout, m_for_grads)
+            if evaluating and batch is not None:
+                train_acc = evaluate(params, X[:, :train_eval_size], Y[:train_eval_size], hp.activation)[1]
             dev_acc = evaluate(params, X_dev, Y_dev, hp.activation)[1] \
                 if evaluating and X_dev is not None and X_dev.shape[1] > 0 else None
-            update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
-            if hp.momentum > 0:
-                velocity = grads if velocity is None else {k: hp.momentum * velocity[k] + grads[k] for k in grads}
-                grads = velocity
-            new_params = update_params(params, grads, hp.alpha)
+            if evaluating or update_size is None:
+                update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
+            new_params, velocity = _update(params, grads, velocity, hp)
         record = StepRecord(step, step / steps_per_epoch, loss, train_acc, dev_acc, update_size)
-        if not _is_finite(loss, new_params):
+        if not math.isfinite(loss):  # these params are broken (or overflow): back to the last good ones
+            yield last_good, replace(record, diverged=True)
+            return
+        if checking and not _all_finite(new_params):
             yield params, replace(record, diverged=True)
             return
+        last_good = new_params if checking else params
         params = new_params
         yield params, record
 

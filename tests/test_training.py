@@ -55,17 +55,6 @@ def test_full_batch_gradients_in_slices_equal_one_big_backward_prop():
     assert 0 <= accuracy <= 1 and loss > 0
 
 
-def test_notebook_bugs_train_with_m_counted_before_the_split(sample_split):
-    hp = NOTEBOOK.with_changes(iterations=1, notebook_bugs=True)
-    params0 = new_network(hp)
-    params1, _ = next(train(params0, sample_split.X_train, sample_split.Y_train, hp))
-    grads, _, _ = full_batch_gradients(params0, sample_split.X_train, sample_split.Y_train, notebook=True,
-                                       m=sample_split.X_train.shape[1] + 1000)
-    np.testing.assert_allclose(params1["W1"], params0["W1"] - 0.1 * grads["dW1"], rtol=1e-6)
-    moved = params1["b1"] - params0["b1"]
-    assert np.allclose(moved, moved[0])  # one scalar db moved every bias alike
-
-
 def test_a_huge_learning_rate_diverges_and_keeps_the_last_good_weights(sample_split):
     hp = NOTEBOOK.with_changes(alpha=1e4, iterations=50, activation="linear")
     params, records = run(hp, sample_split)
