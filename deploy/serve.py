@@ -82,7 +82,9 @@ def wait_until_answering(url, process, what):
 
 
 def port_is_free(address, port):
+    """Nothing listens there (connections just closed do not count: the servers reuse the address)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((address, port))
             return True

@@ -48,6 +48,7 @@ def free_ports(count):
         try:
             for port in range(first, first + count):
                 with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
                     s.bind(("127.0.0.1", port))
             return first
         except OSError:
