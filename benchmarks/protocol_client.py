@@ -288,15 +288,15 @@ class StreamlitTab:
         """Open the app at "/" (Home), as a fresh tab does."""
         return await self.run(page_hash="", page_name="")
 
-    async def open_page(self, path):
+    async def open_page(self, path, query_string=""):
         """Go to a page by its sidebar link: only app.py's elements (the sidebar) stay on screen, the fragments'
-        timers stop, and the query string is dropped. Returns the seconds to the page's end, or None if the
-        navigation has no such page."""
+        timers stop, and the query string is dropped (or, for a link followed, is `query_string`). Returns the
+        seconds to the page's end, or None if the navigation has no such page."""
         if path not in self.pages:
             return None
         self._stop_timers()
         self.shown = {where: shown for where, shown in self.shown.items() if shown.script_hash == self.main_hash}
-        self.query_string = ""
+        self.query_string = query_string
         return await self.run(page_hash=self.pages[path])
 
     async def press(self, label):
@@ -551,6 +551,10 @@ class ProtocolVisitor:
     async def train_notebook(self, tab):
         """Press the notebook preset, then Train; let the fragment rerun until the progress says it is done."""
         await tab.press("📓 The notebook")
+        await self.train(tab)
+
+    async def train(self, tab):
+        """Press Train, with the settings on the page; let the fragment rerun until the run has ended."""
         started = time.perf_counter()
         await tab.press("▶️ Train")
         while True:
@@ -565,7 +569,7 @@ class ProtocolVisitor:
         wall = tab.last_full_run.finished_at - started  # to the end of the page's run that shows ✅
         self.training = (wall, float(reported.group(1)) if reported else float("nan"))
         if text.startswith("💥"):
-            self.errors.append("training: the notebook preset diverged")
+            self.errors.append("training: the run diverged")
 
     async def draw_digit(self, tab):
         canvas = tab.widget_id("bidi_component", lambda component: "drawable_canvas" in component.component_name,
