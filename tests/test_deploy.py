@@ -8,6 +8,7 @@ and once the launcher stops (SIGTERM, Ctrl-C, or killed outright) no process of 
 """
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import shutil
@@ -227,6 +228,12 @@ class Student:
         assert not self.tab.exceptions, self.tab.exceptions
 
 
+def in_a_thread_of_its_own(coroutine):
+    """asyncio.run in another thread: after the browser tests, Playwright's event loop still runs in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 async def all_of(coroutines, timeout=4 * STEP_TIMEOUT):
     await asyncio.wait_for(asyncio.gather(*coroutines), timeout)
 
@@ -281,7 +288,7 @@ def test_two_processes_behind_nginx_keep_each_visitor_and_survive_one_dying(ngin
         assert len(ports) == 2
         access_log = tmp_path / "run" / "access.log"
         cookies = cookies_on_each_process(launcher.url, access_log, ports, PER_PROCESS)
-        asyncio.run(lesson_with_a_process_dying(launcher, cookies, access_log))
+        in_a_thread_of_its_own(lesson_with_a_process_dying(launcher, cookies, access_log))
         dead = f"the app process on port {ports[0]} ended"
         assert any(line.startswith(dead) for line in launcher.lines), "the launcher did not report the dead process"
     finally:
