@@ -4,13 +4,16 @@
     python benchmarks/load_test.py --sessions 20 --browsers 2       # 18 protocol visitors and 2 real browsers
     python benchmarks/load_test.py --sessions 20 --clients browser  # 20 headless-Chromium visitors
     python benchmarks/load_test.py --sessions 20 --read 5           # each spends 5 s on a page before the next
+    python benchmarks/load_test.py --url http://127.0.0.1:8500 --pid PID   # a server it did not start
 
 Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
-MNIST_PATH), then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson:
-opens Home, then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits
-for the end of the run; on Draw a digit draws a '7' and waits for the prediction. By default a visitor opens
-the next page as soon as one is ready (the hardest case: twenty students clicking as fast as the server
-answers); --read S makes each spend S seconds on a page first, as a student reading it does.
+MNIST_PATH), or, with --url, sends the class to an address it did not start (nginx in front of several app
+processes, deploy/serve.py; --pid names the process whose tree serves it, for the memory and CPU figures).
+Then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson: opens Home,
+then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits for the end
+of the run; on Draw a digit draws a '7' and waits for the prediction. By default a visitor opens the next
+page as soon as one is ready (the hardest case: twenty students clicking as fast as the server answers);
+--read S makes each spend S seconds on a page first, as a student reading it does.
 
 Two kinds of visitor:
 - protocol (the default; protocol_client.py): no browser. It speaks Streamlit's own websocket protocol and
@@ -441,7 +444,9 @@ def print_browser(figures):
     print_common(figures, "training, click -> ✅ on screen", "draw -> prediction on screen")
 
 
-def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None):
+    """Print the figures and return them. `url`: the address the class was sent to when this test did not start
+    the server; `memory` None and machine["server_cpu"] None when the server's processes are not known."""
     errors = [f"session {v.number} ({v.kind}): {e}" for v in visitors for e in v.errors]
     kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
     result = {
@@ -449,8 +454,10 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
         "visitors": {kind: len(group) for kind, group in kinds.items()},
         **{kind: figures(kinds[kind]) for kind, figures in (("protocol", protocol_figures),
                                                            ("browser", browser_figures)) if kinds[kind]},
-        "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6},
-        "server_start_seconds": {"health": start_info["health"], "first_page": start_info["first_page"]},
+        "url": url,
+        "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6} if memory else None,
+        "server_start_seconds": None if url else {"health": start_info["health"],
+                                                  "first_page": start_info["first_page"]},
         "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
@@ -458,18 +465,26 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
     cpu = result["cpu_seconds"]
     line = "-" * 72
     print(line)
-    print(f"Load test: {len(visitors)} sessions at once on one server ({len(kinds['protocol'])} protocol visitors, "
+    where = f"through {url}" if url else "on one server"
+    print(f"Load test: {len(visitors)} sessions at once {where} ({len(kinds['protocol'])} protocol visitors, "
           f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all; {read_seconds:g} s on each page before the next")
     print(f"load average (1, 5, 15 min) before: {fmt_load(machine['load_before'])}; after: "
           f"{fmt_load(machine['load_after'])}; {os.cpu_count()} CPUs")
-    print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
-          f"{cpu['whole_machine'] - cpu['server']:.0f} (this script itself: {cpu['this_script']:.0f}), "
-          f"of {cpu['available']:.0f} available (wall x CPUs)")
-    others = (cpu["whole_machine"] - cpu["server"] - cpu["this_script"]) / cpu["available"]
-    if others > 0.1:
-        print(f"⚠️ other work on this machine took {others:.0%} of its CPU during the test: the figures are disturbed")
-    print(f"server start: /_stcore/health after {start_info['health']:.1f} s, '/' served after "
-          f"{start_info['first_page']:.1f} s")
+    if cpu["server"] is None:
+        print(f"CPU seconds: the whole machine {cpu['whole_machine']:.0f} (this script itself: "
+              f"{cpu['this_script']:.0f}), of {cpu['available']:.0f} available (wall x CPUs); the server's share is "
+              "not measured (--pid names its process)")
+    else:
+        print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
+              f"{cpu['whole_machine'] - cpu['server']:.0f} (this script itself: {cpu['this_script']:.0f}), "
+              f"of {cpu['available']:.0f} available (wall x CPUs)")
+        others = (cpu["whole_machine"] - cpu["server"] - cpu["this_script"]) / cpu["available"]
+        if others > 0.1:
+            print(f"⚠️ other work on this machine took {others:.0%} of its CPU during the test: the figures are "
+                  "disturbed")
+    if not url:
+        print(f"server start: /_stcore/health after {start_info['health']:.1f} s, '/' served after "
+              f"{start_info['first_page']:.1f} s")
     print(line)
     print(f"errors: {len(errors)}")
     for error in errors[:20]:
@@ -478,8 +493,9 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
         print_protocol(result["protocol"])
     if kinds["browser"]:
         print_browser(result["browser"])
-    print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB after start, "
-          f"peak {result['server_memory_mb']['peak']:.0f} MB")
+    if memory:
+        print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB "
+              f"{'at the start' if url else 'after start'}, peak {result['server_memory_mb']['peak']:.0f} MB")
     print(line)
     return result
 
@@ -508,6 +524,10 @@ def main():
     parser.add_argument("--time-limit", type=float, default=900, help="seconds before everything is stopped")
     parser.add_argument("--full-mnist", action="store_true", help="keep MNIST_PATH (default: bundled sample)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--url", help="send the class to this address instead of starting a server (e.g. nginx in "
+                                      "front of several app processes: deploy/serve.py)")
+    parser.add_argument("--pid", type=int, help="with --url: the process that serves it (deploy/serve.py's), whose "
+                                                "memory and CPU time, with its children's, are reported")
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
@@ -518,27 +538,45 @@ def main():
         parser.error("--browsers must be from 0 to --sessions")
     if browsers and not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
+    if args.url and args.full_mnist:
+        parser.error("--full-mnist is for the server this test starts; with --url the server chose its data")
+    if args.pid and not args.url:
+        parser.error("--pid goes with --url")
 
     machine = {"load_before": os.getloadavg()}
-    server, url, health, first_page = start_server(args.full_mnist)
-    memory = MemoryWatch(server.pid)
-    start_info = {"health": health, "first_page": first_page, "rss": rss_bytes(server.pid)}
+    server = None
+    if args.url:
+        url, pid = args.url.rstrip("/"), args.pid
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=10).close()
+        except OSError as error:
+            raise SystemExit(f"{url} does not answer: {error}") from None
+        start_info = {}
+    else:
+        server, url, health, first_page = start_server(args.full_mnist)
+        pid = server.pid
+        start_info = {"health": health, "first_page": first_page}
+    start_info["rss"] = rss_bytes(pid) if pid else 0
+    memory = MemoryWatch(pid) if pid else None
     try:
         started = time.perf_counter()
-        cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds())
+        cpu_before = (cpu_seconds(pid) if pid else 0, machine_busy_seconds(), own_cpu_seconds())
         lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read)
         visitors = asyncio.run(lesson)
         wall = time.perf_counter() - started
-        machine.update(server_cpu=cpu_seconds(server.pid) - cpu_before[0], busy=machine_busy_seconds() - cpu_before[1],
-                       script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg())
+        machine.update(server_cpu=cpu_seconds(pid) - cpu_before[0] if pid else None,
+                       busy=machine_busy_seconds() - cpu_before[1], script_cpu=own_cpu_seconds() - cpu_before[2],
+                       load_after=os.getloadavg())
     finally:
-        memory.stop()
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    result = report(visitors, memory, start_info, machine, wall, args.read)
+        if memory:
+            memory.stop()
+        if server:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    result = report(visitors, memory, start_info, machine, wall, args.read, args.url and url)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0

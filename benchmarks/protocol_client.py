@@ -22,9 +22,15 @@ What it does as the browser's app does (read from Streamlit 1.67's frontend):
   seconds, whether or not the previous request has finished; a full run, or a page change, stops the timers;
 - the drawing canvas (streamlit-drawable-canvas, a components-v2 component) reports a drawing as a
   `json_value` {"drawing": {"raw": <fabric.js JSON>, "data": "data:image/png;base64,<PNG>"}} for its widget id.
+- cookies: the tab first loads the page ("/") and keeps the cookies it is given, then sends them with the
+  websocket, as a browser does; a proxy in front of several app processes (deploy/) knows a visitor by one;
+- reconnecting: when the websocket closes, the tab opens a new one naming the session it had, and the server
+  resumes that session if it holds it, else starts a fresh one; the tab asks for a run only if one was going
+  on (a run, or a fragment's timers).
 The connection uses the `websockets` package (Streamlit 1.67 serves with Starlette and uvicorn and depends on
-it; tornado is no longer part of Streamlit). The subprotocol header is optional: the server reads it as
-"streamlit, <XSRF token>, <session id to resume>"; like the browser, the client asks for "streamlit".
+it; tornado is no longer part of Streamlit). The server reads the subprotocol header as
+"streamlit, <XSRF token>, <session id to resume>"; like the browser, the client sends all three (the token
+being the XSRF cookie, or the browser's placeholder without one).
 """
 
 import asyncio
@@ -33,7 +39,9 @@ import io
 import json
 import re
 import time
+import urllib.request
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
 import numpy as np
 from PIL import Image
@@ -46,6 +54,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 STREAM_PATH = "/_stcore/stream"
+NO_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # what the browser sends in the token's place without an XSRF cookie
+XSRF_COOKIE = "_streamlit_xsrf"
 FULL_RUN_ENDS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 CANVAS_SIDE = 320  # the Draw page's canvas, in pixels
 PEN_WIDTH = 24  # the Draw page's default pen
@@ -154,6 +164,9 @@ class StreamlitTab:
         self.fragment_run_ends = []  # time.perf_counter() at the end of each fragment run
         self.bytes_received = 0
         self.closed = None  # why the websocket closed, once it has
+        self.busy_when_closed = False  # a run or a fragment's timers were going on when it closed
+        self.cookies = {}  # name -> value, as the browser keeps them for this address
+        self.session_id = ""  # the server's name for this tab's session, from its last run
         self.running = False  # a run has started and not finished
         self.last_full_run = None  # FinishedRun
         self._run_id, self._run_fragments, self._run_started_at = "", [], 0
@@ -164,11 +177,43 @@ class StreamlitTab:
     # --- The connection -------------------------------------------------------------------------------------
 
     async def open(self):
+        """Load the page, keeping its cookies, then open the websocket."""
+        await asyncio.to_thread(self._load_page)
+        await self._connect()
+
+    async def reconnect(self):
+        """What the browser's tab does after its websocket closed: a new websocket naming the session to resume,
+        then a run if one was going on. Afterwards `session_id` says which session the server gave."""
+        await self.close()
+        self.closed, self.running = None, False
+        await self._connect(resume=True)
+        if self.busy_when_closed:
+            await self.run()
+
+    def _load_page(self):
+        """GET "/" as the browser's first request (no proxy: the server is on this machine)."""
+        request = urllib.request.Request(self.base_url + "/", headers=self._cookie_header())
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=self.timeout) as response:
+            response.read()
+            self._keep_cookies(response.headers.get_all("Set-Cookie") or [])
+
+    async def _connect(self, resume=False):
+        tokens = ["streamlit", self.cookies.get(XSRF_COOKIE, NO_TOKEN)] + ([self.session_id] if resume else [])
         # No pings from this side (a browser sends none; the server's pings are answered); compression as a
         # browser offers it; no proxy: the server is on this machine.
-        self._socket = await connect(self.url, subprotocols=["streamlit"], max_size=None, ping_interval=None,
-                                     proxy=None, open_timeout=self.timeout)
+        self._socket = await connect(self.url, subprotocols=tokens, additional_headers=self._cookie_header(),
+                                     max_size=None, ping_interval=None, proxy=None, open_timeout=self.timeout)
+        self._keep_cookies(self._socket.response.headers.get_all("Set-Cookie"))
         self._reader = asyncio.create_task(self._read())
+
+    def _cookie_header(self):
+        return {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())} if self.cookies \
+            else {}
+
+    def _keep_cookies(self, set_cookie_headers):
+        for header in set_cookie_headers:
+            self.cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
 
     async def close(self):
         self._stop_timers()
@@ -191,6 +236,7 @@ class StreamlitTab:
             self.closed = f"{type(error).__name__}: {error}"
             await self._socket.close()
         finally:
+            self.busy_when_closed = not self.idle()
             self._stop_timers()
             async with self._changed:
                 self._changed.notify_all()
@@ -242,15 +288,15 @@ class StreamlitTab:
         """Open the app at "/" (Home), as a fresh tab does."""
         return await self.run(page_hash="", page_name="")
 
-    async def open_page(self, path):
+    async def open_page(self, path, query_string=""):
         """Go to a page by its sidebar link: only app.py's elements (the sidebar) stay on screen, the fragments'
-        timers stop, and the query string is dropped. Returns the seconds to the page's end, or None if the
-        navigation has no such page."""
+        timers stop, and the query string is dropped (or, for a link followed, is `query_string`). Returns the
+        seconds to the page's end, or None if the navigation has no such page."""
         if path not in self.pages:
             return None
         self._stop_timers()
         self.shown = {where: shown for where, shown in self.shown.items() if shown.script_hash == self.main_hash}
-        self.query_string = ""
+        self.query_string = query_string
         return await self.run(page_hash=self.pages[path])
 
     async def press(self, label):
@@ -282,6 +328,10 @@ class StreamlitTab:
 
     def has_heading(self, start):
         return any(heading.body.startswith(start) for heading in self.elements("heading"))
+
+    def has_alert(self, start):
+        """A success, info, warning or error box whose text starts with `start` is on screen."""
+        return any(alert.body.startswith(start) for alert in self.elements("alert"))
 
     def has_metric(self, label):
         return any(metric.label == label for metric in self.elements("metric"))
@@ -333,6 +383,7 @@ class StreamlitTab:
         self._run_id = message.metadata.run.script_run_id
         self._run_fragments = list(message.metadata.run.fragment_ids)
         self._run_started_at = self._messages
+        self.session_id = message.new_session.initialize.session_id
         self.main_hash = message.new_session.main_script_hash
         self.max_cache_age = message.new_session.config.max_cached_message_age
         if not self._run_fragments:  # a full run: the fragments register again, with their timers
@@ -500,6 +551,10 @@ class ProtocolVisitor:
     async def train_notebook(self, tab):
         """Press the notebook preset, then Train; let the fragment rerun until the progress says it is done."""
         await tab.press("📓 The notebook")
+        await self.train(tab)
+
+    async def train(self, tab):
+        """Press Train, with the settings on the page; let the fragment rerun until the run has ended."""
         started = time.perf_counter()
         await tab.press("▶️ Train")
         while True:
@@ -514,7 +569,7 @@ class ProtocolVisitor:
         wall = tab.last_full_run.finished_at - started  # to the end of the page's run that shows ✅
         self.training = (wall, float(reported.group(1)) if reported else float("nan"))
         if text.startswith("💥"):
-            self.errors.append("training: the notebook preset diverged")
+            self.errors.append("training: the run diverged")
 
     async def draw_digit(self, tab):
         canvas = tab.widget_id("bidi_component", lambda component: "drawable_canvas" in component.component_name,

@@ -1,11 +1,12 @@
 """Shared fixtures: the bundled sample, and the real app served on 127.0.0.1 and driven in headless Chromium.
 
 Browser tests need Debian's `chromium` package and the pip package `playwright` (never `playwright install`:
-it downloads a browser). Without them the browser tests skip, saying how to enable them; under CI
-(CI=true) a missing browser is a failure, not a skip. Screenshots go to test-artifacts/.
+it downloads a browser); the test of deploy/ needs Debian's `nginx`. Without them these tests skip, saying how
+to enable them; under CI (CI=true) a missing tool is a failure, not a skip. Screenshots go to test-artifacts/.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,6 +46,14 @@ def data_dir(tmp_path, monkeypatch):
         yield folder
 
 
+def unavailable(message):
+    """Skip the test because a tool it needs is missing (`message` says which and how to get it); in CI, where
+    every test must run, fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(message + " (in CI every test must run)")
+    pytest.skip(message)
+
+
 def _browser_missing():
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM}: run `apt-get install -y chromium` (or set CHROMIUM_PATH)"
@@ -66,10 +75,7 @@ def app_url():
     """Start `streamlit run app.py` on a free port of 127.0.0.1, on the bundled sample, and return its address."""
     missing = _browser_missing()
     if missing:
-        message = "browser tests skipped: " + missing
-        if os.environ.get("CI"):
-            pytest.fail(message + " (in CI the browser tests must run)")
-        pytest.skip(message)
+        unavailable("browser tests skipped: " + missing)
     port = _free_port()
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "streamlit-server.log", "w")
     server = subprocess.Popen(
@@ -94,6 +100,15 @@ def app_url():
     server.terminate()
     server.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def nginx():
+    """Debian's nginx, which deploy/serve.py runs in front of the app processes."""
+    path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if not path:
+        unavailable("deploy tests skipped: no nginx: run `apt-get install -y nginx`")
+    return path
 
 
 @pytest.fixture(scope="session")
