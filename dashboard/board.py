@@ -66,7 +66,7 @@ CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     board INTEGER NOT NULL REFERENCES boards(id),
     number INTEGER NOT NULL,            -- "run 1", "run 2", ... in order of posting on this board
-    uid TEXT NOT NULL,                  -- the visitor's name for the run: posting it again updates the row
+    uid TEXT NOT NULL,                  -- the visitor's name for the run: they update the row by posting it again
     visitor TEXT NOT NULL,
     page TEXT NOT NULL,                 -- "training" or "experiments"
     posted REAL NOT NULL,               -- Unix time of the last post
@@ -82,7 +82,7 @@ CREATE TABLE runs (
     seconds REAL NOT NULL,
     status TEXT NOT NULL,               -- finished, stopped or diverged
     removed REAL,                       -- when the teacher removed it: kept in the file, never shown
-    UNIQUE (board, uid),
+    UNIQUE (board, visitor, uid),
     UNIQUE (board, number)
 );
 CREATE TABLE processes (                -- how many runs each app process is training right now
@@ -250,7 +250,12 @@ class Board:
     def _check(self, connection):
         """Make sure the file is a board of this app's schema: create it when empty, migrate it when older,
         refuse it (BoardError) when it is newer or something else."""
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        connection.execute("BEGIN")  # one snapshot: another process may be creating the tables right now
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            tables = connection.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+        finally:
+            connection.execute("COMMIT")
         if version == len(MIGRATIONS):
             return
         if version > len(MIGRATIONS):
@@ -258,7 +263,6 @@ class Board:
                 f"The class board file {self.path.name} was written by a newer version of this app (schema "
                 f"{version}; this version reads up to {len(MIGRATIONS)}). Update the app, or point {PATH_VARIABLE} "
                 "at another file: this one is left as it is.")
-        tables = connection.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
         if version == 0 and tables:
             raise BoardError(
                 f"{self.path.name} is a SQLite file, but not a class board (it holds other tables), so it is left "
@@ -337,7 +341,8 @@ class Board:
     # --- writing (the Writer's thread) -------------------------------------------------------------------
 
     def add_run(self, visitor, nickname, run, now=None):
-        """Post a run (a `summary`) for a visitor on the current board; posting the same uid again updates it.
+        """Post a run (a `summary`) for a visitor on the current board; the same visitor posting the same uid again
+        updates it.
         The visitor joins the board (gets their number) with their first post."""
         now = time.time() if now is None else now
         hp = hyperparams_of(json.dumps(run["hyperparams"]))
@@ -353,7 +358,8 @@ class Board:
             updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("uid", "visitor"))
             connection.execute(
                 f"INSERT INTO runs (board, number, {', '.join(columns)}) VALUES (?, ?{', ?' * len(columns)}) "
-                f"ON CONFLICT (board, uid) DO UPDATE SET {updated}", (board, number, *(values[c] for c in columns)))
+                f"ON CONFLICT (board, visitor, uid) DO UPDATE SET {updated}",
+                (board, number, *(values[c] for c in columns)))
 
     def set_nickname(self, visitor, nickname):
         """A visitor's nickname on the current board (None: back to "student N"); they join it if new."""
@@ -466,9 +472,11 @@ class Writer:
         """At exit: say this process trains nothing any more, then write what is queued (up to `timeout` s)."""
         if self.closed:
             return
-        self.closed = True
         if self.in_progress is not None and self.reported[0] is not None:
             self.submit("report_training", self.process, None)
+        with self.changed:
+            self.closed = True  # the thread ends once the queue is empty
+            self.changed.notify_all()
         if not self.flush(timeout):
             log.warning("class board %s: %d posts could not be written before the server stopped",
                         self.board.path.name, self.waiting)
@@ -477,9 +485,11 @@ class Writer:
         delay = FIRST_RETRY
         while True:
             with self.changed:
-                self.changed.wait_for(lambda: self.queue, timeout=HEARTBEAT)
+                self.changed.wait_for(lambda: self.queue or self.closed, timeout=HEARTBEAT)
                 item = self.queue[0] if self.queue else None
             if item is None:
+                if self.closed:
+                    return
                 self._heartbeat()
                 continue
             method, args = item
@@ -526,3 +536,11 @@ def writer_for(path, in_progress=None) -> Writer:
         if key not in _writers:
             _writers[key] = Writer(Board(key), in_progress)
         return _writers[key]
+
+
+def forget_writer(path, timeout=EXIT_WAIT):
+    """Close the Writer of a file, if this process has one, after writing what it can within `timeout` s."""
+    with _writers_lock:
+        writer = _writers.pop(Path(path).resolve(), None)
+    if writer is not None:
+        writer.close(timeout)

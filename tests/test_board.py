@@ -64,6 +64,12 @@ def test_posting_a_run_again_updates_it(store):
     assert (run["steps"], run["status"], run["dev_accuracy"], run["number"]) == (500, "finished", 0.85, 1)
 
 
+def test_two_visitors_runs_of_the_same_name_are_two_runs(store):
+    store.add_run("v1", None, a_run("training-1", dev=0.8))
+    store.add_run("v2", None, a_run("training-1", dev=0.7))
+    assert [(r["who"], r["dev_accuracy"]) for r in store.runs()] == [("student 1", 0.8), ("student 2", 0.7)]
+
+
 def test_students_are_numbered_in_order_of_arrival_unless_they_chose_a_nickname(store):
     store.add_run("late", None, a_run("a"))
     store.set_nickname("later", "Ada")
