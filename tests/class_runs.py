@@ -31,7 +31,7 @@ def a_class(runs, students=20, seed=0):
             ceiling = 0.93 - 0.25 * math.exp(-hp.hidden_sizes[0] / 4)
             dev = 0.1 + (ceiling - 0.1) * learned + rng.gauss(0, 0.015)
             status = "diverged" if hp.alpha >= 5 and rng.random() < 0.8 else rng.choice(["finished"] * 12 + ["stopped"])
-            steps = rng.randint(5, 120) if status == "diverged" else 500 if status == "finished" else rng.randint(50, 450)
+            steps = {"diverged": rng.randint(5, 120), "finished": 500, "stopped": rng.randint(50, 450)}[status]
             dev = 0.098 if status == "diverged" else dev
         dev = min(max(dev, 0.05), 0.99)
         summary = board.summary(f"training-{k}", "training", hp, "bundled sample", steps, steps if hp.method ==
