@@ -227,10 +227,18 @@ def test_the_right_key_removes_a_run_and_starts_a_new_board(board_file, monkeypa
     run_ok(at)
     assert store.runs() == [] and len(store.boards()) == 2
     assert metrics(at)["Runs"] == "0"
-    archived = at.selectbox(key="board_which")
-    archived.set_value(store.boards()[1]["id"])
+    first = store.boards()[1]["id"]
+    at.selectbox(key="board_which").set_value(first)
     run_ok(at)
     assert metrics(at)["Runs"] == "5"  # the old board, archived, not deleted
+    assert "Training now" not in metrics(at)
+
+    at.toggle(key="board_confirm_new").set_value(True)
+    run_ok(at).button(key="board_new").click()  # another class: the board shown was archived before
+    run_ok(at)
+    assert len(store.boards()) == 3 and at.selectbox(key="board_which").value == first  # still that archive
+    at.selectbox(key="board_which").set_value(0)
+    assert metrics(run_ok(at))["Runs"] == "0"  # "current board" follows the newest
 
 
 def test_the_teacher_controls_go_when_the_key_is_taken_away(board_file, monkeypatch):

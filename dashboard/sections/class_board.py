@@ -106,20 +106,25 @@ def read_runs(board_id):
     return None
 
 
+CURRENT = 0  # the board selector's value for "the current board", whichever it is
+
+
 def boards_choice():
-    """The board to show: the current one, or an archived one when there are any. Returns (id, current)."""
+    """The board to show: the current one, or an archived one when there are any. Returns (id, current?)."""
     try:
         boards = class_board.store().boards()
     except board.BoardError:
         return None, True
     if len(boards) < 2:
         return (boards[0]["id"] if boards else None), True
-    labels = {b["id"]: f"current board, since {when(b['opened'])}" if b["archived"] is None else
-              f"archived board {b['id']}: {when(b['opened'])} to {when(b['archived'])}" for b in boards}
+    labels = {CURRENT: f"current board, since {when(boards[0]['opened'])}"}
+    labels |= {b["id"]: f"archived board {b['id']}: {when(b['opened'])} to {when(b['archived'])}" for b in boards[1:]}
+    if st.session_state.get("board_which") not in labels:  # archived meanwhile: it is one of the others now
+        st.session_state["board_which"] = CURRENT
     chosen = st.selectbox("Board", list(labels), format_func=labels.get, key="board_which",
                           help="The current board collects the runs trained now. Archived boards are earlier "
                                "classes' runs, kept when the teacher started a new board: read-only.")
-    return chosen, chosen == boards[0]["id"]
+    return (boards[0]["id"], True) if chosen == CURRENT else (chosen, False)
 
 
 def in_progress():
@@ -325,6 +330,8 @@ def teacher_controls(rows, board_id):
     st.subheader("🔑 Teacher")
     left, right = st.columns(2)
     with left:
+        if st.session_state.get("board_remove_run") not in {r["number"] for r in rows}:
+            st.session_state.pop("board_remove_run", None)  # removed meanwhile: back to the newest run
         st.selectbox("A run to remove", [r["number"] for r in reversed(rows)], key="board_remove_run",
                      format_func=lambda n: f"run {n}",
                      help="A run that should not be on the board (a test, a mistake). It disappears from the "
