@@ -36,6 +36,12 @@ def count(path):
         return connection.execute("SELECT count(*) FROM runs").fetchone()[0]
 
 
+def test_the_store_holds_no_streamlit():
+    code = "import sys, dashboard.board; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # What a post keeps
 # ---------------------------------------------------------------------------------------------------------
