@@ -20,10 +20,13 @@ def board_panel():
     if writer.problem and writer.waiting:
         st.warning(f"⏳ {writer.waiting} run(s) from this server wait to be written to the board: {writer.problem}. "
                    "They are kept and written as soon as the file can be written.")
-    board_id, current = parts.boards_choice()
+    boards = parts.boards()
+    board_id, current = parts.chosen_board(boards)
     rows = parts.read_runs(board_id)
     if rows is None:
         return
+    if not current:
+        st.info(f"🗄️ Archived board {board_id}, read-only. The current board is one choice away, at the bottom.")
     st.subheader("What the class found")
     parts.numbers(rows, current)
     if not rows:
@@ -36,6 +39,7 @@ def board_panel():
         parts.best_runs(rows)
         st.subheader("🔗 Reproduce a run")
         parts.run_link(rows)
+    parts.board_selector(boards)
     if parts.teacher():
         parts.teacher_controls(rows, board_id)
 

@@ -6,7 +6,6 @@ inside st.markdown, a caption or a chart's hover label (plotly reads some HTML t
 """
 
 import logging
-import math
 import time
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ METHODS = {"full-batch": ("full batch", BLUE, "circle"), "mini-batch": ("mini-ba
 DIVERGED = ("diverged", VERMILLION, "x")
 ALPHA_TICKS = (0.001, 0.01, 0.1, 1, 10)
 UNIT_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+CURRENT = 0  # the board selector's value for "the current board", whichever it is
 STATUS = {"finished": "✅ finished", "stopped": "⏹️ stopped", "diverged": "💥 diverged"}
 
 
@@ -106,25 +106,35 @@ def read_runs(board_id):
     return None
 
 
-CURRENT = 0  # the board selector's value for "the current board", whichever it is
-
-
-def boards_choice():
-    """The board to show: the current one, or an archived one when there are any. Returns (id, current?)."""
+def boards():
+    """Every board of the file, newest first ([] when there is none yet, or the file cannot be read)."""
     try:
-        boards = class_board.store().boards()
+        return class_board.store().boards()
     except board.BoardError:
-        return None, True
-    if len(boards) < 2:
-        return (boards[0]["id"] if boards else None), True
-    labels = {CURRENT: f"current board, since {when(boards[0]['opened'])}"}
-    labels |= {b["id"]: f"archived board {b['id']}: {when(b['opened'])} to {when(b['archived'])}" for b in boards[1:]}
-    if st.session_state.get("board_which") not in labels:  # archived meanwhile: it is one of the others now
+        return []
+
+
+def chosen_board(all_boards):
+    """The board to show: (its id, whether it is the current one). The selector (board_selector, at the bottom
+    of the board) chose it on the previous run; "current" follows the newest board."""
+    if len(all_boards) < 2:
+        return (all_boards[0]["id"] if all_boards else None), True
+    if st.session_state.get("board_which") not in {CURRENT} | {b["id"] for b in all_boards[1:]}:
         st.session_state["board_which"] = CURRENT
-    chosen = st.selectbox("Board", list(labels), format_func=labels.get, key="board_which",
-                          help="The current board collects the runs trained now. Archived boards are earlier "
-                               "classes' runs, kept when the teacher started a new board: read-only.")
-    return (boards[0]["id"], True) if chosen == CURRENT else (chosen, False)
+    chosen = st.session_state["board_which"]
+    return (all_boards[0]["id"], True) if chosen == CURRENT else (chosen, False)
+
+
+def board_selector(all_boards):
+    """Which board to show, once there are archived ones."""
+    if len(all_boards) < 2:
+        return
+    labels = {CURRENT: f"the current board, since {when(all_boards[0]['opened'])}"}
+    labels |= {b["id"]: f"archived board {b['id']}: {when(b['opened'])} to {when(b['archived'])}"
+               for b in all_boards[1:]}
+    st.selectbox("Board shown", list(labels), format_func=labels.get, key="board_which",
+                 help="The current board collects the runs trained now. Archived boards are earlier classes' runs, "
+                      "kept when the teacher started a new board: read-only.")
 
 
 def in_progress():
@@ -149,9 +159,10 @@ def numbers(rows, current):
               help="The highest dev-set accuracy of a run that trained to its end (a stopped run is not counted).")
 
 
-def accuracy_chart(rows, x, title, log_axis, notebook_x, notebook_text, ticks=None):
-    """Dev accuracy (%) of each finished or diverged run against a setting, one marker shape per way of
-    training; a dashed line marks the notebook's own value."""
+def accuracy_chart(rows, x, title, notebook_x, ticks):
+    """Dev accuracy (%) of each finished or diverged run against a setting (on a log axis), one marker shape per
+    way of training; a dashed line marks the notebook's own value, named in the axis title (a label inside the
+    chart would hide runs)."""
     data = []
     groups = [(name, colour, symbol, [r for r in rows if r["method"] == method and r["status"] == "finished"])
               for method, (name, colour, symbol) in METHODS.items()]
@@ -166,32 +177,27 @@ def accuracy_chart(rows, x, title, log_axis, notebook_x, notebook_text, ticks=No
                                 "line": {"width": 1, "color": "#ffffff"}},
                      "hovertemplate": f"run %{{customdata}}<br>{title} %{{x}}<br>dev %{{y:.1f}}%<extra>{name}</extra>"})
     layout = {
-        "xaxis": {"title": {"text": title}, "type": "log" if log_axis else "linear"},
+        "xaxis": {"title": {"text": f"{title} (dashed: the notebook's {notebook_x:g})"}, "type": "log",
+                  "tickvals": ticks},
         "yaxis": {"title": {"text": "dev accuracy (%)"}, "range": [0, 101]},
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         "showlegend": True, "height": 380, "margin": {"t": 40},
         "shapes": [{"type": "line", "x0": notebook_x, "x1": notebook_x, "y0": 0, "y1": 1, "yref": "paper",
                     "line": {"color": GREY, "dash": "dash", "width": 2}}],
-        "annotations": [{"x": notebook_x, "y": 0.02, "yref": "paper", "text": notebook_text, "showarrow": False,
-                         "xanchor": "left", "yanchor": "bottom", "xshift": 4, "font": {"color": "#4d4d4d"},
-                         "bgcolor": "rgba(255, 255, 255, 0.8)"}],
     }
-    if log_axis:  # on a log axis, plotly places an annotation at the exponent (a shape at the value itself)
-        layout["annotations"][0]["x"] = math.log10(notebook_x)
-        layout["xaxis"]["tickvals"] = ticks
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 def charts(rows):
     """What the class found: dev accuracy against the learning rate and against the hidden units."""
-    left, right = st.columns(2) if not widgets.presenter() else (st.container(), st.container())
+    left, right = st.columns(2)
+    height = 300 if widgets.presenter() else None  # 390 px on a projector: most of both on the first screen
     with left:
-        widgets.show(accuracy_chart(rows, "alpha", "learning rate α", True, NOTEBOOK.alpha,
-                                    f"notebook: α {NOTEBOOK.alpha:g}", ALPHA_TICKS), key="board_alpha")
+        widgets.show(accuracy_chart(rows, "alpha", "learning rate α", NOTEBOOK.alpha, ALPHA_TICKS), key="board_alpha",
+                     height=height)
     with right:
-        units = sum(NOTEBOOK.hidden_sizes)
-        widgets.show(accuracy_chart(rows, "hidden_units", "hidden units", True, units, f"notebook: {units} units",
-                                    UNIT_TICKS), key="board_hidden")
+        widgets.show(accuracy_chart(rows, "hidden_units", "hidden units", sum(NOTEBOOK.hidden_sizes), UNIT_TICKS),
+                     key="board_hidden", height=height)
     shown = sum(r["status"] != "stopped" and r["dev_accuracy"] is not None for r in rows)
     st.caption(f"Each marker is a run that trained to its end ({shown} of {len(rows)}): circles full batch, "
                "diamonds mini-batches, crosses the runs that diverged. Stopped runs are in the table only. The "
