@@ -27,7 +27,7 @@ def board_panel():
         return
     if not current:
         st.info(f"🗄️ Archived board {board_id}, read-only. The current board is one choice away, at the bottom.")
-    st.subheader("What the class found")
+    st.header("What the class found")
     parts.numbers(rows, current)
     if not rows:
         st.info("No runs on this board yet. Train a network on the 📉 Training page (or run seeds on the 🧪 "
@@ -35,9 +35,9 @@ def board_panel():
     else:
         parts.charts(rows)
         parts.every_run(rows)
-        st.subheader("🏆 The best runs")
+        st.header("🏆 The best runs")
         parts.best_runs(rows)
-        st.subheader("🔗 Reproduce a run")
+        st.header("🔗 Reproduce a run")
         parts.run_link(rows)
     parts.board_selector(boards)
     if parts.teacher():

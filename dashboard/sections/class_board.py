@@ -333,7 +333,7 @@ def on_new_board():
 
 
 def teacher_controls(rows, board_id):
-    st.subheader("🔑 Teacher")
+    st.header("🔑 Teacher")
     left, right = st.columns(2)
     with left:
         if st.session_state.get("board_remove_run") not in {r["number"] for r in rows}:
