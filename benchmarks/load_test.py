@@ -8,7 +8,9 @@
 Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
 MNIST_PATH), then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson:
 opens Home, then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits
-for the end of the run; on Draw a digit draws a '7' and waits for the prediction. By default a visitor opens
+for the end of the run; on Class looks at the board of the class's runs; on Draw a digit draws a '7' and waits
+for the prediction. The server keeps its class board in a temporary file, read once the server has stopped: every
+visitor's run must be on it. By default a visitor opens
 the next page as soon as one is ready (the hardest case: twenty students clicking as fast as the server
 answers); --read S makes each spend S seconds on a page first, as a student reading it does.
 
@@ -46,8 +48,10 @@ import os
 import re
 import resource
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -64,7 +68,7 @@ MAX_SESSIONS = 60
 STEP_TIMEOUT_MS = 600_000  # one page or one training run, under heavy load
 # URL path -> the start of the page's title; the order a student goes through the lesson
 PAGES = {"": "🧠", "data": "🔢 The data", "forward": "➡️ Forward pass", "training": "📉 Training",
-         "experiments": "🧪 Experiments", "draw": "✏️ Draw a digit"}
+         "experiments": "🧪 Experiments", "class": "👥 The class's runs", "draw": "✏️ Draw a digit"}
 
 # The page is "ready" once its script has finished (Streamlit's own test attribute on stApp), it shows `title`
 # and nothing is stale; it is "drawn" once, in addition, every chart and image is on screen (plotly's code is
@@ -99,10 +103,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(full_mnist):
-    """Start the app; return (process, url, seconds until /_stcore/health answered, seconds until / answered)."""
+def start_server(full_mnist, board_path):
+    """Start the app (its class board in the file `board_path`); return (process, url, seconds until
+    /_stcore/health answered, seconds until / answered)."""
     port = free_port()
     env = dict(os.environ) if full_mnist else {k: v for k, v in os.environ.items() if k != "MNIST_PATH"}
+    env["CLASS_BOARD_PATH"] = str(board_path)
     start = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -441,8 +447,21 @@ def print_browser(figures):
     print_common(figures, "training, click -> ✅ on screen", "draw -> prediction on screen")
 
 
-def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
+def class_board(path):
+    """What the server's class board holds once it has stopped: runs, the visitors who posted them, finished ones."""
+    if not Path(path).exists():
+        return {"runs": 0, "visitors": 0, "finished": 0}
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        runs, visitors, finished = connection.execute(
+            "SELECT count(*), count(DISTINCT visitor), coalesce(sum(status = 'finished'), 0) FROM runs").fetchone()
+    return {"runs": runs, "visitors": visitors, "finished": finished}
+
+
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, board=None):
     errors = [f"session {v.number} ({v.kind}): {e}" for v in visitors for e in v.errors]
+    trained = sum(1 for v in visitors if v.training)
+    if board is not None and board["visitors"] < trained:
+        errors.append(f"class board: runs of {board['visitors']} visitors, but {trained} visitors trained")
     kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
     result = {
         "sessions": len(visitors), "read_seconds": read_seconds, "errors": errors,
@@ -454,6 +473,7 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
         "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
+        "class_board": board,
     }
     cpu = result["cpu_seconds"]
     line = "-" * 72
@@ -478,6 +498,9 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0):
         print_protocol(result["protocol"])
     if kinds["browser"]:
         print_browser(result["browser"])
+    if board is not None:
+        print(f"class board after the server stopped: {board['runs']} runs ({board['finished']} finished) from "
+              f"{board['visitors']} visitors; {trained} visitors trained to the end")
     print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB after start, "
           f"peak {result['server_memory_mb']['peak']:.0f} MB")
     print(line)
@@ -520,7 +543,8 @@ def main():
         raise SystemExit(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
 
     machine = {"load_before": os.getloadavg()}
-    server, url, health, first_page = start_server(args.full_mnist)
+    board_path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"  # this class's board only
+    server, url, health, first_page = start_server(args.full_mnist, board_path)
     memory = MemoryWatch(server.pid)
     start_info = {"health": health, "first_page": first_page, "rss": rss_bytes(server.pid)}
     try:
@@ -538,7 +562,7 @@ def main():
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-    result = report(visitors, memory, start_info, machine, wall, args.read)
+    result = report(visitors, memory, start_info, machine, wall, args.read, class_board(board_path))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0
