@@ -21,6 +21,7 @@ pages = [
     st.Page("views/forward.py", title="Forward pass", icon="➡️"),
     st.Page("views/training.py", title="Training", icon="📉"),
     st.Page("views/experiments.py", title="Experiments", icon="🧪"),
+    st.Page("views/class_board.py", title="Class", icon="👥", url_path="class"),
     st.Page("views/draw.py", title="Draw a digit", icon="✏️"),
 ]
 st.navigation(pages).run()

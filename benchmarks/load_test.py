@@ -11,9 +11,11 @@ MNIST_PATH), or, with --url, sends the class to an address it did not start (ngi
 processes, deploy/serve.py; --pid names the process whose tree serves it, for the memory and CPU figures).
 Then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson: opens Home,
 then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits for the end
-of the run; on Draw a digit draws a '7' and waits for the prediction. By default a visitor opens the next
-page as soon as one is ready (the hardest case: twenty students clicking as fast as the server answers);
---read S makes each spend S seconds on a page first, as a student reading it does.
+of the run; on Class looks at the board of the class's runs; on Draw a digit draws a '7' and waits for the
+prediction. A server this test starts keeps its class board in a temporary file, read once the server has
+stopped: every visitor's run must be on it. By default a visitor opens the next page as soon as one is ready
+(the hardest case: twenty students clicking as fast as the server answers); --read S makes each spend S seconds
+on a page first, as a student reading it does.
 
 Two kinds of visitor:
 - protocol (the default; protocol_client.py): no browser. It speaks Streamlit's own websocket protocol and
@@ -49,8 +51,10 @@ import os
 import re
 import resource
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -67,7 +71,7 @@ MAX_SESSIONS = 60
 STEP_TIMEOUT_MS = 600_000  # one page or one training run, under heavy load
 # URL path -> the start of the page's title; the order a student goes through the lesson
 PAGES = {"": "🧠", "data": "🔢 The data", "forward": "➡️ Forward pass", "training": "📉 Training",
-         "experiments": "🧪 Experiments", "draw": "✏️ Draw a digit"}
+         "experiments": "🧪 Experiments", "class": "👥 The class's runs", "draw": "✏️ Draw a digit"}
 
 # The page is "ready" once its script has finished (Streamlit's own test attribute on stApp), it shows `title`
 # and nothing is stale; it is "drawn" once, in addition, every chart and image is on screen (plotly's code is
@@ -102,10 +106,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(full_mnist):
-    """Start the app; return (process, url, seconds until /_stcore/health answered, seconds until / answered)."""
+def start_server(full_mnist, board_path):
+    """Start the app (its class board in the file `board_path`); return (process, url, seconds until
+    /_stcore/health answered, seconds until / answered)."""
     port = free_port()
     env = dict(os.environ) if full_mnist else {k: v for k, v in os.environ.items() if k != "MNIST_PATH"}
+    env["CLASS_BOARD_PATH"] = str(board_path)
     start = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -444,10 +450,24 @@ def print_browser(figures):
     print_common(figures, "training, click -> ✅ on screen", "draw -> prediction on screen")
 
 
-def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None):
+def class_board(path):
+    """What the server's class board holds once it has stopped: runs, the visitors who posted them, finished ones."""
+    if not Path(path).exists():
+        return {"runs": 0, "visitors": 0, "finished": 0}
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        runs, visitors, finished = connection.execute(
+            "SELECT count(*), count(DISTINCT visitor), coalesce(sum(status = 'finished'), 0) FROM runs").fetchone()
+    return {"runs": runs, "visitors": visitors, "finished": finished}
+
+
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None, board=None):
     """Print the figures and return them. `url`: the address the class was sent to when this test did not start
-    the server; `memory` None and machine["server_cpu"] None when the server's processes are not known."""
+    the server; `memory` None and machine["server_cpu"] None when the server's processes are not known. `board`:
+    what the class board held after the server stopped (None when this test did not start the server)."""
     errors = [f"session {v.number} ({v.kind}): {e}" for v in visitors for e in v.errors]
+    trained = sum(1 for v in visitors if v.training)
+    if board is not None and board["visitors"] < trained:
+        errors.append(f"class board: runs of {board['visitors']} visitors, but {trained} visitors trained")
     kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
     result = {
         "sessions": len(visitors), "read_seconds": read_seconds, "errors": errors,
@@ -461,6 +481,7 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
         "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
+        "class_board": board,
     }
     cpu = result["cpu_seconds"]
     line = "-" * 72
@@ -493,6 +514,9 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
         print_protocol(result["protocol"])
     if kinds["browser"]:
         print_browser(result["browser"])
+    if board is not None:
+        print(f"class board after the server stopped: {board['runs']} runs ({board['finished']} finished) from "
+              f"{board['visitors']} visitors; {trained} visitors trained to the end")
     if memory:
         print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB "
               f"{'at the start' if url else 'after start'}, peak {result['server_memory_mb']['peak']:.0f} MB")
@@ -544,7 +568,7 @@ def main():
         parser.error("--pid goes with --url")
 
     machine = {"load_before": os.getloadavg()}
-    server = None
+    server, board_path = None, None
     if args.url:
         url, pid = args.url.rstrip("/"), args.pid
         try:
@@ -553,7 +577,8 @@ def main():
             raise SystemExit(f"{url} does not answer: {error}") from None
         start_info = {}
     else:
-        server, url, health, first_page = start_server(args.full_mnist)
+        board_path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"  # this class's board only
+        server, url, health, first_page = start_server(args.full_mnist, board_path)
         pid = server.pid
         start_info = {"health": health, "first_page": first_page}
     start_info["rss"] = rss_bytes(pid) if pid else 0
@@ -576,7 +601,8 @@ def main():
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
-    result = report(visitors, memory, start_info, machine, wall, args.read, args.url and url)
+    result = report(visitors, memory, start_info, machine, wall, args.read, args.url and url,
+                    class_board(board_path) if board_path else None)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0

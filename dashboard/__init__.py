@@ -6,5 +6,7 @@
     links       settings <-> the address, so a link reproduces a run
     downloads   what the Training page hands out: the network, predict.py, the training log
     runs        every training run of every page (Training, Experiments, Draw), no Streamlit inside
+    board       the class board: every run's summary in a SQLite file, written by a thread (no Streamlit inside)
+    class_board the pages' side of the board: who the visitor is, and the posts of finished runs
     sections/   a page's longer parts, one module per page, so each page script reads top to bottom
 """

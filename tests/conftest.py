@@ -28,6 +28,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TIMEOUT_MS = 60_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def class_board_file(tmp_path_factory):
+    """The class board of every test (and of the server the browser tests start) is a temporary file, never
+    the project's data/class_board.sqlite3."""
+    path = tmp_path_factory.mktemp("board") / "class_board.sqlite3"
+    saved = os.environ.get("CLASS_BOARD_PATH")
+    os.environ["CLASS_BOARD_PATH"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("CLASS_BOARD_PATH", None)
+    else:
+        os.environ["CLASS_BOARD_PATH"] = saved
+
+
 @pytest.fixture(scope="session")
 def sample_split():
     """The bundled 10,000-digit sample, split as the notebook does: 1,000 dev, 9,000 train."""

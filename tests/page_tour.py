@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,6 +188,29 @@ def tour_draw(model, split):
     return [look(at.run(), "draw", "a digit drawn, centring skipped, one step taught")]
 
 
+def tour_class_board():
+    """A class's board (30 runs) seen by the teacher (the server's key in the address): every control shows."""
+    from class_runs import a_class, fill
+
+    from dashboard import board
+
+    saved = {name: os.environ.get(name) for name in ("CLASS_BOARD_PATH", "CLASS_KEY")}
+    path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"
+    os.environ.update(CLASS_BOARD_PATH=str(path), CLASS_KEY="tour")
+    try:
+        fill(board.Board(path), a_class(30))
+        at = AppTest.from_file("../views/class_board.py", default_timeout=TIMEOUT)
+        at.query_params["key"] = "tour"
+        return [look(at.run(), "class_board", "30 runs, with the teacher's key")]
+    finally:
+        board.forget_writer(path, timeout=5)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @functools.cache
 def tour():
     """Every page in every state above, as a tuple of Views (the bundled sample as the data)."""
@@ -195,7 +219,7 @@ def tour():
     try:
         model, split = trained_network()
         return tuple(tour_home(model) + tour_data() + tour_forward(model, split) + tour_training()
-                     + tour_experiments() + tour_draw(model, split))
+                     + tour_experiments() + tour_class_board() + tour_draw(model, split))
     finally:
         if saved is not None:
             os.environ["MNIST_PATH"] = saved

@@ -15,7 +15,7 @@ from conftest import ARTIFACTS, ROOT, TIMEOUT_MS
 pytestmark = pytest.mark.browser
 
 AXE = Path(os.environ.get("AXE_CORE_PATH", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-PAGES = ["", "data", "forward", "training", "experiments", "draw"]
+PAGES = ["", "data", "forward", "training", "experiments", "class", "draw"]
 BLOCKING = ("serious", "critical")
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1600, "height": 1000}
-PAGES = ["", "data", "forward", "training", "experiments", "draw"]
+PAGES = ["", "data", "forward", "training", "experiments", "class", "draw"]
 LARGE_NUMBERS_PX = 40
 
 

@@ -11,7 +11,7 @@ dashboard/sections/experiments.py.
 
 import streamlit as st
 
-from dashboard import state, widgets
+from dashboard import class_board, state, widgets
 from dashboard.runs import Batch, Job, fail_batch, stop_batch, work
 from dashboard.sections.experiments import (
     ANSWERS,
@@ -116,6 +116,7 @@ def live(key, what):
 
 def seeds_live():
     live(SEEDS, "run")
+    class_board.post_seed_runs(st.session_state.get(SEEDS))  # each finished seed to the Class page's board
 
 
 def ladder_live():

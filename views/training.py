@@ -11,7 +11,7 @@ in dashboard/runs.py.
 import numpy as np
 import streamlit as st
 
-from dashboard import downloads, figures, links, state, widgets
+from dashboard import class_board, downloads, figures, links, state, widgets
 from dashboard.runs import (
     advance,
     history_row,
@@ -84,6 +84,7 @@ def finish(run):
         run.number = len(history) + 1
     history[run.number] = history_row(run)
     sync_model(run)
+    class_board.post_training_run(run)  # to the Class page's board (written off this thread)
 
 
 def on_train():

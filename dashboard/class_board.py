@@ -1,0 +1,112 @@
+"""The class board from the pages' side: this server's board file, the visitor as the board knows them, and
+the posts the Training and Experiments pages make when a run finishes or is stopped (dashboard/board.py writes
+them, off the page's thread).
+
+A visitor is a random token kept in their session (nothing that identifies a person: no name, no address), and
+a nickname they may choose on the Class page. Posting never raises into a page: a board that cannot be written
+is the Class page's business, not the lesson's.
+"""
+
+import logging
+import secrets
+import sys
+
+import streamlit as st
+
+from dashboard import board, runs
+
+log = logging.getLogger(__name__)
+
+VISITOR = "board_visitor"  # session key: the visitor's random token
+NICKNAME = "board_nickname"  # session key: the nickname they chose (None: "student N")
+SEEDS_POSTED = "board_seeds_posted"  # session key: [the Experiments seed batch, rows posted, its token]
+
+
+def path():
+    """The board file of this server (--class-board, $CLASS_BOARD_PATH, or data/class_board.sqlite3)."""
+    return board.path_setting(argv=sys.argv[1:])
+
+
+def key():
+    """The teacher's key of this server (--class-key or $CLASS_KEY), or None: then nobody removes anything."""
+    return board.key_setting(argv=sys.argv[1:])
+
+
+def store() -> board.Board:
+    """The board file, for reading (the page)."""
+    return writer().board
+
+
+def writer() -> board.Writer:
+    """This process's writer for the board file; it also reports the runs this process is training."""
+    return board.writer_for(path(), in_progress=runs.runs_in_progress)
+
+
+def visitor():
+    """This visitor's token on the board (made on first use, kept for the session)."""
+    if VISITOR not in st.session_state:
+        st.session_state[VISITOR] = secrets.token_hex(8)
+    return st.session_state[VISITOR]
+
+
+def nickname():
+    return st.session_state.get(NICKNAME)
+
+
+def set_nickname(text):
+    """Keep the visitor's nickname (cleaned: see board.clean_nickname) and write it to the board."""
+    cleaned = board.clean_nickname(text)
+    st.session_state[NICKNAME] = cleaned
+    _submit("set_nickname", visitor(), cleaned)
+    return cleaned
+
+
+def _submit(method, *args):
+    try:
+        writer().submit(method, *args)
+    except Exception:  # the lesson goes on without the board
+        log.exception("class board: could not queue %s", method)
+
+
+def post(run_summary):
+    """Post a run (board.summary) as this visitor, with their nickname as it is now."""
+    _submit("add_run", visitor(), nickname(), run_summary)
+
+
+def post_training_run(run):
+    """The Training page's run (a runs.LiveRun), once it has finished, diverged or been stopped; a run with no
+    step done is not a run. Posting the same run again (stopped, then trained on) updates its row."""
+    try:
+        if run.step == 0 or run.training:
+            return
+        status = {"finished": "finished", "diverged": "diverged"}.get(run.status, "stopped")
+        accuracy = {name: value for name, (_, value) in run.scores.items()}
+        post(board.summary(f"training-{run.number}", "training", run.hp, board.data_label(run.data_description),
+                           run.step, run.total, accuracy.get("train"), accuracy.get("dev"), run.seconds, status))
+    except Exception:
+        log.exception("class board: the Training page's run could not be posted")
+
+
+def post_seed_runs(batch):
+    """The Experiments page's seeds (a runs.Batch): each finished seed once, as a run of its own."""
+    if batch is None:
+        return
+    try:
+        posted = st.session_state.get(SEEDS_POSTED)
+        if posted is None or posted[0] is not batch:
+            posted = st.session_state[SEEDS_POSTED] = [batch, 0, secrets.token_hex(4)]
+        for row in batch.rows[posted[1]:]:
+            hp = next(job.hp for job in batch.jobs if job.columns.get("seed") == row["seed"])
+            note = row.get("note", "")
+            post(board.summary(f"seeds-{posted[2]}-{row['seed']}", "experiments", hp,
+                               board.data_label(batch.data_description), row["steps"],
+                               hp.iterations if hp.method == "full-batch" else row["steps"],
+                               _percent(row.get("train accuracy")), _percent(row.get("dev accuracy")),
+                               row["seconds"], "diverged" if note.startswith("diverged") else "finished"))
+            posted[1] += 1
+    except Exception:
+        log.exception("class board: the Experiments page's seeds could not be posted")
+
+
+def _percent(value):
+    return None if value is None else value / 100
