@@ -538,39 +538,33 @@ def pixel_histogram(pixel_counts):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def network_diagram(hidden=10):
-    """The lesson's 784-hidden-10 network as a picture: the input column X (784 pixels, a few drawn, the rest
-    as dots), the hidden units, the ten outputs, every connection of W1 and W2 as a thin line, and each
-    layer's formula and shapes under it."""
-    layers = [("X = A0", 784, 12), ("A1 = ReLU(Z1)", hidden, min(hidden, 12)), ("A2 = softmax(Z2)", 10, 10)]
-    xs = (0.0, 1.0, 2.0)
-    nodes = [np.linspace(0.95, 0.05, shown) for _, _, shown in layers]
-    lines_x, lines_y = [], []
-    for l in (0, 1):
-        for y0 in nodes[l]:
-            for y1 in nodes[l + 1]:
-                lines_x += [xs[l], xs[l + 1], None]
-                lines_y += [y0, y1, None]
-    traces = [go.Scatter(x=lines_x, y=lines_y, mode="lines", line=dict(color="#b0b8c4", width=0.6),
-                         hoverinfo="skip", showlegend=False)]
-    colours = ("#4d4d4d", RDBU_BLUE, ORANGE)
-    symbols = ("square", "circle", "circle")
-    for (name, n, shown), x, ys, colour, symbol in zip(layers, xs, nodes, colours, symbols, strict=True):
-        traces.append(go.Scatter(x=[x] * shown, y=ys, mode="markers", showlegend=False,
-                                 marker=dict(size=18, color=colour, symbol=symbol, line=dict(color="white", width=1)),
-                                 hovertemplate=f"{name}: {n} units<extra></extra>"))
-    notes = [(0, -0.08, "784 pixels<br>X (784, m)"), (0.5, 1.08, f"W1 ({hidden}, 784), b1 ({hidden}, 1)"),
-             (1, -0.08, f"{hidden} hidden units<br>Z1 = W1 X + b1<br>A1 = ReLU(Z1)"),
-             (1.5, 1.08, f"W2 (10, {hidden}), b2 (10, 1)"),
-             (2, -0.08, "10 digits 0-9<br>Z2 = W2 A1 + b2<br>A2 = softmax(Z2)")]
-    annotations = [dict(x=x, y=y, text=text, showarrow=False, xanchor="center", yanchor="top" if y < 0 else "bottom",
-                        font=dict(size=15, color="#262730")) for x, y, text in notes]
-    annotations.append(dict(x=0, y=0.5, text="⋮", showarrow=False, font=dict(size=28, color="#4d4d4d"), xshift=28))
-    hidden_axis = dict(visible=False, showgrid=False, zeroline=False)
-    return go.Figure(traces, layout=dict(annotations=annotations, plot_bgcolor="white", height=420,
-                                         margin=dict(l=20, r=20, t=40, b=90),
-                                         xaxis=dict(hidden_axis, range=[-0.35, 2.35]),
-                                         yaxis=dict(hidden_axis, range=[-0.3, 1.15])))
+def network_diagram(hidden=10, width=640, height=400):
+    """The lesson's 784-hidden-10 network as an SVG picture (text, for st.image): the input column X (784 pixels,
+    12 drawn, the rest as dots), the hidden units, the ten outputs, every drawn connection of W1 and W2 as a thin
+    line, and each layer's formula and shapes beside it."""
+    columns = ((70, 12, "#4d4d4d"), (width // 2, min(hidden, 12), RDBU_BLUE), (width - 70, 10, ORANGE))
+    top, bottom = 60, height - 110
+    ys = [[top + k * (bottom - top) / max(n - 1, 1) for k in range(n)] for _, n, _ in columns]
+    lines = [f'<line x1="{x0}" y1="{y0:.1f}" x2="{x1}" y2="{y1:.1f}"/>'
+             for (x0, _, _), (x1, _, _), left, right in zip(columns, columns[1:], ys, ys[1:], strict=False)
+             for y0 in left for y1 in right]
+    nodes = []
+    for (x, _, colour), heights in zip(columns, ys, strict=True):
+        shape = ('<rect x="{x}" y="{y}" width="16" height="16" fill="{c}"/>' if colour == "#4d4d4d"
+                 else '<circle cx="{cx}" cy="{cy}" r="9" fill="{c}"/>')
+        nodes += [shape.format(x=x - 8, y=f"{y - 8:.1f}", cx=x, cy=f"{y:.1f}", c=colour) for y in heights]
+    labels = [(70, height - 80, ["784 pixels", "X (784, m)"]),
+              (width // 2, height - 80, [f"{hidden} hidden units", "A1 = ReLU(W1 X + b1)"]),
+              (width - 70, height - 80, ["10 digits 0-9", "A2 = softmax(W2 A1 + b2)"]),
+              ((70 + width // 2) // 2, 36, [f"W1 ({hidden}, 784), b1 ({hidden}, 1)"]),
+              ((width // 2 + width - 70) // 2, 36, [f"W2 (10, {hidden}), b2 (10, 1)"])]
+    text = [f'<text x="{x}" y="{y + 20 * k}" text-anchor="middle">{line}</text>'
+            for x, y, rows in labels for k, line in enumerate(rows)]
+    text.append(f'<text x="98" y="{(top + bottom) / 2:.0f}" font-size="26">⋮</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">'
+            f'<rect width="{width}" height="{height}" fill="white"/>'
+            f'<g stroke="#b0b8c4" stroke-width="0.6">{"".join(lines)}</g>{"".join(nodes)}{"".join(text)}</svg>')
 
 
 def layer_table(params):

@@ -24,7 +24,7 @@ def tab(browser, viewport):
 
 def open_page(page, url):
     page.goto(url)
-    page.wait_for_selector('[data-testid="stMain"]')
+    page.wait_for_selector('[data-testid="stMain"] h1')  # the page's own content, not an empty frame
     page.wait_for_timeout(300)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
     page.wait_for_timeout(300)

@@ -33,7 +33,7 @@ STEP_TIMEOUT = 240  # seconds for one page or one training run; the whole class 
 # The Training page from a shared link: the notebook's network and settings, 100 steps instead of 500, so that
 # six runs at once end in seconds even on a busy machine.
 TRAINING_LINK = "iterations=100"
-UNTRAINED, TRAINED = "**This network is untrained.**", "**Your trained network:**"
+UNTRAINED, TRAINED = "**This network is untrained**", "**Your network:**"
 
 
 # ---------------------------------------------------------------------------------------------------------

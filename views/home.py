@@ -17,10 +17,11 @@ every line of code that computes them is on screen.
 
 picture, start = st.columns([3, 2], gap="large")
 with picture:
-    widgets.show(figures.network_diagram(), "home_network", 420)
-    st.caption("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
+    caption = ("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
                "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
                "Only 12 of the 784 inputs are drawn.")
+    st.image(figures.network_diagram(), caption=caption, width="stretch",
+             alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
     with st.expander("The numbers behind the picture: each layer's units and parameters"):
         widgets.table(figures.layer_table(new_network(NOTEBOOK)))
 with start:
