@@ -80,7 +80,7 @@ def test_forward_page_renders_the_whole_chain(app):
     for _ in range(3):  # a new random column each click (three repeats in a row are one in a billion)
         page.get_by_role("button", name="Pick another random digit").click()
         try:
-            expect(where).not_to_have_text(first, timeout=15_000)
+            expect(where).not_to_have_text(first, timeout=30_000)
             break
         except AssertionError:
             continue

@@ -89,7 +89,7 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
         if mode == "presenter":
             expect(toggle).to_be_checked()
             expect(explanations.first).to_be_attached()
-            page.wait_for_function(f"size => ({font_size})() >= 1.3 * size", arg=sizes["normal"], timeout=10_000)
+            page.wait_for_function(f"size => ({font_size})() >= 1.3 * size", arg=sizes["normal"])
         else:
             expect(toggle).not_to_be_checked()
             expect(explanations).to_have_count(0)
@@ -100,6 +100,6 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
     # Switched off from the sidebar: normal size again, and the address drops ?presenter.
     page.locator('[data-testid="stSidebar"]').get_by_text("📽️ Presenter mode").click()
     page.wait_for_function("() => !location.search.includes('presenter')")
-    page.wait_for_function(f"size => ({font_size})() === size", arg=sizes["normal"], timeout=10_000)
+    page.wait_for_function(f"size => ({font_size})() === size", arg=sizes["normal"])
     app.wait_idle()
     expect(page.locator('[data-testid="stExpander"]').filter(has_text="📖 Explanation")).to_have_count(0)
