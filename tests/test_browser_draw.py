@@ -81,9 +81,9 @@ def test_drawn_digits_are_read_correctly(app):
 
     app.open("")
     app.page.get_by_role("link", name="Draw a digit").click()  # through the app's navigation, as a visitor would
-    wait_for_hint(app)  # the first visit trains a network first, then asks for a drawing
+    wait_for_hint(app)  # with no network of its own, the visitor's drawing goes to the notebook's 784-10-10
     app.assert_no_exception()
-    expect(app.page.get_by_text("Your network:")).to_have_count(1)
+    expect(app.page.get_by_text("The notebook's 784-10-10:")).to_have_count(1)
 
     draw(app.page, ONE)
     expect_prediction(app, "1")
@@ -101,7 +101,7 @@ def test_drawn_digits_are_read_correctly(app):
     app.assert_no_exception()
     app.screenshot("draw-0")
 
-    app.page.get_by_role("button", name="Clear the canvas").click()  # the page's button
+    app.page.get_by_role("button", name="🧽 Clear").click()  # the page's button
     wait_for_hint(app)
 
     draw(app.page, SEVEN)

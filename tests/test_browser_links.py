@@ -84,6 +84,8 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
         app.open("forward?" + suffix.lstrip("&") if suffix else "forward")
         app.assert_no_exception()
         page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+        if mode == "presenter":  # presenter mode closes the sidebar: open it to reach the toggle
+            page.locator('[data-testid="stExpandSidebarButton"]').first.click()
         toggle = page.locator('[data-testid="stSidebar"] input[type="checkbox"]').first  # its only toggle
         explanations = page.locator('[data-testid="stExpander"]').filter(has_text="📖 Explanation")
         if mode == "presenter":
