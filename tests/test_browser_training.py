@@ -55,7 +55,7 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     expect(metrics.nth(3)).to_contain_text("dev accuracy")
     expect(metrics.nth(3)).to_contain_text("%")
     expect(page.get_by_text("Runs in this session")).to_be_visible()
-    expect(page.get_by_text("exactly the dW of nn_core's backward_prop")).to_be_visible()  # the first tab
+    expect(page.get_by_text("gives exactly backward_prop's dW")).to_be_visible()  # the first tab
     expect(page.locator(".katex-error")).to_have_count(0)  # every formula rendered
     app.screenshot("training-stopped")
 
