@@ -555,7 +555,7 @@ def network_diagram(hidden=10, width=640, height=400):
         nodes += [shape.format(x=x - 8, y=f"{y - 8:.1f}", cx=x, cy=f"{y:.1f}", c=colour) for y in heights]
     labels = [(70, height - 80, ["784 pixels", "X (784, m)"]),
               (width // 2, height - 80, [f"{hidden} hidden units", "A1 = ReLU(W1 X + b1)"]),
-              (width - 70, height - 80, ["10 digits 0-9", "A2 = softmax(W2 A1 + b2)"]),
+              (width - 70, height - 80, ["10 digits 0-9", "A2 = softmax(Z2)"]),
               ((70 + width // 2) // 2, 36, [f"W1 ({hidden}, 784), b1 ({hidden}, 1)"]),
               ((width // 2 + width - 70) // 2, 36, [f"W2 (10, {hidden}), b2 (10, 1)"])]
     text = [f'<text x="{x}" y="{y + 20 * k}" text-anchor="middle">{line}</text>'
