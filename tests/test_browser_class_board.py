@@ -8,7 +8,6 @@ The server the browser tests share writes its board to a temporary file (conftes
 reads and fills that file directly too, as a second app process on the machine would.
 """
 
-import re
 import time
 
 import pytest
@@ -64,8 +63,6 @@ def test_two_visitors_runs_appear_on_a_third_visitors_board_within_5_s(browser, 
         expect(metric(watcher, "Runs")).to_have_text(f"{before + 2:,}", timeout=5_000)  # no click on the board
         print(f"both runs on the third visitor's board {time.monotonic() - finished:.1f} s after they finished")
         watcher.assert_no_exception()
-        chosen = watcher.page.get_by_role("combobox", name="A run to reproduce")
-        expect(chosen).to_have_value(re.compile(r"α 0\.02, 7 hidden units|α 0\.005, 13 hidden units"))
 
         posted = board.Board(class_board_file).runs()[-2:]  # the file says whose they are
         assert sorted((r["alpha"], r["hidden_units"]) for r in posted) == sorted((a, h) for _, a, h in RUNS)
