@@ -6,5 +6,8 @@
     links       settings <-> the address, so a link reproduces a run
     downloads   what the Training page hands out: the network, predict.py, the training log
     runs        every training run of every page (Training, Experiments, Draw), no Streamlit inside
+    workers     the pool of training processes, its fair scheduler, and identical runs computed once
+    worker_loop a training process's main loop (NumPy, threadpoolctl and nn_core only)
+    shared_data the digits written once as .npy files that every worker memory-maps
     sections/   a page's longer parts, one module per page, so each page script reads top to bottom
 """

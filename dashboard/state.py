@@ -112,17 +112,36 @@ class Model:
         return f"{arch} {hp.activation}, {how}{acc}"
 
 
-def tab_connected():
-    """A function that says whether this visitor's browser tab is still connected to the server; a background
-    thread (a training run) may call it. Outside a server (AppTest, scripts) it always says yes."""
+def _server():
+    """The Streamlit server this script runs in, or None (AppTest runs pages with a stand-in, scripts none)."""
     from streamlit.runtime import Runtime
+
+    return Runtime.instance() if Runtime.exists() and type(Runtime.instance()) is Runtime else None
+
+
+def visitor():
+    """Who is asking: this visitor's session id on a server, or None (AppTest and scripts, where every session
+    has the same id). The workers share their time per visitor."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
-        return lambda: True
-    runtime, session_id = Runtime.instance(), context.session_id
-    return lambda: runtime.is_active_session(session_id)
+    return context.session_id if context is not None and _server() is not None else None
+
+
+class Tab:
+    """Whether a visitor's browser tab is still connected to the server: call it (a training run's scheduler
+    does). .visitor says whose tab it is. Outside a server (AppTest, scripts) it always says yes."""
+
+    def __init__(self, visitor):
+        self.visitor, self.server = visitor, _server()
+
+    def __call__(self):
+        return self.visitor is None or self.server is None or self.server.is_active_session(self.visitor)
+
+
+def tab_connected():
+    """This visitor's Tab: whether their browser tab is still connected, and who they are."""
+    return Tab(visitor())
 
 
 def get_model() -> Model | None:

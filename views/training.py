@@ -1,11 +1,11 @@
 """📉 Training: forward, backward, update, again and again, with live curves and a look inside every step.
 
-Each visitor trains their own network: the run (nn_core's training generator and what it yielded) lives in
-st.session_state. Train starts a background thread that steps it (dashboard.runs.start_training); a fragment
-re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at once) to
-redraw the curves, so drawing never pauses training; Stop asks the thread to stop after its current step.
-Figures are in dashboard/figures.py, the "look inside" tabs in dashboard/sections/training.py, the run itself
-in dashboard/runs.py.
+Each visitor trains their own network: the run (their view of what a worker process trains, see
+dashboard/runs.py) lives in st.session_state. Train hands it to the workers (dashboard.runs.start_training); a
+fragment re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at
+once) to redraw the curves from what has arrived, so drawing never pauses training; Stop asks the workers to
+stop after the current step. Figures are in dashboard/figures.py, the "look inside" tabs in
+dashboard/sections/training.py, the run itself in dashboard/runs.py.
 """
 
 import numpy as np
@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import downloads, figures, links, state, widgets
 from dashboard.runs import (
+    SHARED_NOTE,
     advance,
     history_row,
     redraw_interval,
@@ -141,6 +142,8 @@ def live_panel():
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
+    if run.shared:
+        st.caption(SHARED_NOTE)
     figure = figures.curves_figure(list(run.records), run.total)  # a copy: the thread appends
     widgets.show(figure, key="tr_curves")
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
@@ -150,7 +153,8 @@ def live_panel():
 
 
 def progress_text(run):
-    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕"}[run.status]
+    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕",
+            "failed": "⚠️"}[run.status]
     text = f"{icon} step {run.step:,} of {run.total:,}"
     if run.records:
         last = run.records[-1]

@@ -36,16 +36,28 @@ NETWORKS = {"yours": "🧠 Your network", "notebook": "📓 The notebook's 784-1
 
 
 def train_model(hp, X, Y, X_dev, Y_dev, description):
-    """Train a fresh network with hp on X (784, m) and Y (m,), with a progress bar; return a state.Model."""
+    """Train a fresh network with hp on X (784, m) and Y (m,) in a worker, with a progress bar; return
+    (state.Model, a note when these exact settings had been trained on this server already)."""
     bar = st.progress(0.0, text="Training...")
 
     def progress(step, total):
         if step % max(1, total // 20) == 0:
             bar.progress(min(step / total, 1.0), text=f"Training: step {step:,} of {total:,}")
 
-    params, history = runs.train_quietly(hp, X, Y, X_dev, Y_dev, progress)
+    try:
+        params, history, shared = runs.train_shared(hp, X, Y, X_dev, Y_dev, progress, state.visitor())
+    except runs.TrainingError as error:
+        bar.empty()
+        st.error(f"The network could not be trained: {error} Reload the page to try again.")
+        st.stop()
     bar.empty()
-    return state.Model(params, hp, history, history[-1].dev_accuracy, description)
+    return state.Model(params, hp, history, history[-1].dev_accuracy, description), shared
+
+
+def took(start, shared):
+    """How the network came to be, for its caption: trained here, or shared by an identical run."""
+    seconds = time.perf_counter() - start
+    return f"{runs.SHARED_NOTE} Ready in {seconds:.1f} s" if shared else f"Trained here in {seconds:.1f} s"
 
 
 def train_first_network(split, description):
@@ -60,8 +72,8 @@ def train_first_network(split, description):
                 f"{steps_per_epoch:,} steps, so this page stopped after {epochs} to keep the wait short.")
         hp = hp.with_changes(epochs=epochs)
     start = time.perf_counter()
-    model = train_model(hp, split.X_train, split.Y_train, split.X_dev, split.Y_dev, description)
-    return model, f"Trained here in {time.perf_counter() - start:.1f} s on {m:,} digits. {note}"
+    model, shared = train_model(hp, split.X_train, split.Y_train, split.X_dev, split.Y_dev, description)
+    return model, f"{took(start, shared)} on {m:,} digits. {note}"
 
 
 def train_notebook_network(split, description):
@@ -76,8 +88,8 @@ def train_notebook_network(split, description):
                 "accurate. The 📉 Training page runs the whole thing.")
         hp = hp.with_changes(iterations=steps)
     start = time.perf_counter()
-    model = train_model(hp, split.X_train[:, :m], split.Y_train[:m], split.X_dev, split.Y_dev, description)
-    return model, f"Trained here in {time.perf_counter() - start:.1f} s. {note}"
+    model, shared = train_model(hp, split.X_train[:, :m], split.Y_train[:m], split.X_dev, split.Y_dev, description)
+    return model, f"{took(start, shared)}. {note}"
 
 
 def network_in_use(which, split, description):
