@@ -50,8 +50,10 @@ def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_s
     assert run.status == "finished" and run.step == 12 and not advance(run)
     params, records = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp,
                                    sample_split.X_dev, sample_split.Y_dev)
-    assert [r.loss for r in records] == [r.loss for r in run.records]
-    np.testing.assert_array_equal(params["W1"], run.params["W1"])
+    # The same numbers up to float32 rounding: a worker training alone uses every core's BLAS threads, this
+    # process one, and a sum split between threads is added up in another order.
+    assert [r.loss for r in records] == pytest.approx([r.loss for r in run.records], rel=1e-5)
+    np.testing.assert_allclose(params["W1"], run.params["W1"], rtol=1e-5, atol=1e-6)
     assert [s for s, _ in run.snapshots] == [0, 1, 2, 5, 10, 12]
 
 
