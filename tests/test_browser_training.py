@@ -54,7 +54,7 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     metrics = page.locator('[data-testid="stMetric"]')
     assert "dev accuracy" in metrics.all_inner_texts()[3] and "%" in metrics.all_inner_texts()[3]
     assert page.get_by_text("Runs in this session").is_visible()
-    assert page.get_by_text("exactly the dW of nn_core's backward_prop").is_visible()  # the first tab
+    assert page.get_by_text("gives exactly backward_prop's dW").is_visible()  # the first tab
     assert page.locator(".katex-error").count() == 0  # every formula rendered
     app.screenshot("training-stopped")
 
