@@ -14,9 +14,10 @@ Connection):
     ("forget", id)   drop a run (nobody follows it any more)
     ("quit",)
 
-and the worker answers each slice of training with ("progress", id, news) a few times a second, the last one
-with news["done"] = True. news holds the new StepRecords (each with the seconds of training so far), the W1
-snapshots, the params (when they are small, asked for, or final), and how the run ended, if it did.
+and the worker says ("ready",) once started, then answers each slice of training with ("progress", id, news) a
+few times a second, the last one with news["done"] = True. news holds the new StepRecords (each with the seconds
+of training so far), the W1 snapshots, the params (when they are small, asked for, or final), and how the run
+ended, if it did.
 The worker exits when the server goes away: the socket closes, or its parent process changes.
 """
 
@@ -173,6 +174,7 @@ def main(fd, parent_pid, niceness):
         pass
     connection = Connection(fd)
     try:
+        connection.send(("ready",))  # the imports went well
         Worker(connection, parent_pid).serve()
     except (EOFError, OSError):
         pass  # the server went away: nothing left to do

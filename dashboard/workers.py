@@ -48,12 +48,14 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 # The tests run workers at 0 (WORKER_NICENESS=0): on a machine busy with other work, a worker at 10 gets
 # almost no CPU, and a test would measure the other work.
 WORKER_NICENESS = int(os.environ.get("WORKER_NICENESS", 10))
+WORKER_COMMAND = [sys.executable, "-m", "dashboard.worker_loop"]  # then: socket, server's pid, niceness
 LONGEST_WAIT = 1.0  # seconds: about how long a computation in progress waits for its next slice
 LONGEST_SLICE = 0.5  # seconds of training in one slice (and at most this long for Stop to take effect)
 SHORTEST_SLICE = 0.05
 CHECK_EVERY = 0.25  # seconds between two checks of the followers (tab closed, page left)
 FINISHED_KEPT = 32  # finished computations kept for visitors who start the same run later
 FINISHED_BYTES = 200_000_000  # and at most about this much memory for them
+BROKEN = "The training processes could not start on this server (its log says why), so nothing can be trained."
 DIED = ("The process training this run stopped (it may have run out of memory, or been ended from outside). "
         "Nothing else was lost; press Train to start this run again.")
 
@@ -161,14 +163,14 @@ class WorkerProcess:
 
     def __init__(self):
         ours, theirs = socket.socketpair()
-        command = [sys.executable, "-m", "dashboard.worker_loop", str(theirs.fileno()), str(os.getpid()),
-                   str(WORKER_NICENESS)]
+        command = [*WORKER_COMMAND, str(theirs.fileno()), str(os.getpid()), str(WORKER_NICENESS)]
         self.process = subprocess.Popen(command, cwd=ROOT, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         theirs.close()
         self.connection = Connection(ours.detach())
         self.busy = None  # the computation of the slice in progress
         self.slice_started, self.slice_visitors = 0.0, ()
         self.alive = True
+        self.ready = False  # it has said hello: its imports went well
 
     @property
     def pid(self):
@@ -213,6 +215,7 @@ class Runner:
         self.used = {}  # visitor -> seconds of training done for them
         self.count = 0
         self.last_check = 0.0
+        self.early_deaths = 0  # workers in a row that died before saying hello
 
     # --- What the app calls ------------------------------------------------------------------------------
 
@@ -252,6 +255,8 @@ class Runner:
             self.followed.add(computation)
             self._settle(computation)
             self._start()
+            if not self.workers:  # they could not start (see _worker_died)
+                self._end(computation, "failed", BROKEN)
         self._wake()
 
     def stop(self, follower):
@@ -376,6 +381,8 @@ class Runner:
                 for worker, message in messages:
                     if message is None:
                         self._worker_died(worker)
+                    elif message[0] == "ready":
+                        worker.ready = True
                     elif worker.alive:
                         self._progress(worker, *message[1:])
                 self._send_forgets()
@@ -387,7 +394,7 @@ class Runner:
     def _dispatch(self):
         """Give every free worker a slice of the computation that is most owed training time."""
         wanted = [c for c in self.followed if not c.ended and (c.wanted_until() > c.step or self._stale(c))]
-        for worker in self.workers:
+        for worker in list(self.workers):
             if not worker.alive or worker.busy is not None:
                 continue
             mine = [c for c in wanted if not c.active and c.worker in (None, worker)]
@@ -428,7 +435,7 @@ class Runner:
         for record, seconds in news.get("records", ()):
             if record.step == computation.step + 1:  # after a restart, the steps already known come again
                 computation.records.append(record)
-                computation.seconds_at.append(seconds)
+                computation.seconds_at.append(max(seconds, computation.seconds))
         for step, rows in news.get("snapshots", ()):
             if not computation.snapshots or step > computation.snapshots[-1][0]:
                 rows.setflags(write=False)
@@ -472,11 +479,13 @@ class Runner:
 
     def _worker_died(self, dead):
         """A worker died: its slice's computation fails, the others it held start again elsewhere, and a new
-        worker takes its place."""
+        worker takes its place (unless workers die as soon as they start: then something is broken, and the
+        runs in progress fail with a message instead of starting worker after worker)."""
         if not dead.alive:
             return
         dead.alive = False
-        victim, dead.busy = dead.busy, None
+        early = not dead.ready
+        victim, dead.busy = None if early else dead.busy, None  # a worker that never started blames no run
         for number, worker in list(self.pins.items()):
             if worker is dead:
                 del self.pins[number]
@@ -486,8 +495,16 @@ class Runner:
         if victim is not None:
             self._end(victim, "failed", DIED)
         dead.close(wait_seconds=0.5)
-        if not self.closing:
-            self.workers[self.workers.index(dead)] = WorkerProcess()
+        self.early_deaths = self.early_deaths + 1 if early else 0
+        if self.closing:
+            return
+        if self.early_deaths >= 3:
+            self.workers.remove(dead)
+            if not any(w.alive for w in self.workers):
+                for computation in list(self.followed):
+                    self._end(computation, "failed", BROKEN)
+            return
+        self.workers[self.workers.index(dead)] = WorkerProcess()
 
     def _forget(self, number):
         """Called when a computation is garbage: its worker may drop its generator (runs in any thread)."""

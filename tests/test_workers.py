@@ -272,6 +272,17 @@ def test_a_killed_worker_costs_only_the_run_it_was_training(own_runner, sample_s
     assert again.status == "finished" and again.step == 10
 
 
+def test_workers_that_cannot_start_fail_the_runs_instead_of_starting_again_and_again(own_runner, sample_split,
+                                                                                     monkeypatch):
+    monkeypatch.setattr(workers, "WORKER_COMMAND", [sys.executable, "-c", "raise SystemExit(1)"])
+    runner = own_runner(1)
+    run = start_run(1, NOTEBOOK.with_changes(iterations=5), sample_split, "sample")
+    start_training(run)
+    run.worker.join(60)
+    assert run.status == "failed" and "could not start" in run.message
+    assert runner.workers == [] and runner.early_deaths == 3
+
+
 def test_shutting_the_pool_down_leaves_no_process(own_runner, sample_split):
     runner = own_runner(2)
     run = start_run(1, LONG, sample_split, "sample")
