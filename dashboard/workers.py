@@ -21,7 +21,7 @@ Training threads in it made twenty students' pages queue behind twenty runs. A w
 - Fair to the whole class: a free worker takes the computation whose least-served visitor has had the least
   training time (shares per visitor, not per run), for a slice short enough that each computation in progress
   gets one about every LONGEST_WAIT seconds. A slice uses one BLAS thread, or every core's when it is the only
-  computation wanted (a lone teacher's demo gets the whole machine).
+  computation wanted and no other program keeps the machine busy (a lone teacher's demo gets the whole machine).
 - A worker that dies costs only the computation it was training: its followers get a message. The others it
   held start again from step 0 on another worker (training is deterministic), and the steps already known are
   not counted twice.
@@ -168,7 +168,7 @@ class WorkerProcess:
         theirs.close()
         self.connection = Connection(ours.detach())
         self.busy = None  # the computation of the slice in progress
-        self.slice_started, self.slice_visitors = 0.0, ()
+        self.slice_started, self.slice_visitors, self.slice_threads = 0.0, (), 1
         self.alive = True
         self.ready = False  # it has said hello: its imports went well
 
@@ -194,6 +194,44 @@ class WorkerProcess:
         self.alive = False
 
 
+class OtherWork:
+    """How many cores other programs on this machine kept busy over the last few seconds: the machine's busy time
+    (/proc/stat) minus this server's and its workers'. A lone run takes every core only when nothing else does:
+    on a 2-core machine busy with other work, two BLAS threads made a step 6 times slower than one. (Linux;
+    elsewhere the machine counts as this server's own.)"""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, window=2.0):
+        self.window, self.readings = window, deque()
+
+    def update(self, pids):
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+            busy = sum(map(int, fields)) - int(fields[3]) - int(fields[4])  # all but idle and iowait
+            ours = sum(self._cpu(pid) for pid in [os.getpid(), *pids])
+        except (OSError, ValueError, IndexError):
+            return
+        now = time.monotonic()
+        self.readings.append((now, busy, ours))
+        while now - self.readings[0][0] > self.window and len(self.readings) > 2:
+            self.readings.popleft()
+
+    @staticmethod
+    def _cpu(pid):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(stat[11]) + int(stat[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def cores(self):
+        if len(self.readings) < 2:
+            return 0.0
+        (start, busy0, ours0), (end, busy1, ours1) = self.readings[0], self.readings[-1]
+        return max(0.0, (busy1 - busy0) - (ours1 - ours0)) / self.TICKS / max(end - start, 1e-3)
+
+
 class Runner:
     """The pool of workers, the computations in progress or kept, and the thread that schedules them."""
 
@@ -216,6 +254,7 @@ class Runner:
         self.count = 0
         self.last_check = 0.0
         self.early_deaths = 0  # workers in a row that died before saying hello
+        self.other_work = OtherWork()
 
     # --- What the app calls ------------------------------------------------------------------------------
 
@@ -389,6 +428,7 @@ class Runner:
                 if time.monotonic() - self.last_check >= CHECK_EVERY:
                     self.last_check = time.monotonic()
                     self._check_followers()
+                    self.other_work.update([w.pid for w in self.workers if w.alive])
                 self._dispatch()
 
     def _dispatch(self):
@@ -404,7 +444,7 @@ class Runner:
                                               c.last_slice))
             here = sum(1 for c in wanted if c.worker in (None, worker))
             seconds = min(LONGEST_SLICE, max(SHORTEST_SLICE, LONGEST_WAIT / max(here - 1, 1)))
-            threads = CORES if len(wanted) == 1 else 1
+            threads = CORES if len(wanted) == 1 and self.other_work.cores() < 0.5 else 1
             stopping = any(f.stopping for f in chosen.followers)
             spec = chosen.spec.for_worker() if chosen.worker is None else None
             try:
@@ -415,7 +455,7 @@ class Runner:
                 continue
             chosen.worker, chosen.active = worker, True
             self.pins[chosen.number] = worker
-            worker.busy, worker.slice_started = chosen, time.monotonic()
+            worker.busy, worker.slice_started, worker.slice_threads = chosen, time.monotonic(), threads
             worker.slice_visitors = tuple(chosen.wanting_visitors())
 
     @staticmethod

@@ -238,6 +238,27 @@ def test_every_run_moves_and_the_shares_are_per_visitor(own_runner, sample_split
     assert 0.6 < ben_total / anna_total < 1.6, steps  # Ben alone gets as much as Anna's two runs together
 
 
+def test_a_lone_run_takes_every_core_unless_other_work_keeps_the_machine_busy(own_runner, sample_split,
+                                                                            monkeypatch):
+    runner = own_runner(2)
+    threads_used = []
+    real_dispatch = runner._dispatch
+
+    def dispatch():
+        real_dispatch()
+        threads_used.extend(w.slice_threads for w in runner.workers if w.busy is not None)
+
+    monkeypatch.setattr(runner, "_dispatch", dispatch)
+    for other_cores, expected in ((0.0, workers.CORES), (1.5, 1)):
+        monkeypatch.setattr(runner.other_work, "cores", lambda busy=other_cores: busy)
+        threads_used.clear()
+        run = start_run(1, NOTEBOOK.with_changes(iterations=20, seed=int(other_cores * 10)), sample_split, "sample")
+        start_training(run)
+        run.worker.join(120)
+        assert run.status == "finished" and set(threads_used) == {expected}
+    assert 0 <= workers.OtherWork().cores() <= workers.CORES
+
+
 # ---------------------------------------------------------------------------------------------------------
 # A worker that dies, and a server that stops
 # ---------------------------------------------------------------------------------------------------------
