@@ -6,6 +6,8 @@ greys for digits, and the Okabe-Ito palette for curves.
 
 import copy
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import plotly.graph_objects as go
@@ -289,11 +291,50 @@ def _line(x, y, name, colour, axis, dash="solid"):
             "yaxis": f"y{axis}", "legend": legend, "line": {"color": colour, "width": 3, "dash": dash}}
 
 
+class Remembered:
+    """The last few results of a figure builder, by a key; each entry keeps `keep` alive so that the ids in its
+    key stay those of the same objects. For figures that many visitors draw alike (callers must not change them)."""
+
+    def __init__(self, size=16):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, build, keep=None):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][1]
+        value = build()
+        with self.lock:
+            self.entries[key] = (keep, value)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+    def holds(self, value):
+        """True when `value` is one of the results remembered (the very object)."""
+        with self.lock:
+            return any(entry[1] is value for entry in self.entries.values())
+
+
+_curves = Remembered()
+
+
+def shared(fig):
+    """True for a figure several visitors draw alike (a shared run's curves): it must not be changed."""
+    return _curves.holds(fig)
+
+
 def curves_figure(records, total):
     """Loss, train and dev accuracy, and the size of each layer's gradient, against the step (0 .. total).
 
-    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right.
+    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right. Visitors who
+    follow one shared run have the same StepRecord objects: their figure is built once per step, and shared.
     """
+    last = records[-1] if records else None
+    return _curves.get((len(records), id(last), total), lambda: _curves_figure(records, total), keep=last)
+
+
+def _curves_figure(records, total):
     shown = _thin(records)
     steps = [r.step for r in shown]
     evaluated = _thin([r for r in records if r.dev_accuracy is not None])

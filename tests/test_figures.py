@@ -93,3 +93,14 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
         assert image_x.domain == bars_x.domain  # same column
         assert layout["yaxis" + image.yaxis[1:]].domain[0] > layout["yaxis" + bars.yaxis[1:]].domain[1]  # above
     assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
+
+
+def test_visitors_following_one_run_share_its_curves_figure():
+    from nn_core.training import StepRecord
+
+    records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
+    first = figures.curves_figure(list(records), 10)  # two visitors' views: two lists of the same records
+    assert figures.curves_figure(list(records), 10) is first and figures.shared(first)
+    later = figures.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
+    assert later is not first and len(later.data[0].x) == 6
+    assert not figures.shared(two_charts())
