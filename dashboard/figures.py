@@ -5,6 +5,7 @@ greys for digits, and the Okabe-Ito palette for curves.
 """
 
 import copy
+import hashlib
 import math
 import threading
 from collections import OrderedDict
@@ -320,8 +321,9 @@ _curves = Remembered()
 
 
 def shared(fig):
-    """True for a figure several visitors draw alike (a shared run's curves): it must not be changed."""
-    return _curves.holds(fig)
+    """True for a figure several visitors draw alike (a shared run's curves or gradients): it must not be
+    changed."""
+    return _curves.holds(fig) or _matrices.holds(fig)
 
 
 def curves_figure(records, total):
@@ -384,9 +386,17 @@ def _projector(fig, height, title=""):
                        axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
 
 
+_matrices = Remembered(size=32)
+
+
 def matrix_figure(M, title, row_label, column_label, name="value", height=320):
-    """matrix_heatmap with projector-sized text, for the Training page's gradients."""
-    return _projector(matrix_heatmap(M, column_label, row_label, name), height, title)
+    """matrix_heatmap with projector-sized text, for the Training page's gradients. The same matrix with the same
+    labels gives the very same figure (callers must not change it): visitors who trained one shared run look at
+    the same gradients, and each figure is built once."""
+    M = np.ascontiguousarray(M)
+    key = (hashlib.blake2b(M.data, digest_size=16).hexdigest(), M.shape, M.dtype.str, title, row_label,
+           column_label, name, height)
+    return _matrices.get(key, lambda: _projector(matrix_heatmap(M, column_label, row_label, name), height, title))
 
 
 def mosaic(rows, per_line=10, gap=2):

@@ -195,10 +195,10 @@ class WorkerProcess:
 
 
 class OtherWork:
-    """How many cores other programs on this machine kept busy over the last few seconds: the machine's busy time
-    (/proc/stat) minus this server's and its workers'. A lone run takes every core only when nothing else does:
-    on a 2-core machine busy with other work, two BLAS threads made a step 6 times slower than one. (Linux;
-    elsewhere the machine counts as this server's own.)"""
+    """How many cores the rest of this machine kept busy over the last few seconds: its busy time (/proc/stat)
+    minus the workers'. The server drawing pages counts too: a lone run takes every core only when nothing else
+    wants one. On this 2-core machine busy with other work, two BLAS threads made a step 6 times slower than one.
+    (Linux; elsewhere the machine counts as free.)"""
 
     TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -209,7 +209,7 @@ class OtherWork:
         try:
             fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
             busy = sum(map(int, fields)) - int(fields[3]) - int(fields[4])  # all but idle and iowait
-            ours = sum(self._cpu(pid) for pid in [os.getpid(), *pids])
+            ours = sum(self._cpu(pid) for pid in pids)
         except (OSError, ValueError, IndexError):
             return
         now = time.monotonic()

@@ -104,3 +104,12 @@ def test_visitors_following_one_run_share_its_curves_figure():
     later = figures.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
     assert later is not first and len(later.data[0].x) == 6
     assert not figures.shared(two_charts())
+
+
+def test_the_same_gradient_matrix_gives_the_same_figure_built_once():
+    dW = np.arange(20, dtype=np.float32).reshape(2, 10)
+    first = figures.matrix_figure(dW, "dW1", "unit", "pixel", name="dW1")
+    assert figures.matrix_figure(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
+    assert figures.shared(first)
+    assert figures.matrix_figure(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
+    assert figures.matrix_figure(dW, "dW2", "unit", "pixel", name="dW1") is not first
