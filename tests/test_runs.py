@@ -150,3 +150,15 @@ def test_a_short_run_that_diverges_ends_with_its_diverged_record(sample_split):
     params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train)
     assert records[-1].diverged and not any(r.diverged for r in records[:-1])
     assert all(np.isfinite(v).all() for v in params.values())
+
+
+def test_a_live_chart_takes_a_new_pace_when_the_class_s_runs_start_or_end(monkeypatch):
+    from dashboard import runs
+
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 0)
+    assert not runs.pace_changed(None) and not runs.pace_changed(0.25)  # alone: 4 redraws a second
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 20)  # the class has pressed Train since
+    assert runs.redraw_interval() == pytest.approx(2.1) and runs.pace_changed(0.25)
+    assert not runs.pace_changed(2.1) and not runs.pace_changed(1.5)
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 1)  # most have finished
+    assert runs.pace_changed(2.1)

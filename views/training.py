@@ -16,6 +16,7 @@ from dashboard.runs import (
     SHARED_NOTE,
     advance,
     history_row,
+    pace_changed,
     redraw_interval,
     score,
     start_run,
@@ -35,6 +36,7 @@ from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
 
 RUN, HISTORY = "training_run", "training_history"
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
+REDRAW_EVERY = "training_redraw_every"  # seconds between two redraws of the live chart, as last set up
 
 
 
@@ -140,6 +142,8 @@ def live_panel():
             run.worker = None
             finish(run)
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
+        if pace_changed(st.session_state.get(REDRAW_EVERY)):
+            st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
     if run.shared:
@@ -246,7 +250,8 @@ st.subheader("2 · Train")
 buttons(running)
 if run and not running and not resumable_run() and not run.ended and run.step:
     st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
-st.fragment(live_panel, run_every=redraw_interval() if running else None)()
+every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
+st.fragment(live_panel, run_every=every)()
 if run and not running:
     views.outcome(run, split_for(run.hp))
 views.history_table(list(st.session_state.get(HISTORY, {}).values()))
