@@ -194,10 +194,10 @@ def left_behind(workers, wait=10.0):
 TICKS = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
 
 
-def cpu_seconds(pid):
-    """CPU time (user + system) used so far by process `pid` and its living descendants."""
+def cpu_seconds(pid, descendants=True):
+    """CPU time (user + system) used so far by process `pid` and (descendants=True) its living descendants."""
     total = 0
-    for p in process_tree(pid):
+    for p in process_tree(pid) if descendants else [pid]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
@@ -507,7 +507,8 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, distin
         "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6,
                              "peak_pss": memory.peak_pss / 1e6, "processes": memory.processes},
         "server_start_seconds": {"health": start_info["health"], "first_page": start_info["first_page"]},
-        "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
+        "cpu_seconds": {"server": machine["server_cpu"], "server_process": machine["server_process_cpu"],
+                        "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
     }
@@ -520,7 +521,8 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, distin
           f"next; {runs}")
     print(f"load average (1, 5, 15 min) before: {fmt_load(machine['load_before'])}; after: "
           f"{fmt_load(machine['load_after'])}; {os.cpu_count()} CPUs")
-    print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
+    print(f"CPU seconds: server {cpu['server']:.0f} (its own process {cpu['server_process']:.0f}, its training "
+          f"workers {cpu['server'] - cpu['server_process']:.0f}), everything else on the machine "
           f"{cpu['whole_machine'] - cpu['server']:.0f} (this script itself: {cpu['this_script']:.0f}), "
           f"of {cpu['available']:.0f} available (wall x CPUs)")
     others = (cpu["whole_machine"] - cpu["server"] - cpu["this_script"]) / cpu["available"]
@@ -588,12 +590,14 @@ def main():
     start_info = {"health": health, "first_page": first_page, "rss": rss_bytes(server.pid)}
     try:
         started = time.perf_counter()
-        cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds())
+        cpu_before = (cpu_seconds(server.pid), machine_busy_seconds(), own_cpu_seconds(),
+                      cpu_seconds(server.pid, descendants=False))
         lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read, args.distinct_seeds)
         visitors = asyncio.run(lesson)
         wall = time.perf_counter() - started
         machine.update(server_cpu=cpu_seconds(server.pid) - cpu_before[0], busy=machine_busy_seconds() - cpu_before[1],
-                       script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg())
+                       script_cpu=own_cpu_seconds() - cpu_before[2], load_after=os.getloadavg(),
+                       server_process_cpu=cpu_seconds(server.pid, descendants=False) - cpu_before[3])
     finally:
         memory.stop()
         workers = process_tree(server.pid)[1:]

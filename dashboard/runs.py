@@ -219,11 +219,11 @@ def redraw_interval():
 
 
 def pace_changed(every):
-    """True when redraw_interval() has moved more than twofold away from `every`, the interval a page's live chart
+    """True when redraw_interval() has moved more than 1.5-fold away from `every`, the interval a page's live chart
     was set up with. A fragment's interval is fixed when the page runs, so the page runs again to take the new
     one: the first visitor of a class to press Train would otherwise redraw 4 times a second through the whole
     run, while 20 others train (measured: 14 redraws a second on the server instead of 10)."""
-    return every is not None and not 0.5 <= redraw_interval() / every <= 2
+    return every is not None and not 2 / 3 <= redraw_interval() / every <= 1.5
 
 
 _watched = set()  # the live runs some visitor is following right now, on this server
