@@ -80,8 +80,9 @@ def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_sp
     assert not np.array_equal(long_run.params["W1"], first_weights)
     same_length = long_run.hp.with_changes(iterations=long_run.step)
     params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train, same_length)
-    assert [r.loss for r in records] == [r.loss for r in long_run.records]  # one run: the same path without a stop
-    np.testing.assert_array_equal(params["W1"], long_run.params["W1"])
+    # one run: the same path as without a stop (up to float32 rounding: the worker may use other BLAS threads)
+    assert [r.loss for r in records] == pytest.approx([r.loss for r in long_run.records], rel=1e-5)
+    np.testing.assert_allclose(params["W1"], long_run.params["W1"], rtol=1e-5, atol=1e-6)
 
 
 def test_an_unwatched_run_pauses_by_itself(sample_split):
