@@ -97,6 +97,10 @@ def full_run(page):
 def stop_run(page):
     page.get_by_role("button", name="🔄 Reset").click()
     idle(page)
+    # Another seed: the same settings again would be the run just trained, which the server shares at once.
+    page.get_by_label("Random seed", exact=True).fill("7")
+    page.get_by_label("Random seed", exact=True).press("Enter")
+    idle(page)
     page.get_by_role("button", name="▶️ Train").click()
     page.wait_for_timeout(3000)
     before = step(page.locator(PROGRESS).first.inner_text())

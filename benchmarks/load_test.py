@@ -112,9 +112,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(full_mnist, board_path):
-    """Start the app (its class board in the file `board_path`); return (process, url, seconds until
-    /_stcore/health answered, seconds until / answered)."""
+def start_server(full_mnist, board_path=None):
+    """Start the app (its class board in the file `board_path`, by default a new temporary file: a benchmark never
+    writes to the project's board); return (process, url, seconds until /_stcore/health answered, seconds until /
+    answered)."""
+    board_path = board_path or Path(tempfile.mkdtemp()) / "class_board.sqlite3"
     port = free_port()
     env = dict(os.environ) if full_mnist else {k: v for k, v in os.environ.items() if k != "MNIST_PATH"}
     env["CLASS_BOARD_PATH"] = str(board_path)
@@ -305,8 +307,8 @@ class Visitor:
         await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
                                      timeout=STEP_TIMEOUT_MS)
         if self.seed is not None:
-            await page.get_by_label("Random seed").fill(str(self.seed))
-            await page.get_by_label("Random seed").press("Enter")
+            await page.get_by_label("Random seed", exact=True).fill(str(self.seed))
+            await page.get_by_label("Random seed", exact=True).press("Enter")
             await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
                                          timeout=STEP_TIMEOUT_MS)
         started = time.perf_counter()
