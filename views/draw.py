@@ -17,6 +17,7 @@ from streamlit_drawable_canvas import st_canvas
 from dashboard import state, widgets
 from dashboard.figures import pixelated, probability_bars, size
 from dashboard.sections import draw as draw_sections
+from dashboard.sections import handwriting, shifted
 from dashboard.sections.draw import (
     CANVAS_GENERATION,
     FLASH,
@@ -105,6 +106,8 @@ with right:
         st.info("Your network is still training on the 📉 Training page: each drawing is read by its weights at "
                 "that moment.")
 
+handwriting.test_set(which, model, split)  # its own canvas: shown even before a drawing up here
+
 x = x_other = steps = None
 try:
     rgba = canvas.image_data  # (H, W, 4) uint8, or None before the first stroke
@@ -154,6 +157,8 @@ with right:
         st.warning(f"This drawing is small: {ink_h} x {ink_w} pixels of the {rgba.shape[0]} x {rgba.shape[1]} "
                    "canvas. Like every digit it is blown up to fill 20 x 20, so a dot becomes a blob and the answer "
                    "means little. Draw larger, over most of the canvas, for a fair test.")
+
+shifted.moved_digit(model, x, A, k)
 
 # --- What the network sees ---------------------------------------------------------------------------------
 st.header("👀 What the network sees")
