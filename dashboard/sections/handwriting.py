@@ -10,7 +10,6 @@ which every visitor reads, is never changed), and it can be undone.
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from dashboard import figures, state, widgets
 from dashboard.figures import pixelated, yours_and_mnist
@@ -136,6 +135,10 @@ def test_set(which, model, split):
 
 def collect():
     """The guided canvas, the digit asked for, and the drawings kept so far. Returns {digit: x (784, 1)}."""
+    # Imported here: the canvas registers itself with the running app, so a module that imports it at the top
+    # cannot be imported outside one (by a test that only wants this module's names).
+    from streamlit_drawable_canvas import st_canvas
+
     mine = st.session_state.setdefault(MINE, {})
     st.session_state.setdefault(TARGET, 0)
     canvas_column, ask_column = st.columns(2, gap="medium")
