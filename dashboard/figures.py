@@ -631,7 +631,7 @@ def shifted_accuracy_figure(shifts, accuracy, directions):
                     textposition="top right", textfont=dict(size=16, color=BLUE), cliponaxis=False,
                     hovertemplate="%{x} px: %{y:.1%} on average<extra></extra>")
     fig.add_hline(y=0.1, line=dict(color=VERMILLION, dash="dash"), annotation_text="chance: 10%",
-                  annotation_position="bottom right", annotation_font=dict(size=15, color=VERMILLION))
+                  annotation_position="bottom left", annotation_font=dict(size=15, color=VERMILLION))
     fig.update_xaxes(title="pixels moved", dtick=1, range=[-0.3, max(shifts) + 0.6])
     fig.update_yaxes(title="dev accuracy", range=[0, 1.05], tickformat=".0%")
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), plot_bgcolor="white")

@@ -141,14 +141,13 @@ def collect():
 
     mine = st.session_state.setdefault(MINE, {})
     st.session_state.setdefault(TARGET, 0)
+    digit = st.segmented_control(
+        "Which digit to draw (✓ kept already; pick one to draw it again)", range(10), key=TARGET, required=True,
+        format_func=lambda d: f"{d} ✓" if d in mine else str(d),
+        help="The page asks for the digits in order; pick any of them to draw it (again). Keeping a new drawing "
+             "replaces the old one.")
     canvas_column, ask_column = st.columns(2, gap="medium")
-    with ask_column:
-        digit = st.segmented_control(
-            "Which digit to draw (✓ kept already; pick one to draw it again)", range(10), key=TARGET, required=True,
-            format_func=lambda d: f"{d} ✓" if d in mine else str(d),
-            help="The page asks for the digits in order; pick any of them to draw it (again). Keeping a new "
-                 "drawing replaces the old one.")
-        st.markdown(f"### Now draw a **{digit}**")
+    ask_column.markdown(f"### Now draw a **{digit}**")
     with canvas_column:
         canvas = st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
                            background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
@@ -194,14 +193,21 @@ def score(which, model, split, X):
     firsts = [np.flatnonzero(split.Y_dev == d) for d in Y]
     if all(f.size for f in firsts):
         X_mnist = np.hstack([split.X_dev[:, f[:1]] for f in firsts])  # (784, 10): the first dev digit of each label
-        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 300)
+        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 270)
         st.caption("Top: your ten as the network reads them (28 x 28, centred like MNIST), with ✓ or ✗ and what "
                    "it read. Bottom: the first dev digit of each label, from the digits in use.")
     wrong = np.flatnonzero(predicted != Y)
     if wrong.size:
         st.markdown(f"**It gets {wrong.size} of yours wrong.** Each one's picture, above its ten probabilities "
                     "(✗ what it said, ✓ what you meant):")
-        show(figures.mistakes_figure(X, Y, A, wrong), "draw_mine_wrong", 380)
+        narrow = wrong.size < 5  # one or two pictures across the whole width would be huge: the words go beside
+        chart_column, words_column = st.columns([wrong.size + 1, 9 - wrong.size] if narrow else [1, 0.001])
+        with chart_column:
+            show(figures.mistakes_figure(X, Y, A, wrong), "draw_mine_wrong", 380)
+        if narrow:
+            words_column.markdown("\n".join(
+                f"- your **{d}** was read as **{predicted[d]}** ({A[predicted[d], d]:.0%}); it gave {d} "
+                f"{A[d, d]:.0%}" for d in wrong))
     else:
         st.success("It reads all ten of yours right.")
     with st.expander("The numbers behind these pictures"):

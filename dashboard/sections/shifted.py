@@ -66,7 +66,7 @@ def moved_digit(model, x, A, k):
                                          "where it sits. Ink pushed off the 28 x 28 field is lost.")
         down = down_column.slider("Move down (pixels; − is up)", -6, 6, 0, key="draw_move_down",
                                   help="Moves every pixel up or down by whole pixels.")
-        degrees = turn_column.slider("Turn (degrees; + is anticlockwise)", -30, 30, 0, step=5, key="draw_turn",
+        degrees = turn_column.slider("Turn (degrees; − is clockwise)", -30, 30, 0, step=5, key="draw_turn",
                                      help="Turns the digit about the centre of mass of its ink, by bilinear "
                                           "interpolation (nn_core.preprocessing.rotate).")
         thickness = thick_column.select_slider("Strokes", list(THICKNESS), value=0, format_func=THICKNESS.get,
@@ -78,16 +78,18 @@ def moved_digit(model, x, A, k):
         L = layer_count(params)
         A_moved = forward_prop(params, moved, hp.activation)[f"A{L}"]  # (10, 1)
         k_moved = int(np.argmax(A_moved))
-        drawn_column, moved_column, bars_column = st.columns([1, 1, 2], vertical_alignment="center")
-        drawn_column.image(pixelated(x.reshape(28, 28), 200), caption="as drawn: x", width="stretch",
+        # The answers first, then the pictures, small enough that both stay on a projector's screen.
+        drawn_column, moved_column, bars_column = st.columns([1, 1, 2])
+        drawn_column.metric("Reads, as drawn", k, delta=f"{A[k, 0]:.0%} sure", delta_color="off", delta_arrow="off")
+        drawn_column.image(pixelated(x.reshape(28, 28), 168), caption="as drawn: x", width=168,
                            alt="your drawing as the network reads it")
-        drawn_column.metric("Reads, as drawn", k, delta=f"{A[k, 0]:.0%} sure", delta_color="off")
-        moved_column.image(pixelated(moved.reshape(28, 28), 200), caption="moved: the new 784 numbers",
-                           width="stretch", alt="your drawing moved, turned and thickened")
+        moved_column.metric("Reads, moved", k_moved, delta=f"{A_moved[k_moved, 0]:.0%} sure", delta_color="off",
+                            delta_arrow="off")
+        moved_column.image(pixelated(moved.reshape(28, 28), 168), caption="moved: the new 784 numbers", width=168,
+                           alt="your drawing moved, turned and thickened")
         if moved.sum() < 1:
             moved_column.warning("Almost no ink is left: thinner strokes vanish, and a digit moved far loses its "
                                  "edge. The network still answers, but about nothing.")
-        moved_column.metric("Reads, moved", k_moved, delta=f"{A_moved[k_moved, 0]:.0%} sure", delta_color="off")
         with bars_column:
             show(moved_bars(A, A_moved), "draw_moved_bars", 300)
         st.button("↺ Back to as drawn", key="draw_moved_reset", on_click=reset_controls,
