@@ -213,10 +213,15 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     app.assert_no_exception()
     score = page.locator('[data-testid="stMetric"]', has_text="Accuracy on your ten")
     expect(score).to_have_count(1)
-    for digit in (0, 1, 7):  # drawn as well as on the page's own canvas, where the notebook's network reads them
-        expect(page.locator('[data-testid="stPlotlyChart"] text', has_text=f"your {digit}: ✓ {digit}")).to_have_count(1)
     scroll_to(app, score)
     app.screenshot(f"{name}-draw-handwriting-score", whole_page=False)
+    marks = page.locator('[data-testid="stPlotlyChart"] text', has_text="your ")
+    expect(marks).to_have_count(10)
+    read = marks.all_text_contents()  # "your 3: ✓ 3", "your 8: ✗ 3", ...
+    right = sum("✓" in mark for mark in read)
+    expect(score.locator('[data-testid="stMetricValue"]')).to_have_text(f"{right * 10}%")  # scored by its labels
+    for digit in (0, 1, 7):  # drawn as well as on the page's own canvas, where the notebook's network reads them
+        assert f"your {digit}: ✓ {digit}" in read, read
     why = page.get_by_text("Why it can do worse on yours")
     if why.count():
         scroll_to(app, why)
