@@ -3,7 +3,8 @@
 The drawing goes through nn_core.preprocessing.canvas_to_input (the steps MNIST's own digits went through),
 then nn_core.network.forward_prop. Each output score is a sum with one term per unit of the last hidden layer,
 so the page can show which units voted for the answer; one backward step on the drawing shows how the network
-would learn from it.
+would learn from it. Two folded parts (dashboard/sections/handwriting.py and shifted.py): the visitor's ten digits
+as a test set, and the drawing moved, turned and thickened.
 """
 
 import time

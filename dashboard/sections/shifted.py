@@ -92,6 +92,8 @@ def moved_digit(model, x, A, k):
                                  "edge. The network still answers, but about nothing.")
         with bars_column:
             show(moved_bars(A, A_moved), "draw_moved_bars", 300)
+            with st.expander("The numbers behind the bars"):
+                widgets.table(pd.DataFrame({"digit": np.arange(10), "as drawn": A[:, 0], "moved": A_moved[:, 0]}))
         st.button("↺ Back to as drawn", key="draw_moved_reset", on_click=reset_controls,
                   help="Sets every control above back to 0.")
         describe_change(x, moved, k, k_moved)
