@@ -95,7 +95,7 @@ def moved_digit(model, x, A, k):
             with st.expander("The numbers behind the bars"):
                 widgets.table(pd.DataFrame({"digit": np.arange(10), "as drawn": A[:, 0], "moved": A_moved[:, 0]}))
         st.button("↺ Back to as drawn", key="draw_moved_reset", on_click=reset_controls,
-                  help="Sets every control above back to 0.")
+                  help="Sets every control above back to 0: the drawing as the network first read it.")
         describe_change(x, moved, k, k_moved)
         widgets.show_code(move_digit, shift, rotate, thicken,
                           title="The code that moves, turns and thickens (nn_core.preprocessing)")
