@@ -402,7 +402,7 @@ def test_your_ten_drawings_are_scored_against_their_labels(page, ten_digits, own
     assert metric(at, "Accuracy on the dev set (1,000 MNIST digits)") == f"{own_network.dev_accuracy:.1%}"
     assert "It gets 1 of yours wrong" in texts(at.markdown)
     assert "another distribution" in texts(at.markdown)
-    table = at.dataframe[-1].value
+    table = next(frame.value for frame in at.dataframe if "read as" in frame.value.columns)
     assert list(table["read as"]) == list(predicted)
 
     at.session_state[handwriting.TARGET] = 3  # redo the 3

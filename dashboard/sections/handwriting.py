@@ -7,9 +7,14 @@ this page reads with for this visitor only: their own, or their copy of the note
 which every visitor reads, is never changed), and it can be undone.
 """
 
+import base64
+import binascii
+import io
+
 import numpy as np
 import pandas as pd
 import streamlit as st
+from PIL import Image
 
 from dashboard import figures, state, widgets
 from dashboard.figures import pixelated, yours_and_mnist
@@ -22,7 +27,6 @@ CANVAS_SIDE = 320  # as the page's own canvas: the same drawing gives the same 7
 
 # Session-state keys of this part.
 MINE = "draw_mine"  # {digit: x (784, 1) float32}: the visitor's drawings, as the network reads them
-CURRENT = "draw_mine_current"  # the drawing on the guided canvas at the last run, (784, 1), or None
 GENERATION = "draw_mine_generation"  # bumped after each kept drawing: a new canvas key gives an empty canvas
 TARGET = "draw_mine_target"  # the digit the visitor is asked to draw
 STEP = "draw_mine_last_step"  # the last step on the ten: the network before the first step, and the scores
@@ -35,16 +39,44 @@ OPEN = "draw_mine_open"  # the expander: its content is built only while it is o
 # ---------------------------------------------------------------------------------------------------------
 
 
+def canvas_key():
+    """The guided canvas's key: a new one after each kept drawing, so the next digit starts on an empty canvas."""
+    return f"draw_mine_canvas_{st.session_state.get(GENERATION, 0)}"
+
+
+def drawing_on_canvas():
+    """The guided canvas's drawing as the network reads it, x (784, 1) float32, or None when it is empty.
+
+    Read from the canvas's own value in the session (the PNG the browser sent with this very click), not from
+    the page's last run, which a quick click may have cut short. Raises ValueError for an image that cannot be
+    read."""
+    value = st.session_state.get(canvas_key())
+    url = ((value or {}).get("drawing") or {}).get("data") if isinstance(value, dict) else None
+    if not url or ";base64," not in url:
+        return None
+    try:
+        rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(";base64,", 1)[1]))))
+        return canvas_to_input(rgba).astype(np.float32)  # (784, 1)
+    except EmptyCanvasError:
+        return None
+    except (OSError, ValueError, binascii.Error) as error:
+        raise ValueError(f"The drawing could not be read ({error}). Clear the canvas and draw again.") from error
+
+
 def keep_drawing():
     """Keep the guided canvas's drawing as the visitor's `TARGET`, give them an empty canvas, and ask for the
     next digit they have not drawn yet. An empty canvas is refused with a message."""
-    digit, x = st.session_state.get(TARGET, 0), st.session_state.get(CURRENT)
+    digit = st.session_state.get(TARGET, 0)
+    try:
+        x = drawing_on_canvas()
+    except ValueError as error:
+        st.session_state[FLASH] = ("error", str(error))
+        return
     if x is None:
         st.session_state[FLASH] = ("warning", f"The canvas is empty: draw a {digit} first, then keep it.")
         return
     mine = st.session_state.setdefault(MINE, {})
     mine[digit] = x
-    st.session_state[CURRENT] = None
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     missing = [d for d in range(10) if d not in mine]
     if missing:
@@ -53,8 +85,7 @@ def keep_drawing():
 
 def start_again():
     """Forget the ten drawings (the network stays as it is)."""
-    for key in (MINE, CURRENT):
-        st.session_state.pop(key, None)
+    st.session_state.pop(MINE, None)
     st.session_state[TARGET] = 0
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
 
@@ -151,19 +182,9 @@ def collect():
     with canvas_column:
         st.caption("Draw on the black square. Its toolbar, over this line while the mouse is on the square: "
                    "↶ undo a stroke, 🗑 clear.")
-        canvas = st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
-                           background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
-                           update_streamlit=True, return_image_data=True,
-                           key=f"draw_mine_canvas_{st.session_state.get(GENERATION, 0)}")
-    st.session_state[CURRENT] = None
-    try:
-        rgba = canvas.image_data  # (H, W, 4) uint8, or None before the first stroke
-        if rgba is not None:
-            st.session_state[CURRENT] = canvas_to_input(rgba).astype(np.float32)  # (784, 1)
-    except EmptyCanvasError:
-        pass
-    except (OSError, ValueError) as error:  # an image the browser sent that cannot be decoded
-        ask_column.error(f"The drawing could not be read ({error}). Clear the canvas and draw again.")
+        st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
+                  background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
+                  update_streamlit=True, return_image_data=True, key=canvas_key())
     with ask_column:
         keep, again = st.columns([3, 2])
         keep.button(f"💾 Keep this as my {digit}", key="draw_mine_keep", type="primary", on_click=keep_drawing,
@@ -195,15 +216,17 @@ def score(which, model, split, X):
     firsts = [np.flatnonzero(split.Y_dev == d) for d in Y]
     if all(f.size for f in firsts):
         X_mnist = np.hstack([split.X_dev[:, f[:1]] for f in firsts])  # (784, 10): the first dev digit of each label
-        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 240)
+        # Its height follows its width (square pixels): presenter mode makes every chart 1.3 times taller, which
+        # would only add white space here.
+        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 190 if widgets.presenter() else 240)
         st.caption("Top: your ten as the network reads them (28 x 28, centred like MNIST), with ✓ or ✗ and what "
                    "it read. Bottom: the first dev digit of each label, from the digits in use.")
     wrong = np.flatnonzero(predicted != Y)
     if wrong.size:
         st.markdown(f"**It gets {wrong.size} of yours wrong.** Each one's picture, above its ten probabilities "
                     "(✗ what it said, ✓ what you meant):")
-        narrow = wrong.size < 5  # one or two pictures across the whole width would be huge: the words go beside
-        chart_column, words_column = st.columns([wrong.size + 1, 9 - wrong.size] if narrow else [1, 0.001])
+        narrow = wrong.size <= 3  # one picture across the whole width would be huge: the words go beside
+        chart_column, words_column = st.columns([2 * wrong.size + 1, 9 - 2 * wrong.size] if narrow else [1, 0.001])
         with chart_column:
             show(figures.mistakes_figure(X, Y, A, wrong), "draw_mine_wrong", 380)
         if narrow:
