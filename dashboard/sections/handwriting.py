@@ -216,9 +216,7 @@ def score(which, model, split, X):
     firsts = [np.flatnonzero(split.Y_dev == d) for d in Y]
     if all(f.size for f in firsts):
         X_mnist = np.hstack([split.X_dev[:, f[:1]] for f in firsts])  # (784, 10): the first dev digit of each label
-        # Its height follows its width (square pixels): presenter mode makes every chart 1.3 times taller, which
-        # would only add white space here.
-        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 190 if widgets.presenter() else 240)
+        show(yours_and_mnist(X, X_mnist, Y, predicted), "draw_mine_beside_mnist", 240)  # pixels stay square
         st.caption("Top: your ten as the network reads them (28 x 28, centred like MNIST), with ✓ or ✗ and what "
                    "it read. Bottom: the first dev digit of each label, from the digits in use.")
     wrong = np.flatnonzero(predicted != Y)
