@@ -180,8 +180,7 @@ def collect():
     canvas_column, ask_column = st.columns(2, gap="medium")
     ask_column.markdown(f"### Now draw a **{digit}**")
     with canvas_column:
-        st.caption("Draw on the black square. Its toolbar, over this line while the mouse is on the square: "
-                   "↶ undo a stroke, 🗑 clear.")
+        st.caption("✏️ Draw on the black square below.")  # its toolbar (undo, clear) covers this line on hover
         st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
                   background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
                   update_streamlit=True, return_image_data=True, key=canvas_key())
