@@ -627,3 +627,63 @@ def layer_table(params):
         rows.append({"layer": l, "role": "output" if l == L else "hidden", "units": W.shape[0],
                      "parameters": f"W{l} {W.shape}, b{l} {b.shape}", "learned": W.size + b.size})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Draw a digit: your handwriting as a test set, and a drawing moved, turned and thickened
+# ---------------------------------------------------------------------------------------------------------
+
+
+def yours_and_mnist(X_mine, X_mnist, labels, predicted, gap=6):
+    """Your digits (784, n) in the top row, above MNIST digits of the same labels (784, n) in the bottom row,
+    white on black; over each of yours, its label and what the network read (✓ or ✗, not colour alone)."""
+    n = X_mine.shape[1]
+    image = mosaic(np.hstack([X_mine, X_mnist]).T, per_line=n, gap=gap)  # (2 * 28 + gap, n * 28 + ...)
+    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverongaps=False,
+                               hovertemplate="pixel %{z:.2f}<extra></extra>"), layout=PICTURE)
+    step = 28 + gap
+    for i in range(n):
+        right = predicted[i] == labels[i]
+        fig.add_annotation(x=i * step + 13.5, y=-1, yanchor="bottom", showarrow=False, font=dict(size=15),
+                           text=f"your {labels[i]}: {'✓' if right else '✗'} {predicted[i]}")
+        fig.add_annotation(x=i * step + 13.5, y=2 * 28 + gap, yanchor="top", showarrow=False, font=dict(size=15),
+                           text=f"MNIST {labels[i]}")
+    fig.update_layout(margin=dict(l=0, r=0, t=30, b=30))
+    return fig
+
+
+def moved_bars(A_drawn, A_moved):
+    """The ten probabilities of a drawing as drawn (10, 1) and after it was moved (10, 1), side by side, each
+    answer marked with ★ above its bar (so neither depends on colour alone)."""
+    fig = go.Figure()
+    for A, name, colour in ((A_drawn, "as drawn", LIGHT), (A_moved, "moved", RDBU_BLUE)):
+        p = np.ravel(A)
+        fig.add_bar(x=np.arange(10), y=p, name=name, marker_color=colour, cliponaxis=False,
+                    text=["★" if k == p.argmax() else "" for k in range(10)], textposition="outside",
+                    textfont=dict(size=16), hovertemplate="digit %{x}: %{y:.1%}<extra>" + name + "</extra>")
+    fig.update_layout(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"))
+    fig.update_xaxes(title="digit (★ the answer)", dtick=1)
+    fig.update_yaxes(title="probability", range=[0, 1.12], tickformat=".0%")
+    return fig
+
+
+def shifted_accuracy_figure(shifts, accuracy, directions):
+    """Accuracy (len(shifts), len(directions)) on digits moved by each number of pixels: the average over the
+    directions as a thick line with its values, each direction as a thin dotted one, and chance (10%)."""
+    fig = go.Figure()
+    greys = ("#555555", "#777777", "#999999", "#444444")
+    for j, name in enumerate(directions):
+        fig.add_scatter(x=list(shifts), y=accuracy[:, j], mode="lines", name=f"moved {name}",
+                        line=dict(color=greys[j % len(greys)], width=1.5, dash=LAYER_DASHES[(j + 1) % 4]),
+                        hovertemplate="%{x} px " + name + ": %{y:.1%}<extra></extra>")
+    mean = accuracy.mean(axis=1)
+    fig.add_scatter(x=list(shifts), y=mean, mode="lines+markers+text", name="average of the four",
+                    line=dict(color=BLUE, width=4), marker=dict(size=10), text=[f"{v:.0%}" for v in mean],
+                    textposition="top right", textfont=dict(size=16, color=BLUE), cliponaxis=False,
+                    hovertemplate="%{x} px: %{y:.1%} on average<extra></extra>")
+    fig.add_hline(y=0.1, line=dict(color=VERMILLION, dash="dash"), annotation_text="chance: 10%",
+                  annotation_position="bottom left", annotation_font=dict(size=15, color=VERMILLION))
+    fig.update_xaxes(title="pixels moved", dtick=1, range=[-0.3, max(shifts) + 0.6])
+    fig.update_yaxes(title="dev accuracy", range=[0, 1.05], tickformat=".0%")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), plot_bgcolor="white")
+    return fig

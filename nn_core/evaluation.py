@@ -5,11 +5,13 @@ activations.
     scores         loss and accuracy on train, dev and (when there is one) test
     dead_units     hidden units that output 0 for every example: "dead" ReLUs
     collapse_linear  a network with no activation folded into one matrix W and one bias b
+    shifted_accuracy the accuracy on digits moved by 0, 1, 2, ... pixels: what one weight per pixel costs
 """
 
 import numpy as np
 
-from nn_core.network import forward_prop, layer_count
+from nn_core.network import forward_prop, get_accuracy, get_predictions, layer_count
+from nn_core.preprocessing import shift
 from nn_core.training import evaluate
 
 
@@ -54,3 +56,23 @@ def collapse_linear(params):
     for l in range(2, layer_count(params) + 1):
         W, b = params[f"W{l}"] @ W, params[f"W{l}"] @ b + params[f"b{l}"]  # (n_l, 784), (n_l, 1)
     return W, b
+
+
+DIRECTIONS = {"right": (1, 0), "left": (-1, 0), "down": (0, 1), "up": (0, -1)}  # (right, down) per pixel
+
+
+def shifted_accuracy(params, X, Y, shifts=range(7), activation="relu"):
+    """The accuracy on the digits X (784, m), labels Y (m,), moved by k pixels, for each k of `shifts`, in each
+    of the four DIRECTIONS.
+
+    The network has one weight per pixel position, so a digit moved by a few pixels meets other weights than
+    the ones it was trained on: its accuracy falls quickly with k, towards chance (10%).
+    Returns an array of shape (len(shifts), 4): row k, one column per direction (right, left, down, up).
+    """
+    accuracy = np.empty((len(shifts), len(DIRECTIONS)))
+    L = layer_count(params)
+    for i, k in enumerate(shifts):
+        for j, (right, down) in enumerate(DIRECTIONS.values()):
+            A = forward_prop(params, shift(X, right * k, down * k), activation)[f"A{L}"]  # (10, m)
+            accuracy[i, j] = get_accuracy(get_predictions(A), Y)
+    return accuracy

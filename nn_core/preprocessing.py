@@ -141,3 +141,114 @@ def canvas_to_input(rgba, center=True, return_steps=False):
         last: field,
     }
     return x, steps
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Moving, turning and thickening a digit that is already 784 numbers
+# ---------------------------------------------------------------------------------------------------------
+# Each function takes X of shape (784, m), one digit per column as the network reads it, and returns a new
+# array of the same shape: the page moves one drawing, and a chart moves a thousand dev digits at once.
+
+
+def as_images(X):
+    """X (784, m) -> a view of shape (28, 28, m): pixel (row, column) of digit i is at [row, column, i]."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] != FIELD * FIELD:
+        raise ValueError(f"X must have shape (784, m), one digit per column; got {X.shape}.")
+    return X.reshape(FIELD, FIELD, X.shape[1])
+
+
+def centre_of_mass(X):
+    """Where the ink of each digit balances: (rows, columns), two arrays of shape (m,), in pixels from the top
+    left corner. A digit without ink gets NaN."""
+    images = as_images(X).astype(np.float64)
+    mass = images.sum(axis=(0, 1))  # (m,)
+    index = np.arange(FIELD, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = np.einsum("rci,r->i", images, index) / mass
+        cols = np.einsum("rci,c->i", images, index) / mass
+    return rows, cols
+
+
+def shift(X, right=0, down=0):
+    """Move every digit of X (784, m) by whole pixels: `right` to the right (negative: left) and `down`
+    downwards (negative: up). Pixels that leave the 28 x 28 field are lost; the ones that come in are black.
+
+    No number is changed, only moved: pixel (r, c) goes to (r + down, c + right), so while no ink leaves the
+    field, the centre of mass moves by exactly (down, right). Yet the network reads each of the 784 positions
+    with its own weights, and to it the moved digit is a different input.
+    Returns an array of shape (784, m), the dtype of X.
+    """
+    images = as_images(X)
+    moved = np.zeros_like(images)
+    right, down = (int(np.clip(d, -FIELD, FIELD)) for d in (right, down))  # 28 or more: nothing is left
+
+    def span(d):  # (where the pixels go, where they come from) along one axis
+        return slice(max(d, 0), FIELD + min(d, 0)), slice(max(-d, 0), FIELD + min(-d, 0))
+
+    (rows_to, rows_from), (cols_to, cols_from) = span(down), span(right)
+    moved[rows_to, cols_to] = images[rows_from, cols_from]
+    return moved.reshape(X.shape)
+
+
+def rotate(X, degrees):
+    """Turn every digit of X (784, m) by `degrees` anticlockwise about its own centre of mass.
+
+    By inverse mapping: for each pixel of the turned image, turn its position back by -degrees to find where
+    it comes from in the original, and read the original there by bilinear interpolation (a weighted average
+    of the four pixels around that point; outside the field counts as black). Every output pixel gets exactly
+    one value, with no holes, which mapping the original pixels forwards would leave. The total ink stays about
+    the same (interpolation blurs the edges a little).
+    Returns an array of shape (784, m), the dtype of X.
+    """
+    images = as_images(X)
+    m = images.shape[2]
+    cy, cx = centre_of_mass(X)  # (m,), (m,)
+    cy, cx = np.nan_to_num(cy, nan=CENTRE), np.nan_to_num(cx, nan=CENTRE)  # an empty digit turns about the middle
+    theta = np.deg2rad(degrees)
+    r, c = np.meshgrid(np.arange(FIELD), np.arange(FIELD), indexing="ij")  # (28, 28) each: every output pixel
+    u, v = c[..., None] - cx, cy - r[..., None]  # (28, 28, m): x to the right, y upwards, from the centre
+    # Back to the original: turn (u, v) by -theta.
+    u_from = u * np.cos(theta) + v * np.sin(theta)
+    v_from = -u * np.sin(theta) + v * np.cos(theta)
+    rows, cols = cy - v_from, cx + u_from  # (28, 28, m), fractional positions in the original
+    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
+    fr, fc = rows - r0, cols - c0  # how far past the top-left neighbour, 0..1
+    padded = np.pad(images.astype(np.float64), ((1, 1), (1, 1), (0, 0)))  # a black border: outside reads 0
+    digit = np.broadcast_to(np.arange(m), rows.shape)
+
+    def pixel(rr, cc):  # original pixel (rr, cc), 0 outside the field
+        return padded[np.clip(rr, -1, FIELD) + 1, np.clip(cc, -1, FIELD) + 1, digit]
+
+    turned = ((1 - fr) * (1 - fc) * pixel(r0, c0) + (1 - fr) * fc * pixel(r0, c0 + 1)
+              + fr * (1 - fc) * pixel(r0 + 1, c0) + fr * fc * pixel(r0 + 1, c0 + 1))
+    return turned.astype(X.dtype).reshape(X.shape)
+
+
+def thicken(X, steps):
+    """Make the strokes of every digit of X (784, m) thicker (steps > 0) or thinner (steps < 0).
+
+    One step thicker replaces each pixel by the largest value among itself and its four neighbours (up, down,
+    left, right): a max filter, which grows every stroke by about one pixel on each side. One step thinner
+    takes the smallest value instead (a min filter): every stroke loses about a pixel on each side, and a
+    stroke two pixels wide may vanish. Outside the field counts as black.
+    Returns an array of shape (784, m), the dtype of X.
+    """
+    images = as_images(X)
+    pick = np.maximum if steps > 0 else np.minimum
+    for _ in range(abs(int(steps))):
+        padded = np.pad(images, ((1, 1), (1, 1), (0, 0)))
+        neighbours = (padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:])  # up, down, left, right
+        images = pick.reduce((images, *neighbours))
+    return np.ascontiguousarray(images).reshape(X.shape)
+
+
+def move_digit(X, right=0, down=0, degrees=0, thickness=0):
+    """Thicken (or thin), then turn, then shift every digit of X (784, m): the three changes the Draw page
+    offers, in an order where each leaves the next one's meaning alone (the turn is about the centre of the
+    ink as drawn, and the shift moves the result by exactly the pixels asked). Returns shape (784, m)."""
+    if thickness:
+        X = thicken(X, thickness)
+    if degrees:
+        X = rotate(X, degrees)
+    return shift(X, right, down)

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Header, Subheader, Table, Title, Widget
 
 from dashboard import state
+from dashboard.sections import handwriting, shifted
 from nn_core import Hyperparams, train
 from nn_core.data import split_dev
 from nn_core.mnist_files import load_sample
@@ -185,7 +186,17 @@ def tour_draw(model, split):
     at.toggle(key="draw_skip_centring").set_value(True)
     at.run()
     at.button(key="draw_teach").click()
-    return [look(at.run(), "draw", "a digit drawn, centring skipped, one step taught")]
+    views = [look(at.run(), "draw", "a digit drawn, centring skipped, one step taught")]
+    # Both folded parts open: ten digits of the dev set as the visitor's handwriting, one step on them, and the
+    # drawing moved, turned and thickened.
+    at = opened("draw", **{state.MODEL: model, "draw_canvas_0": drawing(split.X_dev[:, 0]), handwriting.OPEN: True,
+                           shifted.OPEN: True, handwriting.MINE: {
+                               d: split.X_dev[:, np.flatnonzero(split.Y_dev == d)[:1]] for d in range(10)}})
+    at.slider(key="draw_move_right").set_value(3)
+    at.slider(key="draw_turn").set_value(10)
+    at.run()
+    at.button(key="draw_mine_step").click()
+    return views + [look(at.run(), "draw", "your ten scored, one step on them, the drawing moved")]
 
 
 def tour_class_board():

@@ -6,6 +6,7 @@ the canvas's own toolbar and once with the page's button.
 """
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -119,3 +120,158 @@ def test_drawn_digits_are_read_correctly(app):
     app.assert_no_exception()
     expect(app.page.get_by_text("Prediction after the step")).to_have_count(1)
     screenshot_whole_page(app, "draw-7-teach")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Your handwriting as a test set, and why a shifted digit fools it: on a laptop and on a projector
+# ---------------------------------------------------------------------------------------------------------
+
+LAPTOP = ({"width": 1600, "height": 1000}, "", "laptop")
+PROJECTOR = ({"width": 1280, "height": 720}, "?presenter=1", "projector")
+TWO = [[(0.28, 0.28), (0.38, 0.17), (0.55, 0.14), (0.70, 0.22), (0.72, 0.36), (0.60, 0.52), (0.25, 0.84),
+        (0.78, 0.84)]]
+THREE = [[(0.30, 0.18), (0.55, 0.13), (0.72, 0.24), (0.62, 0.42), (0.45, 0.48), (0.66, 0.56), (0.74, 0.72),
+          (0.58, 0.86), (0.30, 0.84)]]
+FOUR = [[(0.55, 0.14), (0.25, 0.62), (0.80, 0.62)], [(0.62, 0.30), (0.62, 0.88)]]
+FIVE = [[(0.72, 0.15), (0.35, 0.15), (0.32, 0.45), (0.55, 0.42), (0.72, 0.55), (0.72, 0.74), (0.55, 0.87),
+         (0.30, 0.82)]]
+SIX = [[(0.65, 0.14), (0.45, 0.30), (0.33, 0.55), (0.34, 0.76), (0.50, 0.87), (0.66, 0.77), (0.66, 0.60),
+        (0.50, 0.52), (0.35, 0.62)]]
+EIGHT = [[(0.5 + 0.2 * np.sin(2 * t), 0.5 - 0.36 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 41)]]
+NINE = [[(0.5 + 0.17 * np.cos(a), 0.32 - 0.16 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 21)]
+        + [(0.66, 0.55), (0.62, 0.88)]]
+DIGITS = [ZERO, ONE, TWO, THREE, FOUR, FIVE, SIX, SEVEN, EIGHT, NINE]
+
+
+def visit(browser, app_url, screen):
+    """A fresh tab at this screen's size, on the Draw page (in presenter mode on the projector)."""
+    from conftest import AppPage
+
+    viewport, query, _ = screen
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(60_000)
+    app = AppPage(context.new_page(), app_url)
+    app.open(f"draw{query}")
+    wait_for_hint(app)
+    return context, app
+
+
+def draw_on(page, canvas, strokes):
+    """Draw the strokes (lists of (x, y) fractions) on one canvas element, with the mouse button held down."""
+    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")
+    page.wait_for_timeout(300)
+    box = canvas.bounding_box()
+    for points in strokes:
+        page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])
+        page.mouse.down()
+        for fx, fy in points[1:]:
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=8)
+        page.mouse.up()
+
+
+def open_part(app, title):
+    """Open one of the page's folded parts by its title, and bring it to the top of the screen."""
+    header = app.page.locator('[data-testid="stExpander"] summary', has_text=title).first
+    header.click()
+    app.wait_idle()
+    header.evaluate("element => element.scrollIntoView({block: 'start', behavior: 'instant'})")
+    app.page.wait_for_timeout(300)
+    return header
+
+
+def scroll_to(app, locator):
+    """Scroll until the element is at the top of the screen, below Streamlit's header bar."""
+    locator.evaluate("element => { element.scrollIntoView({block: 'start', behavior: 'instant'}); "
+                     "for (const box of document.querySelectorAll('[data-testid=\"stMain\"], "
+                     "[data-testid=\"stAppViewContainer\"]')) box.scrollBy(0, -80); }")
+    app.page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("screen", [LAPTOP, PROJECTOR], ids=lambda s: s[2])
+def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, screen):
+    from playwright.sync_api import expect
+
+    context, app = visit(browser, app_url, screen)
+    name = screen[2]
+    page = app.page
+    open_part(app, "Your handwriting as a test set")
+    expect(page.get_by_text("Now draw a 0")).to_have_count(1)
+    page.get_by_role("button", name="Keep this as my 0").click()  # nothing drawn: a message, not a score
+    expect(page.get_by_text("The canvas is empty: draw a 0 first")).to_have_count(1)
+    for digit, strokes in enumerate(DIGITS):
+        canvas = page.locator("canvas.upper-canvas").nth(1)  # the guided canvas, below the page's own
+        draw_on(page, canvas, strokes)
+        app.wait_idle()
+        if digit == 3:
+            scroll_to(app, page.locator('[data-testid="stExpander"] summary', has_text="Your handwriting").first)
+            app.screenshot(f"{name}-draw-handwriting-collect", whole_page=False)
+        page.get_by_role("button", name=f"Keep this as my {digit}").click()
+        app.wait_idle()
+        if digit < 9:
+            expect(page.get_by_text(f"Now draw a {digit + 1}")).to_have_count(1)
+            expect(page.get_by_text(f"{digit + 1} of 10 drawn")).to_have_count(1)
+    app.assert_no_exception()
+    score = page.locator('[data-testid="stMetric"]', has_text="Accuracy on your ten")
+    expect(score).to_have_count(1)
+    scroll_to(app, score)
+    app.screenshot(f"{name}-draw-handwriting-score", whole_page=False)
+    marks = page.locator('[data-testid="stPlotlyChart"] text', has_text="your ")
+    expect(marks).to_have_count(10)
+    read = marks.all_text_contents()  # "your 3: ✓ 3", "your 8: ✗ 3", ...
+    right = sum("✓" in mark for mark in read)
+    expect(score.locator('[data-testid="stMetricValue"]')).to_have_text(f"{right * 10}%")  # scored by its labels
+    for digit in (0, 1, 7):  # drawn as well as on the page's own canvas, where the notebook's network reads them
+        assert f"your {digit}: ✓ {digit}" in read, read
+    why = page.get_by_text("Why it can do worse on yours")
+    if why.is_visible():  # in presenter mode it is folded into an "Explanation" for the teacher to say
+        scroll_to(app, why)
+        app.screenshot(f"{name}-draw-handwriting-why", whole_page=False)
+
+    step = page.get_by_role("button", name="One step on my ten")
+    step.click()
+    app.wait_idle()
+    after = page.locator('[data-testid="stMetric"]', has_text="Dev accuracy after the step")
+    expect(after).to_have_count(1)
+    expect(page.get_by_text("Does learning your handwriting cost the others?")).to_have_count(1)
+    expect(page.get_by_text("Your copy of the notebook's network")).to_have_count(1)
+    scroll_to(app, page.get_by_text("Learn your handwriting: one step on all ten"))
+    app.screenshot(f"{name}-draw-handwriting-step", whole_page=False)
+    page.get_by_role("button", name="Undo: put the network back").click()
+    app.wait_idle()
+    expect(page.get_by_text("Undone: the network is as it was")).to_have_count(1)
+    expect(page.get_by_text("Your copy of the notebook's network")).to_have_count(0)
+    app.assert_no_exception()
+    context.close()
+
+
+@pytest.mark.parametrize("screen", [LAPTOP, PROJECTOR], ids=lambda s: s[2])
+def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url, screen):
+    from playwright.sync_api import expect
+
+    context, app = visit(browser, app_url, screen)
+    name = screen[2]
+    page = app.page
+    draw(page, SEVEN)
+    expect_prediction(app, "7")
+    header = open_part(app, "Why a shifted digit fools it")
+    moved = page.locator('[data-testid="stMetric"]', has_text="Reads, moved")
+    expect(moved.locator('[data-testid="stMetricValue"]')).to_have_text("7")
+    expect(page.get_by_text("0 of the 784 numbers changed")).to_have_count(1)
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Move right").get_by_role("slider")
+    thumb.focus()
+    for _ in range(4):
+        thumb.press("ArrowRight")
+    app.wait_idle()
+    expect(page.get_by_text(re.compile(r"[1-9]\d* of the 784 numbers changed"))).to_have_count(1)
+    centres = re.search(r"column ([\d.]+) to row [\d.]+, column ([\d.]+)",
+                        page.locator("p", has_text="of the 784 numbers changed").first.inner_text())
+    assert float(centres.group(2)) - float(centres.group(1)) == pytest.approx(4, abs=0.11)
+    app.assert_no_exception()
+    scroll_to(app, header)
+    app.screenshot(f"{name}-draw-shifted", whole_page=False)
+    chart_title = page.get_by_text("Accuracy on dev digits moved by 0 to 6 pixels")
+    expect(chart_title).to_have_count(1)
+    scroll_to(app, chart_title)
+    page.locator('[data-testid="stPlotlyChart"] text', has_text="chance: 10%").wait_for()
+    app.screenshot(f"{name}-draw-shifted-chart", whole_page=False)
+    context.close()

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from nn_core.evaluation import collapse_linear, confusion, dead_units, scores
+from nn_core.evaluation import DIRECTIONS, collapse_linear, confusion, dead_units, scores, shifted_accuracy
 from nn_core.network import forward_prop, get_accuracy, get_predictions, init_params
-from nn_core.training import NOTEBOOK, new_network
+from nn_core.preprocessing import shift
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
 
 
 def test_confusion_counts_each_true_and_predicted_pair():
@@ -54,3 +55,19 @@ def test_collapse_linear_is_the_network_without_activations(sizes):
     assert np.allclose(W @ X + b, forward_prop(params, X, "linear")[f"Z{L}"])
     if L > 1:  # with ReLU between the layers no single matrix does it
         assert not np.allclose(W @ X + b, forward_prop(params, X, "relu")[f"Z{L}"])
+
+
+def test_a_trained_network_reads_digits_worse_the_further_they_are_shifted(sample_split):
+    hp = FAST_AND_ACCURATE.with_changes(epochs=1, hidden_sizes=(32,))
+    params, _ = train_to_end(new_network(hp), sample_split.X_train[:, :4000], sample_split.Y_train[:4000], hp)
+    X, Y = sample_split.X_dev, sample_split.Y_dev
+    accuracy = shifted_accuracy(params, X, Y)  # (7, 4): shifts 0..6, right, left, down, up
+    assert accuracy.shape == (7, len(DIRECTIONS))
+    unmoved = get_accuracy(get_predictions(forward_prop(params, X)["A2"]), Y)
+    np.testing.assert_allclose(accuracy[0], unmoved)  # a shift by 0 is the ordinary dev accuracy
+    right_by_3 = get_accuracy(get_predictions(forward_prop(params, shift(X, 3, 0))["A2"]), Y)
+    assert accuracy[3, 0] == pytest.approx(right_by_3)
+    mean = accuracy.mean(axis=1)
+    assert unmoved > 0.85
+    assert np.all(np.diff(mean) < 0.01), mean  # every pixel further costs accuracy (up to noise near chance)
+    assert mean[2] < unmoved - 0.15 and mean[6] < 0.3, mean

@@ -7,7 +7,9 @@ page runs again. The network used is the one the page trains itself on a first v
 
 import base64
 import io
+import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -16,7 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import runs, state
 from dashboard.sections import draw as draw_sections
-from nn_core import training
+from dashboard.sections import handwriting, shifted
+from nn_core import preprocessing, training
+from nn_core.evaluation import shifted_accuracy
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
 
@@ -333,3 +337,187 @@ def test_the_canvas_pipeline_keeps_accuracy_within_two_points(own_network, sampl
     assert X.shape[1] >= 500
     assert abs(direct - through_canvas) <= 0.02, (
         f"on {X.shape[1]} digits: {direct:.1%} fed directly, {through_canvas:.1%} through the canvas")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Your handwriting as a test set
+# ---------------------------------------------------------------------------------------------------------
+
+
+def mine_canvas_key(at):
+    generation = at.session_state[handwriting.GENERATION] if handwriting.GENERATION in at.session_state else 0
+    return f"draw_mine_canvas_{generation}"
+
+
+def keep(at, rgba):
+    """Draw on the guided canvas as the browser would, then press "Keep this as my ..."."""
+    at.session_state[mine_canvas_key(at)] = {"drawing": {"raw": {"objects": []}, "data": as_data_url(rgba)}}
+    at.run()
+    return at.button(key="draw_mine_keep").click().run()
+
+
+def chart_spec(at, name):
+    """The plotly figure (a dict) of the chart that has a trace called `name`."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if any(trace.get("name") == name for trace in spec["data"]):
+            return spec
+    raise AssertionError(f"no chart with a trace named {name!r}")
+
+
+def numbers(values):
+    """A plotly figure's list of numbers, which plotly may store as {"dtype": ..., "bdata": base64}."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+@pytest.fixture(scope="module")
+def ten_digits(own_network, sample_split):
+    """For each label 0..9, a dev digit (784,) that the visitor's network reads right and is sure of."""
+    A = forward_prop(own_network.params, sample_split.X_dev)["A2"]
+    return [sample_split.X_dev[:, np.flatnonzero((sample_split.Y_dev == d) & (A[d] > 0.95))[0]] for d in range(10)]
+
+
+def test_your_ten_drawings_are_scored_against_their_labels(page, ten_digits, own_network):
+    at = page
+    at.session_state[handwriting.OPEN] = True
+    at.run()
+    assert not at.exception
+    assert "Now draw a **0**" in texts(at.markdown)
+    at.button(key="draw_mine_keep").click().run()  # nothing drawn yet: a clear message, no score
+    assert "The canvas is empty: draw a 0 first" in texts(at.warning)
+    keep(at, on_canvas(np.zeros(784)))  # an empty canvas sent by the browser: the same
+    assert "The canvas is empty" in texts(at.warning)
+    assert not [m for m in at.metric if m.label == "Accuracy on your ten"]
+
+    drawings = [on_canvas(ten_digits[5 if d == 3 else d]) for d in range(10)]  # a 5 where the 3 should be
+    for d in range(10):
+        assert f"Now draw a **{d}**" in texts(at.markdown)
+        keep(at, drawings[d])
+        assert not at.exception
+        if d < 9:
+            assert f"{d + 1} of 10 drawn" in texts(at.info)
+    X = np.hstack([canvas_to_input(rgba) for rgba in drawings])  # (784, 10), what the page kept
+    mine = at.session_state[handwriting.MINE]
+    np.testing.assert_array_equal(np.hstack([mine[d] for d in range(10)]), X)
+    predicted = np.argmax(forward_prop(own_network.params, X)["A2"], axis=0)
+    assert predicted[3] == 5 and np.all(np.delete(predicted, 3) == np.delete(np.arange(10), 3))
+    assert metric(at, "Accuracy on your ten") == "90%"
+    assert metric(at, "Accuracy on the dev set (1,000 MNIST digits)") == f"{own_network.dev_accuracy:.1%}"
+    assert "It gets 1 of yours wrong" in texts(at.markdown)
+    assert "another distribution" in texts(at.markdown)
+    table = next(frame.value for frame in at.dataframe if "read as" in frame.value.columns)
+    assert list(table["read as"]) == list(predicted)
+
+    at.session_state[handwriting.TARGET] = 3  # redo the 3
+    at.run()
+    assert "Now draw a **3**" in texts(at.markdown)
+    keep(at, on_canvas(ten_digits[3]))
+    assert metric(at, "Accuracy on your ten") == "100%"
+    assert "It reads all ten of yours right" in texts(at.success)
+
+
+def test_one_step_on_your_ten_changes_your_network_and_can_be_undone(page, ten_digits, own_network):
+    at = page
+    at.session_state[handwriting.OPEN] = True
+    at.session_state[handwriting.MINE] = {d: canvas_to_input(on_canvas(ten_digits[d])) for d in range(10)}
+    at.run()
+    before = at.session_state[state.MODEL]
+    at.slider(key="draw_mine_alpha").set_value(0.5).run()
+    at.button(key="draw_mine_step").click().run()
+    assert not at.exception
+    X = np.hstack([at.session_state[handwriting.MINE][d] for d in range(10)])
+    expected = update_params(before.params, backward_prop(before.params, forward_prop(before.params, X), X,
+                                                          np.arange(10)), 0.5)
+    after = at.session_state[state.MODEL]
+    for name, value in expected.items():
+        np.testing.assert_allclose(after.params[name], value, rtol=1e-6, atol=1e-7)
+    split = state.data_split(before.hp.dev_size)
+    dev_after = training.evaluate(after.params, split.X_dev, split.Y_dev)[1]
+    assert after.dev_accuracy == dev_after
+    assert metric(at, "Dev accuracy before the step") == f"{before.dev_accuracy:.1%}"
+    assert metric(at, "Dev accuracy after the step") == f"{dev_after:.1%}"
+    assert "Does learning your handwriting cost the others?" in texts(at.markdown)
+    at.button(key="draw_mine_step").click().run()  # a second step goes on from the first
+    assert "After 2 steps" in texts(at.markdown)
+    at.button(key="draw_mine_undo").click().run()
+    assert not at.exception
+    assert at.session_state[state.MODEL] is before  # exactly the network it was
+    assert "Undone" in texts(at.success)
+    assert not [b for b in at.button if b.key == "draw_mine_undo"]
+
+
+def test_a_step_on_the_notebooks_network_changes_only_this_visitors_copy(first_visit, ten_digits):
+    shared, _ = servers_notebook_network()
+    weights = {name: value.copy() for name, value in shared.params.items()}
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[handwriting.OPEN] = True
+    at.session_state[handwriting.MINE] = {d: canvas_to_input(on_canvas(ten_digits[d])) for d in range(10)}
+    at.run()
+    assert metric(at, "Accuracy on your ten").endswith("%")
+    at.button(key="draw_mine_step").click().run()
+    assert not at.exception
+    copy = at.session_state[draw_sections.NOTEBOOK_MODEL]
+    assert copy.params is not shared.params and not np.array_equal(copy.params["W1"], weights["W1"])
+    for name, value in weights.items():  # every other visitor still reads the original
+        np.testing.assert_array_equal(servers_notebook_network()[0].params[name], value)
+    assert "Your copy of the notebook's network" in texts(at.caption)
+    at.button(key="draw_mine_undo").click().run()
+    assert draw_sections.NOTEBOOK_MODEL not in at.session_state
+    assert "Your copy" not in texts(at.caption)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Why a shifted digit fools it
+# ---------------------------------------------------------------------------------------------------------
+
+
+def centres(at):
+    """(row, column) of the ink's centre of mass as drawn and moved, as the page writes them."""
+    found = re.search(r"from row ([\d.]+), column ([\d.]+) to row ([\d.]+), column ([\d.]+)", texts(at.markdown))
+    return tuple(map(float, found.groups()))
+
+
+def test_moving_the_drawing_changes_the_784_numbers_and_the_answer(page, sure_digits, own_network, sample_split):
+    column, label = sure_digits[0]
+    at = draw(page, on_canvas(column))
+    at.session_state[shifted.OPEN] = True
+    at.run()
+    assert not at.exception
+    assert metric(at, "Reads, as drawn") == metric(at, "Reads, moved") == str(label)
+    assert "**0 of the 784 numbers changed**" in texts(at.markdown)
+    x = canvas_to_input(on_canvas(column))
+    params = own_network.params
+    at.slider(key="draw_move_right").set_value(3).run()
+    row, col, row_moved, col_moved = centres(at)
+    assert (row_moved - row, col_moved - col) == pytest.approx((0, 3), abs=0.11)  # moved by 3 pixels, right
+    moved = preprocessing.shift(x, 3, 0)
+    assert metric(at, "Reads, moved") == str(int(np.argmax(forward_prop(params, moved)["A2"])))
+    at.slider(key="draw_move_down").set_value(-2).run()
+    row, col, row_moved, col_moved = centres(at)
+    assert (row_moved - row, col_moved - col) == pytest.approx((-2, 3), abs=0.11)
+    at.slider(key="draw_turn").set_value(15)
+    at.select_slider(key="draw_thickness").set_value(1).run()
+    assert not at.exception
+    moved = preprocessing.move_digit(x, 3, -2, 15, 1)
+    assert metric(at, "Reads, moved") == str(int(np.argmax(forward_prop(params, moved)["A2"])))
+    assert f"ink {x.sum():.0f} → {moved.sum():.0f}" in texts(at.markdown)
+
+    spec = chart_spec(at, "average of the four")
+    average = numbers(next(trace["y"] for trace in spec["data"] if trace["name"] == "average of the four"))
+    expected = shifted_accuracy(params, sample_split.X_dev, sample_split.Y_dev).mean(axis=1)
+    np.testing.assert_allclose(average, expected)
+    assert np.all(np.diff(average) < 0.01) and average[0] - average[6] > 0.4, average  # it falls with the shift
+
+    at.button(key="draw_moved_reset").click().run()
+    assert at.slider(key="draw_move_right").value == 0 and at.select_slider(key="draw_thickness").value == 0
+    assert "**0 of the 784 numbers changed**" in texts(at.markdown)
+
+
+def test_the_shifted_accuracy_is_computed_once_per_network(own_network, sample_split):
+    params = own_network.params
+    same = {name: value.copy() for name, value in params.items()}
+    assert shifted.fingerprint(same) == shifted.fingerprint(params)
+    stepped = dict(params, b2=params["b2"] + np.float32(1e-3))
+    assert shifted.fingerprint(stepped) != shifted.fingerprint(params)

@@ -6,7 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_core.preprocessing import EmptyCanvasError, area_weights, canvas_to_input
+from nn_core import preprocessing
+from nn_core.preprocessing import (
+    EmptyCanvasError,
+    area_weights,
+    canvas_to_input,
+    move_digit,
+    rotate,
+    shift,
+    thicken,
+)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
 
@@ -198,3 +207,88 @@ def test_real_digits_survive_the_trip_through_the_canvas():
         by_box.append(np.corrcoef(canvas_to_input(canvas, center=False)[:, 0], original)[0, 1])
     assert np.mean(by_mass) > 0.9
     assert np.mean(by_box) < np.mean(by_mass) - 0.1  # why the centre of mass matters
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Moving, turning and thickening the 784 numbers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def drawn_digits():
+    """Two drawings as the network reads them, X of shape (784, 2): a boxy 0 and a 1, with black all round."""
+    zero = paint(blank(), slice(40, 240), slice(70, 210))
+    paint(zero, slice(70, 210), slice(100, 180), 0)  # hollow it out
+    one = paint(blank(), slice(40, 240), slice(120, 150))
+    return np.hstack([canvas_to_input(zero), canvas_to_input(one)])
+
+
+@pytest.mark.parametrize("right, down", [(1, 0), (3, 0), (-3, 0), (0, 2), (0, -4), (2, -2), (-3, 3)])
+def test_a_shift_by_k_pixels_moves_the_centre_of_mass_by_k(right, down):
+    X = drawn_digits()
+    moved = shift(X, right, down)
+    assert moved.shape == X.shape and moved.dtype == X.dtype
+    np.testing.assert_allclose(moved.sum(axis=0), X.sum(axis=0), rtol=1e-6)  # no ink left the field
+    rows, cols = preprocessing.centre_of_mass(X)
+    moved_rows, moved_cols = preprocessing.centre_of_mass(moved)
+    np.testing.assert_allclose(moved_rows - rows, down, atol=1e-6)
+    np.testing.assert_allclose(moved_cols - cols, right, atol=1e-6)
+    np.testing.assert_array_equal(shift(moved, -right, -down), X)  # and back: every number was only moved
+
+
+def test_a_shift_agrees_with_the_centre_of_mass_of_the_test_helpers():
+    x = canvas_to_input(seven())
+    cy, cx = centre_of_mass(x.reshape(28, 28))
+    my, mx = centre_of_mass(shift(x, 4, -3).reshape(28, 28))
+    assert (my - cy, mx - cx) == pytest.approx((-3, 4))
+
+
+def test_ink_pushed_out_of_the_field_is_lost_and_no_shift_changes_nothing():
+    X = drawn_digits()
+    np.testing.assert_array_equal(shift(X, 0, 0), X)
+    assert shift(X, 28, 0).sum() == 0 and shift(X, 0, -40).sum() == 0
+    assert 0 < shift(X, 10, 0).sum() < X.sum()
+
+
+def test_rotation_keeps_the_ink_and_its_centre_and_turns_a_bar():
+    X = drawn_digits()
+    for degrees in (-30, -10, 15, 30):
+        turned = rotate(X, degrees)
+        assert turned.shape == X.shape and turned.dtype == X.dtype
+        np.testing.assert_allclose(turned.sum(axis=0), X.sum(axis=0), rtol=0.1)  # ink kept, roughly
+        for before, after in zip(preprocessing.centre_of_mass(X), preprocessing.centre_of_mass(turned), strict=True):
+            np.testing.assert_allclose(after, before, atol=0.3)  # turned about its own centre of mass
+        assert not np.allclose(turned, X)
+    np.testing.assert_allclose(rotate(X, 0), X, atol=1e-6)
+    bar = np.zeros((28, 28), dtype=np.float32)
+    bar[14, 6:23] = 1  # a horizontal bar through the middle
+    upright = rotate(bar.reshape(784, 1), 90).reshape(28, 28)
+    h, w = ink_extent(upright, 0.5)
+    assert h >= 15 and w <= 2  # now it stands up
+    turned_left = rotate(bar.reshape(784, 1), 30).reshape(28, 28)
+    assert turned_left[10, 21] > 0.3 and turned_left[18, 21] < 0.05  # anticlockwise: the right end goes up
+
+
+def test_thicker_strokes_hold_more_ink_and_thinner_ones_less():
+    X = drawn_digits()
+    ink = X.sum(axis=0)
+    thick, thicker = thicken(X, 1), thicken(X, 2)
+    thin = thicken(X, -1)
+    assert np.all(thick.sum(axis=0) > 1.2 * ink) and np.all(thicker.sum(axis=0) > thick.sum(axis=0))
+    assert np.all(thin.sum(axis=0) < 0.8 * ink)
+    assert np.all(thick >= X) and np.all(thin <= X)  # a max filter only adds, a min filter only removes
+    np.testing.assert_array_equal(thicken(X, 0), X)
+    assert thick.shape == X.shape and thick.dtype == X.dtype
+    bar = np.zeros((28, 28), dtype=np.float32)
+    bar[10:20, 13:16] = 1  # 3 pixels wide
+    assert ink_extent(thicken(bar.reshape(784, 1), 1).reshape(28, 28))[1] == 5  # one more on each side
+    assert ink_extent(thicken(bar.reshape(784, 1), -1).reshape(28, 28))[1] == 1
+
+
+def test_move_digit_combines_the_three_and_checks_the_shape():
+    X = drawn_digits()
+    np.testing.assert_array_equal(move_digit(X), X)
+    np.testing.assert_array_equal(move_digit(X, right=2, down=-1), shift(X, 2, -1))
+    np.testing.assert_array_equal(move_digit(X, 2, 1, 15, 1), shift(rotate(thicken(X, 1), 15), 2, 1))
+    with pytest.raises(ValueError, match="784"):
+        shift(np.zeros((28, 28)), 1, 0)

@@ -3,7 +3,8 @@
 The drawing goes through nn_core.preprocessing.canvas_to_input (the steps MNIST's own digits went through),
 then nn_core.network.forward_prop. Each output score is a sum with one term per unit of the last hidden layer,
 so the page can show which units voted for the answer; one backward step on the drawing shows how the network
-would learn from it.
+would learn from it. Two folded parts (dashboard/sections/handwriting.py and shifted.py): the visitor's ten digits
+as a test set, and the drawing moved, turned and thickened.
 """
 
 import time
@@ -17,6 +18,7 @@ from streamlit_drawable_canvas import st_canvas
 from dashboard import state, widgets
 from dashboard.figures import pixelated, probability_bars, size
 from dashboard.sections import draw as draw_sections
+from dashboard.sections import handwriting, shifted
 from dashboard.sections.draw import (
     CANVAS_GENERATION,
     FLASH,
@@ -105,6 +107,8 @@ with right:
         st.info("Your network is still training on the 📉 Training page: each drawing is read by its weights at "
                 "that moment.")
 
+handwriting.test_set(which, model, split)  # its own canvas: shown even before a drawing up here
+
 x = x_other = steps = None
 try:
     rgba = canvas.image_data  # (H, W, 4) uint8, or None before the first stroke
@@ -154,6 +158,8 @@ with right:
         st.warning(f"This drawing is small: {ink_h} x {ink_w} pixels of the {rgba.shape[0]} x {rgba.shape[1]} "
                    "canvas. Like every digit it is blown up to fill 20 x 20, so a dot becomes a blob and the answer "
                    "means little. Draw larger, over most of the canvas, for a fair test.")
+
+shifted.moved_digit(model, x, A, k)
 
 # --- What the network sees ---------------------------------------------------------------------------------
 st.header("👀 What the network sees")

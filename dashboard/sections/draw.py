@@ -59,11 +59,13 @@ def networks():
 
 def network_in_use(which, split, description):
     """The chosen network: the visitor's own (from the Training page), or the notebook's, trained on this server
-    (or the copy this visitor changed with "Teach it"). Returns (Model, note)."""
+    (or the copy this visitor changed on this page). Returns (Model, note)."""
     if which == "yours":
         return state.get_model(), ""
     if NOTEBOOK_MODEL in st.session_state and st.session_state[NOTEBOOK_MODEL].data_description == description:
-        return st.session_state[NOTEBOOK_MODEL], "Your copy of the notebook's network, changed with 🎓 Teach it."
+        return st.session_state[NOTEBOOK_MODEL], ("Your copy of the notebook's network, changed on this page (🎓 "
+                                                  "Teach it, or a step on your handwriting). Everyone else reads "
+                                                  "the original.")
     with st.spinner("Training the notebook's 784-10-10 on this server (a few seconds, once for everyone)..."):
         try:
             return notebook_network(description, split.X_dev.shape[1], split)
