@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
+from plotly.colors import get_colorscale, sample_colorscale
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"  # Okabe-Ito
 RDBU_BLUE, RDBU_RED, GREY, LIGHT = "#2166ac", "#b2182b", "#8c8c8c", "#c6dbef"  # the ends of RdBu, and neutrals
@@ -576,3 +577,188 @@ def layer_table(params):
         rows.append({"layer": l, "role": "output" if l == L else "hidden", "units": W.shape[0],
                      "parameters": f"W{l} {W.shape}, b{l} {b.shape}", "learned": W.size + b.size})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The network as a picture: one digit, the hidden units as their weight images, the outputs, the edges
+# ---------------------------------------------------------------------------------------------------------
+
+NODE_INK = "#262730"  # the outline of a node, and the ring around the selected one
+
+
+def strongest_units(A, most):
+    """Which units of a hidden layer to draw: all of them when there are at most `most`, else the `most` with the
+    largest |A| for this digit (the strongest; among equals, such as units ReLU switched off, the lower index).
+
+    A : (n, 1) the layer's activations for one digit. Returns the chosen unit indices, in increasing order.
+    """
+    a = np.abs(np.ravel(A))
+    if a.size <= most:
+        return np.arange(a.size)
+    return np.sort(np.argsort(-a, kind="stable")[:most])
+
+
+def _spread(n, top=0.93, bottom=0.07):
+    """n heights between top and bottom of the picture (paper fractions), the first at the top."""
+    return np.full(1, 0.5) if n == 1 else np.linspace(top, bottom, n)
+
+
+def _node_colours(values, limit):
+    """Viridis colours for amounts (|A| / limit in [0, 1]), the app's scale for amounts."""
+    return sample_colorscale("Viridis", list(np.clip(np.abs(values) / limit, 0, 1)))
+
+
+def network_picture(X, params, cache, shown, focus=None, label=None, compact=False):
+    """The whole network on one digit, as one picture: the digit on the left; the units of hidden layer 1, each
+    drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it) with
+    a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a
+    grey ✕); the units of any further hidden layer as nodes; the ten outputs with their probabilities; and the
+    edges between the drawn units, coloured by the sign of what they carry (blue adds, red takes away) and as
+    thick as that contribution W_l[i, j] · A_(l-1)[j] to unit i's sum. The edges into the answer (or into the
+    focused output) are drawn strongly, the other output edges faintly. Nothing is made up: every number comes
+    from `params` and `cache`.
+
+    X : (784, 1) the digit. params : {"W1": (n1, 784), "b1": (n1, 1), ..., f"W{L}": (10, n), f"b{L}": (10, 1)}.
+    cache : forward_prop(params, X) ({"Z1", "A1", ..., f"A{L}"}, each (n_l, 1)).
+    shown : {l: unit indices drawn} for each hidden layer l = 1 .. L-1 (see strongest_units).
+    focus : None, ("hidden", l, j) or ("output", k): that node gets a ring and its edges are the strong ones.
+    label : the digit's true label, marked ✓ when known. compact : fewer words, for a small picture.
+
+    Traces a test can read: scatter f"A{l}" (one node per drawn unit, customdata [unit, A_l value]) for every
+    layer, and "contributions" (customdata [layer l, unit i, unit j of layer l-1, W_l[i, j] · A_(l-1)[j]]).
+    """
+    L = len(params) // 2
+    A_out = np.ravel(cache[f"A{L}"])
+    answer = int(np.argmax(A_out))
+    target = focus[1] if focus and focus[0] == "output" else answer  # the output whose incoming edges stand out
+    units = {l: np.asarray(shown[l]) for l in range(1, L)} | {L: np.arange(10)}
+    node_x = dict(zip(range(1, L + 1), np.linspace(0.43, 0.80, L), strict=True))
+    node_y = {l: _spread(len(units[l])) for l in units}
+    # Hidden layer 1's weight images (paper fractions): more than five zigzag over two columns, twice as tall.
+    n1 = len(units[1])
+    gap = 0.86 / max(n1 - 1, 1)
+    two_columns = n1 > 5
+    image_half, image_half_h = 0.033, min((0.76 if two_columns else 0.42) * gap, 0.16)
+    image_x = [0.25 + (0.07 if two_columns and b % 2 else 0) for b in range(n1)] if two_columns else [0.29] * n1
+
+    traces, annotations = [], []
+    hidden_axis = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="",
+                       fixedrange=True, constrain="domain")
+    layout = dict(xaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
+                  yaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
+                  plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False, hovermode="closest",
+                  margin=dict(l=10, r=10, t=46 if not compact else 36, b=10), dragmode=False,
+                  coloraxis=dict(colorscale=get_colorscale("RdBu"), cmid=0, showscale=False,  # red < 0 < blue
+                                 cmax=symmetric(params["W1"][units[1]]), cmin=-symmetric(params["W1"][units[1]])))
+
+    # The fan of thin lines from the digit to every drawn unit of layer 1 (each unit reads all 784 pixels).
+    fan_x, fan_y = [], []
+    for x, y in zip(image_x, node_y[1], strict=True):  # and from each unit's picture to its node
+        fan_x += [0.10, x, node_x[1], None]
+        fan_y += [0.5, y, y, None]
+    traces.append(dict(type="scatter", mode="lines", x=fan_x, y=fan_y, hoverinfo="skip",
+                       line=dict(color="#d0d4da", width=1)))
+
+    # The edges between drawn units: one trace per (sign, strength, width), a few dozen traces in all.
+    groups, midpoints = {}, []
+    for l in range(2, L + 1):
+        W, A_prev = params[f"W{l}"], np.ravel(cache[f"A{l - 1}"])
+        contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
+        limit = float(np.abs(contribution).max()) or 1.0
+        for a, i in enumerate(units[l]):
+            for b, j in enumerate(units[l - 1]):
+                c = float(contribution[a, b])
+                if c == 0:
+                    continue  # a unit that is off passes nothing on: no edge
+                if focus and focus[0] == "hidden":
+                    strong = (focus[1], focus[2]) in ((l - 1, j), (l, i))
+                else:
+                    strong = (l == L and i == target) or (l < L and not focus)
+                width = round((0.8 + (8 if strong else 3) * abs(c) / limit) * 2) / 2
+                key = (c > 0, strong, width)
+                x0, y0 = node_x[l - 1], node_y[l - 1][b]
+                x1, y1 = node_x[l], node_y[l][a]
+                groups.setdefault(key, ([], []))
+                groups[key][0].extend([x0, x1, None])
+                groups[key][1].extend([y0, y1, None])
+                if strong:
+                    midpoints.append(((x0 + x1) / 2, (y0 + y1) / 2, l, int(i), int(j), c, float(W[i, j]),
+                                      float(A_prev[j])))
+    for (positive, strong, width), (xs, ys) in sorted(groups.items(), key=lambda item: item[0][1]):
+        traces.append(dict(type="scatter", mode="lines", x=xs, y=ys, hoverinfo="skip",
+                           opacity=0.9 if strong else 0.22,
+                           line=dict(color=RDBU_BLUE if positive else RDBU_RED, width=width)))
+    if midpoints:
+        traces.append(dict(
+            type="scatter", mode="markers", name="contributions", x=[p[0] for p in midpoints],
+            y=[p[1] for p in midpoints], marker=dict(size=10, opacity=0),
+            customdata=[[p[2], p[3], p[4], p[5]] for p in midpoints],
+            text=[f"W{p[2]}[{p[3]}, {p[4]}] · A{p[2] - 1}[{p[4]}] = {p[6]:.3f} · {p[7]:.3f} = {p[5]:+.3f}"
+                  for p in midpoints],
+            hovertemplate="%{text}<extra>what this edge adds</extra>"))
+
+    # The nodes: each hidden layer's units, then the outputs. A node's area grows with its value.
+    sizes = {L: [10 + 26 * math.sqrt(p) for p in A_out]}
+    for l in range(1, L):
+        a = np.ravel(cache[f"A{l}"])[units[l]]
+        limit = float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0
+        off = a == 0
+        sizes[l] = [14 if o else 9 + 25 * math.sqrt(abs(v) / limit) for v, o in zip(a, off, strict=True)]
+        traces.append(dict(
+            type="scatter", mode="markers+text", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
+            customdata=[[int(j), float(v)] for j, v in zip(units[l], a, strict=True)],
+            marker=dict(size=sizes[l],
+                        color=[GREY if o else c for o, c in zip(off, _node_colours(a, limit), strict=True)],
+                        symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
+            text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
+            textfont=dict(size=13, color=["#6b6b6b" if o else NODE_INK for o in off]),
+            hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}<extra></extra>"))
+    colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
+    names = [f"<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
+             for k, p in enumerate(A_out)]
+    traces.append(dict(
+        type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L],
+        customdata=[[k, float(p)] for k, p in enumerate(A_out)],
+        marker=dict(size=sizes[L], color=colours, line=dict(color=NODE_INK, width=1)),
+        text=names, textposition="middle right", textfont=dict(size=15, color=NODE_INK),
+        hovertemplate=f"digit %{{customdata[0]}}<br>A{L} = %{{customdata[1]:.2%}}<extra></extra>"))
+    if focus:
+        l, i = (L, focus[1]) if focus[0] == "output" else (focus[1], focus[2])
+        where = np.flatnonzero(units[l] == i)
+        if where.size:
+            traces.append(dict(type="scatter", mode="markers", name="selected", x=[node_x[l]],
+                               y=[node_y[l][where[0]]], hoverinfo="skip",
+                               marker=dict(symbol="circle-open", size=sizes[l][where[0]] + 12, color=NODE_INK,
+                                           line=dict(width=3))))
+
+    # The pictures, each on its own pair of axes: the digit, and each drawn unit of layer 1 as its row of W1.
+    def picture_axes(n, x0, x1, y0, y1):
+        suffix = str(n)
+        layout["xaxis" + suffix] = dict(hidden_axis, domain=[max(x0, 0), min(x1, 1)], anchor="y" + suffix)
+        layout["yaxis" + suffix] = dict(hidden_axis, domain=[max(y0, 0), min(y1, 1)], anchor="x" + suffix,
+                                        autorange="reversed", scaleanchor="x" + suffix)
+        return dict(xaxis="x" + suffix, yaxis="y" + suffix)
+
+    traces.append(dict(type="heatmap", z=image_of(X), colorscale=[[0, "black"], [1, "white"]], zmin=0, zmax=1,
+                       showscale=False, hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra>the digit</extra>",
+                       **picture_axes(2, 0.0, 0.19, 0.27, 0.73)))
+    W1, A1 = params["W1"], np.ravel(cache["A1"])
+    for n, (j, x, y) in enumerate(zip(units[1], image_x, node_y[1], strict=True), start=3):
+        place = picture_axes(n, x - image_half, x + image_half, y - image_half_h, y + image_half_h)
+        traces.append(dict(type="heatmap", z=image_of(W1[j]), coloraxis="coloraxis",
+                           hovertemplate=f"unit {j}: row %{{y}}, col %{{x}}<br>weight %{{z:.3f}}<extra></extra>",
+                           **place))
+        if A1[j] == 0:  # switched off: the picture faded behind a white veil
+            traces.append(dict(type="heatmap", z=np.ones((28, 28)), colorscale=[[0, "white"], [1, "white"]],
+                               opacity=0.72, showscale=False, hoverinfo="skip", **place))
+        annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
+                                xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
+
+    titles = [(0.095, "X: the digit"), (0.285, "row j of W1"), (node_x[1], "A1")]
+    titles += [(node_x[l], f"A{l}") for l in range(2, L)]
+    titles.append((node_x[L] + 0.05, f"A{L} = softmax"))
+    annotations += [dict(text=f"<b>{text}</b>", x=x, y=1, xref="paper", yref="paper", yanchor="bottom",
+                         xanchor="center", showarrow=False, font=dict(size=14 if compact else 15, color=NODE_INK))
+                    for x, text in titles]
+    layout["annotations"] = annotations
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)

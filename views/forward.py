@@ -32,6 +32,7 @@ widgets.explain(
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
     "pass, is on the 📉 Training page.)"
 )
+picture_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 
 # --- The network --------------------------------------------------------------------------------------------
 model = state.model_or_untrained()
@@ -140,6 +141,8 @@ with detail_col:
 cache = forward_prop(params, X, hp.activation)  # {"Z1", "A1", ..., f"Z{L}", f"A{L}"}
 A_out = cache[f"A{L}"]
 predicted = int(np.argmax(A_out[:, 0]))
+with picture_slot or st.container():
+    forward_sections.network_picture(params, cache, X, label, hp.activation)
 
 # --- Layer 0 ----------------------------------------------------------------------------------------------
 st.header("Step 0 · the input: A0 = X")
