@@ -642,6 +642,9 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     image_x = [0.25 + (0.07 if two_columns and b % 2 else 0) for b in range(n1)] if two_columns else [0.29] * n1
 
     traces, annotations = [], []
+    # One colour scale for the weight images, saturated at the 99th percentile of |W1|: a trained network has a
+    # few large weights that would leave every pattern pale on a scale stretched to the largest one.
+    weight_limit = float(np.percentile(np.abs(params["W1"][units[1]]), 99)) or symmetric(params["W1"])
     hidden_axis = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="",
                        fixedrange=True, constrain="domain")
     layout = dict(xaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
@@ -649,7 +652,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                   plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False, hovermode="closest",
                   margin=dict(l=10, r=10, t=46 if not compact else 36, b=10), dragmode=False,
                   coloraxis=dict(colorscale=get_colorscale("RdBu"), cmid=0, showscale=False,  # red < 0 < blue
-                                 cmax=symmetric(params["W1"][units[1]]), cmin=-symmetric(params["W1"][units[1]])))
+                                 cmin=-weight_limit, cmax=weight_limit))
 
     # The fan of thin lines from the digit to every drawn unit of layer 1 (each unit reads all 784 pixels).
     fan_x, fan_y = [], []
@@ -661,6 +664,9 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
 
     # The edges between drawn units: one trace per (sign, strength, width), a few dozen traces in all.
     groups, midpoints = {}, []
+    edge_focus = focus  # a unit of layer 1 that is off has no edge at all: then the answer's edges stay strong
+    if focus and focus[0] == "hidden" and focus[1] == 1 and np.ravel(cache["A1"])[focus[2]] == 0:
+        edge_focus = None
     for l in range(2, L + 1):
         W, A_prev = params[f"W{l}"], np.ravel(cache[f"A{l - 1}"])
         contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
@@ -670,10 +676,10 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                 c = float(contribution[a, b])
                 if c == 0:
                     continue  # a unit that is off passes nothing on: no edge
-                if focus and focus[0] == "hidden":
-                    strong = (focus[1], focus[2]) in ((l - 1, j), (l, i))
+                if edge_focus and edge_focus[0] == "hidden":
+                    strong = (edge_focus[1], edge_focus[2]) in ((l - 1, j), (l, i))
                 else:
-                    strong = (l == L and i == target) or (l < L and not focus)
+                    strong = (l == L and i == target) or (l < L and not edge_focus)
                 width = round((0.8 + (8 if strong else 3) * abs(c) / limit) * 2) / 2
                 key = (c > 0, strong, width)
                 x0, y0 = node_x[l - 1], node_y[l - 1][b]
