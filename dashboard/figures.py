@@ -757,8 +757,9 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
         if A1[j] == 0:  # switched off: the picture faded behind a white veil
             traces.append(dict(type="heatmap", z=np.ones((28, 28)), colorscale=[[0, "white"], [1, "white"]],
                                opacity=0.72, showscale=False, hoverinfo="skip", **place))
-        annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
-                                xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
+        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
+            annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
+                                    xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
 
     titles = [(0.095, "X: the digit"), (0.285, "row j of W1"), (node_x[1], "A1")]
     titles += [(node_x[l], f"A{l}") for l in range(2, L)]

@@ -94,3 +94,58 @@ def test_forward_page_renders_the_whole_chain(app):
     show_whole_page(app)
     app.assert_no_exception()
     app.screenshot("forward-page")
+
+
+def test_the_network_picture_opens_a_unit_on_a_laptop_and_fits_a_projector(browser, app_url):
+    """The picture of the network draws, a click on a hidden unit opens its sum below it and rings the node, and
+    in presenter mode at 1280 x 720 the whole picture and its controls are on the first screen. Screenshots:
+    forward-picture-laptop.png, forward-picture-unit-laptop.png, forward-picture-projector.png, home-picture.png."""
+    from conftest import TIMEOUT_MS, AppPage
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    for viewport, query in (({"width": 1600, "height": 1000}, ""), ({"width": 1280, "height": 720}, "?presenter=1")):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        app = AppPage(page, app_url)
+        app.open(query)
+        app.open("forward" + query)
+        picture = page.locator(".st-key-forward_picture")
+        picture.locator(".js-plotly-plot .heatmaplayer").first.wait_for()  # the digit and the W1 rows are drawn
+        app.assert_no_exception()
+        units = page.get_by_role("radiogroup", name="Hidden unit of layer 1")
+        outputs = page.get_by_role("radiogroup", name="Output digit")
+        expect(units.get_by_role("radio")).to_have_count(10)
+        if query:  # on a projector: the picture and its controls fill the first screen, under the title
+            for element in (picture, units, outputs):
+                box = element.bounding_box()
+                assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+            page.mouse.move(5, 5)
+            app.screenshot("forward-picture-projector", whole_page=False)
+            outputs.get_by_role("radio", name="3", exact=True).click()
+            expect(page.get_by_role("heading", name="Output 3: its score Z2[3], edge by edge, then softmax")
+                   ).to_be_visible()
+            expect(page.get_by_text("Z2[3] is").first).to_be_visible()  # checked against forward_prop
+        else:
+            picture.scroll_into_view_if_needed()
+            page.mouse.move(5, 5)
+            app.screenshot("forward-picture-laptop", whole_page=False)
+            units.get_by_role("radio", name="3", exact=True).click()
+            heading = page.get_by_role("heading", name="Hidden unit 3 of layer 1, number by number")
+            expect(heading).to_be_visible()
+            expect(page.get_by_text("The 784 products add up to").first).to_be_visible()
+            expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "true")
+            app.wait_idle()
+            page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(1000)
+            app.screenshot("forward-picture-unit-laptop", whole_page=False)
+
+            app.open(query)  # Home: the same kind of picture, small, one tab beside the structure diagram
+            page.get_by_role("tab", name="The network reading a digit").click()
+            page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+            app.assert_no_exception()
+            page.mouse.move(5, 5)
+            app.screenshot("home-picture", whole_page=False)
+        app.assert_no_exception()
+        context.close()
