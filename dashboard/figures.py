@@ -613,10 +613,10 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it) with
     a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a
     grey ✕); the units of any further hidden layer as nodes; the ten outputs with their probabilities; and the
-    edges between the drawn units, coloured by the sign of what they carry (blue adds, red takes away) and as
-    thick as that contribution W_l[i, j] · A_(l-1)[j] to unit i's sum. The edges into the answer (or into the
-    focused output) are drawn strongly, the other output edges faintly. Nothing is made up: every number comes
-    from `params` and `cache`.
+    edges between the drawn units, styled by the sign of what they carry (blue and solid adds, red and dashed
+    takes away) and as thick as that contribution W_l[i, j] · A_(l-1)[j] to unit i's sum. The edges into the
+    answer (or into the focused output) are drawn strongly, the other output edges faintly. Nothing is made up:
+    every number comes from `params` and `cache`.
 
     X : (784, 1) the digit. params : {"W1": (n1, 784), "b1": (n1, 1), ..., f"W{L}": (10, n), f"b{L}": (10, 1)}.
     cache : forward_prop(params, X) ({"Z1", "A1", ..., f"A{L}"}, each (n_l, 1)).
@@ -624,8 +624,9 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     focus : None, ("hidden", l, j) or ("output", k): that node gets a ring and its edges are the strong ones.
     label : the digit's true label, marked ✓ when known. compact : fewer words, for a small picture.
 
-    Traces a test can read: scatter f"A{l}" (one node per drawn unit, customdata [unit, A_l value]) for every
-    layer, and "contributions" (customdata [layer l, unit i, unit j of layer l-1, W_l[i, j] · A_(l-1)[j]]).
+    What a test can read: the scatter trace f"A{l}" of every layer (one node per drawn unit, customdata [unit,
+    A_l value], and for the last hidden layer also what the unit adds to the strong output's score), and one line
+    shape per edge, named "W_l[i, j] · A_(l-1)[j] = value".
     """
     L = len(params) // 2
     A_out = np.ravel(cache[f"A{L}"])
@@ -654,19 +655,16 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                   coloraxis=dict(colorscale=get_colorscale("RdBu"), cmid=0, showscale=False,  # red < 0 < blue
                                  cmin=-weight_limit, cmax=weight_limit))
 
-    # The fan of thin lines from the digit to every drawn unit of layer 1 (each unit reads all 784 pixels).
-    fan_x, fan_y = [], []
-    for x, y in zip(image_x, node_y[1], strict=True):  # and from each unit's picture to its node
-        fan_x += [0.10, x, node_x[1], None]
-        fan_y += [0.5, y, y, None]
-    traces.append(dict(type="scatter", mode="lines", x=fan_x, y=fan_y, hoverinfo="skip",
-                       line=dict(color="#d0d4da", width=1)))
+    # Lines are layout shapes, drawn under the pictures and nodes: each edge has its own width and style.
+    # The fan: thin lines from the digit to every drawn unit of layer 1 (each reads all 784 pixels), on to its node.
+    shapes = [dict(type="path", path=f"M 0.10 0.5 L {x:.4f} {y:.4f} L {node_x[1]:.4f} {y:.4f}", xref="x", yref="y",
+                   layer="below", line=dict(color="#d0d4da", width=1)) for x, y in zip(image_x, node_y[1], strict=True)]
 
-    # The edges between drawn units: one trace per (sign, strength, width), a few dozen traces in all.
-    groups, midpoints = {}, []
+    # The edges between drawn units, blue and solid where they add, red and dashed where they take away.
     edge_focus = focus  # a unit of layer 1 that is off has no edge at all: then the answer's edges stay strong
     if focus and focus[0] == "hidden" and focus[1] == 1 and np.ravel(cache["A1"])[focus[2]] == 0:
         edge_focus = None
+    edges = []
     for l in range(2, L + 1):
         W, A_prev = params[f"W{l}"], np.ravel(cache[f"A{l - 1}"])
         contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
@@ -680,28 +678,13 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                     strong = (edge_focus[1], edge_focus[2]) in ((l - 1, j), (l, i))
                 else:
                     strong = (l == L and i == target) or (l < L and not edge_focus)
-                width = round((0.8 + (8 if strong else 3) * abs(c) / limit) * 2) / 2
-                key = (c > 0, strong, width)
-                x0, y0 = node_x[l - 1], node_y[l - 1][b]
-                x1, y1 = node_x[l], node_y[l][a]
-                groups.setdefault(key, ([], []))
-                groups[key][0].extend([x0, x1, None])
-                groups[key][1].extend([y0, y1, None])
-                if strong:
-                    midpoints.append(((x0 + x1) / 2, (y0 + y1) / 2, l, int(i), int(j), c, float(W[i, j]),
-                                      float(A_prev[j])))
-    for (positive, strong, width), (xs, ys) in sorted(groups.items(), key=lambda item: item[0][1]):
-        traces.append(dict(type="scatter", mode="lines", x=xs, y=ys, hoverinfo="skip",
-                           opacity=0.9 if strong else 0.22,
-                           line=dict(color=RDBU_BLUE if positive else RDBU_RED, width=width)))
-    if midpoints:
-        traces.append(dict(
-            type="scatter", mode="markers", name="contributions", x=[p[0] for p in midpoints],
-            y=[p[1] for p in midpoints], marker=dict(size=10, opacity=0),
-            customdata=[[p[2], p[3], p[4], p[5]] for p in midpoints],
-            text=[f"W{p[2]}[{p[3]}, {p[4]}] · A{p[2] - 1}[{p[4]}] = {p[6]:.3f} · {p[7]:.3f} = {p[5]:+.3f}"
-                  for p in midpoints],
-            hovertemplate="%{text}<extra>what this edge adds</extra>"))
+                edges.append((strong, dict(
+                    type="line", x0=node_x[l - 1], y0=node_y[l - 1][b], x1=node_x[l], y1=node_y[l][a], xref="x",
+                    yref="y", layer="below", opacity=0.9 if strong else 0.22,
+                    name=f"W{l}[{i}, {j}] · A{l - 1}[{j}] = {c:+.6g}",
+                    line=dict(color=RDBU_BLUE if c > 0 else RDBU_RED, dash="solid" if c > 0 else "dash",
+                              width=round(0.8 + (8 if strong else 3) * abs(c) / limit, 2)))))
+    shapes += [shape for strong, shape in sorted(edges, key=lambda edge: edge[0])]  # the strong ones on top
 
     # The nodes: each hidden layer's units, then the outputs. A node's area grows with its value.
     sizes = {L: [10 + 26 * math.sqrt(p) for p in A_out]}
@@ -710,15 +693,18 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
         limit = float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0
         off = a == 0
         sizes[l] = [14 if o else 9 + 25 * math.sqrt(abs(v) / limit) for v, o in zip(a, off, strict=True)]
+        adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
+        into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
         traces.append(dict(
             type="scatter", mode="markers+text", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
-            customdata=[[int(j), float(v)] for j, v in zip(units[l], a, strict=True)],
+            customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
             marker=dict(size=sizes[l],
                         color=[GREY if o else c for o, c in zip(off, _node_colours(a, limit), strict=True)],
                         symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
             text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
             textfont=dict(size=13, color=["#6b6b6b" if o else NODE_INK for o in off]),
-            hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}<extra></extra>"))
+            hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}"
+                          + (into if l == L - 1 else "") + "<extra></extra>"))
     colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
     names = [f"<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
              for k, p in enumerate(A_out)]
@@ -733,7 +719,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
         where = np.flatnonzero(units[l] == i)
         if where.size:
             traces.append(dict(type="scatter", mode="markers", name="selected", x=[node_x[l]],
-                               y=[node_y[l][where[0]]], hoverinfo="skip",
+                               y=[node_y[l][where[0]]], hoverinfo="skip", text=["the node opened below"],
                                marker=dict(symbol="circle-open", size=sizes[l][where[0]] + 12, color=NODE_INK,
                                            line=dict(width=3))))
 
@@ -745,7 +731,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                                         autorange="reversed", scaleanchor="x" + suffix)
         return dict(xaxis="x" + suffix, yaxis="y" + suffix)
 
-    traces.append(dict(type="heatmap", z=image_of(X), colorscale=[[0, "black"], [1, "white"]], zmin=0, zmax=1,
+    traces.append(dict(type="heatmap", z=image_of(X), colorscale=get_colorscale("gray"), zmin=0, zmax=1,
                        showscale=False, hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra>the digit</extra>",
                        **picture_axes(2, 0.0, 0.19, 0.27, 0.73)))
     W1, A1 = params["W1"], np.ravel(cache["A1"])
@@ -755,8 +741,8 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                            hovertemplate=f"unit {j}: row %{{y}}, col %{{x}}<br>weight %{{z:.3f}}<extra></extra>",
                            **place))
         if A1[j] == 0:  # switched off: the picture faded behind a white veil
-            traces.append(dict(type="heatmap", z=np.ones((28, 28)), colorscale=[[0, "white"], [1, "white"]],
-                               opacity=0.72, showscale=False, hoverinfo="skip", **place))
+            traces.append(dict(type="heatmap", z=np.zeros((28, 28)), colorscale=get_colorscale("Greys"), zmin=0,
+                               zmax=1, opacity=0.72, showscale=False, hoverinfo="skip", **place))  # Greys: 0 white
         if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
             annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
                                     xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
@@ -767,5 +753,5 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     annotations += [dict(text=f"<b>{text}</b>", x=x, y=1, xref="paper", yref="paper", yanchor="bottom",
                          xanchor="center", showarrow=False, font=dict(size=14 if compact else 15, color=NODE_INK))
                     for x, text in titles]
-    layout["annotations"] = annotations
+    layout["annotations"], layout["shapes"] = annotations, shapes
     return go.Figure(dict(data=traces, layout=layout), _validate=False)

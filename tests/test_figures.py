@@ -109,6 +109,19 @@ def trace(fig, name):
     return next(t for t in fig.data if t.name == name)
 
 
+def edges(fig, strong_only=True):
+    """The picture's edges, from their line shapes: [(layer l, unit i, unit j, W_l[i, j] * A_(l-1)[j], shape)]."""
+    import re
+
+    found = []
+    for shape in fig.layout.shapes:
+        match = re.fullmatch(r"W(\d+)\[(\d+), (\d+)\] · A\d+\[\d+\] = (\S+)", shape.name or "")
+        if match and (shape.opacity > 0.5 or not strong_only):
+            l, i, j, c = match.groups()
+            found.append((int(l), int(i), int(j), float(c), shape))
+    return found
+
+
 def test_the_network_picture_draws_the_real_numbers_of_one_digit():
     params, cache, X = small_network()
     A1, A2, W1, W2 = cache["A1"][:, 0], cache["A2"][:, 0], params["W1"], params["W2"]
@@ -134,28 +147,30 @@ def test_the_network_picture_draws_the_real_numbers_of_one_digit():
     assert len(veils) == int((A1 == 0).sum())  # a switched-off unit's picture is faded
 
     # The strong edges are those into the answer: W2[answer, j] * A1[j] for every unit that is on.
-    edges = np.array(trace(fig, "contributions").customdata)
-    assert set(edges[:, 1]) == {answer}
-    np.testing.assert_array_equal(np.sort(edges[:, 2]), np.flatnonzero(A1 > 0))
-    for _, _, j, c in edges:
-        assert np.isclose(c, W2[answer, int(j)] * A1[int(j)])
-    lines = [t for t in fig.data if t.type == "scatter" and t.mode == "lines" and t.line.color != "#d0d4da"]
-    assert {t.line.color for t in lines} <= {figures.RDBU_BLUE, figures.RDBU_RED}  # coloured by sign
-    widest = max((t for t in lines if t.opacity > 0.5), key=lambda t: t.line.width)
-    strongest = edges[np.argmax(np.abs(edges[:, 3]))]
-    assert widest.line.color == (figures.RDBU_BLUE if strongest[3] > 0 else figures.RDBU_RED)
+    strong = edges(fig)
+    assert {i for _, i, _, _, _ in strong} == {answer}
+    assert sorted(j for _, _, j, _, _ in strong) == np.flatnonzero(A1 > 0).tolist()
+    for _, _, j, c, shape in strong:
+        assert np.isclose(c, W2[answer, j] * A1[j], rtol=1e-5)
+        assert (shape.line.color, shape.line.dash) == ((figures.RDBU_BLUE, "solid") if c > 0 else
+                                                       (figures.RDBU_RED, "dash"))  # the sign, not by colour alone
+    widths = {abs(c): shape.line.width for _, _, _, c, shape in strong}
+    assert [widths[c] for c in sorted(widths)] == sorted(widths.values())  # the larger, the thicker
+    all_edges = edges(fig, strong_only=False)
+    assert len(all_edges) == 10 * int((A1 > 0).sum())  # every unit that is on, to every output; none from the off
 
 
 def test_opening_an_output_or_a_unit_moves_the_strong_edges_and_rings_the_node():
     params, cache, X = small_network()
     shown = {1: figures.strongest_units(cache["A1"], 10)}
     fig = figures.network_picture(X, params, cache, shown, focus=("output", 6))
-    assert set(np.array(trace(fig, "contributions").customdata)[:, 1]) == {6}
+    assert {i for _, i, _, _, _ in edges(fig)} == {6}
     assert trace(fig, "selected").y[0] == trace(fig, "A2").y[6]
+    adds = np.array(trace(fig, "A1").customdata)[:, 2]  # each unit's hover: what it adds to the score of 6
+    np.testing.assert_allclose(adds, params["W2"][6] * cache["A1"][:, 0], rtol=1e-5)
     j = int(np.flatnonzero(cache["A1"][:, 0] > 0)[0])
-    edges = np.array(trace(figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j)),
-                           "contributions").customdata)
-    assert set(edges[:, 2]) == {j} and len(edges) == 10  # the unit's ten edges, one to each output
+    strong = edges(figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j)))
+    assert {e[2] for e in strong} == {j} and len(strong) == 10  # the unit's ten edges, one to each output
 
 
 def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_nodes():

@@ -324,6 +324,7 @@ def network_picture(params, cache, X, label, activation):
             f"(largest |A{l}|) are drawn" for l in range(1, L) if cache[f"A{l}"].shape[0] > MAX_DRAWN]
     if wide:
         st.info("**Not every unit is drawn:** " + "; ".join(wide) + ". The edges and sums below count all of them.")
+    picture_numbers(params, cache, shown, focus[1] if focus and focus[0] == "output" else answer)
     st.caption(
         "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
         f"red: lowers it) beside a node whose size and colour give its output A1 (a grey ✕ and a faded picture: "
@@ -363,6 +364,13 @@ def edge_sum(params, cache, l, i, name):
     total = float(terms.sum() + b[i, 0])
     fig = figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l)
     show(figures.restyled(fig, yaxes=dict(title=dict(text=f"adds to {name}"))), f"forward_picture_sum_{l}", 400)
+    with st.expander(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the total"):
+        order = np.argsort(-np.abs(terms), kind="stable")  # the bars' order: the largest terms first
+        ends = [(f"bias b{l}[{i}]", np.nan, np.nan, float(b[i, 0])), (f"= Z{l}[{i}]", np.nan, np.nan, total)]
+        if rest is not None:
+            ends.insert(0, (f"all other {terms.size - MAX_DRAWN} units, together", np.nan, np.nan, rest))
+        table(pd.DataFrame([(f"unit {j}", A_prev[j, 0], W[i, j], terms[j]) for j in order] + ends,
+                           columns=["term", f"A{l - 1}[j]", f"W{l}[{i}, j]", "value"]))
     st.latex(rf"Z^{{[{l}]}}_{{{i}}} = \sum_j W^{{[{l}]}}_{{{i},j}} A^{{[{l - 1}]}}_j + b^{{[{l}]}}_{{{i}}} = "
              rf"{terms.sum():.4f} + {tex_number(float(b[i, 0]), 4)} = {total:.4f}")
     if np.isclose(total, Z[i, 0], rtol=1e-4, atol=1e-4):
@@ -386,3 +394,27 @@ def passes_on(params, cache, l, j, answer):
     else:
         st.info(f"Unit {j} passes on A{l}[{j}] = {a:.3f} to every unit of layer {l + 1}, through column {j} of "
                 f"W{l + 1}.")
+
+
+def picture_numbers(params, cache, shown, k):
+    """The numbers behind the network picture, in an expander: every drawn hidden unit's Z and A (and, for the
+    last hidden layer, its edge into output k's score), the ten outputs, and the W1 rows drawn as pictures.
+
+    shown : {l: unit indices drawn} for the hidden layers. k : the output whose incoming edges are drawn strongly.
+    """
+    L = layer_count(params)
+    with st.expander("🔢 The numbers behind the picture"):
+        for l in range(1, L):
+            units = np.asarray(shown[l])
+            rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
+            if l == L - 1:
+                w = params[f"W{L}"][k, units]
+                rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": w * cache[f"A{l}"][units, 0]}
+            st.markdown(f"**Hidden layer {l}, the units drawn**")
+            table(pd.DataFrame(rows))
+        st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
+        table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}[k]": cache[f"Z{L}"][:, 0],
+                            f"A{L}[k]": cache[f"A{L}"][:, 0]}))
+        st.markdown("**The rows of W1 drawn as pictures** (one row per unit, one column per pixel)")
+        st.dataframe(figures.wide_table(params["W1"][shown[1]], [f"w{i}" for i in range(784)],
+                                        [f"unit {j}" for j in shown[1]], "W1 row"), width="stretch", height=260)

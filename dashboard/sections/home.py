@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.sections.forward import MAX_DRAWN
+from dashboard.sections.forward import MAX_DRAWN, picture_numbers
 from dashboard.widgets import show
 from nn_core.network import forward_prop, layer_count
 from nn_core.training import NOTEBOOK, new_network
@@ -42,5 +42,6 @@ def network_at_a_glance(model):
         "lowers it) beside a node as large as its output; a grey ✕ is a unit ReLU switched off. Edges into the "
         "answer are as thick as what they add to its score (blue) or take away (red)."
         + (f" Drawn: {'; '.join(wide)}." if wide else ""))
+    picture_numbers(model.params, cache, shown, answer)
     widgets.link_to("views/forward.py", "➡️ Open every number: Forward pass", key="home_forward",
                     what="the same picture for any digit; click a unit or an output to see its sum.")
