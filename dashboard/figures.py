@@ -677,7 +677,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                 if edge_focus and edge_focus[0] == "hidden":
                     strong = (edge_focus[1], edge_focus[2]) in ((l - 1, j), (l, i))
                 else:
-                    strong = (l == L and i == target) or (l < L and not edge_focus)
+                    strong = l == L and i == target
                 edges.append((strong, dict(
                     type="line", x0=node_x[l - 1], y0=node_y[l - 1][b], x1=node_x[l], y1=node_y[l][a], xref="x",
                     yref="y", layer="below", opacity=0.9 if strong else 0.22,
@@ -696,15 +696,23 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
         adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
         into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
         traces.append(dict(
-            type="scatter", mode="markers+text", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
+            type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
             customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
             marker=dict(size=sizes[l],
                         color=[GREY if o else c for o, c in zip(off, _node_colours(a, limit), strict=True)],
                         symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
             text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
+            # Layer 1's values beside its nodes (the small picture leaves them to the hover, for lack of room);
+            # deeper layers' values on white labels, over the edges.
+            mode="markers+text" if l == 1 and not compact else "markers",
             textfont=dict(size=13, color=["#6b6b6b" if o else NODE_INK for o in off]),
             hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}"
                           + (into if l == L - 1 else "") + "<extra></extra>"))
+        if l > 1:
+            annotations += [dict(text="off" if o else f"{v:.2f}", x=node_x[l], y=y, xref="x", yref="y",
+                                 xanchor="right", xshift=-(size / 2 + 2), showarrow=False, borderpad=1,
+                                 bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=NODE_INK))
+                            for v, o, y, size in zip(a, off, node_y[l], sizes[l], strict=True)]
     colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
     names = [f"<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
              for k, p in enumerate(A_out)]

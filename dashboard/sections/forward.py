@@ -320,17 +320,18 @@ def network_picture(params, cache, X, label, activation):
         show(figures.network_picture(X, params, cache, shown, focus, label), "forward_picture",
              360 if widgets.presenter() else 540)
     answer = int(np.argmax(cache[f"A{L}"][:, 0]))
+    st.caption(
+        "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
+        f"red: lowers it) beside a node whose size and colour give its output A1 (a grey ✕ and a faded picture: "
+        f"{'ReLU switched it off, A1 = 0' if activation == 'relu' else 'its output is 0'}). An edge is as thick as "
+        "what it carries, W[i, j] · A[j]: blue and solid when it adds, red and dashed when it takes away. The edges "
+        f"into the answer {answer} ★ (or into the output you open) are the strong ones; hover a unit for what it "
+        "adds.")
     wide = [f"layer {l} has {cache[f'A{l}'].shape[0]} units: the {MAX_DRAWN} strongest for this digit "
             f"(largest |A{l}|) are drawn" for l in range(1, L) if cache[f"A{l}"].shape[0] > MAX_DRAWN]
     if wide:
         st.info("**Not every unit is drawn:** " + "; ".join(wide) + ". The edges and sums below count all of them.")
     picture_numbers(params, cache, shown, focus[1] if focus and focus[0] == "output" else answer)
-    st.caption(
-        "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
-        f"red: lowers it) beside a node whose size and colour give its output A1 (a grey ✕ and a faded picture: "
-        f"{'ReLU switched it off, A1 = 0' if activation == 'relu' else 'its output is 0'}). An edge is as thick as "
-        f"what it carries, W[i, j] · A[j], blue when it adds and red when it takes away; the edges into the answer "
-        f"{answer} ★ (or into the output you open) are the strong ones. Hover an edge for its numbers.")
     if focus is None:
         return
     if focus[0] == "hidden" and focus[1] == 1:
