@@ -80,21 +80,6 @@ def test_unit_images_gives_each_image_its_own_square_axes_and_one_shared_colour_
     np.testing.assert_array_equal(fig.data[3].z, rows[3].reshape(28, 28))
 
 
-def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
-    rng = np.random.default_rng(1)
-    X, Y = rng.random((784, 20)), rng.integers(0, 10, 20)
-    A = rng.dirichlet(np.ones(10), size=20).T
-    fig = figures.mistakes_figure(X, Y, A, [3, 7, 11])
-    assert [t.type for t in fig.data] == ["heatmap", "bar"] * 3
-    trace_axes_exist_and_fit_on_the_page(fig)
-    layout = fig.layout
-    for image, bars in zip(fig.data[0::2], fig.data[1::2], strict=True):
-        image_x, bars_x = layout["xaxis" + image.xaxis[1:]], layout["xaxis" + bars.xaxis[1:]]
-        assert image_x.domain == bars_x.domain  # same column
-        assert layout["yaxis" + image.yaxis[1:]].domain[0] > layout["yaxis" + bars.yaxis[1:]].domain[1]  # above
-    assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
-
-
 def small_network(sizes=(10,), seed=3):
     """A network with the given hidden layers, its forward pass on one random digit, and that digit (784, 1)."""
     from nn_core.network import forward_prop, init_params
@@ -185,3 +170,18 @@ def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_node
     np.testing.assert_allclose(np.array(trace(fig, "A2").customdata)[:, 1], cache["A2"][shown[2], 0])
     np.testing.assert_allclose(np.array(trace(fig, "A3").customdata)[:, 1], cache["A3"][:, 0])
     assert figures.strongest_units(cache["A2"][:5], 10).tolist() == [0, 1, 2, 3, 4]  # a narrow layer: all
+
+
+def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
+    rng = np.random.default_rng(1)
+    X, Y = rng.random((784, 20)), rng.integers(0, 10, 20)
+    A = rng.dirichlet(np.ones(10), size=20).T
+    fig = figures.mistakes_figure(X, Y, A, [3, 7, 11])
+    assert [t.type for t in fig.data] == ["heatmap", "bar"] * 3
+    trace_axes_exist_and_fit_on_the_page(fig)
+    layout = fig.layout
+    for image, bars in zip(fig.data[0::2], fig.data[1::2], strict=True):
+        image_x, bars_x = layout["xaxis" + image.xaxis[1:]], layout["xaxis" + bars.xaxis[1:]]
+        assert image_x.domain == bars_x.domain  # same column
+        assert layout["yaxis" + image.yaxis[1:]].domain[0] > layout["yaxis" + bars.yaxis[1:]].domain[1]  # above
+    assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
