@@ -714,7 +714,8 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                                  bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=NODE_INK))
                             for v, o, y, size in zip(a, off, node_y[l], sizes[l], strict=True)]
     colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
-    names = [f"<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
+    # Each output's label, after an en space that keeps it clear of the ring around an opened output.
+    names = [f"\u2002<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
              for k, p in enumerate(A_out)]
     traces.append(dict(
         type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L],

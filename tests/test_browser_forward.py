@@ -96,56 +96,79 @@ def test_forward_page_renders_the_whole_chain(app):
     app.screenshot("forward-page")
 
 
-def test_the_network_picture_opens_a_unit_on_a_laptop_and_fits_a_projector(browser, app_url):
-    """The picture of the network draws, a click on a hidden unit opens its sum below it and rings the node, and
-    in presenter mode at 1280 x 720 the whole picture and its controls are on the first screen. Screenshots:
-    forward-picture-laptop.png, forward-picture-unit-laptop.png, forward-picture-projector.png, home-picture.png."""
+
+def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector(browser, app_url):
+    """One visitor trains a small network, then: the Forward page's picture of it draws, a click on a hidden unit
+    opens its sum below the picture; Home shows the small picture; switched to presenter mode at 1280 x 720, the
+    whole picture and its controls are on the first screen, and a click on an output opens its softmax.
+    Screenshots: forward-picture-laptop.png, forward-picture-unit-laptop.png, home-picture.png,
+    forward-picture-projector.png, forward-picture-output-projector.png."""
     from conftest import TIMEOUT_MS, AppPage
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
-    for viewport, query in (({"width": 1600, "height": 1000}, ""), ({"width": 1280, "height": 720}, "?presenter=1")):
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        app = AppPage(page, app_url)
-        app.open(query)
-        app.open("forward" + query)
-        picture = page.locator(".st-key-forward_picture")
-        picture.locator(".js-plotly-plot .heatmaplayer").first.wait_for()  # the digit and the W1 rows are drawn
-        app.assert_no_exception()
-        units = page.get_by_role("radiogroup", name="Hidden unit of layer 1")
-        outputs = page.get_by_role("radiogroup", name="Output digit")
-        expect(units.get_by_role("radio")).to_have_count(10)
-        if query:  # on a projector: the picture and its controls fill the first screen, under the title
-            for element in (picture, units, outputs):
-                box = element.bounding_box()
-                assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
-            page.mouse.move(5, 5)
-            app.screenshot("forward-picture-projector", whole_page=False)
-            outputs.get_by_role("radio", name="3", exact=True).click()
-            expect(page.get_by_role("heading", name="Output 3: its score Z2[3], edge by edge, then softmax")
-                   ).to_be_visible()
-            expect(page.get_by_text("Z2[3] is").first).to_be_visible()  # checked against forward_prop
-        else:
-            picture.scroll_into_view_if_needed()
-            page.mouse.move(5, 5)
-            app.screenshot("forward-picture-laptop", whole_page=False)
-            units.get_by_role("radio", name="3", exact=True).click()
-            heading = page.get_by_role("heading", name="Hidden unit 3 of layer 1, number by number")
-            expect(heading).to_be_visible()
-            expect(page.get_by_text("The 784 products add up to").first).to_be_visible()
-            expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "true")
-            app.wait_idle()
-            page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(1000)
-            app.screenshot("forward-picture-unit-laptop", whole_page=False)
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    app = AppPage(page, app_url)
+    app.open("training?iterations=100&alpha=0.5&init=he")
+    page.get_by_role("button", name="▶️ Train").click()
+    page.get_by_text("Finished 100 steps").first.wait_for(timeout=240_000)
 
-            app.open(query)  # Home: the same kind of picture, small, one tab beside the structure diagram
-            page.get_by_role("tab", name="The network reading a digit").click()
-            page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()
-            app.assert_no_exception()
-            page.mouse.move(5, 5)
-            app.screenshot("home-picture", whole_page=False)
+    def picture_page():
+        """Go to the Forward pass page through the app's own navigation (the same session, the same network)."""
+        page.get_by_role("link", name="Forward pass").click()
+        page.locator(".st-key-forward_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+        app.wait_idle()
         app.assert_no_exception()
-        context.close()
+
+    picture_page()
+    picture = page.locator(".st-key-forward_picture")
+    units = page.get_by_role("radiogroup", name="Hidden unit of layer 1")
+    outputs = page.get_by_role("radiogroup", name="Output digit")
+    expect(units.get_by_role("radio")).to_have_count(10)
+    expect(page.get_by_text("Your network:").first).to_be_visible()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'center'})")
+    page.mouse.move(5, 5)
+    app.screenshot("forward-picture-laptop", whole_page=False)
+    units.get_by_role("radio", name="3", exact=True).click()
+    expect(page.get_by_role("heading", name="Hidden unit 3 of layer 1, number by number")).to_be_visible()
+    expect(page.get_by_text("The 784 products add up to").first).to_be_visible()
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "true")
+    app.wait_idle()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1000)
+    app.screenshot("forward-picture-unit-laptop", whole_page=False)
+
+    page.get_by_role("link", name="Home").click()  # the small picture, the visitor's network first
+    page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+    app.wait_idle()
+    app.assert_no_exception()
+    expect(page.get_by_text("reading the dev set's first digit").first).to_be_visible()
+    page.mouse.move(5, 5)
+    app.screenshot("home-picture", whole_page=False)
+
+    picture_page()
+    page.locator('[data-testid="stSidebar"]').get_by_text("📽️ Presenter mode").click()
+    app.wait_idle()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button')
+    if collapse.count():  # the projector's full width, as presenter mode opens the page
+        collapse.first.click()
+    page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+    page.wait_for_timeout(2500)  # plotly redraws at the new size
+    for element in (picture, units, outputs):  # the picture and its controls fill the first screen
+        box = element.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+    page.mouse.move(5, 5)
+    app.screenshot("forward-picture-projector", whole_page=False)
+    outputs.get_by_role("radio", name="3", exact=True).click()
+    expect(page.get_by_role("heading", name="Output 3: its score Z2[3], edge by edge, then softmax")).to_be_visible()
+    expect(page.get_by_text("Z2[3] is").first).to_be_visible()  # checked against forward_prop
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
+    app.wait_idle()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1000)
+    app.screenshot("forward-picture-output-projector", whole_page=False)
+    app.assert_no_exception()
+    context.close()
