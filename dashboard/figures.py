@@ -675,7 +675,9 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     edges = []
     for l in range(2, L + 1):
         W, A_prev = params[f"W{l}"], np.ravel(cache[f"A{l - 1}"])
-        contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+            contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
+        contribution = np.nan_to_num(contribution, posinf=np.finfo(np.float32).max, neginf=-np.finfo(np.float32).max)
         limit = float(np.abs(contribution).max()) or 1.0
         for a, i in enumerate(units[l]):
             for b, j in enumerate(units[l - 1]):
@@ -698,16 +700,17 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     sizes = {L: [10 + 26 * math.sqrt(p) for p in A_out]}
     for l in range(1, L):
         a = np.ravel(cache[f"A{l}"])[units[l]]
-        limit = float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0
+        strength = np.nan_to_num(np.abs(a) / (float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0))  # 0 to 1
         off = a == 0
-        sizes[l] = [14 if o else 9 + 25 * math.sqrt(abs(v) / limit) for v, o in zip(a, off, strict=True)]
-        adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
+        sizes[l] = [14 if o else 9 + 25 * math.sqrt(v) for v, o in zip(strength, off, strict=True)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
         into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
         traces.append(dict(
             type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
             customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
             marker=dict(size=sizes[l],
-                        color=[GREY if o else c for o, c in zip(off, _node_colours(a, limit), strict=True)],
+                        color=[GREY if o else c for o, c in zip(off, _node_colours(strength, 1), strict=True)],
                         symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
             text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
             # Layer 1's values beside its nodes (the small picture leaves them to the hover, for lack of room);

@@ -410,7 +410,9 @@ def picture_numbers(params, cache, shown, k):
             rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
             if l == L - 1:
                 w = params[f"W{L}"][k, units]
-                rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": w * cache[f"A{l}"][units, 0]}
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+                    edge = w * cache[f"A{l}"][units, 0]
+                rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": edge}
             st.markdown(f"**Hidden layer {l}, the units drawn**")
             table(pd.DataFrame(rows))
         st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
