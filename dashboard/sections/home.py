@@ -25,7 +25,8 @@ def network_at_a_glance(model):
         st.info(f"No digit to show the network on: {problem} Choose other data on the 🔢 Data page.")
         return
     X, label = split.X_dev[:, :1], int(split.Y_dev[0])  # (784, 1): the dev set's first digit
-    cache = forward_prop(model.params, X, model.hp.activation)
+    with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
+        cache = forward_prop(model.params, X, model.hp.activation)
     L = layer_count(model.params)
     shown = {l: figures.strongest_units(cache[f"A{l}"], MAX_DRAWN) for l in range(1, L)}
     show(figures.network_picture(X, model.params, cache, shown, label=label, compact=True), "home_picture", 400)
