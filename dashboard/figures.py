@@ -585,6 +585,8 @@ def layer_table(params):
 # ---------------------------------------------------------------------------------------------------------
 
 NODE_INK = "#262730"  # the outline of a node, and the ring around the selected one
+# A node clicked in the picture is marked by its ring: plotly would otherwise fade every other node.
+CLICKED_LOOKS_THE_SAME = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
 
 
 def strongest_units(A, most):
@@ -707,7 +709,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
             adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
         into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
         traces.append(dict(
-            type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l],
+            type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l], **CLICKED_LOOKS_THE_SAME,
             customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
             marker=dict(size=sizes[l],
                         color=[GREY if o else c for o, c in zip(off, _node_colours(strength, 1), strict=True)],
@@ -729,7 +731,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     names = [f"\u2002<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
              for k, p in enumerate(A_out)]
     traces.append(dict(
-        type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L],
+        type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L], **CLICKED_LOOKS_THE_SAME,
         customdata=[[k, float(p)] for k, p in enumerate(A_out)],
         marker=dict(size=sizes[L], color=colours, line=dict(color=NODE_INK, width=1)),
         text=names, textposition="middle right", textfont=dict(size=15, color=NODE_INK),

@@ -14,11 +14,12 @@ from dashboard.state import PRESENTER
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
 
 
-def show(fig, key, height=None):
+def show(fig, key, height=None, clickable=False):
     """Draw a plotly figure at full column width: projector-sized text, no toolbar, larger in presenter mode.
 
     height : screen pixels (None keeps the figure's own). A top margin the figure set is kept; otherwise it
-    leaves room for a title or annotations, if any.
+    leaves room for a title or annotations, if any. clickable : a click on a point reruns the page, and
+    st.session_state[key].selection.points holds the point clicked.
     """
     spec_layout = fig.layout
     top = spec_layout.margin.t
@@ -30,7 +31,8 @@ def show(fig, key, height=None):
         layout["coloraxis"] = dict(colorbar=dict(tickfont=ticks))
     fig = restyled(fig, layout, axes=dict(tickfont=ticks, title=dict(font=FONT)),
                    traces={"heatmap": dict(colorbar=dict(tickfont=ticks))})
-    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
+    clicks = dict(on_select="rerun", selection_mode="points") if clickable else {}
+    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False}, **clicks)
 
 
 def table(df, **options):

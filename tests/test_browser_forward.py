@@ -98,9 +98,10 @@ def test_forward_page_renders_the_whole_chain(app):
 
 
 def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector(browser, app_url):
-    """One visitor trains a small network, then: the Forward page's picture of it draws, a click on a hidden unit
-    opens its sum below the picture; Home shows the small picture; switched to presenter mode at 1280 x 720, the
-    whole picture and its controls are on the first screen, and a click on an output opens its softmax.
+    """One visitor trains a small network, then: the Forward page's picture of it draws, a click on a hidden unit's
+    button opens its sum below the picture, a click on an output's node in the picture opens its softmax; Home
+    shows the small picture; switched to presenter mode at 1280 x 720, the whole picture and its controls are on
+    the first screen, and a click on an output's button opens its softmax.
     Screenshots: forward-picture-laptop.png, forward-picture-unit-laptop.png, home-picture.png,
     forward-picture-projector.png, forward-picture-output-projector.png."""
     from conftest import TIMEOUT_MS, AppPage
@@ -139,6 +140,12 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1000)
     app.screenshot("forward-picture-unit-laptop", whole_page=False)
+    nodes = picture.locator(".scatterlayer .trace")  # the picture's first traces: layer 1's nodes, the outputs
+    nodes.nth(1).locator(".point").nth(5).click(force=True)  # a click on output 5 in the picture itself
+    expect(page.get_by_role("heading", name="Output 5: its score Z2[5], edge by edge, then softmax")).to_be_visible()
+    expect(outputs.get_by_role("radio", name="5", exact=True)).to_have_attribute("aria-checked", "true")
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
+    app.wait_idle()
 
     page.get_by_role("link", name="Home").click()  # the small picture, the visitor's network first
     page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()

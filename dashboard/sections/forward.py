@@ -280,9 +280,14 @@ def picture_focus(shown, L, where):
     shown : {l: unit indices drawn} for l = 1 .. L-1.
     """
     keys = [pick_key(l) for l in range(1, L)] + [OUTPUT_PICK]
+    clicked = picture_click(L)
+    if clicked:  # a node clicked in the picture opens as if chosen here
+        key, node = clicked
+        st.session_state[key] = node
+        _keep_only(key, keys)
     focus = None
     with where:
-        st.markdown("**Open a node's numbers**")
+        st.markdown("**Open a node's numbers** (or click it in the picture)")
         for l in range(1, L):
             options = [int(j) for j in shown[l]]
             if st.session_state.get(pick_key(l)) not in options:
@@ -303,6 +308,28 @@ def picture_focus(shown, L, where):
     return focus
 
 
+def picture_click(L):
+    """The node the visitor has just clicked in the picture, as (the key of its control, unit or digit), or None.
+
+    The picture's first L traces are its nodes (layers 1 .. L-1, then the outputs), each point's customdata
+    starting with its unit or digit. A click is taken once: the chart keeps its selection over later reruns.
+    """
+    points = st.session_state.get("forward_picture", {}).get("selection", {}).get("points", [])
+    seen = repr(points)
+    if not points:
+        st.session_state.pop("forward_picture_click", None)  # nothing selected: the next click is new
+        return None
+    if st.session_state.get("forward_picture_click") == seen:
+        return None
+    st.session_state["forward_picture_click"] = seen
+    point = points[0]
+    layer = point.get("curve_number", L) + 1
+    node = point.get("customdata", [None])[0]
+    if node is None or layer > L:
+        return None
+    return (pick_key(layer) if layer < L else OUTPUT_PICK), int(node)
+
+
 def network_picture(params, cache, X, label, activation):
     """The network as one picture for this digit (figures.network_picture) with the controls beside it, then
     the numbers of the node the visitor opened: a unit of layer 1 gets its 784-term sum (one_unit), a deeper
@@ -318,7 +345,7 @@ def network_picture(params, cache, X, label, activation):
     focus = picture_focus(shown, L, pick_col)
     with picture_col:
         show(figures.network_picture(X, params, cache, shown, focus, label), "forward_picture",
-             360 if widgets.presenter() else 540)
+             360 if widgets.presenter() else 540, clickable=True)
     answer = int(np.argmax(cache[f"A{L}"][:, 0]))
     st.caption(
         "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
@@ -326,7 +353,7 @@ def network_picture(params, cache, X, label, activation):
         f"{'ReLU switched it off, A1 = 0' if activation == 'relu' else 'its output is 0'}). An edge is as thick as "
         "what it carries, W[i, j] · A[j]: blue and solid when it adds, red and dashed when it takes away. The edges "
         f"into the answer {answer} ★ (or into the output you open) are the strong ones; hover a unit for what it "
-        "adds.")
+        "adds. **Click a node** (or its button beside the picture) to open its numbers below.")
     wide = [f"layer {l} has {cache[f'A{l}'].shape[0]} units: the {MAX_DRAWN} strongest for this digit "
             f"(largest |A{l}|) are drawn" for l in range(1, L) if cache[f"A{l}"].shape[0] > MAX_DRAWN]
     if wide:
