@@ -5,7 +5,6 @@ greys for digits, and the Okabe-Ito palette for curves.
 """
 
 import copy
-import functools
 import math
 
 import numpy as np
@@ -606,11 +605,15 @@ def _spread(n, top=0.93, bottom=0.07):
     return np.full(1, 0.5) if n == 1 else np.linspace(top, bottom, n)
 
 
-@functools.cache
+_SCALES = {}  # colour scales by name, looked up once
+
+
 def _scale(name):
     """A named plotly colour scale as its list of [position, colour] pairs, looked up once (a lookup takes ~3 ms).
     Written out, it means the same in Python and in the browser, whose own "RdBu" and "Greys" run the other way."""
-    return tuple(tuple(stop) for stop in get_colorscale(name))
+    if name not in _SCALES:
+        _SCALES[name] = tuple(tuple(stop) for stop in get_colorscale(name))
+    return _SCALES[name]
 
 
 def _node_colours(values, limit):

@@ -14,12 +14,11 @@ from dashboard.state import PRESENTER
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
 
 
-def show(fig, key, height=None, clickable=False):
+def show(fig, key, height=None):
     """Draw a plotly figure at full column width: projector-sized text, no toolbar, larger in presenter mode.
 
     height : screen pixels (None keeps the figure's own). A top margin the figure set is kept; otherwise it
-    leaves room for a title or annotations, if any. clickable : a click on a point reruns the page, and
-    st.session_state[key].selection.points holds the point clicked.
+    leaves room for a title or annotations, if any.
     """
     spec_layout = fig.layout
     top = spec_layout.margin.t
@@ -31,8 +30,7 @@ def show(fig, key, height=None, clickable=False):
         layout["coloraxis"] = dict(colorbar=dict(tickfont=ticks))
     fig = restyled(fig, layout, axes=dict(tickfont=ticks, title=dict(font=FONT)),
                    traces={"heatmap": dict(colorbar=dict(tickfont=ticks))})
-    clicks = dict(on_select="rerun", selection_mode="points") if clickable else {}
-    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False}, **clicks)
+    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def table(df, **options):

@@ -344,8 +344,10 @@ def network_picture(params, cache, X, label, activation):
     picture_col, pick_col = st.columns([3.6, 1.4], vertical_alignment="center")
     focus = picture_focus(shown, L, pick_col)
     with picture_col:
-        show(figures.network_picture(X, params, cache, shown, focus, label), "forward_picture",
-             360 if widgets.presenter() else 540, clickable=True)
+        fig = figures.network_picture(X, params, cache, shown, focus, label)  # its own fonts and margins
+        fig = figures.restyled(fig, dict(height=360 if widgets.presenter() else 540, font=widgets.FONT))
+        st.plotly_chart(widgets.style_figure(fig), width="stretch", key="forward_picture",  # a click opens a node
+                        config={"displayModeBar": False}, on_select="rerun", selection_mode="points")
     answer = int(np.argmax(cache[f"A{L}"][:, 0]))
     st.caption(
         "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
