@@ -295,8 +295,8 @@ def picture_focus(shown, L, where):
             j = st.pills(f"Hidden unit of layer {l}", options, key=pick_key(l), on_change=_keep_only,
                          args=(pick_key(l), keys), wrap=True,
                          help=f"Opens this unit's sum below the picture: how its Z{l} comes from "
-                              + ("the 784 pixels." if l == 1 else f"the units of layer {l - 1}.")
-                              + " Click it again to close it.")
+                              f"{'the 784 pixels' if l == 1 else f'the units of layer {l - 1}'}. Clicking the "
+                              "unit's node in the picture does the same; click it again here to close it.")
             if j is not None:
                 focus = ("hidden", l, j)
         k = st.pills("Output digit", list(range(10)), key=OUTPUT_PICK, on_change=_keep_only,
