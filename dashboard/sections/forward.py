@@ -287,7 +287,7 @@ def picture_focus(shown, L, where):
         _keep_only(key, keys)
     focus = None
     with where:
-        st.markdown("**Open a node's numbers** (or click it in the picture)")
+        st.markdown("**Open a node's numbers**")
         for l in range(1, L):
             options = [int(j) for j in shown[l]]
             if st.session_state.get(pick_key(l)) not in options:

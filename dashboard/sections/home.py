@@ -41,7 +41,7 @@ def network_at_a_glance(model):
         f"{who}, reading the dev set's first digit (a {label} ✓): it answers **{answer}** with "
         f"{A_out[answer]:.0%} (★). Each hidden unit of layer 1 is drawn as its 784 weights (blue raises it, red "
         "lowers it) beside a node as large as its output; a grey ✕ is a unit ReLU switched off. Edges into the "
-        "answer are as thick as what they add to its score (blue) or take away (red)."
+        "answer are as thick as what they add to its score (blue) or take away (red, dashed)."
         + (f" Drawn: {'; '.join(wide)}." if wide else ""))
     picture_numbers(model.params, cache, shown, answer)
     widgets.link_to("views/forward.py", "➡️ Open every number: Forward pass", key="home_forward",
