@@ -117,7 +117,7 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     page.get_by_text("Finished 100 steps").first.wait_for(timeout=240_000)
 
     def picture_page():
-        """Go to the Forward pass page through the app's own navigation (the same session, the same network)."""
+        """Go to the Forward pass page through the app's own navigation (the same visitor, the same network)."""
         page.get_by_role("link", name="Forward pass").click()
         page.locator(".st-key-forward_picture .js-plotly-plot .heatmaplayer").first.wait_for()
         app.wait_idle()

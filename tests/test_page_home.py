@@ -21,9 +21,9 @@ def bundled_sample(monkeypatch):
     monkeypatch.delenv("MNIST_PATH", raising=False)
 
 
-def run_home(**session):
+def run_home(**state_values):
     at = AppTest.from_file(str(ROOT / "views" / "home.py"), default_timeout=120)
-    for key, value in session.items():
+    for key, value in state_values.items():
         at.session_state[key] = value
     at.run()
     assert not at.exception, at.exception

@@ -258,7 +258,7 @@ OUTPUT_PICK = "forward_pick_out"  # the output digit opened from the picture
 
 
 def pick_key(l):
-    """The session key of the control that opens a unit of hidden layer l."""
+    """The key (in st.session_state) of the control that opens a unit of hidden layer l."""
     return f"forward_pick_{l}"
 
 
