@@ -395,6 +395,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     layout["annotations"], layout["shapes"] = annotations, shapes
     return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
+
 # ---------------------------------------------------------------------------------------------------------
 # A drawn digit: its preprocessing, the terms of a score, one learning step
 # ---------------------------------------------------------------------------------------------------------
