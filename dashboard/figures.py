@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
+from plotly.colors import get_colorscale, sample_colorscale
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"  # Okabe-Ito
 RDBU_BLUE, RDBU_RED, GREY, LIGHT = "#2166ac", "#b2182b", "#8c8c8c", "#c6dbef"  # the ends of RdBu, and neutrals
@@ -193,6 +194,209 @@ def probability_bars(A, predicted, label=None):
                             hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"),
                      layout=dict(xaxis=dict(title="digit k (★ the network's answer)", type="category"),
                                  yaxis=dict(title="probability", range=[0, 1.15], tickformat=".0%")))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The network as a picture: one digit, the hidden units as their weight images, the outputs, the edges
+# ---------------------------------------------------------------------------------------------------------
+
+NODE_INK = "#262730"  # the outline of a node, and the ring around the selected one
+# A node clicked in the picture is marked by its ring: plotly would otherwise fade every other node.
+CLICKED_LOOKS_THE_SAME = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
+
+
+def strongest_units(A, most):
+    """Which units of a hidden layer to draw: all of them when there are at most `most`, else the `most` with the
+    largest |A| for this digit (the strongest; among equals, such as units ReLU switched off, the lower index).
+
+    A : (n, 1) the layer's activations for one digit. Returns the chosen unit indices, in increasing order.
+    """
+    a = np.abs(np.ravel(A))
+    if a.size <= most:
+        return np.arange(a.size)
+    return np.sort(np.argsort(-a, kind="stable")[:most])
+
+
+def _spread(n, top=0.93, bottom=0.07):
+    """n heights between top and bottom of the picture (paper fractions), the first at the top."""
+    return np.full(1, 0.5) if n == 1 else np.linspace(top, bottom, n)
+
+
+_SCALES = {}  # colour scales by name, looked up once
+
+
+def _scale(name):
+    """A named plotly colour scale as its list of [position, colour] pairs, looked up once (a lookup takes ~3 ms).
+    Written out, it means the same in Python and in the browser, whose own "RdBu" and "Greys" run the other way."""
+    if name not in _SCALES:
+        _SCALES[name] = tuple(tuple(stop) for stop in get_colorscale(name))
+    return _SCALES[name]
+
+
+def _node_colours(values, limit):
+    """Viridis colours for amounts (|A| / limit in [0, 1]), the app's scale for amounts."""
+    return sample_colorscale("Viridis", list(np.clip(np.abs(values) / limit, 0, 1)))
+
+
+def network_picture(X, params, cache, shown, focus=None, label=None, compact=False):
+    """The whole network on one digit, as one picture: the digit on the left; the units of hidden layer 1, each
+    drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it) with
+    a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a
+    grey ✕); the units of any further hidden layer as nodes; the ten outputs with their probabilities; and the
+    edges between the drawn units, styled by the sign of what they carry (blue and solid adds, red and dashed
+    takes away) and as thick as that contribution W_l[i, j] · A_(l-1)[j] to unit i's sum. The edges into the
+    answer (or into the focused output) are drawn strongly, the other output edges faintly. Nothing is made up:
+    every number comes from `params` and `cache`.
+
+    X : (784, 1) the digit. params : {"W1": (n1, 784), "b1": (n1, 1), ..., f"W{L}": (10, n), f"b{L}": (10, 1)}.
+    cache : forward_prop(params, X) ({"Z1", "A1", ..., f"A{L}"}, each (n_l, 1)).
+    shown : {l: unit indices drawn} for each hidden layer l = 1 .. L-1 (see strongest_units).
+    focus : None, ("hidden", l, j) or ("output", k): that node gets a ring and its edges are the strong ones.
+    label : the digit's true label, marked ✓ when known. compact : fewer words, for a small picture.
+
+    What a test can read: the scatter trace f"A{l}" of every layer (one node per drawn unit, customdata [unit,
+    A_l value], and for the last hidden layer also what the unit adds to the strong output's score), and one line
+    shape per edge, named "W_l[i, j] · A_(l-1)[j] = value".
+    """
+    L = len(params) // 2
+    A_out = np.ravel(cache[f"A{L}"])
+    answer = int(np.argmax(A_out))
+    target = focus[1] if focus and focus[0] == "output" else answer  # the output whose incoming edges stand out
+    units = {l: np.asarray(shown[l]) for l in range(1, L)} | {L: np.arange(10)}
+    node_x = dict(zip(range(1, L + 1), np.linspace(0.43, 0.80, L), strict=True))
+    node_y = {l: _spread(len(units[l])) for l in units}
+    # Hidden layer 1's weight images (paper fractions): more than five zigzag over two columns, twice as tall.
+    n1 = len(units[1])
+    gap = 0.86 / max(n1 - 1, 1)
+    two_columns = n1 > 5
+    image_half, image_half_h = 0.033, min((0.76 if two_columns else 0.42) * gap, 0.16)
+    image_x = [0.25 + (0.07 if two_columns and b % 2 else 0) for b in range(n1)] if two_columns else [0.29] * n1
+
+    traces, annotations = [], []
+    # One colour scale for the weight images, saturated at the 99th percentile of |W1|: a trained network has a
+    # few large weights that would leave every pattern pale on a scale stretched to the largest one.
+    weight_limit = float(np.percentile(np.abs(params["W1"][units[1]]), 99)) or symmetric(params["W1"])
+    hidden_axis = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="",
+                       fixedrange=True, constrain="domain")
+    layout = dict(xaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
+                  yaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
+                  plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False, hovermode="closest",
+                  margin=dict(l=10, r=10, t=46 if not compact else 36, b=10), dragmode=False,
+                  coloraxis=dict(colorscale=_scale("RdBu"), cmid=0, showscale=False,  # red < 0 < blue
+                                 cmin=-weight_limit, cmax=weight_limit))
+
+    # Lines are layout shapes, drawn under the pictures and nodes: each edge has its own width and style.
+    # The fan: thin lines from the digit to every drawn unit of layer 1 (each reads all 784 pixels), on to its node.
+    shapes = [dict(type="path", path=f"M 0.10 0.5 L {x:.4f} {y:.4f} L {node_x[1]:.4f} {y:.4f}", xref="x", yref="y",
+                   layer="below", line=dict(color="#d0d4da", width=1)) for x, y in zip(image_x, node_y[1], strict=True)]
+
+    # The edges between drawn units, blue and solid where they add, red and dashed where they take away.
+    edge_focus = focus  # a unit of layer 1 that is off has no edge at all: then the answer's edges stay strong
+    if focus and focus[0] == "hidden" and focus[1] == 1 and np.ravel(cache["A1"])[focus[2]] == 0:
+        edge_focus = None
+    edges = []
+    for l in range(2, L + 1):
+        W, A_prev = params[f"W{l}"], np.ravel(cache[f"A{l - 1}"])
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+            contribution = W[np.ix_(units[l], units[l - 1])] * A_prev[units[l - 1]]  # (drawn of l, drawn of l-1)
+        contribution = np.nan_to_num(contribution, posinf=np.finfo(np.float32).max, neginf=-np.finfo(np.float32).max)
+        limit = float(np.abs(contribution).max()) or 1.0
+        for a, i in enumerate(units[l]):
+            for b, j in enumerate(units[l - 1]):
+                c = float(contribution[a, b])
+                if c == 0:
+                    continue  # a unit that is off passes nothing on: no edge
+                if edge_focus and edge_focus[0] == "hidden":
+                    strong = (edge_focus[1], edge_focus[2]) in ((l - 1, j), (l, i))
+                else:
+                    strong = l == L and i == target
+                edges.append((strong, dict(
+                    type="line", x0=node_x[l - 1], y0=node_y[l - 1][b], x1=node_x[l], y1=node_y[l][a], xref="x",
+                    yref="y", layer="below", opacity=0.9 if strong else 0.22,
+                    name=f"W{l}[{i}, {j}] · A{l - 1}[{j}] = {c:+.6g}",
+                    line=dict(color=RDBU_BLUE if c > 0 else RDBU_RED, dash="solid" if c > 0 else "dash",
+                              width=round(0.8 + (8 if strong else 3) * abs(c) / limit, 2)))))
+    shapes += [shape for strong, shape in sorted(edges, key=lambda edge: edge[0])]  # the strong ones on top
+
+    # The nodes: each hidden layer's units, then the outputs. A node's area grows with its value.
+    sizes = {L: [10 + 26 * math.sqrt(p) for p in A_out]}
+    for l in range(1, L):
+        a = np.ravel(cache[f"A{l}"])[units[l]]
+        strength = np.nan_to_num(np.abs(a) / (float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0))  # 0 to 1
+        off = a == 0
+        sizes[l] = [14 if o else 9 + 25 * math.sqrt(v) for v, o in zip(strength, off, strict=True)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
+        into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
+        traces.append(dict(
+            type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l], **CLICKED_LOOKS_THE_SAME,
+            customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
+            marker=dict(size=sizes[l],
+                        color=[GREY if o else c for o, c in zip(off, _node_colours(strength, 1), strict=True)],
+                        symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
+            text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
+            # Layer 1's values beside its nodes (the small picture leaves them to the hover, for lack of room);
+            # deeper layers' values on white labels, over the edges.
+            mode="markers+text" if l == 1 and not compact else "markers",
+            textfont=dict(size=13, color=["#6b6b6b" if o else NODE_INK for o in off]),
+            hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}"
+                          + (into if l == L - 1 else "") + "<extra></extra>"))
+        if l > 1:
+            annotations += [dict(text="off" if o else f"{v:.2f}", x=node_x[l], y=y, xref="x", yref="y",
+                                 xanchor="right", xshift=-(size / 2 + 2), showarrow=False, borderpad=1,
+                                 bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=NODE_INK))
+                            for v, o, y, size in zip(a, off, node_y[l], sizes[l], strict=True)]
+    colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
+    # Each output's label, after an en space that keeps it clear of the ring around an opened output.
+    names = [f"\u2002<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
+             for k, p in enumerate(A_out)]
+    traces.append(dict(
+        type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L], **CLICKED_LOOKS_THE_SAME,
+        customdata=[[k, float(p)] for k, p in enumerate(A_out)],
+        marker=dict(size=sizes[L], color=colours, line=dict(color=NODE_INK, width=1)),
+        text=names, textposition="middle right", textfont=dict(size=15, color=NODE_INK),
+        hovertemplate=f"digit %{{customdata[0]}}<br>A{L} = %{{customdata[1]:.2%}}<extra></extra>"))
+    if focus:
+        l, i = (L, focus[1]) if focus[0] == "output" else (focus[1], focus[2])
+        where = np.flatnonzero(units[l] == i)
+        if where.size:
+            traces.append(dict(type="scatter", mode="markers", name="selected", x=[node_x[l]],
+                               y=[node_y[l][where[0]]], hoverinfo="skip", text=["the node opened below"],
+                               marker=dict(symbol="circle-open", size=sizes[l][where[0]] + 12, color=NODE_INK,
+                                           line=dict(width=3))))
+
+    # The pictures, each on its own pair of axes: the digit, and each drawn unit of layer 1 as its row of W1.
+    def picture_axes(n, x0, x1, y0, y1):
+        suffix = str(n)
+        layout["xaxis" + suffix] = dict(hidden_axis, domain=[max(x0, 0), min(x1, 1)], anchor="y" + suffix)
+        layout["yaxis" + suffix] = dict(hidden_axis, domain=[max(y0, 0), min(y1, 1)], anchor="x" + suffix,
+                                        autorange="reversed", scaleanchor="x" + suffix)
+        return dict(xaxis="x" + suffix, yaxis="y" + suffix)
+
+    traces.append(dict(type="heatmap", z=image_of(X), colorscale=_scale("gray"), zmin=0, zmax=1,
+                       showscale=False, hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra>the digit</extra>",
+                       **picture_axes(2, 0.0, 0.19, 0.27, 0.73)))
+    W1, A1 = params["W1"], np.ravel(cache["A1"])
+    for n, (j, x, y) in enumerate(zip(units[1], image_x, node_y[1], strict=True), start=3):
+        place = picture_axes(n, x - image_half, x + image_half, y - image_half_h, y + image_half_h)
+        traces.append(dict(type="heatmap", z=image_of(W1[j]), coloraxis="coloraxis",
+                           hovertemplate=f"unit {j}: row %{{y}}, col %{{x}}<br>weight %{{z:.3f}}<extra></extra>",
+                           **place))
+        if A1[j] == 0:  # switched off: the picture faded behind a white veil
+            traces.append(dict(type="heatmap", z=np.zeros((28, 28)), colorscale=_scale("Greys"), zmin=0,
+                               zmax=1, opacity=0.72, showscale=False, hoverinfo="skip", **place))  # Greys: 0 white
+        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
+            annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
+                                    xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
+
+    titles = [(0.095, "X: the digit"), (0.285, "row j of W1"), (node_x[1], "A1")]
+    titles += [(node_x[l], f"A{l}") for l in range(2, L)]
+    titles.append((node_x[L] + 0.05, f"A{L} = softmax"))
+    annotations += [dict(text=f"<b>{text}</b>", x=x, y=1, xref="paper", yref="paper", yanchor="bottom",
+                         xanchor="center", showarrow=False, font=dict(size=14 if compact else 15, color=NODE_INK))
+                    for x, text in titles]
+    layout["annotations"], layout["shapes"] = annotations, shapes
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -140,6 +140,9 @@ def tour_forward(model, split):
         for tab in tabs[1:]:
             at.session_state[key] = tab
             views.append(look(at.run(), "forward", f"tab {tab}"))
+    for key, node in (("forward_pick_1", 2), ("forward_pick_out", 3)):  # a node opened in the network picture
+        at.pills(key=key).set_value(node)
+        views.append(look(at.run(), "forward", f"picture, {key} = {node}"))
     return views
 
 

@@ -94,3 +94,88 @@ def test_forward_page_renders_the_whole_chain(app):
     show_whole_page(app)
     app.assert_no_exception()
     app.screenshot("forward-page")
+
+
+
+def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector(browser, app_url):
+    """One visitor trains a small network, then: the Forward page's picture of it draws, a click on a hidden unit's
+    button opens its sum below the picture, a click on an output's node in the picture opens its softmax; Home
+    shows the small picture; switched to presenter mode at 1280 x 720, the whole picture and its controls are on
+    the first screen, and a click on an output's button opens its softmax.
+    Screenshots: forward-picture-laptop.png, forward-picture-unit-laptop.png, home-picture.png,
+    forward-picture-projector.png, forward-picture-output-projector.png."""
+    from conftest import TIMEOUT_MS, AppPage
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    app = AppPage(page, app_url)
+    app.open("training?iterations=100&alpha=0.5&init=he")
+    page.get_by_role("button", name="▶️ Train").click()
+    page.get_by_text("Finished 100 steps").first.wait_for(timeout=240_000)
+
+    def picture_page():
+        """Go to the Forward pass page through the app's own navigation (the same visitor, the same network)."""
+        page.get_by_role("link", name="Forward pass").click()
+        page.locator(".st-key-forward_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+        app.wait_idle()
+        app.assert_no_exception()
+
+    picture_page()
+    picture = page.locator(".st-key-forward_picture")
+    units = page.get_by_role("radiogroup", name="Hidden unit of layer 1")
+    outputs = page.get_by_role("radiogroup", name="Output digit")
+    expect(units.get_by_role("radio")).to_have_count(10)
+    expect(page.get_by_text("Your network:").first).to_be_visible()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'center'})")
+    page.mouse.move(5, 5)
+    app.screenshot("forward-picture-laptop", whole_page=False)
+    units.get_by_role("radio", name="3", exact=True).click()
+    expect(page.get_by_role("heading", name="Hidden unit 3 of layer 1, number by number")).to_be_visible()
+    expect(page.get_by_text("The 784 products add up to").first).to_be_visible()
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "true")
+    app.wait_idle()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1000)
+    app.screenshot("forward-picture-unit-laptop", whole_page=False)
+    nodes = picture.locator(".scatterlayer .trace")  # the picture's first traces: layer 1's nodes, the outputs
+    nodes.nth(1).locator(".point").nth(5).click(force=True)  # a click on output 5 in the picture itself
+    expect(page.get_by_role("heading", name="Output 5: its score Z2[5], edge by edge, then softmax")).to_be_visible()
+    expect(outputs.get_by_role("radio", name="5", exact=True)).to_have_attribute("aria-checked", "true")
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
+    app.wait_idle()
+
+    page.get_by_role("link", name="Home").click()  # the small picture, the visitor's network first
+    page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+    app.wait_idle()
+    app.assert_no_exception()
+    expect(page.get_by_text("reading the dev set's first digit").first).to_be_visible()
+    page.mouse.move(5, 5)
+    app.screenshot("home-picture", whole_page=False)
+
+    picture_page()
+    page.locator('[data-testid="stSidebar"]').get_by_text("📽️ Presenter mode").click()
+    app.wait_idle()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button')
+    if collapse.count():  # the projector's full width, as presenter mode opens the page
+        collapse.first.click()
+    page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+    page.wait_for_timeout(2500)  # plotly redraws at the new size
+    for element in (picture, units, outputs):  # the picture and its controls fill the first screen
+        box = element.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+    page.mouse.move(5, 5)
+    app.screenshot("forward-picture-projector", whole_page=False)
+    outputs.get_by_role("radio", name="3", exact=True).click()
+    expect(page.get_by_role("heading", name="Output 3: its score Z2[3], edge by edge, then softmax")).to_be_visible()
+    expect(page.get_by_text("Z2[3] is").first).to_be_visible()  # checked against forward_prop
+    expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
+    app.wait_idle()
+    page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1000)
+    app.screenshot("forward-picture-output-projector", whole_page=False)
+    app.assert_no_exception()
+    context.close()

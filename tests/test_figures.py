@@ -80,6 +80,98 @@ def test_unit_images_gives_each_image_its_own_square_axes_and_one_shared_colour_
     np.testing.assert_array_equal(fig.data[3].z, rows[3].reshape(28, 28))
 
 
+def small_network(sizes=(10,), seed=3):
+    """A network with the given hidden layers, its forward pass on one random digit, and that digit (784, 1)."""
+    from nn_core.network import forward_prop, init_params
+
+    rng = np.random.default_rng(seed)
+    params = init_params((784, *sizes, 10), seed=seed)
+    X = (rng.random((784, 1)) * (rng.random((784, 1)) < 0.2)).astype(np.float32)
+    return params, forward_prop(params, X), X
+
+
+def trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def edges(fig, strong_only=True):
+    """The picture's edges, from their line shapes: [(layer l, unit i, unit j, W_l[i, j] * A_(l-1)[j], shape)]."""
+    import re
+
+    found = []
+    for shape in fig.layout.shapes:
+        match = re.fullmatch(r"W(\d+)\[(\d+), (\d+)\] · A\d+\[\d+\] = (\S+)", shape.name or "")
+        if match and (shape.opacity > 0.5 or not strong_only):
+            l, i, j, c = match.groups()
+            found.append((int(l), int(i), int(j), float(c), shape))
+    return found
+
+
+def test_the_network_picture_draws_the_real_numbers_of_one_digit():
+    params, cache, X = small_network()
+    A1, A2, W1, W2 = cache["A1"][:, 0], cache["A2"][:, 0], params["W1"], params["W2"]
+    assert (A1 == 0).any() and (A1 > 0).any()  # some units off, some on: both kinds are drawn
+    shown = {1: figures.strongest_units(cache["A1"], 10)}
+    fig = figures.network_picture(X, params, cache, shown, label=4)
+    trace_axes_exist_and_fit_on_the_page(fig)
+
+    nodes = np.array(trace(fig, "A1").customdata)
+    np.testing.assert_array_equal(nodes[:, 0], np.arange(10))
+    np.testing.assert_allclose(nodes[:, 1], A1)
+    assert list(trace(fig, "A1").marker.symbol) == ["x" if a == 0 else "circle" for a in A1]  # off: a grey ✕
+    np.testing.assert_allclose(np.array(trace(fig, "A2").customdata)[:, 1], A2)
+    answer = int(A2.argmax())
+    assert "★" in trace(fig, "A2").text[answer] and "✓" in trace(fig, "A2").text[4]
+
+    images = [t for t in fig.data if t.type == "heatmap" and t.coloraxis == "coloraxis"]
+    assert len(images) == 10
+    for j, image in enumerate(images):  # each unit drawn as its own row of W1
+        np.testing.assert_array_equal(image.z, W1[j].reshape(28, 28))
+    np.testing.assert_array_equal(fig.data[[t.type for t in fig.data].index("heatmap")].z, X.reshape(28, 28))
+    veils = [t for t in fig.data if t.type == "heatmap" and t.opacity]
+    assert len(veils) == int((A1 == 0).sum())  # a switched-off unit's picture is faded
+
+    # The strong edges are those into the answer: W2[answer, j] * A1[j] for every unit that is on.
+    strong = edges(fig)
+    assert {i for _, i, _, _, _ in strong} == {answer}
+    assert sorted(j for _, _, j, _, _ in strong) == np.flatnonzero(A1 > 0).tolist()
+    for _, _, j, c, shape in strong:
+        assert np.isclose(c, W2[answer, j] * A1[j], rtol=1e-5)
+        assert (shape.line.color, shape.line.dash) == ((figures.RDBU_BLUE, "solid") if c > 0 else
+                                                       (figures.RDBU_RED, "dash"))  # the sign, not by colour alone
+    widths = {abs(c): shape.line.width for _, _, _, c, shape in strong}
+    assert [widths[c] for c in sorted(widths)] == sorted(widths.values())  # the larger, the thicker
+    all_edges = edges(fig, strong_only=False)
+    assert len(all_edges) == 10 * int((A1 > 0).sum())  # every unit that is on, to every output; none from the off
+
+
+def test_opening_an_output_or_a_unit_moves_the_strong_edges_and_rings_the_node():
+    params, cache, X = small_network()
+    shown = {1: figures.strongest_units(cache["A1"], 10)}
+    fig = figures.network_picture(X, params, cache, shown, focus=("output", 6))
+    assert {i for _, i, _, _, _ in edges(fig)} == {6}
+    assert trace(fig, "selected").y[0] == trace(fig, "A2").y[6]
+    adds = np.array(trace(fig, "A1").customdata)[:, 2]  # each unit's hover: what it adds to the score of 6
+    np.testing.assert_allclose(adds, params["W2"][6] * cache["A1"][:, 0], rtol=1e-5)
+    j = int(np.flatnonzero(cache["A1"][:, 0] > 0)[0])
+    strong = edges(figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j)))
+    assert {e[2] for e in strong} == {j} and len(strong) == 10  # the unit's ten edges, one to each output
+
+
+def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_nodes():
+    params, cache, X = small_network((64, 16))
+    shown = {l: figures.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
+    A1 = cache["A1"][:, 0]
+    assert len(shown[1]) == 10 and np.all(np.diff(shown[1]) > 0)
+    assert A1[shown[1]].min() >= np.delete(A1, shown[1]).max()  # no unit left out is stronger
+    fig = figures.network_picture(X, params, cache, shown)
+    trace_axes_exist_and_fit_on_the_page(fig)
+    np.testing.assert_array_equal(np.array(trace(fig, "A1").customdata)[:, 0], shown[1])
+    np.testing.assert_allclose(np.array(trace(fig, "A2").customdata)[:, 1], cache["A2"][shown[2], 0])
+    np.testing.assert_allclose(np.array(trace(fig, "A3").customdata)[:, 1], cache["A3"][:, 0])
+    assert figures.strongest_units(cache["A2"][:5], 10).tolist() == [0, 1, 2, 3, 4]  # a narrow layer: all
+
+
 def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
     rng = np.random.default_rng(1)
     X, Y = rng.random((784, 20)), rng.integers(0, 10, 20)

@@ -250,3 +250,105 @@ def test_too_little_data_is_an_error_but_a_drawing_still_goes_through(sample_spl
     assert any("dev set cannot be made" in e.value for e in at.error)
     assert at.radio(key="forward_choice").value == "drawn"
     assert any(m.label == "The network's answer" for m in at.metric)
+
+
+def picture_nodes(at, name):
+    """The node values of the network picture's trace `name` ("A1", "A2", ...): (unit or digit, value) rows."""
+    trace = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == name)
+    return np.array(trace["customdata"], dtype=float)
+
+
+def dev_digit(column=0):
+    """Dev-set column `column` as the page splits the bundled sample, (784, 1), and its label."""
+    from nn_core.data import split_dev
+    from nn_core.mnist_files import load_sample
+
+    split = split_dev(load_sample(Path(PAGE).parents[1] / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
+    return split.X_dev[:, column:column + 1], int(split.Y_dev[column])
+
+
+def test_the_network_picture_is_drawn_from_the_visitors_weights_and_the_chosen_digit(trained_model):
+    from nn_core.network import forward_prop
+
+    at = run_page(**{state.MODEL: trained_model})
+    at.number_input(key="forward_index").set_value(7).run()
+    X, label = dev_digit(7)
+    cache = forward_prop(trained_model.params, X)
+    nodes = picture_nodes(at, "A1")
+    np.testing.assert_array_equal(nodes[:, 0], np.arange(10))
+    np.testing.assert_allclose(nodes[:, 1], cache["A1"][:, 0], rtol=1e-5)  # each node's strength is its A1
+    np.testing.assert_allclose(picture_nodes(at, "A2")[:, 1], cache["A2"][:, 0], rtol=1e-5)
+    figure = chart(at, "forward_picture")
+    images = [t for t in figure["data"] if t["type"] == "heatmap" and t.get("coloraxis") == "coloraxis"]
+    for j, image in enumerate(images):  # every hidden unit is drawn as its own row of W1
+        np.testing.assert_allclose(values(image["z"]), trained_model.params["W1"][j].reshape(28, 28))
+    answer = int(np.argmax(cache["A2"]))
+    strong = [shape["name"] for shape in figure["layout"]["shapes"] if "name" in shape and shape["opacity"] > 0.5]
+    assert len(strong) == int((cache["A1"] > 0).sum())  # one edge into the answer from every unit that is on
+    for name in strong:
+        k, j, c = re.fullmatch(r"W2\[(\d+), (\d+)\] · A1\[\d+\] = (\S+)", name).groups()
+        assert int(k) == answer
+        assert np.isclose(float(c), trained_model.params["W2"][answer, int(j)] * cache["A1"][int(j), 0], rtol=1e-5)
+    assert not any("Not every unit is drawn" in i.value for i in at.info)
+    assert f"the answer {answer} ★" in all_text(at)
+
+
+def test_opening_a_hidden_unit_in_the_picture_shows_its_sum_and_opening_an_output_its_softmax(trained_model):
+    at = run_page(**{state.MODEL: trained_model})
+    assert not any("number by number" in s.value for s in at.subheader)  # nothing open at first
+    at.pills(key="forward_pick_1").set_value(4).run()
+    assert not at.exception
+    assert any(s.value == "Hidden unit 4 of layer 1, number by number" for s in at.subheader)
+    check = next(s.value for s in at.success if "784 products" in s.value and "Z1[4]" in s.value)
+    total, from_cache = re.findall(r"\*\*(-?\d+\.\d+)\*\*", check)
+    assert total == from_cache
+    assert chart(at, "forward_picture_unit_terms")["data"][0]["type"] == "heatmap"
+    selected = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == "selected")
+    unit_4 = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == "A1")
+    assert selected["y"][0] == values(unit_4["y"])[4]
+    assert at.session_state["forward_unit_kept"] == 4  # Step 1's "one hidden unit" follows the picture
+
+    at.pills(key="forward_pick_out").set_value(3).run()
+    assert not at.exception
+    assert at.pills(key="forward_pick_1").value is None  # one node open at a time
+    assert any(s.value.startswith("Output 3: its score Z2[3]") for s in at.subheader)
+    assert any("Z2[3] is" in s.value for s in at.success)  # the edges and the bias add up to forward_prop's score
+    steps = next(df.value for df in at.dataframe if "÷ sum = probability" in df.value.columns)
+    assert abs(steps["÷ sum = probability"].sum() - 1) < 1e-4
+    assert chart(at, "forward_picture_softmax")["data"][0]["type"] == "bar"
+
+
+def test_the_picture_of_two_hidden_layers_and_of_a_wide_layer_draws_the_strongest_units_with_a_note():
+    from nn_core.network import forward_prop
+
+    hp = Hyperparams(hidden_sizes=(32, 16), init="he")
+    model = state.Model(new_network(hp), hp)
+    at = run_page(**{state.MODEL: model})
+    cache = forward_prop(model.params, dev_digit(0)[0])
+    note = next(i.value for i in at.info if "Not every unit is drawn" in i.value)
+    assert "layer 1 has 32 units" in note and "layer 2 has 16 units" in note
+    for l in (1, 2):
+        nodes = picture_nodes(at, f"A{l}")
+        A = cache[f"A{l}"][:, 0]
+        assert len(nodes) == 10 and A[nodes[:, 0].astype(int)].min() >= np.delete(A, nodes[:, 0].astype(int)).max()
+        np.testing.assert_allclose(nodes[:, 1], A[nodes[:, 0].astype(int)], rtol=1e-5)
+    np.testing.assert_allclose(picture_nodes(at, "A3")[:, 1], cache["A3"][:, 0], rtol=1e-5)
+    unit = int(picture_nodes(at, "A2")[0, 0])
+    at.pills(key="forward_pick_2").set_value(unit).run()
+    assert not at.exception
+    assert any(s.value == f"Hidden unit {unit} of layer 2, edge by edge" for s in at.subheader)
+    assert any(f"Z2[{unit}] is" in s.value for s in at.success)
+
+    hp = Hyperparams(hidden_sizes=(64,), init="he")
+    at = run_page(**{state.MODEL: state.Model(new_network(hp), hp)})
+    assert any("layer 1 has 64 units: the 10 strongest" in i.value for i in at.info)
+    assert len(picture_nodes(at, "A1")) == 10 and len(at.pills(key="forward_pick_1").options) == 10
+
+
+def test_in_presenter_mode_the_picture_comes_first():
+    at = run_page(**{state.PRESENTER: True})
+    order = [e.proto.id if e.type == "plotly_chart" else e.type
+             for e in at.main if e.type in ("header", "plotly_chart")]
+    first_chart = next(i for i, kind in enumerate(order) if kind != "header")
+    assert order[first_chart].endswith("-forward_picture")
+    assert "header" not in order[:first_chart]  # before "The network" and "Choose a digit"

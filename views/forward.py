@@ -32,6 +32,7 @@ widgets.explain(
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
     "pass, is on the 📉 Training page.)"
 )
+picture_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 
 # --- The network --------------------------------------------------------------------------------------------
 model = state.model_or_untrained()
@@ -144,6 +145,8 @@ if not all(np.isfinite(value).all() for value in cache.values()):
                "inf and NaN (blank). Train it again on the 📉 Training page with a smaller learning rate α.")
 A_out = cache[f"A{L}"]
 predicted = int(np.argmax(A_out[:, 0]))
+with picture_slot or st.container():
+    forward_sections.network_picture(params, cache, X, label, hp.activation)
 
 # --- Layer 0 ----------------------------------------------------------------------------------------------
 st.header("Step 0 · the input: A0 = X")

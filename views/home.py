@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import figures, state, widgets
+from dashboard.sections import home as home_sections
 from nn_core.training import NOTEBOOK, new_network
 
 st.title("🧠 A neural network from scratch, number by number")
@@ -15,15 +16,21 @@ every line of code that computes them is on screen.
 """
 )
 
+REAL, STRUCTURE = "🖼️ The network reading a digit", "🕸️ Every connection"
 picture, start = st.columns([3, 2], gap="large")
 with picture:
-    caption = ("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
-               "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
-               "Only 12 of the 784 inputs are drawn.")
-    st.image(figures.network_diagram(), caption=caption, width="stretch",
-             alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
-    with st.expander("The numbers behind the picture: each layer's units and parameters"):
-        widgets.table(figures.layer_table(new_network(NOTEBOOK)))
+    model = state.get_model()
+    real_tab, structure_tab = st.tabs([REAL, STRUCTURE], default=REAL if model else STRUCTURE, key="home_picture_tab")
+    with real_tab:
+        home_sections.network_at_a_glance(model)
+    with structure_tab:
+        caption = ("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
+                   "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
+                   "Only 12 of the 784 inputs are drawn.")
+        st.image(figures.network_diagram(), caption=caption, width="stretch",
+                 alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
+        with st.expander("The numbers behind the picture: each layer's units and parameters"):
+            widgets.table(figures.layer_table(new_network(NOTEBOOK)))
 with start:
     st.header("Start here")
     widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data", key="home_start",
@@ -62,5 +69,4 @@ data = state.digits()
 st.info(f"**Data in use:** {data.description}")
 if data.warning:
     st.warning(data.warning)
-model = state.get_model()
 st.caption("Your network: " + (model.describe() if model else "none yet. Train one on the 📉 Training page."))

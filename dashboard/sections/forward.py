@@ -1,5 +1,6 @@
-"""The Forward pass page's longer parts: one hidden unit's sum with the real numbers, and the three "under the
-hood" tabs (activation functions, softmax step by step, why a network needs a non-linearity).
+"""The Forward pass page's longer parts: one hidden unit's sum with the real numbers, the three "under the
+hood" tabs (activation functions, softmax step by step, why a network needs a non-linearity), and the network
+as a picture with the numbers of the node the visitor opens in it.
 """
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import figures, widgets
 from dashboard.figures import ORANGE, RDBU_BLUE, column_bars, digit_image, matrix_heatmap, weight_image
 from dashboard.widgets import show, table
 from nn_core import activations
@@ -37,8 +38,12 @@ def tex_number(x, digits=2):
     return f"({x:.{digits}f})" if x < 0 else f"{x:.{digits}f}"
 
 
-def one_unit(W1, b1, Z1, X, j):
-    """Hidden unit j's z_j = sum over the 784 pixels of w_ji x_i, plus b_j, written out with the real numbers."""
+def one_unit(W1, b1, Z1, X, j, key="forward_unit"):
+    """Hidden unit j's z_j = sum over the 784 pixels of w_ji x_i, plus b_j, written out with the real numbers.
+
+    W1 : (n1, 784), b1 and Z1 : (n1, 1), X : (784, 1). key : the start of its charts' keys, so that the network
+    picture and Step 1 can both open a unit.
+    """
     terms, z_j, pixels = unit_terms(W1, b1, X, j)
     top = pixels.loc[pixels["w_ji · x_i"] > 0].nlargest(3, "w_ji · x_i")
     bottom = pixels.loc[pixels["w_ji · x_i"] < 0].nsmallest(3, "w_ji · x_i")
@@ -66,12 +71,12 @@ def one_unit(W1, b1, Z1, X, j):
         st.error(f"The sum {z_j:.4f} differs from Z1[{j}] = {float(Z1[j, 0]):.4f} by {difference:.2e}.")
     w_col, x_col, t_col = st.columns(3)
     with w_col:
-        show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), "forward_unit_w", 330)
+        show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), f"{key}_w", 330)
     with x_col:
-        show(digit_image(X, "the input x"), "forward_unit_x", 330)
+        show(digit_image(X, "the input x"), f"{key}_x", 330)
     with t_col:
         show(weight_image(terms, f"w<sub>{j},i</sub> · x<sub>i</sub>: each pixel's term", "term"),
-             "forward_unit_terms", 330)
+             f"{key}_terms", 330)
     st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
                "weight; blue terms raise z_j, red terms lower it.")
     with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
@@ -149,6 +154,13 @@ def activations_tab(activation):
 
 def softmax_tab(Z_out, L):
     """Softmax on this digit's scores Z_L (10, 1), step by step, and why the max-shift matters."""
+    softmax_steps(Z_out, L)
+    overflow_demo(Z_out, L)
+
+
+def softmax_steps(Z_out, L, key="forward_softmax_steps"):
+    """The three steps of softmax on this digit's scores Z_L (10, 1): shift by the max, exponentiate, divide by
+    the sum; a table and two bar charts. key : the chart's key (the network picture opens these steps too)."""
     shifted = Z_out[:, 0] - Z_out[:, 0].max()
     E = np.exp(shifted)
     steps = pd.DataFrame({"digit k": np.arange(10), f"Z{L}_k": Z_out[:, 0], f"Z{L}_k - max": shifted,
@@ -172,7 +184,11 @@ def softmax_tab(Z_out, L):
                         layout=dict(showlegend=False, annotations=titles,
                                     xaxis=dict(digit_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
                                     xaxis2=dict(digit_axis, domain=[0.55, 1]), yaxis2=dict(anchor="x2")))
-        show(fig, "forward_softmax_steps", 340)
+        show(fig, key, 340)
+
+
+def overflow_demo(Z_out, L):
+    """Why softmax subtracts the max: the same scores plus 1000 overflow e^z in the notebook's softmax."""
     st.markdown("**Why subtract the max?** Adding the same number to every score changes nothing (it cancels in "
                 "the division), but e^z overflows: NumPy's e^1000 is `inf`. The notebook's softmax has no shift:")
     big = Z_out + 1000  # the same scores, all raised by 1000: the probabilities should not change
@@ -231,3 +247,206 @@ def linear_tab(params, X, Z_out, activation):
         "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). The "
         "activation between the layers is what lets a network learn curved, complicated patterns."
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The network as a picture, and the numbers of the node the visitor opens
+# ---------------------------------------------------------------------------------------------------------
+
+MAX_DRAWN = 10  # hidden units drawn per layer; a wider layer is drawn as its strongest units for the digit
+OUTPUT_PICK = "forward_pick_out"  # the output digit opened from the picture
+
+
+def pick_key(l):
+    """The key (in st.session_state) of the control that opens a unit of hidden layer l."""
+    return f"forward_pick_{l}"
+
+
+def _keep_only(chosen, keys):
+    """One node open at a time: choosing in one control clears the others; a unit of layer 1 is also the unit
+    Step 1's "one hidden unit" tab shows."""
+    for key in keys:
+        if key != chosen:
+            st.session_state[key] = None
+    if chosen == pick_key(1) and st.session_state.get(chosen) is not None:
+        st.session_state["forward_unit_kept"] = st.session_state[chosen]
+        st.session_state.pop("forward_unit", None)  # Step 1's selector starts again from the kept unit
+
+
+def picture_focus(shown, L, where):
+    """The controls beside the picture (in the container `where`): one row of buttons per hidden layer (its
+    drawn units) and one for the ten outputs. Returns the open node: None, ("hidden", l, j) or ("output", k).
+
+    shown : {l: unit indices drawn} for l = 1 .. L-1.
+    """
+    keys = [pick_key(l) for l in range(1, L)] + [OUTPUT_PICK]
+    clicked = picture_click(L)
+    if clicked:  # a node clicked in the picture opens as if chosen here
+        key, node = clicked
+        st.session_state[key] = node
+        _keep_only(key, keys)
+    focus = None
+    with where:
+        st.markdown("**Open a node's numbers**")
+        for l in range(1, L):
+            options = [int(j) for j in shown[l]]
+            if st.session_state.get(pick_key(l)) not in options:
+                st.session_state[pick_key(l)] = None  # another digit may draw other units of a wide layer
+            j = st.pills(f"Hidden unit of layer {l}", options, key=pick_key(l), on_change=_keep_only,
+                         args=(pick_key(l), keys), wrap=True,
+                         help=f"Opens this unit's sum below the picture: how its Z{l} comes from "
+                              f"{'the 784 pixels' if l == 1 else f'the units of layer {l - 1}'}. Clicking the "
+                              "unit's node in the picture does the same; click it again here to close it.")
+            if j is not None:
+                focus = ("hidden", l, j)
+        k = st.pills("Output digit", list(range(10)), key=OUTPUT_PICK, on_change=_keep_only,
+                     args=(OUTPUT_PICK, keys), wrap=True,
+                     help=f"Opens this digit's score Z{L}[k], edge by edge, and softmax turning the scores into "
+                          "probabilities. Click it again to close it.")
+        if k is not None:
+            focus = ("output", k)
+    return focus
+
+
+def picture_click(L):
+    """The node the visitor has just clicked in the picture, as (the key of its control, unit or digit), or None.
+
+    The picture's first L traces are its nodes (layers 1 .. L-1, then the outputs), each point's customdata
+    starting with its unit or digit. A click is taken once: the chart keeps its selection over later reruns.
+    """
+    points = st.session_state.get("forward_picture", {}).get("selection", {}).get("points", [])
+    seen = repr(points)
+    if not points:
+        st.session_state.pop("forward_picture_click", None)  # nothing selected: the next click is new
+        return None
+    if st.session_state.get("forward_picture_click") == seen:
+        return None
+    st.session_state["forward_picture_click"] = seen
+    point = points[0]
+    layer = point.get("curve_number", L) + 1
+    node = point.get("customdata", [None])[0]
+    if node is None or layer > L:
+        return None
+    return (pick_key(layer) if layer < L else OUTPUT_PICK), int(node)
+
+
+def network_picture(params, cache, X, label, activation):
+    """The network as one picture for this digit (figures.network_picture) with the controls beside it, then
+    the numbers of the node the visitor opened: a unit of layer 1 gets its 784-term sum (one_unit), a deeper
+    unit or an output the sum of its edges, an output also the softmax steps.
+
+    params, cache : the visitor's network and forward_prop's cache for X (784, 1). label : X's label, or None.
+    """
+    L = layer_count(params)
+    shown = {l: figures.strongest_units(cache[f"A{l}"], MAX_DRAWN) for l in range(1, L)}
+    if not widgets.presenter():  # on a projector the picture is the first thing on the screen, under the title
+        st.header("The network as a picture")
+    picture_col, pick_col = st.columns([3.6, 1.4], vertical_alignment="center")
+    focus = picture_focus(shown, L, pick_col)
+    with picture_col:
+        fig = figures.network_picture(X, params, cache, shown, focus, label)  # its own fonts and margins
+        fig = figures.restyled(fig, dict(height=360 if widgets.presenter() else 540, font=widgets.FONT))
+        st.plotly_chart(widgets.style_figure(fig), width="stretch", key="forward_picture",  # a click opens a node
+                        config={"displayModeBar": False}, on_select="rerun", selection_mode="points")
+    answer = int(np.argmax(cache[f"A{L}"][:, 0]))
+    st.caption(
+        "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "
+        f"red: lowers it) beside a node whose size and colour give its output A1 (a grey ✕ and a faded picture: "
+        f"{'ReLU switched it off, A1 = 0' if activation == 'relu' else 'its output is 0'}). An edge is as thick as "
+        "what it carries, W[i, j] · A[j]: blue and solid when it adds, red and dashed when it takes away. The edges "
+        f"into the answer {answer} ★ (or into the output you open) are the strong ones; hover a unit for what it "
+        "adds. **Click a node** (or its button beside the picture) to open its numbers below.")
+    wide = [f"layer {l} has {cache[f'A{l}'].shape[0]} units: the {MAX_DRAWN} strongest for this digit "
+            f"(largest |A{l}|) are drawn" for l in range(1, L) if cache[f"A{l}"].shape[0] > MAX_DRAWN]
+    if wide:
+        st.info("**Not every unit is drawn:** " + "; ".join(wide) + ". The edges and sums below count all of them.")
+    picture_numbers(params, cache, shown, focus[1] if focus and focus[0] == "output" else answer)
+    if focus is None:
+        return
+    if focus[0] == "hidden" and focus[1] == 1:
+        j = focus[2]
+        st.subheader(f"Hidden unit {j} of layer 1, number by number")
+        one_unit(params["W1"], params["b1"], cache["Z1"], X, j, key="forward_picture_unit")
+        passes_on(params, cache, 1, j, answer)
+    elif focus[0] == "hidden":
+        l, j = focus[1], focus[2]
+        st.subheader(f"Hidden unit {j} of layer {l}, edge by edge")
+        edge_sum(params, cache, l, j, f"unit {j} of layer {l}")
+        passes_on(params, cache, l, j, answer)
+    else:
+        k = focus[1]
+        st.subheader(f"Output {k}: its score Z{L}[{k}], edge by edge, then softmax")
+        edge_sum(params, cache, L, k, f"the score of {k}")
+        softmax_steps(cache[f"Z{L}"], L, key="forward_picture_softmax")
+        A_out = cache[f"A{L}"]
+        st.markdown(f"Digit {k}'s probability: **A{L}[{k}] = {A_out[k, 0]:.2%}**"
+                    + (" (the answer ★)." if k == answer else f"; the answer {answer} has {A_out[answer, 0]:.2%}."))
+
+
+def edge_sum(params, cache, l, i, name):
+    """Z_l[i] = sum over j of W_l[i, j] · A_(l-1)[j], plus b_l[i], as a waterfall of its largest terms, checked
+    against forward_prop. l >= 2; cache holds A_(l-1) (n, 1) and Z_l."""
+    W, b, Z = params[f"W{l}"], params[f"b{l}"], cache[f"Z{l}"]
+    A_prev = cache[f"A{l - 1}"]
+    terms = W[i] * A_prev[:, 0]  # (n,)
+    units = np.argsort(-np.abs(terms), kind="stable")[:MAX_DRAWN]
+    rest = float(terms.sum() - terms[units].sum()) if terms.size > MAX_DRAWN else None
+    total = float(terms.sum() + b[i, 0])
+    fig = figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l)
+    show(figures.restyled(fig, yaxes=dict(title=dict(text=f"adds to {name}"))), f"forward_picture_sum_{l}", 400)
+    with st.expander(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the total"):
+        order = np.argsort(-np.abs(terms), kind="stable")  # the bars' order: the largest terms first
+        ends = [(f"bias b{l}[{i}]", np.nan, np.nan, float(b[i, 0])), (f"= Z{l}[{i}]", np.nan, np.nan, total)]
+        if rest is not None:
+            ends.insert(0, (f"all other {terms.size - MAX_DRAWN} units, together", np.nan, np.nan, rest))
+        table(pd.DataFrame([(f"unit {j}", A_prev[j, 0], W[i, j], terms[j]) for j in order] + ends,
+                           columns=["term", f"A{l - 1}[j]", f"W{l}[{i}, j]", "value"]))
+    st.latex(rf"Z^{{[{l}]}}_{{{i}}} = \sum_j W^{{[{l}]}}_{{{i},j}} A^{{[{l - 1}]}}_j + b^{{[{l}]}}_{{{i}}} = "
+             rf"{terms.sum():.4f} + {tex_number(float(b[i, 0]), 4)} = {total:.4f}")
+    if np.isclose(total, Z[i, 0], rtol=1e-4, atol=1e-4):
+        st.success(f"✓ The edges and the bias add up to **{total:.4f}**, and forward_prop's Z{l}[{i}] is "
+                   f"**{float(Z[i, 0]):.4f}**: the same number.")
+    else:
+        st.error(f"The edges add up to {total:.4f} but forward_prop computed Z{l}[{i}] = {float(Z[i, 0]):.4f}.")
+
+
+def passes_on(params, cache, l, j, answer):
+    """One line: what hidden unit j of layer l passes to the next layer, and to the answer's score."""
+    L = layer_count(params)
+    a = float(cache[f"A{l}"][j, 0])
+    if a == 0:
+        st.info(f"Unit {j} is switched off for this digit (A{l}[{j}] = 0): it passes nothing on, so none of its "
+                "edges is drawn.")
+    elif l + 1 == L:
+        w = float(params[f"W{L}"][answer, j])
+        st.info(f"Unit {j} passes on A{l}[{j}] = {a:.3f}. Into the answer's score it adds W{L}[{answer}, {j}] · "
+                f"A{l}[{j}] = {w:.3f} · {a:.3f} = **{w * a:+.3f}**: the edge to {answer} ★ in the picture.")
+    else:
+        st.info(f"Unit {j} passes on A{l}[{j}] = {a:.3f} to every unit of layer {l + 1}, through column {j} of "
+                f"W{l + 1}.")
+
+
+def picture_numbers(params, cache, shown, k):
+    """The numbers behind the network picture, in an expander: every drawn hidden unit's Z and A (and, for the
+    last hidden layer, its edge into output k's score), the ten outputs, and the W1 rows drawn as pictures.
+
+    shown : {l: unit indices drawn} for the hidden layers. k : the output whose incoming edges are drawn strongly.
+    """
+    L = layer_count(params)
+    with st.expander("🔢 The numbers behind the picture"):
+        for l in range(1, L):
+            units = np.asarray(shown[l])
+            rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
+            if l == L - 1:
+                w = params[f"W{L}"][k, units]
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+                    edge = w * cache[f"A{l}"][units, 0]
+                rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": edge}
+            st.markdown(f"**Hidden layer {l}, the units drawn**")
+            table(pd.DataFrame(rows))
+        st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
+        table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}[k]": cache[f"Z{L}"][:, 0],
+                            f"A{L}[k]": cache[f"A{L}"][:, 0]}))
+        st.markdown("**The rows of W1 drawn as pictures** (one row per unit, one column per pixel)")
+        st.dataframe(figures.wide_table(params["W1"][shown[1]], [f"w{i}" for i in range(784)],
+                                        [f"unit {j}" for j in shown[1]], "W1 row"), width="stretch", height=260)
