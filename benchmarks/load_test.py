@@ -4,6 +4,7 @@
     python benchmarks/load_test.py --sessions 20 --browsers 2       # 18 protocol visitors and 2 real browsers
     python benchmarks/load_test.py --sessions 20 --clients browser  # 20 headless-Chromium visitors
     python benchmarks/load_test.py --sessions 20 --read 5           # each spends 5 s on a page before the next
+    python benchmarks/load_test.py --sessions 20 --distinct-seeds   # each trains with a seed of their own
     python benchmarks/load_test.py --url http://127.0.0.1:8500 --pid PID   # a server it did not start
 
 Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
@@ -12,10 +13,12 @@ processes, deploy/serve.py; --pid names the process whose tree serves it, for th
 Then N visitors arrive `--ramp` seconds apart. Each, like a student going through the lesson: opens Home,
 then every page from the sidebar; on Training presses "📓 The notebook" and "▶️ Train" and waits for the end
 of the run; on Class looks at the board of the class's runs; on Draw a digit draws a '7' and waits for the
-prediction. A server this test starts keeps its class board in a temporary file, read once the server has
-stopped: every visitor's run must be on it. By default a visitor opens the next page as soon as one is ready
-(the hardest case: twenty students clicking as fast as the server answers); --read S makes each spend S seconds
-on a page first, as a student reading it does.
+prediction. By default every visitor trains the same run (the teacher's link: the server computes it once);
+with --distinct-seeds visitor n sets the seed to n first, so the server trains N different runs. A server this
+test starts keeps its class board in a temporary file, read once the server has stopped: every visitor's run
+must be on it. By default a visitor opens the next page as soon as one is ready (the hardest case: twenty
+students clicking as fast as the server answers); --read S makes each spend S seconds on a page first, as a
+student reading it does.
 
 Two kinds of visitor:
 - protocol (the default; protocol_client.py): no browser. It speaks Streamlit's own websocket protocol and
@@ -40,7 +43,10 @@ shown on a page), the time of each page as p50 / p95, the training time per sess
 time; and for the server: its peak memory (VmRSS of the server process and its children, read from /proc
 every 0.25 s), its start time, the CPU time it used against the CPU time everything else on the machine used
 (the visitors, and any other work: a warning says when other work took more than a tenth of the CPU, since
-the figures are then disturbed), and the machine's load average.
+the figures are then disturbed), and the machine's load average. The server's figures include its training
+workers (its child processes). Its memory is given twice: the resident memory of each process added up
+(pages the processes share, such as the digits every worker maps, counted once per process) and their
+proportional share (PSS: each shared page split between the processes that map it).
 """
 
 import argparse
@@ -163,13 +169,44 @@ def rss_bytes(pid):
     return total
 
 
+def pss_bytes(pid):
+    """Proportional memory (PSS) of process `pid` and its descendants: a page shared by k processes counts 1/k."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE).group(1)) * 1024
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+def left_behind(workers, wait=10.0):
+    """After the server stops, its training workers must stop too: wait for them, say so if any is left, and end
+    those (only processes of the app's workers, found as the server's children)."""
+    def running(pid):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            return (stat.rsplit(")", 1)[1].split()[0] != "Z"
+                    and b"dashboard.worker_loop" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + wait
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in [pid for pid in workers if running(pid)]:
+        print(f"⚠️ worker process {pid} outlived the server: ending it")
+        os.kill(pid, 9)
+
+
 TICKS = os.sysconf("SC_CLK_TCK")  # /proc counts CPU time in these
 
 
-def cpu_seconds(pid):
-    """CPU time (user + system) used so far by process `pid` and its living descendants."""
+def cpu_seconds(pid, descendants=True):
+    """CPU time (user + system) used so far by process `pid` and (descendants=True) its living descendants."""
     total = 0
-    for p in process_tree(pid):
+    for p in process_tree(pid) if descendants else [pid]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
@@ -185,17 +222,23 @@ def machine_busy_seconds():
 
 
 class MemoryWatch:
-    """Polls the server's memory in a thread; .peak and .samples in bytes."""
+    """Polls the server's memory (its workers included) in a thread; .peak, .peak_pss and .samples in bytes."""
 
     def __init__(self, pid, every=0.25):
-        self.pid, self.every, self.samples = pid, every, []
+        self.pid, self.every, self.samples, self.pss_samples = pid, every, [], []
+        self.processes = 0  # the most processes seen at once: the server and its workers
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.thread.start()
 
     def _poll(self):
+        polls = 0
         while not self.stopped.is_set():
             self.samples.append(rss_bytes(self.pid))
+            if polls % 4 == 0:  # PSS walks every mapping: once a second is enough
+                self.pss_samples.append(pss_bytes(self.pid))
+                self.processes = max(self.processes, len(process_tree(self.pid)))
+            polls += 1
             self.stopped.wait(self.every)
 
     def stop(self):
@@ -205,6 +248,10 @@ class MemoryWatch:
     @property
     def peak(self):
         return max(self.samples, default=0)
+
+    @property
+    def peak_pss(self):
+        return max(self.pss_samples, default=0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -217,8 +264,9 @@ class Visitor:
 
     kind = "browser"
 
-    def __init__(self, number, url, browser, read_seconds=0.0):
+    def __init__(self, number, url, browser, read_seconds=0.0, seed=None):
         self.number, self.url, self.browser = number, url, browser
+        self.seed = seed  # the notebook preset's seed is changed to this one before Train (None: the preset's)
         self.read_seconds = read_seconds  # time spent on each page before going to the next one
         self.renders = {}  # page -> (seconds until the script's output is on screen, until charts are drawn too)
         self.pauses = 0  # training runs that paused by themselves (no redraw for a while) and were resumed
@@ -256,6 +304,11 @@ class Visitor:
         await page.get_by_role("button", name="📓 The notebook").click()
         await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
                                      timeout=STEP_TIMEOUT_MS)
+        if self.seed is not None:
+            await page.get_by_label("Random seed").fill(str(self.seed))
+            await page.get_by_label("Random seed").press("Enter")
+            await page.wait_for_function(RENDERED, arg=[PAGES["training"], STABLE_MS], polling=100,
+                                         timeout=STEP_TIMEOUT_MS)
         started = time.perf_counter()
         train = page.get_by_role("button", name="▶️ Train")
         await train.click()
@@ -330,8 +383,9 @@ def browser_numbers(sessions, browsers):
     return {int((i + 0.5) * sessions / browsers) for i in range(browsers)} if browsers else set()
 
 
-async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.0):
-    """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors."""
+async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.0, distinct_seeds=False):
+    """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors.
+    distinct_seeds: visitor n trains with seed n (else all train the same run)."""
     in_browser = browser_numbers(sessions, browsers)
     async with contextlib.AsyncExitStack() as stack:
         browser = None
@@ -339,8 +393,9 @@ async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.
             playwright = await stack.enter_async_context(async_playwright())
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             stack.push_async_callback(browser.close)
-        visitors = [Visitor(n, url, browser, read_seconds) if n in in_browser
-                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds)
+        seed = (lambda n: n) if distinct_seeds else (lambda n: None)
+        visitors = [Visitor(n, url, browser, read_seconds, seed(n)) if n in in_browser
+                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds, seed(n))
                     for n in range(sessions)]
 
         async def arrive(visitor):
@@ -460,7 +515,7 @@ def class_board(path):
     return {"runs": runs, "visitors": visitors, "finished": finished}
 
 
-def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None, board=None):
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None, board=None, distinct_seeds=False):
     """Print the figures and return them. `url`: the address the class was sent to when this test did not start
     the server; `memory` None and machine["server_cpu"] None when the server's processes are not known. `board`:
     what the class board held after the server stopped (None when this test did not start the server)."""
@@ -470,15 +525,17 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
         errors.append(f"class board: runs of {board['visitors']} visitors, but {trained} visitors trained")
     kinds = {kind: [v for v in visitors if v.kind == kind] for kind in ("protocol", "browser")}
     result = {
-        "sessions": len(visitors), "read_seconds": read_seconds, "errors": errors,
+        "sessions": len(visitors), "read_seconds": read_seconds, "distinct_seeds": distinct_seeds, "errors": errors,
         "visitors": {kind: len(group) for kind, group in kinds.items()},
         **{kind: figures(kinds[kind]) for kind, figures in (("protocol", protocol_figures),
                                                            ("browser", browser_figures)) if kinds[kind]},
         "url": url,
-        "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6} if memory else None,
+        "server_memory_mb": {"after_start": start_info["rss"] / 1e6, "peak": memory.peak / 1e6,
+                             "peak_pss": memory.peak_pss / 1e6, "processes": memory.processes} if memory else None,
         "server_start_seconds": None if url else {"health": start_info["health"],
                                                   "first_page": start_info["first_page"]},
-        "cpu_seconds": {"server": machine["server_cpu"], "whole_machine": machine["busy"],
+        "cpu_seconds": {"server": machine["server_cpu"], "server_process": machine["server_process_cpu"],
+                        "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
         "class_board": board,
@@ -487,8 +544,10 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
     line = "-" * 72
     print(line)
     where = f"through {url}" if url else "on one server"
+    runs = "each visitor trains a seed of their own" if distinct_seeds else "every visitor trains the same run"
     print(f"Load test: {len(visitors)} sessions at once {where} ({len(kinds['protocol'])} protocol visitors, "
-          f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all; {read_seconds:g} s on each page before the next")
+          f"{len(kinds['browser'])} in browsers), {wall:.0f} s in all; {read_seconds:g} s on each page before the "
+          f"next; {runs}")
     print(f"load average (1, 5, 15 min) before: {fmt_load(machine['load_before'])}; after: "
           f"{fmt_load(machine['load_after'])}; {os.cpu_count()} CPUs")
     if cpu["server"] is None:
@@ -496,7 +555,8 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
               f"{cpu['this_script']:.0f}), of {cpu['available']:.0f} available (wall x CPUs); the server's share is "
               "not measured (--pid names its process)")
     else:
-        print(f"CPU seconds: server {cpu['server']:.0f}, everything else on the machine "
+        print(f"CPU seconds: server {cpu['server']:.0f} (its own process {cpu['server_process']:.0f}, its training "
+              f"workers {cpu['server'] - cpu['server_process']:.0f}), everything else on the machine "
               f"{cpu['whole_machine'] - cpu['server']:.0f} (this script itself: {cpu['this_script']:.0f}), "
               f"of {cpu['available']:.0f} available (wall x CPUs)")
         others = (cpu["whole_machine"] - cpu["server"] - cpu["this_script"]) / cpu["available"]
@@ -518,8 +578,11 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
         print(f"class board after the server stopped: {board['runs']} runs ({board['finished']} finished) from "
               f"{board['visitors']} visitors; {trained} visitors trained to the end")
     if memory:
-        print(f"server memory: {result['server_memory_mb']['after_start']:.0f} MB "
-              f"{'at the start' if url else 'after start'}, peak {result['server_memory_mb']['peak']:.0f} MB")
+        memory_mb = result["server_memory_mb"]
+        print(f"server memory, its training workers included ({memory_mb['processes']} processes at most): "
+              f"{memory_mb['after_start']:.0f} MB {'at the start' if url else 'after start'}, peak "
+              f"{memory_mb['peak']:.0f} MB (resident memory added up), {memory_mb['peak_pss']:.0f} MB (PSS: shared "
+              "pages counted once)")
     print(line)
     return result
 
@@ -547,6 +610,9 @@ def main():
                              "on, the hardest case; a student reading takes far longer)")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds before everything is stopped")
     parser.add_argument("--full-mnist", action="store_true", help="keep MNIST_PATH (default: bundled sample)")
+    parser.add_argument("--distinct-seeds", action="store_true",
+                        help="visitor n trains the notebook preset with seed n (default: every visitor trains the "
+                             "same run, as when everyone opens the teacher's link)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--url", help="send the class to this address instead of starting a server (e.g. nginx in "
                                       "front of several app processes: deploy/serve.py)")
@@ -585,24 +651,28 @@ def main():
     memory = MemoryWatch(pid) if pid else None
     try:
         started = time.perf_counter()
-        cpu_before = (cpu_seconds(pid) if pid else 0, machine_busy_seconds(), own_cpu_seconds())
-        lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read)
+        cpu_before = (cpu_seconds(pid) if pid else 0, machine_busy_seconds(), own_cpu_seconds(),
+                      cpu_seconds(pid, descendants=False) if pid else 0)
+        lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read, args.distinct_seeds)
         visitors = asyncio.run(lesson)
         wall = time.perf_counter() - started
         machine.update(server_cpu=cpu_seconds(pid) - cpu_before[0] if pid else None,
+                       server_process_cpu=cpu_seconds(pid, descendants=False) - cpu_before[3] if pid else None,
                        busy=machine_busy_seconds() - cpu_before[1], script_cpu=own_cpu_seconds() - cpu_before[2],
                        load_after=os.getloadavg())
     finally:
         if memory:
             memory.stop()
         if server:
+            workers = process_tree(server.pid)[1:]
             server.terminate()
             try:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
+            left_behind(workers)
     result = report(visitors, memory, start_info, machine, wall, args.read, args.url and url,
-                    class_board(board_path) if board_path else None)
+                    class_board(board_path) if board_path else None, args.distinct_seeds)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0

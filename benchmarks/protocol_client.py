@@ -157,6 +157,7 @@ class StreamlitTab:
         self.widget_values = {}  # widget id -> WidgetState
         self.cache = {}  # message hash -> [serialized ForwardMsg, run count when last used, fragment id]
         self.cache_runs = 0
+        self.advertised = set()  # the hashes sent with the last rerun request: the server may refer to them
         self.max_cache_age = 2
         self.timers = {}  # fragment id -> (interval, asyncio task)
         self.exceptions = []  # the text of every exception element received
@@ -263,6 +264,7 @@ class StreamlitTab:
         state.fragment_id = fragment_id
         state.is_auto_rerun = is_auto_rerun
         state.cached_message_hashes.extend(self.cache)
+        self.advertised = set(self.cache)
         for widget_id in self.widgets_on_screen():
             if widget_id in pressed:
                 state.widget_states.widgets.add(id=widget_id, trigger_value=True)
@@ -430,7 +432,9 @@ class StreamlitTab:
         for key, (_, last_used, fragment_id) in list(self.cache.items()):
             if fragments and fragment_id not in fragments:
                 continue
-            if self.cache_runs - last_used > self.max_cache_age:
+            # A run that ends after a request was sent must not drop what that request said this tab holds: the
+            # run it asked for may still refer to it (two runs overlap when a fragment ticks during a full run).
+            if self.cache_runs - last_used > self.max_cache_age and key not in self.advertised:
                 del self.cache[key]
 
     # --- Fragments that rerun by themselves ---------------------------------------------------------------
@@ -497,8 +501,9 @@ class ProtocolVisitor:
 
     kind = "protocol"
 
-    def __init__(self, number, url, pages, step_timeout, read_seconds=0.0):
+    def __init__(self, number, url, pages, step_timeout, read_seconds=0.0, seed=None):
         self.number, self.url, self.pages, self.step_timeout = number, url, pages, step_timeout
+        self.seed = seed  # the notebook preset's seed is changed to this one before Train (None: the preset's)
         self.read_seconds = read_seconds  # time spent on each page before going to the next one
         self.renders = {}  # page -> seconds from the rerun request to script_finished
         self.pauses = 0  # training runs that paused by themselves and were resumed
@@ -551,6 +556,9 @@ class ProtocolVisitor:
     async def train_notebook(self, tab):
         """Press the notebook preset, then Train; let the fragment rerun until the progress says it is done."""
         await tab.press("📓 The notebook")
+        if self.seed is not None:
+            seed = tab.widget_id("number_input", lambda box: box.label == "Random seed", "Random seed")
+            await tab.send_value(WidgetState(id=seed, int_value=self.seed))
         await self.train(tab)
 
     async def train(self, tab):

@@ -8,5 +8,8 @@
     runs        every training run of every page (Training, Experiments, Draw), no Streamlit inside
     board       the class board: every run's summary in a SQLite file, written by a thread (no Streamlit inside)
     class_board the pages' side of the board: who the visitor is, and the posts of finished runs
+    workers     the pool of training processes, its fair scheduler, and identical runs computed once
+    worker_loop a training process's main loop (NumPy, threadpoolctl and nn_core only)
+    shared_data the digits written once as .npy files that every worker memory-maps
     sections/   a page's longer parts, one module per page, so each page script reads top to bottom
 """

@@ -5,7 +5,10 @@ greys for digits, and the Okabe-Ito palette for curves.
 """
 
 import copy
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -290,11 +293,51 @@ def _line(x, y, name, colour, axis, dash="solid"):
             "yaxis": f"y{axis}", "legend": legend, "line": {"color": colour, "width": 3, "dash": dash}}
 
 
+class Remembered:
+    """The last few results of a figure builder, by a key; each entry keeps `keep` alive so that the ids in its
+    key stay those of the same objects. For figures that many visitors draw alike (callers must not change them)."""
+
+    def __init__(self, size=16):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, build, keep=None):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][1]
+        value = build()
+        with self.lock:
+            self.entries[key] = (keep, value)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+    def holds(self, value):
+        """True when `value` is one of the results remembered (the very object)."""
+        with self.lock:
+            return any(entry[1] is value for entry in self.entries.values())
+
+
+_curves = Remembered()
+
+
+def shared(fig):
+    """True for a figure several visitors draw alike (a shared run's curves or gradients): it must not be
+    changed."""
+    return _curves.holds(fig) or _matrices.holds(fig)
+
+
 def curves_figure(records, total):
     """Loss, train and dev accuracy, and the size of each layer's gradient, against the step (0 .. total).
 
-    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right.
+    records : the StepRecords so far. The x axes span the whole run, so the curves grow left to right. Visitors who
+    follow one shared run have the same StepRecord objects: their figure is built once per step, and shared.
     """
+    last = records[-1] if records else None
+    return _curves.get((len(records), id(last), total), lambda: _curves_figure(records, total), keep=last)
+
+
+def _curves_figure(records, total):
     shown = _thin(records)
     steps = [r.step for r in shown]
     evaluated = _thin([r for r in records if r.dev_accuracy is not None])
@@ -344,9 +387,17 @@ def _projector(fig, height, title=""):
                        axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
 
 
+_matrices = Remembered(size=32)
+
+
 def matrix_figure(M, title, row_label, column_label, name="value", height=320):
-    """matrix_heatmap with projector-sized text, for the Training page's gradients."""
-    return _projector(matrix_heatmap(M, column_label, row_label, name), height, title)
+    """matrix_heatmap with projector-sized text, for the Training page's gradients. The same matrix with the same
+    labels gives the very same figure (callers must not change it): visitors who trained one shared run look at
+    the same gradients, and each figure is built once."""
+    M = np.ascontiguousarray(M)
+    key = (hashlib.blake2b(M.data, digest_size=16).hexdigest(), M.shape, M.dtype.str, title, row_label,
+           column_label, name, height)
+    return _matrices.get(key, lambda: _projector(matrix_heatmap(M, column_label, row_label, name), height, title))
 
 
 def mosaic(rows, per_line=10, gap=2):

@@ -1,285 +1,273 @@
-"""Every training run of every page, on nn_core's training generator. No Streamlit here, so tests and benchmarks
-drive a run exactly as a page does.
+"""Every training run of every page, trained in worker processes (dashboard/workers.py). No Streamlit here, so
+tests and benchmarks drive a run exactly as a page does.
 
-- The Training page's live run (LiveRun): stepped in a background thread. The page keeps one LiveRun
-per visitor in its session state, starts it with start_training(), and a fragment redraws the curves from
-run.records a few times a second while the thread trains. Stop sets an Event that the thread checks between
-steps; the generator then waits where it is, and Train carries on from there.
-- A short run a page waits for (train_quietly): the Draw page's first network.
-- Batches of runs one after the other (Job, Batch, work): the Experiments page's seeds and ladder, trained a
-  slice at a time by the page's fragment.
+- The Training page's live run (LiveRun): the visitor's view of a computation that a worker trains. The page
+  keeps one LiveRun per visitor in its session state, starts it with start_training(), and a fragment redraws
+  the curves from run.records a few times a second: it only reads what the worker has sent so far. Stop
+  makes the view let go of the computation (which waits in its worker when nobody else follows it), and Train
+  follows it again from there. Two visitors who start identical runs share one computation, and each one's
+  Stop, Step or Reset moves only their own view.
+- A short run a page waits for (train_quietly): the Draw page's first network, the notebook's bugs side by side.
+- Batches of runs one after the other (Job, Batch, work): the Experiments page's seeds and ladder, each run a
+  computation the page's fragment looks in on.
 """
 
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from dashboard.shared_data import publish
+from dashboard.worker_loop import SNAPSHOT_UNITS, snapshot_steps  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
+from dashboard.workers import Follower, Spec, runner
 from nn_core.evaluation import scores
 from nn_core.training import (
     Hyperparams,
-    StepRecord,
     evaluate,
     full_batch_gradients,
     new_network,
     total_steps,
-    train,
-    train_to_end,
 )
 
 UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
 REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
 FASTEST_REDRAW = 0.25  # seconds: a visitor training alone sees the curves move 4 times a second
-SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
 POINTS_PER_CURVE = 200  # about this many dev-set evaluations per full-batch run
 POINTS_PER_MINI_BATCH_CURVE = 40  # and per mini-batch run
+STEP_TIMEOUT = 120.0  # seconds a Step may wait for its worker
+SHARED_NOTE = ("🤝 These exact settings were trained on this server a moment ago: the numbers are shared (the same "
+               "data, seed and hyperparameters give the same run, so it was computed once).")
 
 
-def snapshot_steps(total):
-    """The steps at which W1 is kept: 0, 1, 2, 5, 10, 20, 50, ... (log-spaced) and the last one."""
-    steps, scale = {0, total}, 1
-    while scale <= total:
-        steps.update(k * scale for k in (1, 2, 5) if k * scale <= total)
-        scale *= 10
-    return steps
+def shared_runs_note(count):
+    """SHARED_NOTE for `count` runs of a batch."""
+    runs = "this run" if count == 1 else f"{count} of these runs"
+    return (f"🤝 The exact settings of {runs} were trained on this server a moment ago: their numbers are shared "
+            "(computed once).")
 
 
-@dataclass
+class TrainingError(RuntimeError):
+    """A run could not be trained: its worker died, or nn_core refused it. The message says which."""
+
+
+def _arrays(split):
+    """The arrays of a Split under the names the workers use."""
+    return {"X": split.X_train, "Y": split.Y_train, "X_dev": split.X_dev, "Y_dev": split.Y_dev,
+            "X_test": split.X_test, "Y_test": split.Y_test}
+
+
+def _spec(hp, arrays, params, eval_every, score=False):
+    """What a worker needs to train hp on `arrays` (written once for the workers) from `params` (None: a fresh
+    network of hp.seed)."""
+    total = total_steps(hp, arrays["X"].shape[1])
+    return Spec(publish(arrays), hp, params, eval_every, total, score)
+
+
+class Following:
+    """What start_training hands the page as run.worker: whether the run still trains, and a way to wait."""
+
+    def __init__(self, follower):
+        self.follower = follower
+
+    def is_alive(self):
+        return not self.follower.done.is_set()
+
+    def join(self, timeout=None):
+        self.follower.done.wait(timeout)
+
+
+@dataclass(eq=False)
 class LiveRun:
-    """One visitor's training run: the generator, everything it has yielded so far, and how long it took.
+    """One visitor's training run: their view of a computation, up to the step they have reached.
 
-    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished" or "diverged".
-    records : one StepRecord per step done. snapshots : (step, first rows of W1) at log-spaced steps.
-    seconds : time spent in gradient steps. wall_seconds : time from Train to the end of the run (or Stop),
-    drawing included, so seconds / wall_seconds says how much the live chart slowed training.
+    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged" or "failed"
+    (its worker died: message says so). records : one StepRecord per step done. snapshots : (step, first rows
+    of W1) at log-spaced steps. seconds : time spent in gradient steps. wall_seconds : time from Train to the end
+    of the run (or Stop), waiting included. shared : the computation was already there (another visitor, or an
+    earlier run, trained these exact settings), so the numbers are shared.
     """
 
     number: int | None
     hp: Hyperparams
     data_description: str
-    params: dict
-    steps: object  # the generator returned by nn_core.training.train
+    computation: object
     total: int
-    records: list = field(default_factory=list)
-    snapshots: list = field(default_factory=list)
-    snapshot_at: set = field(default_factory=set)
+    start_params: dict
     status: str = "ready"
-    seconds: float = 0.0
     wall_seconds: float = 0.0
     redraws: int = 0  # how often the page redrew the curves while the run was training
-    diverged_record: StepRecord | None = None
     scores: dict = field(default_factory=dict)
-    worker: threading.Thread | None = None
+    shared: bool = False
+    message: str = ""
+    worker: Following | None = None
     stop_request: threading.Event = field(default_factory=threading.Event)
     last_seen: float = field(default_factory=time.monotonic)
+    cursor: int = 0  # the steps of the computation this view has reached (all of them while following)
+    paused_params: dict | None = None
+    started: float = 0.0
+
+    @property
+    def following(self):
+        return self.worker is not None and self.worker.is_alive()
 
     @property
     def step(self):
-        return len(self.records)
+        return self.computation.step if self.following else self.cursor
+
+    @property
+    def records(self):
+        return self.computation.records[:self.step]
+
+    @property
+    def snapshots(self):
+        step = self.step
+        return [(s, rows) for s, rows in self.computation.snapshots if s <= step]
+
+    @property
+    def snapshot_at(self):
+        return snapshot_steps(self.total)
+
+    @property
+    def params(self):
+        if self.following and self.computation.params is not None:
+            return self.computation.params
+        return self.paused_params if self.paused_params is not None else self.start_params
+
+    @property
+    def seconds(self):
+        step = self.step
+        return self.computation.seconds_at[step - 1] if step else 0.0
+
+    @property
+    def diverged_record(self):
+        return self.computation.diverged_record if self.status == "diverged" else None
 
     @property
     def ended(self):
-        return self.status in ("finished", "diverged")
-
-    def seen(self):
-        """The page has just drawn this run: the thread keeps training (see start_training)."""
-        self.last_seen = time.monotonic()
+        return self.status in ("finished", "diverged", "failed")
 
     @property
     def training(self):
-        """True while the background thread is still stepping."""
-        return self.worker is not None and self.worker.is_alive()
+        """True while the view follows its computation (the worker trains it, or it waits for a slice)."""
+        return self.following
 
+    def seen(self):
+        """The page has just drawn this run: it keeps training (see start_training)."""
+        self.last_seen = time.monotonic()
 
-def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None):
-    """Train a fresh network of hp on X (784, m), Y (m,) to the end, here and now (a short run a page waits for).
-
-    progress(step, total) is called after every step. The dev set is evaluated about once an epoch (full batch:
-    every 50 steps) and at the end. Returns (params, records); on divergence, the last good params.
-    """
-    total = total_steps(hp, X.shape[1])
-    params, records = new_network(hp), []
-    every = max(total_steps(hp.with_changes(epochs=1), X.shape[1]) if hp.method == "mini-batch" else 1, 50)
-    for trained, record in train(params, X, Y, hp, X_dev, Y_dev, eval_every=every):
-        params = trained
-        records.append(record)
-        progress(record.step, total)
-    return params, records
+    def _let_go(self, computation, after_train=True):
+        """The view stops following (runner's lock held): it keeps the steps it has, with their params."""
+        self.cursor = computation.step
+        if computation.params is not None and computation.params_step == computation.step:
+            self.paused_params = computation.params
+        if after_train:
+            self.wall_seconds += time.perf_counter() - self.started
+        if computation.ended and self.cursor == computation.step:
+            self.status, self.message = computation.status, computation.message
+        else:
+            self.status = "paused"
 
 
 def start_run(number, hp, split, data_description, params=None):
-    """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp."""
-    params = new_network(hp) if params is None else params
-    total = total_steps(hp, split.X_train.shape[1])
+    """A new run at step 0 on split.X_train (784, m) from `params`, or from a fresh network of hp. When these
+    exact settings were trained on this server (or are training now), the run shares that computation."""
+    start = new_network(hp) if params is None else params
+    m = split.X_train.shape[1]
+    total = total_steps(hp, m)
     # A full-batch step already measures train accuracy; a mini-batch evaluation (2,000 train + the dev set)
     # costs far more than a step of 64 examples, so it happens less often.
     every = max(1, total // (POINTS_PER_CURVE if hp.method == "full-batch" else POINTS_PER_MINI_BATCH_CURVE))
-    steps = train(params, split.X_train, split.Y_train, hp, split.X_dev, split.Y_dev, eval_every=every)
-    run = LiveRun(number, hp, data_description, params, steps, total, snapshot_at=snapshot_steps(total))
-    _keep_snapshot(run, 0)
-    return run
+    computation, _ = runner().computation(_spec(hp, _arrays(split), params, every))
+    return LiveRun(number, hp, data_description, computation, total, start)
+
+
+def _follow(run, follower, slot=None):
+    if run.computation.step > run.cursor or run.computation.followers:
+        run.shared = True  # someone else's steps are ahead of this view: they are shared, not recomputed
+    runner().follow(run.computation, follower, slot)
 
 
 def advance(run):
     """One gradient step. Returns False when the run cannot go on (it has finished or diverged)."""
     if run.ended:
         return False
-    start = time.perf_counter()
-    try:
-        params, record = next(run.steps)
-    except StopIteration:
-        run.status = "finished"
-        return False
-    finally:
-        run.seconds += time.perf_counter() - start
-    run.params = params  # on divergence, these are the last good weights
-    if record.diverged:
-        run.status, run.diverged_record = "diverged", record
-        return False
-    run.records.append(record)
-    if record.step in run.snapshot_at:
-        _keep_snapshot(run, record.step)
-    if record.step >= run.total:
-        run.status = "finished"
+    step = run.step
+    computation = run.computation
+    if computation.step > step or computation.wanted_until() > step + 1:
+        # The shared computation has moved on (another visitor trains it): the step after this view's is known,
+        # but not its params. A private copy trains again up to that step, exactly as the first did.
+        run.computation, _ = runner().computation(computation.spec, shared=False)
+    follower = Follower(step + 1, on_stop=lambda computation: run._let_go(computation, after_train=False))
+    runner().follow(run.computation, follower)
+    if not follower.done.wait(STEP_TIMEOUT):
+        runner().stop(follower)
+        follower.done.wait(STEP_TIMEOUT)
     return not run.ended
-
-
-# Runs take turns on the CPU cores: at most one run per core trains at a time, for TURN seconds, then lets the
-# next waiting run go. With a whole class training at once, every run still moves, and the pages stay quick:
-# thirty training threads at once would queue for Python's lock in front of every page being drawn.
-# Keeping one core for the pages (one run at a time on 2 cores) was measured with 20 visitors: p95 page render
-# 1.2, 1.9 and 4.0 s in three load tests (2.0 to 4.2 s with one run per core: within the same spread), but the
-# class's runs then end one after the other, 406 s to over 600 s after Train (214 to 424 s with one per core).
-TRAINING_SLOTS = os.cpu_count() or 1
-TURN = 0.5  # seconds
-
-
-class Turns:
-    """A first-come, first-served queue for `slots` places: take() waits for a place, give_back() frees it."""
-
-    def __init__(self, slots):
-        self.free, self.queue, self.changed = slots, [], threading.Condition()
-
-    def take(self, who, timeout):
-        """Wait up to `timeout` s for a place; True once `who` has one. Waiting again keeps its place in line."""
-        with self.changed:
-            if who not in self.queue:
-                self.queue.append(who)
-            if not self.changed.wait_for(lambda: who in self.queue[:self.free], timeout):
-                return False
-            self.queue.remove(who)
-            self.free -= 1
-            return True
-
-    def give_back(self):
-        with self.changed:
-            self.free += 1
-            self.changed.notify_all()
-
-    def leave(self, who):
-        """`who` stops waiting (its run was stopped while in line)."""
-        with self.changed:
-            if who in self.queue:
-                self.queue.remove(who)
-                self.changed.notify_all()
-
-
-_cores = Turns(TRAINING_SLOTS)
-
-_running = set()  # id() of the runs training right now, in every session of this server
-_running_lock = threading.Lock()
-
-
-def runs_in_progress():
-    """How many runs are training on this server right now (all visitors together)."""
-    with _running_lock:
-        return len(_running)
 
 
 def redraw_interval():
     """Seconds between two redraws of a live chart. The server shares REDRAWS_PER_SECOND among the runs in
     progress: alone, a visitor's curves move 1 / FASTEST_REDRAW times a second; with a whole class training at
-    once, each chart moves less often, and the CPU goes to training instead of drawing."""
+    once, each chart moves less often, and the CPU goes to the pages instead of drawing."""
     return max(FASTEST_REDRAW, (runs_in_progress() + 1) / REDRAWS_PER_SECOND)
 
 
-def start_training(run, connected=lambda: True, unwatched_after=UNWATCHED_AFTER):
-    """Train in a background thread until the end, a Stop, the visitor's tab closing (`connected()` turns
-    False), or no page drawing the run for `unwatched_after` s.
+def pace_changed(every):
+    """True when redraw_interval() has moved more than 1.5-fold away from `every`, the interval a page's live chart
+    was set up with. A fragment's interval is fixed when the page runs, so the page runs again to take the new
+    one: the first visitor of a class to press Train would otherwise redraw 4 times a second through the whole
+    run, while 20 others train (measured: 14 redraws a second on the server instead of 10)."""
+    return every is not None and not 2 / 3 <= redraw_interval() / every <= 1.5
 
-    The page's fragment only draws, so drawing never pauses training. The thread touches nothing but this
-    run (no Streamlit call works from it), and the page calls run.seen() on every redraw.
+
+_watched = set()  # the live runs some visitor is following right now, on this server
+_watched_lock = threading.Lock()
+
+
+def runs_in_progress():
+    """How many live runs are training on this server right now (all visitors together)."""
+    with _watched_lock:
+        return len(_watched)
+
+
+def start_training(run, connected=lambda: True, unwatched_after=UNWATCHED_AFTER):
+    """Follow the run's computation until the end, a Stop, the visitor's tab closing (`connected()` turns
+    False), or no page drawing the run for `unwatched_after` s. connected.visitor, when there is one, names the
+    visitor: their share of the workers, and their one Training run at a time.
+
+    A worker trains; the page's fragment only draws what has arrived, and calls run.seen() on every redraw.
     """
     if run.training or run.ended:
         return
     run.stop_request.clear()
     run.status = "running"
     run.seen()
-    run.worker = threading.Thread(target=_train_until_stopped, args=(run, connected, unwatched_after),
-                                  daemon=True, name=f"training run {run.number}")
-    run.worker.start()
 
-
-def _train_until_stopped(run, connected, unwatched_after):
-    def wanted():
+    def keep_going():
         return (not run.stop_request.is_set() and connected()
                 and time.monotonic() - run.last_seen < unwatched_after)
 
-    start = time.perf_counter()
-    _yield_to_pages()
-    with _running_lock:
-        _running.add(id(run))
-    try:
-        going = True
-        while going and wanted():
-            if not _cores.take(id(run), timeout=0.1):  # every core busy training: wait in line (Stop still works)
-                continue
-            try:
-                turn = time.monotonic()
-                while wanted() and time.monotonic() - turn < TURN:
-                    if not advance(run):
-                        going = False
-                        break
-            finally:
-                _cores.give_back()
-    finally:
-        _cores.leave(id(run))
-        with _running_lock:
-            _running.discard(id(run))
-        run.wall_seconds += time.perf_counter() - start
-        if not run.ended:
-            run.status = "paused"
+    def let_go(computation):
+        run._let_go(computation)
+        with _watched_lock:
+            _watched.discard(id(run))
 
-
-TRAINING_NICENESS = 10  # on Linux, a thread's CPU priority (0 normal, 19 lowest)
-
-
-def _yield_to_pages():
-    """Give this training thread a lower CPU priority than the threads that draw pages: when both want a core,
-    the page a student waits for goes first, and training takes what is left. (Linux only; elsewhere, and
-    where it is not allowed, training keeps the normal priority.)"""
-    if not sys.platform.startswith("linux"):  # elsewhere a thread's id is not what setpriority expects
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
-    except OSError:
-        pass
+    visitor = getattr(connected, "visitor", None)
+    follower = Follower(run.total, visitor, keep_going, let_go)
+    run.worker, run.started = Following(follower), time.perf_counter()
+    with _watched_lock:
+        _watched.add(id(run))
+    _follow(run, follower, slot=None if visitor is None else (visitor, "training"))
 
 
 def stop_training(run, timeout=30):
-    """Ask the thread to stop after its current step and wait for it. Returns True once it has stopped."""
+    """Stop following the run after the step in progress, and wait for that. Returns True once it has stopped."""
     run.stop_request.set()
     if run.worker is not None:
+        runner().stop(run.worker.follower)
         run.worker.join(timeout)
     return not run.training
-
-
-def _keep_snapshot(run, step):
-    if not run.snapshots or run.snapshots[-1][0] != step:
-        run.snapshots.append((step, run.params["W1"][:SNAPSHOT_UNITS].copy()))
 
 
 def score(run, split):
@@ -309,29 +297,72 @@ def history_row(run):
     return row
 
 
-def compare_notebook_bugs(hp, split, iterations=150):
+def train_shared(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None, visitor=None):
+    """train_quietly, and whether these exact settings had been trained on this server already (shared)."""
+    total = total_steps(hp, X.shape[1])
+    every = max(total_steps(hp.with_changes(epochs=1), X.shape[1]) if hp.method == "mini-batch" else 1, 50)
+    computation, shared = runner().computation(_spec(hp, {"X": X, "Y": Y, "X_dev": X_dev, "Y_dev": Y_dev}, None,
+                                                     every))
+    follower = Follower(total, visitor)
+    runner().follow(computation, follower)
+    reported = 0
+    while not follower.done.is_set():
+        runner().wait_for_news(computation, reported, 1.0)
+        for step in range(reported + 1, computation.step + 1):
+            progress(step, total)
+        reported = computation.step
+    if computation.status == "failed":
+        raise TrainingError(computation.message)
+    records = list(computation.records)
+    if computation.diverged_record is not None:
+        records.append(computation.diverged_record)
+    return computation.params, records, shared
+
+
+def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None, visitor=None):
+    """Train a fresh network of hp on X (784, m), Y (m,) to the end, in a worker, while the page waits (a short run).
+
+    progress(step, total) is called for every step. The dev set is evaluated about once an epoch (full batch:
+    every 50 steps) and at the end. Returns (params, records); on divergence, the last good params, and the
+    records end with the diverged one. Raises TrainingError when the run could not be trained.
+    """
+    params, records, _ = train_shared(hp, X, Y, X_dev, Y_dev, progress, visitor)
+    return params, records
+
+
+def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
     """Train the same seed twice, with the notebook's bugs and without, full batch: what each does differently.
 
     Returns {"notebook": {...}, "corrected": {...}}, each with the first step's db of every layer ({"db1": ...}:
     scalars for the notebook, (n_l, 1) columns when corrected), the m that divides the gradients, the final
-    loss and dev accuracy.
+    loss and dev accuracy. Both runs train at once, in workers.
     """
+    hps = {name: hp.with_changes(notebook_bugs=bugs, method="full-batch", iterations=iterations, momentum=0.0)
+           for name, bugs in (("notebook", True), ("corrected", False))}
+    followers = {}
+    for name, run_hp in hps.items():
+        computation, _ = runner().computation(_spec(run_hp, _arrays(split), None, iterations))
+        followers[name] = Follower(iterations, visitor)
+        runner().follow(computation, followers[name])
     results = {}
     m_train = split.X_train.shape[1]
-    for name, bugs in (("notebook", True), ("corrected", False)):
-        run_hp = hp.with_changes(notebook_bugs=bugs, method="full-batch", iterations=iterations, momentum=0.0)
-        params0 = new_network(run_hp)
+    for name, run_hp in hps.items():
+        bugs = run_hp.notebook_bugs
         m = m_train + run_hp.dev_size if bugs else m_train
-        grads, _, _ = full_batch_gradients(params0, split.X_train, split.Y_train, run_hp.activation, bugs, m=m)
-        start = time.perf_counter()
-        params, records = train_to_end(params0, split.X_train, split.Y_train, run_hp, split.X_dev, split.Y_dev,
-                                       eval_every=iterations)
-        last = records[-1]
+        grads, _, _ = full_batch_gradients(new_network(run_hp), split.X_train, split.Y_train, run_hp.activation,
+                                           bugs, m=m)
+        follower = followers[name]
+        follower.done.wait()
+        computation = follower.computation
+        if computation.status == "failed":
+            raise TrainingError(computation.message)
+        last = computation.diverged_record or computation.records[-1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            dev_accuracy = evaluate(computation.params, split.X_dev, split.Y_dev, run_hp.activation)[1]
         results[name] = {
             "db": {k: np.asarray(v) for k, v in grads.items() if k.startswith("db")}, "m": m,
-            "steps": len(records), "diverged": last.diverged,
-            "loss": last.loss, "dev_accuracy": evaluate(params, split.X_dev, split.Y_dev, run_hp.activation)[1],
-            "seconds": time.perf_counter() - start,
+            "steps": computation.step + (computation.diverged_record is not None), "diverged": last.diverged,
+            "loss": last.loss, "dev_accuracy": dev_accuracy, "seconds": computation.seconds,
         }
     return results
 
@@ -351,18 +382,24 @@ class Job:
     hp: Hyperparams
 
 
+JOB_UNWATCHED = 30.0  # seconds: a batch whose page nobody has looked at for this long lets its run wait
+
+
 @dataclass
 class Batch:
     """Runs done one after the other on the same data: their results, and the run in progress.
 
     status : "running", "stopped", "finished" or "error" (message says why).
-    rows : one table row per finished run. steps : nn_core's training generator of the run in progress.
+    rows : one table row per finished run. steps : the Follower of the run in progress (None between runs).
+    visitor : whose share of the workers the runs use (one batch at a time per visitor). shared : how many of the
+    runs had been trained on this server already, with the exact same settings.
     """
 
     jobs: list
     data_description: str
     dev_size: int
     short: int | None
+    visitor: object = None
     rows: list = field(default_factory=list)
     status: str = "running"
     message: str = ""
@@ -372,8 +409,10 @@ class Batch:
     step: int = 0
     total: int = 0
     seconds: float = 0.0
-    # Held while a slice trains. A click reruns the page in a new thread while the old one may still be
-    # finishing its slice (Streamlit's fast reruns), so only one of them may touch the batch at a time.
+    shared: int = 0
+    last_seen: float = field(default_factory=time.monotonic)
+    # Held while the page looks in on the batch. A click reruns the page in a new thread while the old one may
+    # still be waiting (Streamlit's fast reruns), so only one of them may touch the batch at a time.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -387,7 +426,7 @@ class Batch:
 
 
 def start_job(batch, split_for):
-    """Split the data with the next run's seed and set up its training generator (or end the batch).
+    """Split the data with the next run's seed and hand the run to the workers (or end the batch).
     split_for(seed) gives the Split of the data in use with the batch's dev size."""
     job = batch.job
     if job is None:
@@ -395,39 +434,46 @@ def start_job(batch, split_for):
         return
     try:
         batch.split = split_for(job.hp.seed)
-        params = new_network(job.hp)
+        params = new_network(job.hp)  # refused here, with its message, before a worker sees it
     except ValueError as error:
         batch.status, batch.message = "error", f"{job.name} could not start: {error}"
         return
-    batch.total = total_steps(job.hp, batch.split.X_train.shape[1])
-    batch.steps = train(params, batch.split.X_train, batch.split.Y_train, job.hp, eval_every=batch.total)
-    batch.params, batch.step, batch.seconds = params, 0, 0.0
+    total = total_steps(job.hp, batch.split.X_train.shape[1])
+    computation, shared = runner().computation(_spec(job.hp, _arrays(batch.split), None, total, score=True))
+    batch.shared += shared
+    batch.params, batch.step, batch.total, batch.seconds = params, 0, total, 0.0
+    _follow_job(batch, computation)
 
 
-def one_step(batch):
-    """One gradient step of the run in progress; the run is scored when it reaches its last step."""
-    start = time.perf_counter()
-    try:
-        batch.params, record = next(batch.steps)
-    except StopIteration:
-        return finish_job(batch, "")
-    except ValueError as error:
-        batch.status, batch.message, batch.steps = "error", f"{batch.job.name} failed: {error}", None
-        return
-    finally:
-        batch.seconds += time.perf_counter() - start
-    batch.step = record.step
-    if record.diverged:
-        finish_job(batch, f"diverged at step {record.step}")
-    elif record.step >= batch.total:
-        finish_job(batch, "")
+def _follow_job(batch, computation):
+    def keep_going():
+        return batch.running and time.monotonic() - batch.last_seen < JOB_UNWATCHED
+
+    batch.steps = Follower(batch.total, batch.visitor, keep_going)
+    slot = None if batch.visitor is None else (batch.visitor, "experiments")
+    runner().follow(computation, batch.steps, slot)
 
 
-def finish_job(batch, note):
-    """Score the finished run on train, dev and (full MNIST only) test, and add its row to the table."""
-    split, job = batch.split, batch.job
-    row = dict(job.columns)
-    for name, (_, accuracy) in scores(batch.params, split, job.hp.activation).items():
+def look_in(batch):
+    """Take what the run in progress has done so far; score it and add its row once it has ended."""
+    follower = batch.steps
+    computation = follower.computation
+    batch.step, batch.seconds = computation.step, computation.seconds
+    if computation.status == "failed":
+        batch.status, batch.message = "error", f"{batch.job.name} failed: {computation.message}"
+        batch.steps = batch.params = batch.split = None
+    elif computation.ended:
+        note = f"diverged at step {computation.diverged_record.step}" if computation.diverged_record else ""
+        batch.params = computation.params
+        finish_job(batch, note, computation.scores)
+    elif follower.done.is_set():  # it stopped following (the page was not looked at for a while): go on
+        _follow_job(batch, computation)
+
+
+def finish_job(batch, note, run_scores):
+    """Add the finished run's row to the table: its scores on train, dev and (full MNIST only) test."""
+    row = dict(batch.job.columns)
+    for name, (_, accuracy) in run_scores.items():
         row[f"{name} accuracy"] = 100 * accuracy
     row["steps"] = batch.step
     row["seconds"] = round(batch.seconds, 2)
@@ -440,24 +486,36 @@ def finish_job(batch, note):
 
 
 def work(batch, seconds, split_for):
-    """Train for about `seconds`: steps of the run in progress, starting the next run when one ends.
-    Does nothing when another thread is already training this batch."""
+    """Look in on the batch for about `seconds`: starting its runs one after the other as the workers finish
+    them (this thread only waits). Does nothing when another thread is already looking in on this batch."""
     if not batch.lock.acquire(blocking=False):
         return
     try:
+        batch.last_seen = time.monotonic()
         deadline = time.perf_counter() + seconds
-        while batch.running and time.perf_counter() < deadline:
+        while batch.running:
             if batch.steps is None:
                 start_job(batch, split_for)
-            else:
-                one_step(batch)
+                continue
+            look_in(batch)
+            if batch.steps is None:
+                continue  # that run has ended: the next one starts at once
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            runner().wait_for_news(batch.steps.computation, batch.step, left)
     finally:
         batch.lock.release()
 
 
+def _drop_job(batch):
+    if batch.steps is not None:
+        runner().stop(batch.steps)
+    batch.steps = batch.params = batch.split = None
+
+
 def stop_batch(batch):
-    """Stop a batch after the slice being trained, if any: finished runs are kept; the run in progress is
-    dropped, because it did not finish."""
+    """Stop a batch: finished runs are kept; the run in progress is dropped, because it did not finish."""
     with batch.lock:
         if not batch.running:
             return
@@ -465,11 +523,11 @@ def stop_batch(batch):
         if batch.steps is not None:
             batch.message = (f"Stopped during {batch.job.name}, at step {batch.step:,} of {batch.total:,}: that "
                              "run did not finish, so it is not counted.")
-        batch.steps = batch.params = batch.split = None
+        _drop_job(batch)
 
 
 def fail_batch(batch, message):
     """End a batch with a message that says why (the data changed under it, say)."""
     with batch.lock:
         batch.status, batch.message = "error", message
-        batch.steps = batch.params = batch.split = None
+        _drop_job(batch)

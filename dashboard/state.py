@@ -33,30 +33,59 @@ PRESENTER = "presenter"         # presenter mode (the sidebar toggle): larger te
 DEV_SIZE = "shared_dev_size"    # (dev-set size, page that set it): the Data, Training and Experiments pages agree
 
 
+BEST_FIRST = ("full MNIST", "bundled sample")  # the order in which the shared sources are preferred
+SOURCES_SEEN = "sources_seen"  # the shared sources this visitor has been told about (at their first visit, or since)
+
+
 @st.cache_resource(show_spinner="Loading the digits...")
 def shared_sources():
-    """The datasets every visitor can use, loaded once per server: full MNIST when found, and the sample."""
+    """The datasets every visitor can use, loaded once per server: full MNIST when found, and the sample.
+    Their arrays are read-only: no visitor's code can change the digits the others see."""
     sources = {}
     best = load_default(DATA_DIR)
-    sources[best.source] = best
+    sources[best.source] = read_only(best)
     if best.source != "bundled sample":
-        sources["bundled sample"] = load_sample(DATA_DIR / "mnist_sample.npz")
+        sources["bundled sample"] = read_only(load_sample(DATA_DIR / "mnist_sample.npz"))
     return sources
 
 
+def read_only(data):
+    """The same DigitSet (or Split), its arrays made read-only."""
+    for value in vars(data).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return data
+
+
 def reload_sources():
-    """Load the shared datasets again (after a download added full MNIST), dropping their cached splits."""
-    shared_sources.clear()
-    _shared_split.clear()
+    """After a download, offer full MNIST too. The sets already loaded stay (the same objects, and their cached
+    splits), and every visitor keeps the data they use: only the one who downloaded switches (get_full_mnist)."""
+    sources = shared_sources()
+    best = load_default(DATA_DIR)
+    if best.source not in sources:
+        sources[best.source] = read_only(best)
+
+
+def _best(sources):
+    return next((sources[name] for name in BEST_FIRST if name in sources), next(iter(sources.values())))
 
 
 def digits() -> DigitSet:
-    """The digits this visitor is working with (full MNIST if the server has it, else the sample)."""
+    """The digits this visitor is working with: the best the server had at their first visit (full MNIST if
+    the server has it, else the sample), until they choose another source on the Data page."""
     sources = shared_sources()
     name = st.session_state.get(SOURCE)
+    if name is None:  # the first visit: this visitor's data is fixed now
+        name = st.session_state[SOURCE] = _best(sources).source
+        st.session_state[SOURCES_SEEN] = set(sources)
+    seen = st.session_state.setdefault(SOURCES_SEEN, set(sources))
+    if "full MNIST" in sources and "full MNIST" not in seen and name != "full MNIST":
+        seen.add("full MNIST")  # another visitor downloaded it: say so, once
+        st.toast("Full MNIST (60,000 digits) is now available on this server: switch to it on the 🔢 The data "
+                 "page when you like. Your data stays as it is until then.", icon="ℹ️")
     if name == "uploaded CSV" and UPLOADED in st.session_state:
         return st.session_state[UPLOADED]
-    return sources.get(name) or next(iter(sources.values()))
+    return sources.get(name) or _best(sources)
 
 
 def use_source(name):
@@ -73,7 +102,7 @@ def use_upload(data: DigitSet):
 
 @st.cache_resource(max_entries=3, show_spinner="Preparing X and Y...")
 def _shared_split(source_name, dev_size, seed):
-    return split_dev(shared_sources()[source_name], dev_size, seed)
+    return read_only(split_dev(shared_sources()[source_name], dev_size, seed))
 
 
 def data_split(dev_size=1000, seed=0) -> Split:
@@ -84,7 +113,7 @@ def data_split(dev_size=1000, seed=0) -> Split:
     splits = st.session_state.setdefault(UPLOADED_SPLITS, {})
     if (dev_size, seed) not in splits:
         splits.clear()
-        splits[(dev_size, seed)] = split_dev(data, dev_size, seed)
+        splits[(dev_size, seed)] = read_only(split_dev(data, dev_size, seed))
     return splits[(dev_size, seed)]
 
 
@@ -146,17 +175,36 @@ def dev_accuracy_of(params, hp):
         return evaluate(params, split.X_dev, split.Y_dev, hp.activation)[1]
 
 
-def tab_connected():
-    """A function that says whether this visitor's browser tab is still connected to the server; a background
-    thread (a training run) may call it. Outside a server (AppTest, scripts) it always says yes."""
+def _server():
+    """The Streamlit server this script runs in, or None (AppTest runs pages with a stand-in, scripts none)."""
     from streamlit.runtime import Runtime
+
+    return Runtime.instance() if Runtime.exists() and type(Runtime.instance()) is Runtime else None
+
+
+def visitor():
+    """Who is asking: this visitor's session id on a server, or None (AppTest and scripts, where every session
+    has the same id). The workers share their time per visitor."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
-        return lambda: True
-    runtime, session_id = Runtime.instance(), context.session_id
-    return lambda: runtime.is_active_session(session_id)
+    return context.session_id if context is not None and _server() is not None else None
+
+
+class Tab:
+    """Whether a visitor's browser tab is still connected to the server: call it (a training run's scheduler
+    does). .visitor says whose tab it is. Outside a server (AppTest, scripts) it always says yes."""
+
+    def __init__(self, visitor):
+        self.visitor, self.server = visitor, _server()
+
+    def __call__(self):
+        return self.visitor is None or self.server is None or self.server.is_active_session(self.visitor)
+
+
+def tab_connected():
+    """This visitor's Tab: whether their browser tab is still connected, and who they are."""
+    return Tab(visitor())
 
 
 def get_model() -> Model | None:

@@ -8,18 +8,30 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard.figures import restyled
+from dashboard.figures import Remembered, restyled, shared
 from dashboard.state import PRESENTER
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
+
+
+_styled = Remembered(size=48)  # a shared run: its curves and the gradient pictures of its backprop tab
 
 
 def show(fig, key, height=None):
     """Draw a plotly figure at full column width: projector-sized text, no toolbar, larger in presenter mode.
 
     height : screen pixels (None keeps the figure's own). A top margin the figure set is kept; otherwise it
-    leaves room for a title or annotations, if any.
+    leaves room for a title or annotations, if any. A figure several visitors draw alike (a shared run's curves)
+    is styled once.
     """
+    if shared(fig):
+        styled = _styled.get((id(fig), height, presenter()), lambda: style_figure(_restyle(fig, height)), keep=fig)
+    else:
+        styled = style_figure(_restyle(fig, height))
+    st.plotly_chart(styled, width="stretch", key=key, config={"displayModeBar": False})
+
+
+def _restyle(fig, height):
     spec_layout = fig.layout
     top = spec_layout.margin.t
     if top is None:
@@ -28,9 +40,8 @@ def show(fig, key, height=None):
     layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=top, b=10), legend=dict(font=FONT))
     if any(getattr(trace, "coloraxis", None) for trace in fig.data):
         layout["coloraxis"] = dict(colorbar=dict(tickfont=ticks))
-    fig = restyled(fig, layout, axes=dict(tickfont=ticks, title=dict(font=FONT)),
-                   traces={"heatmap": dict(colorbar=dict(tickfont=ticks))})
-    st.plotly_chart(style_figure(fig), width="stretch", key=key, config={"displayModeBar": False})
+    return restyled(fig, layout, axes=dict(tickfont=ticks, title=dict(font=FONT)),
+                    traces={"heatmap": dict(colorbar=dict(tickfont=ticks))})
 
 
 def table(df, **options):

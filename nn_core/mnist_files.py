@@ -27,7 +27,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from nn_core.data import PIXELS, SIDE, DigitSet
 
@@ -375,6 +374,8 @@ def _check_column_counts(lines, names):
 
 def _csv_chunks(body):
     """Parse the CSV rows with pandas, a few thousand at a time."""
+    import pandas as pd  # here, not at the top: a training worker imports nn_core and never reads a CSV
+
     try:
         # latin-1 decodes any byte, so a stray character shows up below as text in a number column
         yield from pd.read_csv(io.BytesIO(body), header=None, encoding="latin-1", chunksize=_CHUNK_ROWS)
@@ -408,11 +409,15 @@ def _chunk_to_uint8(chunk, line_numbers, names):
 
 
 def _is_numeric(values):
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def _text_to_numbers(values, where):
     """Turn a column pandas read as text into numbers, or name the first cell that is not a number."""
+    import pandas as pd
+
     numbers = pd.to_numeric(values.astype(str).where(values.notna()), errors="coerce")
     text = numbers.isna() & values.notna()
     if text.any():

@@ -19,6 +19,10 @@ from threadpoolctl import threadpool_limits
 
 # As in the app (dashboard/state.py): one BLAS thread, which keeps a busy machine fast.
 threadpool_limits(1, user_api="blas")
+# Training workers at the normal CPU priority (the app's default is 10, below its pages): on a machine busy with
+# other work, a low-priority worker gets almost no CPU and the tests would time out. test_workers.py checks the
+# default priority on its own.
+os.environ["WORKER_NICENESS"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -40,6 +44,28 @@ def class_board_file(tmp_path_factory):
         os.environ.pop("CLASS_BOARD_PATH", None)
     else:
         os.environ["CLASS_BOARD_PATH"] = saved
+
+
+@pytest.fixture(autouse=True)
+def runs_start_afresh():
+    """Each test trains its own runs: none is shared with an identical run of an earlier test."""
+    from dashboard import workers
+
+    workers.forget_shared()
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_worker_left_behind():
+    """After the tests, the training workers stop with the pool, and no process is left behind."""
+    from dashboard import workers
+
+    yield
+    workers.shutdown()
+    deadline = time.time() + 10
+    while workers.worker_processes() and time.time() < deadline:
+        time.sleep(0.1)
+    assert workers.worker_processes() == [], "worker processes left behind"
 
 
 @pytest.fixture(scope="session")

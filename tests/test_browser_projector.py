@@ -96,10 +96,10 @@ def test_every_page_describes_the_network_as_it_is_while_it_trains_and_after(bro
     page.get_by_role("button", name="📓 The notebook").click()
     page.wait_for_timeout(500)
     page.get_by_role("button", name="▶️ Train").click()
-    page.get_by_text(re.compile(r"step [1-9]\d* of 500")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"step [1-9]\d* of 500")).first.wait_for(timeout=TIMEOUT_MS)
 
     page.get_by_role("link", name="Draw a digit").click()  # through the app's own navigation: the same session
-    page.get_by_text(re.compile(r"training: step [\d,]+ of 500")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"training: step [\d,]+ of 500")).first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("still training on the 📉 Training page").first.wait_for()
     first = int(re.search(r"training: step ([\d,]+)", page.get_by_text(re.compile("training: step")).first
                           .inner_text()).group(1).replace(",", ""))
@@ -107,7 +107,7 @@ def test_every_page_describes_the_network_as_it_is_while_it_trains_and_after(bro
 
     page.get_by_role("link", name="Forward pass").click()
     described = page.get_by_text(re.compile(r"training: step [\d,]+ of 500")).first
-    described.wait_for(timeout=30_000)
+    described.wait_for(timeout=TIMEOUT_MS)
     later = int(re.search(r"training: step ([\d,]+)", described.inner_text()).group(1).replace(",", ""))
     assert later >= first  # the page reads the run as it is now (a busy machine may not have stepped in between)
 
@@ -119,7 +119,7 @@ def test_every_page_describes_the_network_as_it_is_while_it_trains_and_after(bro
     for link in ("Forward pass", "Draw a digit", "Home"):
         page.get_by_role("link", name=link).click()
         line = page.get_by_text(re.compile(r"500 steps, dev accuracy")).first
-        line.wait_for(timeout=30_000)
+        line.wait_for(timeout=TIMEOUT_MS)
         assert f"dev accuracy {finished}" in line.inner_text(), (link, line.inner_text(), finished)
         assert page.get_by_text(re.compile("training: step")).count() == 0
     page.screenshot(path=str(ARTIFACTS / "laptop-home-after-training.png"))

@@ -93,3 +93,23 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
         assert image_x.domain == bars_x.domain  # same column
         assert layout["yaxis" + image.yaxis[1:]].domain[0] > layout["yaxis" + bars.yaxis[1:]].domain[1]  # above
     assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
+
+
+def test_visitors_following_one_run_share_its_curves_figure():
+    from nn_core.training import StepRecord
+
+    records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
+    first = figures.curves_figure(list(records), 10)  # two visitors' views: two lists of the same records
+    assert figures.curves_figure(list(records), 10) is first and figures.shared(first)
+    later = figures.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
+    assert later is not first and len(later.data[0].x) == 6
+    assert not figures.shared(two_charts())
+
+
+def test_the_same_gradient_matrix_gives_the_same_figure_built_once():
+    dW = np.arange(20, dtype=np.float32).reshape(2, 10)
+    first = figures.matrix_figure(dW, "dW1", "unit", "pixel", name="dW1")
+    assert figures.matrix_figure(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
+    assert figures.shared(first)
+    assert figures.matrix_figure(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
+    assert figures.matrix_figure(dW, "dW2", "unit", "pixel", name="dW1") is not first

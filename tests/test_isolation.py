@@ -8,9 +8,12 @@ everyone: no copy per visitor and none per rerun.
 
 
 import numpy as np
+import pytest
 import visitors
 from streamlit.testing.v1 import AppTest
+from test_page_data import write_fake_full_mnist
 
+import nn_core.mnist_files
 from dashboard import state
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network
@@ -134,3 +137,33 @@ def test_the_digits_are_one_object_for_every_visitor_and_every_rerun(data_dir):
     for name in ("X_train", "Y_train", "X_dev", "Y_dev"):
         assert np.shares_memory(getattr(split_1, name), getattr(split_2, name)), name
     assert split_1.X_train.shape == (784, 9000) and split_1.X_train.dtype == np.float32
+
+
+def test_the_shared_digits_are_read_only(data_dir):
+    first = AppTest.from_function(probe)
+    first.run()
+    sources, digits, split = first.session_state["seen"]
+    for array in (digits.images, digits.labels, split.X_train, split.Y_train, split.X_dev, split.Y_dev):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0
+
+
+def test_a_download_switches_only_the_visitor_who_downloaded(data_dir, monkeypatch):
+    monkeypatch.setattr(nn_core.mnist_files, "download_mnist", lambda dest, progress=None: write_fake_full_mnist(dest))
+    anna, ben = visitors.Visitor("data"), visitors.Visitor("training")  # both start on the sample
+    sample = ben.state[state.SOURCE]
+    ben_split = state._shared_split("bundled sample", 1000, 0)
+    anna.click("data_get_full")
+    assert "Now in use: Full MNIST" in anna.at.success[0].value and "Full MNIST" in anna.at.info[0].value
+
+    ben.open("data")  # Ben had not chosen a source: he keeps his, and is told
+    assert ben.state[state.SOURCE] == sample == "bundled sample"
+    assert "Bundled sample" in ben.at.info[0].value
+    assert [t.value for t in ben.at.toast] and "Full MNIST" in ben.at.toast[0].value
+    assert state._shared_split("bundled sample", 1000, 0) is ben_split  # the sample's cached split was not reloaded
+    ben.run()
+    assert not ben.at.toast  # said once
+    assert ben.at.button(key="data_use_full")  # one click away
+    carl = visitors.Visitor("data")  # a newcomer gets the best data the server has now
+    assert "Full MNIST" in carl.at.info[0].value

@@ -4,11 +4,12 @@ question, and a ValueError from nn_core shown as an error instead of a traceback
 
 Runs are shortened through the page's test setting (session key "exp_short_runs": every full-batch run does that
 many iterations, every mini-batch run one epoch); the page shows a warning whenever it is on. AppTest does not
-tick fragments, so each at.run() trains one slice (about half a second) of a running batch.
+tick fragments, so each at.run() waits for news of a running batch (at most half a second) while the workers train.
 """
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -41,14 +42,15 @@ def open_page(short=3, **state):
     return at
 
 
-def run_to_end(at, key, most=40):
-    """Rerun until the batch of runs under `key` has stopped running (one training slice per rerun)."""
-    for _ in range(most):
+def run_to_end(at, key, seconds=300):
+    """Rerun until the batch of runs under `key` has stopped running (each rerun waits for the workers' news)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         at.run()
         assert not at.exception, at.exception
         if at.session_state[key].status != "running":
             return at.session_state[key]
-    pytest.fail(f"{key} still running after {most} reruns")
+    pytest.fail(f"{key} still running after {seconds} s")
 
 
 def table(at, column):
@@ -139,6 +141,10 @@ def test_stop_drops_the_run_in_progress_and_run_carries_on():
     at.slider(key="exp_n").set_value(2)
     at.button(key="exp_seeds_run").click()
     at.run()
+    for _ in range(60):  # the workers train; each rerun waits half a second for their news
+        if at.session_state["exp_seeds"].step > 0:
+            break
+        at.run()
     batch = at.session_state["exp_seeds"]
     assert batch.status == "running" and 0 < batch.step < 400
     assert not at.button(key="exp_seeds_stop").disabled

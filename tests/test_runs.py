@@ -1,13 +1,12 @@
-"""Tests for dashboard/runs.py, the Training page's live run: stepping, the background thread, Stop, snapshots."""
+"""Tests for dashboard/runs.py, the Training page's live run: stepping, training in the workers, Stop, snapshots,
+the run history, and the short runs and batches of the other pages."""
 
-import os
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from dashboard import runs as scheduler
 from dashboard.runs import (
     advance,
     compare_notebook_bugs,
@@ -20,8 +19,17 @@ from dashboard.runs import (
     start_training,
     stop_training,
     total_steps,
+    train_quietly,
 )
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
+
+
+def wait_until(condition, timeout=60):
+    """Wait for a worker to get somewhere (a busy machine gives a low-priority worker little time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def test_snapshots_are_log_spaced_and_include_both_ends():
@@ -42,8 +50,10 @@ def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_s
     assert run.status == "finished" and run.step == 12 and not advance(run)
     params, records = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp,
                                    sample_split.X_dev, sample_split.Y_dev)
-    assert [r.loss for r in records] == [r.loss for r in run.records]
-    np.testing.assert_array_equal(params["W1"], run.params["W1"])
+    # The same numbers up to float32 rounding: a worker training alone uses every core's BLAS threads, this
+    # process one, and a sum split between threads is added up in another order.
+    assert [r.loss for r in records] == pytest.approx([r.loss for r in run.records], rel=1e-5)
+    np.testing.assert_allclose(params["W1"], run.params["W1"], rtol=1e-5, atol=1e-6)
     assert [s for s, _ in run.snapshots] == [0, 1, 2, 5, 10, 12]
 
 
@@ -70,8 +80,9 @@ def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_sp
     assert not np.array_equal(long_run.params["W1"], first_weights)
     same_length = long_run.hp.with_changes(iterations=long_run.step)
     params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train, same_length)
-    assert [r.loss for r in records] == [r.loss for r in long_run.records]  # one run: the same path without a stop
-    np.testing.assert_array_equal(params["W1"], long_run.params["W1"])
+    # one run: the same path as without a stop (up to float32 rounding: the worker may use other BLAS threads)
+    assert [r.loss for r in records] == pytest.approx([r.loss for r in long_run.records], rel=1e-5)
+    np.testing.assert_allclose(params["W1"], long_run.params["W1"], rtol=1e-5, atol=1e-6)
 
 
 def test_an_unwatched_run_pauses_by_itself(sample_split):
@@ -86,8 +97,8 @@ def test_a_run_pauses_when_its_tab_is_closed(sample_split):
     tab_open = threading.Event()
     tab_open.set()
     start_training(run, connected=tab_open.is_set)
-    time.sleep(0.5)
-    assert run.training and run.step > 0
+    wait_until(lambda: run.step > 0)
+    assert run.training
     tab_open.clear()  # the visitor closes the tab
     run.worker.join(30)
     assert run.status == "paused" and not run.training and run.step < 100_000
@@ -134,47 +145,31 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
     assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
 
 
-def test_turns_are_first_come_first_served():
-    turns = scheduler.Turns(1)
-    assert turns.take("anna", timeout=0)
-    assert not turns.take("ben", timeout=0.01) and not turns.take("carl", timeout=0.01)  # both wait, in order
-    turns.give_back()
-    assert not turns.take("carl", timeout=0.01)  # Ben came first
-    assert turns.take("ben", timeout=0)
-    turns.leave("carl")
-    turns.give_back()
-    assert turns.queue == [] and turns.free == 1
+def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split):
+    hp = NOTEBOOK.with_changes(iterations=60)
+    seen = []
+    params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
+                                    sample_split.Y_dev, progress=lambda step, total: seen.append((step, total)))
+    assert seen == [(step, 60) for step in range(1, 61)] and [r.step for r in records] == list(range(1, 61))
+    assert [r.step for r in records if r.dev_accuracy is not None] == [50, 60]  # every 50 steps and at the end
+    expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
+    np.testing.assert_allclose(params["W1"], expected["W1"], rtol=1e-5, atol=1e-6)
 
 
-def test_runs_take_turns_on_the_cores_and_all_move(sample_split, monkeypatch):
-    monkeypatch.setattr(scheduler, "_cores", scheduler.Turns(1))  # one core for three runs
-    monkeypatch.setattr(scheduler, "TURN", 0.1)
-    runs = [start_run(n, NOTEBOOK.with_changes(iterations=100_000), sample_split, "sample") for n in range(3)]
-    for run in runs:
-        start_training(run)
-    try:
-        time.sleep(3)
-        assert all(run.step > 0 for run in runs), [run.step for run in runs]
-        assert runs_in_progress() == 3
-    finally:
-        for run in runs:
-            stop_training(run)
-    assert not any(run.training for run in runs) and runs_in_progress() == 0
+def test_a_short_run_that_diverges_ends_with_its_diverged_record(sample_split):
+    hp = NOTEBOOK.with_changes(alpha=10.0, activation="linear", iterations=100)
+    params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train)
+    assert records[-1].diverged and not any(r.diverged for r in records[:-1])
+    assert all(np.isfinite(v).all() for v in params.values())
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="per-thread priorities: Linux only")
-def test_training_threads_run_at_a_lower_priority_than_the_pages(sample_split, monkeypatch):
-    niceness = {}
+def test_a_live_chart_takes_a_new_pace_when_the_class_s_runs_start_or_end(monkeypatch):
+    from dashboard import runs
 
-    def advance_and_note(run):  # what the training thread's own priority is while it trains
-        tid = threading.get_native_id()
-        with open(f"/proc/self/task/{tid}/stat") as stat:
-            niceness["training"] = int(stat.read().rsplit(")", 1)[1].split()[16])
-        return False
-
-    monkeypatch.setattr(scheduler, "advance", advance_and_note)
-    run = start_run(0, NOTEBOOK, sample_split, "sample")
-    start_training(run)
-    run.worker.join(10)
-    assert niceness["training"] == scheduler.TRAINING_NICENESS > 0
-    assert os.getpriority(os.PRIO_PROCESS, 0) == 0  # the rest of the server keeps the normal priority
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 0)
+    assert not runs.pace_changed(None) and not runs.pace_changed(0.25)  # alone: 4 redraws a second
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 20)  # the class has pressed Train since
+    assert runs.redraw_interval() == pytest.approx(2.1) and runs.pace_changed(0.25)
+    assert not runs.pace_changed(2.1) and not runs.pace_changed(1.5)
+    monkeypatch.setattr(runs, "runs_in_progress", lambda: 1)  # most have finished
+    assert runs.pace_changed(2.1)

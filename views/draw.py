@@ -202,10 +202,12 @@ times_x = L == 2 and st.toggle(
     "Multiply each unit's weights by your drawing", key="draw_times_x",
     help="Off: each hidden unit's weights W1[j], what it looks for anywhere. On: W1[j] * x, pixel by pixel, what it "
          "found in your drawing; those 784 numbers plus the bias b1[j] add up to Z1[j].")
-for tab, digit, role in zip(st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why not {runner_up} (the runner-up)"]),
-                            (k, runner_up), ("answer", "runner-up"), strict=True):
-    with tab:
-        draw_sections.why_digit(digit, role, params, x, A_prev, Z, L, times_x)
+why_tabs = st.tabs([f"🥇 Why {k} (the answer)", f"🥈 Why not {runner_up} (the runner-up)"], key="draw_why_tab",
+                   on_change="rerun")
+for tab, digit, role in zip(why_tabs, (k, runner_up), ("answer", "runner-up"), strict=True):
+    if tab.open:  # only the tab in view is built: a drawing redraws this page at every stroke
+        with tab:
+            draw_sections.why_digit(digit, role, params, x, A_prev, Z, L, times_x)
 
 # --- Teach it ---------------------------------------------------------------------------------------------
 st.header("🎓 Teach it")

@@ -1,10 +1,10 @@
 """🧪 Experiments: honest numbers. How much one accuracy varies from run to run, and a ladder of baselines
 that tells what a bigger network adds (capacity) from what better training adds (optimisation).
 
-The runs are nn_core's training generator stepped a slice at a time: a fragment re-runs every TICK seconds
-while a batch of runs is going, trains for about SLICE seconds, and redraws the progress bar. The batch (its
-runs, their results, the run in progress) lives in st.session_state, so results survive reruns, and Stop
-works between two slices, in the middle of a run.
+The runs are trained by worker processes, one after the other: a fragment re-runs every TICK seconds while a
+batch of runs is going, waits up to SLICE seconds for news of the run in progress, and redraws the progress
+bar. The batch (its runs, their results, the run in progress) lives in st.session_state, so results survive
+reruns, and Stop works at any moment, in the middle of a run.
 The runs themselves (Job, Batch, work) are in dashboard/runs.py, the results' sections in
 dashboard/sections/experiments.py.
 """
@@ -12,7 +12,7 @@ dashboard/sections/experiments.py.
 import streamlit as st
 
 from dashboard import class_board, state, widgets
-from dashboard.runs import Batch, Job, fail_batch, stop_batch, work
+from dashboard.runs import Batch, Job, fail_batch, shared_runs_note, stop_batch, work
 from dashboard.sections.experiments import (
     ANSWERS,
     ladder_results,
@@ -28,7 +28,7 @@ from nn_core.network import forward_prop, init_params
 from nn_core.training import NOTEBOOK
 
 TICK = 0.1  # seconds between two slices while a batch runs
-SLICE = 0.5  # seconds of training per slice: Stop waits at most this long (plus one gradient step)
+SLICE = 0.5  # seconds the fragment waits for news of the runs: Stop waits at most this long
 DEV_SIZES = (100, 200, 500, 1000, 2000, 5000, 10000)
 
 # This page's session-state keys.
@@ -93,6 +93,8 @@ def progress(batch, what):
         icon = {"finished": "✅", "stopped": "⏹️", "error": "⚠️"}[batch.status]
         text = f"{icon} {done} of {n} {what}s done · {sum(r['seconds'] for r in batch.rows):.1f} s of training"
     st.progress(min(fraction, 1.0), text=text)
+    if batch.shared:
+        st.caption(shared_runs_note(batch.shared))
     if batch.status == "error":
         st.error(batch.message)
     elif batch.status == "stopped" and batch.message:
@@ -152,7 +154,7 @@ def same_settings(batch, dev_size):
 
 
 def new_batch(jobs, dev_size):
-    return Batch(jobs, state.digits().description, dev_size, short_runs())
+    return Batch(jobs, state.digits().description, dev_size, short_runs(), visitor=state.visitor())
 
 
 # ---------------------------------------------------------------------------------------------------------

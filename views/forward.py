@@ -137,7 +137,11 @@ with detail_col:
         where = f"column {i} of the dev set (label **{label}**)"
     st.markdown(f"Going through the network: {where}.")
 
-cache = forward_prop(params, X, hp.activation)  # {"Z1", "A1", ..., f"Z{L}", f"A{L}"}
+with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's huge weights overflow: said below
+    cache = forward_prop(params, X, hp.activation)  # {"Z1", "A1", ..., f"Z{L}", f"A{L}"}
+if not all(np.isfinite(value).all() for value in cache.values()):
+    st.warning("This network's weights are so large that the forward pass overflows: the numbers below include "
+               "inf and NaN (blank). Train it again on the 📉 Training page with a smaller learning rate α.")
 A_out = cache[f"A{L}"]
 predicted = int(np.argmax(A_out[:, 0]))
 

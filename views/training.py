@@ -1,11 +1,11 @@
 """📉 Training: forward, backward, update, again and again, with live curves and a look inside every step.
 
-Each visitor trains their own network: the run (nn_core's training generator and what it yielded) lives in
-st.session_state. Train starts a background thread that steps it (dashboard.runs.start_training); a fragment
-re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at once) to
-redraw the curves, so drawing never pauses training; Stop asks the thread to stop after its current step.
-Figures are in dashboard/figures.py, the "look inside" tabs in dashboard/sections/training.py, the run itself
-in dashboard/runs.py.
+Each visitor trains their own network: the run (their view of what a worker process trains, see
+dashboard/runs.py) lives in st.session_state. Train hands it to the workers (dashboard.runs.start_training); a
+fragment re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at
+once) to redraw the curves from what has arrived, so drawing never pauses training; Stop asks the workers to
+stop after the current step. Figures are in dashboard/figures.py, the "look inside" tabs in
+dashboard/sections/training.py, the run itself in dashboard/runs.py.
 """
 
 import numpy as np
@@ -13,8 +13,10 @@ import streamlit as st
 
 from dashboard import class_board, downloads, figures, links, state, widgets
 from dashboard.runs import (
+    SHARED_NOTE,
     advance,
     history_row,
+    pace_changed,
     redraw_interval,
     score,
     start_run,
@@ -35,6 +37,7 @@ from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
 
 RUN, HISTORY = "training_run", "training_history"
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
+REDRAW_EVERY = "training_redraw_every"  # seconds between two redraws of the live chart, as last set up
 
 
 
@@ -140,8 +143,12 @@ def live_panel():
             run.worker = None
             finish(run)
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
+        if pace_changed(st.session_state.get(REDRAW_EVERY)):
+            st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
         sync_model(run)
     st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
+    if run.shared:
+        st.caption(SHARED_NOTE)
     figure = figures.curves_figure(list(run.records), run.total)  # a copy: the thread appends
     widgets.show(figure, key="tr_curves", height=300 if widgets.presenter() else None)  # on screen below the buttons
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
@@ -153,7 +160,8 @@ def live_panel():
 def progress_text(run):
     """Where the run is, in one line. Once it has stopped, its dev accuracy is the score of its final weights
     (the same number as the card below); while it trains, the last one measured on the way."""
-    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕"}[run.status]
+    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕",
+            "failed": "⚠️"}[run.status]
     text = f"{icon} step {run.step:,} of {run.total:,}"
     if run.records:
         dev = run.scores["dev"][1] if "dev" in run.scores and not run.training else next(
@@ -239,7 +247,8 @@ if not widgets.presenter():  # on a projector the buttons say it, and the curves
 buttons(running)
 if run and not running and not resumable_run() and not run.ended and run.step:
     st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
-st.fragment(live_panel, run_every=redraw_interval() if running else None)()
+every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
+st.fragment(live_panel, run_every=every)()
 if run and not running:
     views.outcome(run, split_for(run.hp))
 

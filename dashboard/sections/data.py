@@ -116,7 +116,7 @@ def get_full_mnist():
         kept = state.digits().description
         st.session_state[DOWNLOAD_NOTE] = ("error", f"Could not get the full MNIST. {error} Still using: {kept}.")
         return
-    state.reload_sources()  # load the datasets again: the full MNIST is now in the data folder
+    state.reload_sources()  # the server offers full MNIST to everyone; only this visitor switches to it
     sources = state.shared_sources()
     if "full MNIST" in sources:
         state.use_source("full MNIST")

@@ -65,7 +65,11 @@ def network_in_use(which, split, description):
     if NOTEBOOK_MODEL in st.session_state and st.session_state[NOTEBOOK_MODEL].data_description == description:
         return st.session_state[NOTEBOOK_MODEL], "Your copy of the notebook's network, changed with 🎓 Teach it."
     with st.spinner("Training the notebook's 784-10-10 on this server (a few seconds, once for everyone)..."):
-        return notebook_network(description, split.X_dev.shape[1], split)
+        try:
+            return notebook_network(description, split.X_dev.shape[1], split)
+        except runs.TrainingError as error:
+            st.error(f"The notebook's network could not be trained: {error} Reload the page to try again.")
+            st.stop()
 
 
 def store(which, model):

@@ -334,7 +334,11 @@ def _mistakes(params, hp, split):
 
 
 def outcome(run, split):
-    """What happened, in words: finished, stopped, diverged (with why), or a network that died."""
+    """What happened, in words: finished, stopped, diverged (with why), a network that died, or a run whose
+    worker process died."""
+    if run.status == "failed":
+        st.error(f"⚠️ **This run stopped at step {run.step:,}.** {run.message}")
+        return
     if run.status == "diverged":
         bad = run.diverged_record
         st.error(
