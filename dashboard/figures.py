@@ -677,8 +677,9 @@ def hidden_map_figure(P, Y, kept, title, digits=None, said=None, chosen=None, sh
         hovertemplate="the centre of the %{text}s<extra></extra>"))
     if chosen is not None:
         traces.append(go.Scatter(
-            x=[P[0, chosen]], y=[P[1, chosen]], mode="markers", showlegend=False, hoverinfo="skip",
-            marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(width=3, color="#000000"))))
+            x=[P[0, chosen]], y=[P[1, chosen]], mode="markers+text", text=[f"<b>#{digits[chosen]}</b>"],
+            textposition="top right", textfont=dict(size=15, color="#000000"), showlegend=False,
+            hoverinfo="skip", marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(width=3, color="#000000"))))
     axis = dict(zeroline=False, gridcolor="#e5e5e5", tickfont=dict(size=14))
     layout = dict(
         xaxis=dict(axis, title=dict(text=f"direction 1: {kept[0]:.0%} of the variance")),
