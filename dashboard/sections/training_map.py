@@ -142,6 +142,11 @@ def hidden_map_section(model, run, split):
                                    "said": predictions, "probability": probabilities}),
                      hide_index=True, height=260, column_config={
                          "probability": st.column_config.NumberColumn(format="percent")})
+        present = [d for d in range(10) if np.any(Y == d)]
+        st.markdown("Each digit's centre (circled on the map): the mean of its points.")
+        st.dataframe(pd.DataFrame({"digit": present,
+                                   "direction 1": [found.P[0, Y == d].mean() for d in present],
+                                   "direction 2": [found.P[1, Y == d].mean() for d in present]}), hide_index=True)
         st.dataframe(pd.DataFrame(found.directions, columns=["direction 1", "direction 2"],
                                   index=[f"unit {k}" for k in range(found.directions.shape[0])]))
     show_code(hidden_activations, pca)
