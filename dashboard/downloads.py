@@ -46,7 +46,7 @@ def section(model):
         c1.error(f"This network cannot be saved: {error}")
     c2.download_button("⬇️ predict.py", SCRIPT.read_bytes(), file_name="predict.py", mime="text/x-python",
                        key="tr_home_script", on_click="ignore", width="stretch",
-                       help="Forward propagation in 60 lines of NumPy: the same predictions as this app.")
+                       help="Forward propagation in a page of NumPy: the same predictions as this app.")
     c3.download_button("⬇️ Training log (.csv)", log_csv(model.history), file_name=f"training-log-{arch}.csv",
                        mime="text/csv", key="tr_home_log", on_click="ignore", width="stretch",
                        disabled=not model.history,
@@ -56,3 +56,8 @@ def section(model):
                 "Kaggle's train.csv; a header line and a `label` column are allowed):")
     st.code(f"python predict.py {network_file} digits.csv", language="bash")
     st.caption("It prints one predicted digit per row, and the accuracy when the file has labels.")
+    st.markdown("**On Kaggle.** The notebook's digits come from Kaggle's *Digit Recognizer* competition. Download "
+                "its test.csv (28,000 digits, no labels) and write the file Kaggle scores:")
+    st.code(f"python predict.py {network_file} test.csv --submission submission.csv", language="bash")
+    st.caption("submission.csv has a header `ImageId,Label` and one row per digit; upload it on the competition's "
+               "Submit page. An existing file is never replaced unless you add --overwrite.")

@@ -891,3 +891,62 @@ def shifted_accuracy_figure(shifts, accuracy, directions):
     fig.update_yaxes(title="dev accuracy", range=[0, 1.05], tickformat=".0%")
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), plot_bgcolor="white")
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The hidden layer's map of the digits (Training, what the network learned)
+# ---------------------------------------------------------------------------------------------------------
+
+# Ten digits, ten colours from colour-blind-safe palettes: Paul Tol's "muted" (indigo, teal, green, olive, rose,
+# wine, purple), Okabe-Ito's blue and orange in place of muted's pale cyan and sand (too faint as text on
+# white), and a dark grey. No ten colours are told apart by every eye, so colour only helps: every point is
+# drawn as its digit, and the map reads without colour.
+DIGIT_COLOURS = ("#332288", "#0072B2", "#44AA99", "#117733", "#999933",
+                 "#E69F00", "#CC6677", "#882255", "#AA4499", "#555555")
+
+
+def hidden_map_figure(P, Y, kept, title, digits=None, said=None, chosen=None, shown=range(10), height=560):
+    """The hidden layer's map: one point per digit at its two PCA coordinates, drawn as the digit itself (0-9)
+    in its digit's colour. Trace d holds the points of the digit d (hidden unless d is in `shown`), so a click's
+    trace number says which digit was clicked.
+
+    P : (2, m) coordinates (nn_core.pca); Y : (m,) labels; kept : (2,) each direction's share of the variance.
+    digits : (m,) each point's column in the dev set (default 0 .. m-1), shown on hover.
+    said : (predictions (m,), probabilities (m,), a few words on which network said it), shown on hover.
+    chosen : a position 0 .. m-1 to ring (the digit shown beside the map), or None. height : screen pixels.
+    Each digit's centre (the mean of its points) is marked by its digit in a larger, bold, outlined circle.
+    """
+    P, Y = np.asarray(P, dtype=np.float64), np.asarray(Y)
+    digits = np.arange(Y.size) if digits is None else np.asarray(digits)
+    hover = "<b>%{text}</b>, dev digit #%{customdata[0]}"
+    if said is not None:
+        predictions, probabilities, who = said
+        hover += f"<br>{who} says %{{customdata[1]}} (%{{customdata[2]:.0%}})"
+    traces = []
+    for d in range(10):
+        where = np.flatnonzero(Y == d)
+        extra = [digits[where]] + ([predictions[where], probabilities[where]] if said is not None else [])
+        traces.append(go.Scatter(
+            x=P[0, where], y=P[1, where], mode="text", text=[str(d)] * where.size, name=str(d),
+            textfont=dict(color=DIGIT_COLOURS[d], size=15), customdata=np.column_stack(extra),
+            hovertemplate=hover + "<extra></extra>", visible=d in shown, showlegend=False,
+            unselected=dict(textfont=dict(color=DIGIT_COLOURS[d]))))  # a click does not fade the other points
+    present = [d for d in shown if np.any(Y == d)]
+    centres = np.stack([P[:, Y == d].mean(axis=1) for d in present], axis=1) if present else np.zeros((2, 0))
+    traces.append(go.Scatter(
+        x=centres[0], y=centres[1], mode="markers+text", text=[f"<b>{d}</b>" for d in present],
+        marker=dict(size=30, color="white", opacity=0.9,
+                    line=dict(width=3, color=[DIGIT_COLOURS[d] for d in present])),
+        textfont=dict(size=18, color=[DIGIT_COLOURS[d] for d in present]), showlegend=False,
+        hovertemplate="the centre of the %{text}s<extra></extra>"))
+    if chosen is not None:
+        traces.append(go.Scatter(
+            x=[P[0, chosen]], y=[P[1, chosen]], mode="markers+text", text=[f"<b>#{digits[chosen]}</b>"],
+            textposition="top right", textfont=dict(size=15, color="#000000"), showlegend=False,
+            hoverinfo="skip", marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(width=3, color="#000000"))))
+    axis = dict(zeroline=False, gridcolor="#e5e5e5", tickfont=dict(size=14))
+    layout = dict(
+        xaxis=dict(axis, title=dict(text=f"direction 1: {kept[0]:.0%} of the variance")),
+        yaxis=dict(axis, title=dict(text=f"direction 2: {kept[1]:.0%}"), scaleanchor="x", scaleratio=1),
+        hovermode="closest", dragmode="pan")
+    return _projector(go.Figure(traces, layout=layout), height, title)

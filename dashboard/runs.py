@@ -83,9 +83,9 @@ class LiveRun:
 
     status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged" or "failed"
     (its worker died: message says so). records : one StepRecord per step done. snapshots : (step, first rows
-    of W1) at log-spaced steps. seconds : time spent in gradient steps. wall_seconds : time from Train to the end
-    of the run (or Stop), waiting included. shared : the computation was already there (another visitor, or an
-    earlier run, trained these exact settings), so the numbers are shared.
+    of W1, the same rows of b1) at log-spaced steps. seconds : time spent in gradient steps. wall_seconds : time
+    from Train to the end of the run (or Stop), waiting included. shared : the computation was already there
+    (another visitor, or an earlier run, trained these exact settings), so the numbers are shared.
     """
 
     number: int | None
@@ -122,7 +122,7 @@ class LiveRun:
     @property
     def snapshots(self):
         step = self.step
-        return [(s, rows) for s, rows in self.computation.snapshots if s <= step]
+        return [snapshot for snapshot in self.computation.snapshots if snapshot[0] <= step]
 
     @property
     def snapshot_at(self):

@@ -16,7 +16,7 @@ Connection):
 
 and the worker says ("ready",) once started, then answers each slice of training with ("progress", id, news) a
 few times a second, the last one with news["done"] = True. news holds the new StepRecords (each with the seconds
-of training so far), the W1 snapshots, the params (when they are small, asked for, or final), and how the run
+of training so far), the W1 and b1 snapshots, the params (when they are small, asked for, or final), and how the run
 ended, if it did.
 The worker exits when the server goes away: the socket closes, or its parent process changes.
 """
@@ -35,7 +35,7 @@ from nn_core.data import Split
 from nn_core.evaluation import scores
 from nn_core.training import new_network, train
 
-SNAPSHOT_UNITS = 64  # W1 rows kept per snapshot (what the page can draw), so memory stays small
+SNAPSHOT_UNITS = 64  # W1 and b1 rows kept per snapshot (what the page can draw), so memory stays small
 SEND_EVERY = 0.25  # seconds between two batches of records within a slice
 SMALL_PARAMS = 2_000_000  # bytes: params this small travel with every batch (every network the controls make)
 DATA_KEPT = 4  # data folders kept open (memory-mapped) at once
@@ -67,6 +67,12 @@ class Data:
         return self.folders[folder]
 
 
+def first_layer(step, params):
+    """A snapshot: (step, the first SNAPSHOT_UNITS rows of W1 (units, 784), the same rows of b1 (units, 1)).
+    With b1 the page can compute A1 = g(W1 @ X + b1) as it was at that step (the hidden layer's map)."""
+    return step, params["W1"][:SNAPSHOT_UNITS].copy(), params["b1"][:SNAPSHOT_UNITS].copy()
+
+
 class Run:
     """One run's training generator and what the server has not been sent yet."""
 
@@ -84,7 +90,7 @@ class Run:
         self.diverged = None  # the diverged StepRecord
         self.news = self.fresh_news()
         if 0 in self.snapshot_at:
-            self.news["snapshots"].append((0, self.params["W1"][:SNAPSHOT_UNITS].copy()))
+            self.news["snapshots"].append(first_layer(0, self.params))
 
     @staticmethod
     def fresh_news():
@@ -107,7 +113,7 @@ class Run:
         self.step = record.step
         self.news["records"].append((record, self.seconds))
         if record.step in self.snapshot_at:
-            self.news["snapshots"].append((record.step, params["W1"][:SNAPSHOT_UNITS].copy()))
+            self.news["snapshots"].append(first_layer(record.step, params))
         if record.step >= self.total:
             self.ended = "finished"
 

@@ -10,7 +10,7 @@ Training threads in it made twenty students' pages queue behind twenty runs. A w
   is replaced at once.
 - A Computation is one training run as the workers compute it: what to train (a Spec: the data, the
   Hyperparams, the starting params, how often to evaluate) and everything it has produced so far (StepRecords,
-  W1 snapshots, the latest params). Its generator lives in one worker, which trains it a slice at a time.
+  W1 and b1 snapshots, the latest params). Its generator lives in one worker, which trains it a slice at a time.
 - Followers want a computation's steps up to some step: a visitor's live view on the Training page, a page
   waiting for a short run (Draw, the notebook's bugs), an Experiments batch's job. A computation trains while a
   follower wants more; otherwise it waits in its worker.
@@ -112,7 +112,7 @@ class Follower:
 class Computation:
     """One training run as the workers compute it, shared by all its followers.
 
-    records : StepRecords so far; seconds_at : seconds of training after each. snapshots : (step, W1 rows).
+    records : StepRecords so far; seconds_at : seconds of training after each. snapshots : (step, W1 rows, b1 rows).
     params : the latest params received, of step params_step. status : "waiting" (nothing left to do now, or
     in line for a slice), "finished", "diverged" or "failed" (message says why). scores : from the worker at
     the end, when spec.score.
@@ -154,7 +154,7 @@ class Computation:
         return {f.visitor for f in self.followers if f.wants > self.step}
 
     def nbytes(self):
-        arrays = [rows for _, rows in self.snapshots] + list((self.params or {}).values())
+        arrays = [rows for _, *layer in self.snapshots for rows in layer] + list((self.params or {}).values())
         return sum(a.nbytes for a in arrays) + 600 * len(self.records)
 
 
@@ -476,10 +476,11 @@ class Runner:
             if record.step == computation.step + 1:  # after a restart, the steps already known come again
                 computation.records.append(record)
                 computation.seconds_at.append(max(seconds, computation.seconds))
-        for step, rows in news.get("snapshots", ()):
+        for step, W1, b1 in news.get("snapshots", ()):
             if not computation.snapshots or step > computation.snapshots[-1][0]:
-                rows.setflags(write=False)
-                computation.snapshots.append((step, rows))
+                W1.setflags(write=False)
+                b1.setflags(write=False)
+                computation.snapshots.append((step, W1, b1))
         if news.get("params") is not None and news["params_step"] >= computation.params_step:
             for value in news["params"].values():
                 value.setflags(write=False)  # shared by every follower: nobody may change them

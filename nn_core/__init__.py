@@ -7,6 +7,7 @@
     data          the digits as stored (DigitSet) and as the network sees them (split_dev -> X, Y)
     mnist_files   where the digits come from: full MNIST, the bundled sample, a CSV, a download
     evaluation    scores, the confusion matrix, dead units, the linear collapse
+    pca           the hidden layer's map of the digits: PCA by SVD, and how well a map separates the digits
     preprocessing a drawing on the canvas -> the 784 numbers the network reads
 """
 

@@ -66,3 +66,114 @@ def test_the_training_log_has_one_row_per_step(tmp_path):
     assert set(log.columns[5:]) == {"update_size_W1", "update_size_W2"}
     np.testing.assert_allclose(log["loss"], [r.loss for r in records], rtol=1e-6)
     assert log["dev_accuracy"].notna().sum() == sum(r.dev_accuracy is not None for r in records)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# --submission: Kaggle's digit-recognizer round trip
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kaggle(tmp_path_factory):
+    """A folder with a trained network.npz and a Kaggle-style test.csv (header pixel0..pixel783, no label)
+    of 40 digits; returns (folder, the predictions nn_core makes for those digits)."""
+    folder = tmp_path_factory.mktemp("kaggle")
+    digits = load_sample(ROOT / "data" / "mnist_sample.npz")
+    images, labels = digits.images[-40:], digits.labels[-40:]
+    train_X = (digits.images[:1000].T / 255).astype(np.float32)
+    hp = NOTEBOOK.with_changes(iterations=20, init="he")
+    params, _ = train_to_end(new_network(hp), train_X, digits.labels[:1000].astype(np.int64), hp)
+    (folder / "network.npz").write_bytes(save_model(params, hp))
+    write_csv(folder / "test.csv", images)
+    X = (images.T / 255).astype(np.float32)
+    expected = get_predictions(forward_prop(params, X, hp.activation)["A2"])
+    assert (folder / "test.csv").read_text().startswith("pixel0,pixel1,")
+    return folder, expected, labels
+
+
+def run_script(folder, *args):
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=folder, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_submission_has_kaggles_header_ids_and_the_networks_predictions(kaggle):
+    folder, expected, _ = kaggle
+    out = run_script(folder, "network.npz", "test.csv", "--submission", "submission.csv")
+    assert out.returncode == 0, out.stderr
+    assert "wrote submission.csv: 40 predictions" in out.stdout
+    assert "Kaggle's test.csv has 28000 digits" in out.stderr  # a short file works, with a note
+    written = pd.read_csv(folder / "submission.csv")
+    assert list(written.columns) == ["ImageId", "Label"]
+    assert list(written["ImageId"]) == list(range(1, 41))
+    np.testing.assert_array_equal(written["Label"], expected)
+    assert (folder / "submission.csv").read_text().splitlines()[:2] == ["ImageId,Label", f"1,{expected[0]}"]
+    (folder / "submission.csv").unlink()
+
+
+def test_without_submission_it_still_prints_one_digit_per_row(kaggle):
+    folder, expected, _ = kaggle
+    out = run_script(folder, "network.npz", "test.csv")
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_array_equal(np.array(out.stdout.split(), dtype=int), expected)
+
+
+def test_an_existing_file_is_kept_unless_overwrite_is_asked(kaggle):
+    folder, expected, _ = kaggle
+    (folder / "mine.csv").write_text("my notes\n")
+    out = run_script(folder, "network.npz", "test.csv", "--submission", "mine.csv")
+    assert out.returncode != 0
+    assert out.stderr.strip() == ("predict.py: mine.csv already exists: give another name, or add --overwrite "
+                                  "to replace it")
+    assert (folder / "mine.csv").read_text() == "my notes\n"
+    out = run_script(folder, "network.npz", "test.csv", "--submission", "mine.csv", "--overwrite")
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_array_equal(pd.read_csv(folder / "mine.csv")["Label"], expected)
+
+
+def bad_csv(folder, name, kind, kaggle_labels):
+    digits = load_sample(ROOT / "data" / "mnist_sample.npz")
+    path = folder / name
+    if kind == "with labels":
+        write_csv(path, digits.images[:5], kaggle_labels[:5])
+    elif kind == "783 columns":
+        write_csv(path, digits.images[:5, :783])
+    elif kind == "words":
+        path.write_text("pixel0,pixel1\nwhite,black\n")
+    elif kind == "header only":
+        path.write_text(",".join(f"pixel{i}" for i in range(784)) + "\n")
+    return name
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("with labels", "has a label column (785 columns): that is train.csv"),
+    ("783 columns", "has 783 columns: expected 784 pixels"),
+    ("words", "is not a CSV of numbers"),
+    ("header only", "has no digits in it"),
+    ("missing", "cannot read missing.csv: No such file or directory"),
+])
+def test_a_bad_test_csv_is_one_clear_line_and_no_file(kaggle, kind, message):
+    folder, _, labels = kaggle
+    name = bad_csv(folder, f"{kind.replace(' ', '_')}.csv", kind, labels) if kind != "missing" else "missing.csv"
+    out = run_script(folder, "network.npz", name, "--submission", "out.csv")
+    assert out.returncode != 0
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not (folder / "out.csv").exists()
+
+
+def test_a_bad_network_file_or_an_unwritable_output_is_one_clear_line(kaggle):
+    folder, _, _ = kaggle
+    (folder / "notes.npz").write_text("not a network")
+    out = run_script(folder, "notes.npz", "test.csv", "--submission", "out.csv")
+    assert out.returncode != 0 and "notes.npz is not a network saved by the app" in out.stderr
+    out = run_script(folder, "network.npz", "test.csv", "--submission", "no_such_folder/out.csv")
+    assert out.returncode != 0 and out.stderr.startswith("predict.py: cannot write no_such_folder/out.csv")
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [["network.npz", "test.csv", "--submission"],
+                                  ["network.npz", "test.csv", "--overwrite"],
+                                  ["network.npz", "--submission", "out.csv"]])
+def test_an_incomplete_command_prints_how_to_use_it(kaggle, args):
+    out = run_script(kaggle[0], *args)
+    assert out.returncode != 0 and "--submission submission.csv" in out.stderr

@@ -284,6 +284,9 @@ widgets.try_this(
     "accurate** and train again: how much better is it, and how many more seconds did it take?",
     "Set α to **5** (or 10) and train: watch the loss curve, and read what the page says went wrong. Back at α 0.1, "
     "switch the activation to **linear**: where does the dev accuracy stall?",
+    "Train, then open **🧠 What the network learned** and slide the hidden layer's map from step 0 to the end. "
+    "Which digit's cloud pulls away first? Which two clouds stay mixed, and does the confusion matrix below show "
+    "the network confusing that same pair?",
 )
 W1_shape = model.params["W1"].shape  # dW1 always has the shape of W1
 widgets.quiz("What is the shape of dW1 for this network?",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.figures import confusion_figure, matrix_figure, mistakes_figure, units_figure, wide_table
 from dashboard.runs import SNAPSHOT_UNITS, compare_notebook_bugs
+from dashboard.sections.training_map import hidden_map_section
 from dashboard.widgets import show, show_code
 from nn_core.activations import softmax, softmax_notebook
 from nn_core.evaluation import confusion, dead_units
@@ -252,7 +253,7 @@ def _number(value):
 
 def _unit_rows(run, params, step_choice):
     if run is not None and step_choice is not None:
-        for step, rows in run.snapshots:
+        for step, rows, _ in run.snapshots:
             if step == step_choice:
                 return rows
     return params["W1"][:SNAPSHOT_UNITS]
@@ -264,7 +265,7 @@ def learned_section(model, run, split):
     st.markdown("**Each row of W1 as a 28 × 28 image.** Unit k computes Z1_k = W1_k · x + b1_k: blue pixels "
                 "push it up, red ones down. Training turns the initial noise into strokes.")
     mine = run is not None and run.params is params
-    steps = [s for s, _ in run.snapshots] if mine else []
+    steps = [snapshot[0] for snapshot in run.snapshots] if mine else []
     if mine and run.step not in steps:
         steps.append(run.step)
     step = None
@@ -289,6 +290,7 @@ def learned_section(model, run, split):
     with st.expander("The numbers: one row per unit, one column per pixel"):
         st.dataframe(wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
                                    [f"unit {k}" for k in range(len(rows))]), height=260)
+    hidden_map_section(model, run, split)
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
         sets.append(("test", split.X_test, split.Y_test))

@@ -1,0 +1,109 @@
+"""Real-browser test of the hidden layer's map (Training, "What the network learned"): train a short run, slide
+the map from the last step to step 0 and back, hover a point for its number and the network's answer, click it
+to see the digit. On a laptop (1600 x 1000) and on a projector (1280 x 720, ?presenter=1). Screenshots:
+training-map-laptop-end, -start, -chosen and training-map-projector (in test-artifacts/).
+"""
+
+import re
+
+import pytest
+from conftest import TIMEOUT_MS, AppPage
+
+pytestmark = pytest.mark.browser
+
+PROJECTOR = {"width": 1280, "height": 720}
+LAPTOP = {"width": 1600, "height": 1000}
+STEPS = 200  # long enough for the clouds to pull apart, short enough for a busy machine
+
+
+def train_and_open_the_map(app, query=""):
+    """Train the notebook's recipe for STEPS steps (a link sets them), open the tab, and return the map."""
+    from playwright.sync_api import expect
+
+    page = app.page
+    app.open(f"training?iterations={STEPS}{query}")
+    page.get_by_role("button", name="▶️ Train").click()
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("✅", timeout=4 * TIMEOUT_MS)
+    app.wait_idle()
+    page.get_by_role("tab", name="🧠 What the network learned").click()
+    app.wait_idle()
+    app.assert_no_exception()
+    chart = page.locator('[data-testid="stPlotlyChart"]', has_text="dev digits at step").last
+    expect(chart).to_contain_text(f"at step {STEPS}")
+    page.get_by_text("The hidden layer's map of the digits.").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    return chart
+
+
+def scrubber(page):
+    return page.locator('[data-testid="stSlider"]', has_text="Training step (the map)").get_by_role("slider")
+
+
+def hover_a_point(page, chart):
+    """Move the mouse over points of the map until plotly shows one's label; return (x, y, the label)."""
+    points = chart.locator(".textpoint")
+    for k in range(0, points.count(), 37):
+        box = points.nth(k).bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        label = " ".join(chart.locator(".hoverlayer .hovertext").all_text_contents())
+        if "dev digit #" in label:
+            return x, y, label
+    raise AssertionError("no point of the map showed its label")
+
+
+def test_the_map_scrubs_through_training_and_shows_a_hovered_and_clicked_digit(app):
+    from playwright.sync_api import expect
+
+    page = app.page
+    page.set_viewport_size(LAPTOP)
+    chart = train_and_open_the_map(app)
+    expect(chart).to_contain_text("of the variance")
+    assert chart.locator(".textpoint").count() >= 1000  # every dev digit, drawn as its digit
+    keeps = page.locator('[data-testid="stMetric"]', has_text="Variance the map keeps")
+    expect(keeps).to_contain_text(re.compile(r"\d+%"))
+    app.screenshot("training-map-laptop-end", whole_page=False)
+
+    scrubber(page).focus()
+    page.keyboard.press("Home")
+    expect(chart).to_contain_text("at step 0")
+    app.wait_idle()
+    app.assert_no_exception()
+    app.screenshot("training-map-laptop-start", whole_page=False)
+    scrubber(page).focus()
+    page.keyboard.press("End")
+    expect(chart).to_contain_text(f"at step {STEPS}")
+    app.wait_idle()
+
+    x, y, label = hover_a_point(page, chart)
+    number = re.search(r"dev digit #(\d+)", label).group(1)
+    assert f"the network at step {STEPS} says" in label
+    page.mouse.click(x, y)
+    chosen = page.locator('[data-testid="stNumberInput"]', has_text="Dev digit #").locator("input")
+    expect(chosen).to_have_value(number)
+    expect(page.get_by_text(re.compile(f"dev digit #{number}: an? \\d"))).to_be_visible()
+    app.assert_no_exception()
+    app.screenshot("training-map-laptop-chosen", whole_page=False)
+
+
+def test_the_map_on_a_projector(browser, app_url):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=PROJECTOR)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    app = AppPage(page, app_url)
+    try:
+        chart = train_and_open_the_map(app, "&presenter=1")
+        box = chart.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"], box
+        expect(page.locator('[data-testid="stMetric"]', has_text="Digits nearest their own centre")).to_be_visible()
+        app.screenshot("training-map-projector", whole_page=False)
+        scrubber(page).focus()
+        page.keyboard.press("Home")
+        expect(chart).to_contain_text("at step 0")
+        app.wait_idle()
+        app.assert_no_exception()
+    finally:
+        context.close()
