@@ -41,7 +41,8 @@ with start:
 2. **➡️ Forward pass**: one digit through W1, b1, Z1, A1, W2, b2, Z2 and A2 to a prediction.
 3. **📉 Training**: backpropagation step by step, the learning rate, live loss and accuracy curves.
 4. **🧪 Experiments**: how much one accuracy varies from run to run, and what a bigger network adds.
-5. **✏️ Draw a digit**: draw with the mouse and see what the network sees and why it answers.
+5. **👥 Class**: every run the class trained on this server, on one board: what each learning rate gave.
+6. **✏️ Draw a digit**: draw with the mouse and see what the network sees and why it answers.
 """
     )
     st.latex(r"""
@@ -60,6 +61,8 @@ widgets.explain(
   Each page says what to expect and explains what went wrong.
 - On a projector, switch on **📽️ Presenter mode** in the sidebar (or open any page with `?presenter=1`):
   larger text and charts, explanations folded, the sidebar closed.
+- Ask everyone to try a different learning rate: the **👥 Class** page gathers every run trained on this server
+  on one board, with charts of dev accuracy against the learning rate and the hidden units.
 - The address of the 📉 Training page holds every hyperparameter: send it as a link, and the class opens the
   same settings (with the same seed, the same curves).
 """
