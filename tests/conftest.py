@@ -161,6 +161,16 @@ def browser(app_url):
         chromium.close()
 
 
+def use_seed(page, seed):
+    """Set the Training page's random seed, and wait until the address has it. The browser tests share one
+    server, which trains identical runs once: a test that needs a run still in progress (to stop it, or to see
+    it mid-way from another page) picks a seed no other test trains."""
+    box = page.get_by_label("Random seed", exact=True)
+    box.fill(str(seed))
+    box.press("Enter")
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('seed') === '{seed}'")
+
+
 class AppPage:
     """One visitor's browser tab on the app, with the few moves every browser test needs."""
 

@@ -6,6 +6,7 @@ press Stop midway, and look at the results and the details. Screenshots: trainin
 import re
 
 import pytest
+from conftest import use_seed
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,8 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     app.open("training")  # a deep link, as a teacher would share it
     app.assert_no_exception()
     page.get_by_role("button", name="📓 The notebook").click()
+    app.wait_idle()
+    use_seed(page, 102)  # a run of its own: one another test trained would be shared, already finished
     app.wait_idle()
     page.get_by_role("button", name="▶️ Train").click()
 
