@@ -53,7 +53,9 @@ LONGEST_WAIT = 1.0  # seconds: about how long a computation in progress waits fo
 LONGEST_SLICE = 0.5  # seconds of training in one slice (and at most this long for Stop to take effect)
 SHORTEST_SLICE = 0.05
 CHECK_EVERY = 0.25  # seconds between two checks of the followers (tab closed, page left)
-FINISHED_KEPT = 32  # finished computations kept for visitors who start the same run later
+# Finished computations kept for visitors who start the same run later (the setting FINISHED_RUNS_KEPT; the
+# browser tests set 0, so that each test trains its own runs on the server they share).
+FINISHED_KEPT = int(os.environ.get("FINISHED_RUNS_KEPT", 32))
 FINISHED_BYTES = 200_000_000  # and at most about this much memory for them
 BROKEN = "The training processes could not start on this server (its log says why), so nothing can be trained."
 DIED = ("The process training this run stopped (it may have run out of memory, or been ended from outside). "

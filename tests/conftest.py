@@ -122,7 +122,9 @@ def app_url():
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if k != "MNIST_PATH"})  # the bundled sample: the same pages anywhere
+        # The bundled sample: the same pages anywhere. No finished run is kept for later visitors, so a test's
+        # run is never one an earlier test trained to its end (runs in progress are still shared, as in a class).
+        env={**{k: v for k, v in os.environ.items() if k != "MNIST_PATH"}, "FINISHED_RUNS_KEPT": "0"})
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
