@@ -419,6 +419,18 @@ def before_after_bars(A_before, A_after, y):
     return fig
 
 
+def score_terms(W, b, A_prev, k, shown):
+    """The terms of the score Z[k] = sum over j of W[k, j] * A_prev[j], plus b[k], for a waterfall.
+
+    W (n_out, n), b (n_out, 1), A_prev (n, 1). Returns (terms (n,), the `shown` largest units by size, the sum
+    of the other terms or None when every unit is shown, the total Z[k]).
+    """
+    terms = W[k] * A_prev[:, 0]  # (n,): W[k, j] * A_prev[j]
+    units = np.argsort(-np.abs(terms), kind="stable")[:shown]
+    rest = float(terms.sum() - terms[units].sum()) if terms.size > shown else None
+    return terms, units, rest, float(terms.sum() + b[k, 0])
+
+
 def waterfall(units, terms, off, rest, bias, Z, k, L):
     """The score Z_L[k] built up term by term: W_L[k, j] * A_(L-1)[j] for each unit j, the rest, and b_L[k].
 

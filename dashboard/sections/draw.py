@@ -124,10 +124,7 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
     for one hidden layer, each unit's weights (or weights times the drawing x) as a 28 x 28 picture."""
     W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
     n = W.shape[1]
-    terms = W[digit] * A_prev[:, 0]  # (n,): W_L[k, j] * A_(L-1)[j]
-    units = np.argsort(-np.abs(terms), kind="stable")[:SHOWN_UNITS]
-    rest = float(terms.sum() - terms[units].sum()) if n > SHOWN_UNITS else None
-    total = float(terms.sum() + b[digit, 0])
+    terms, units, rest, total = figures.score_terms(W, b, A_prev, digit, SHOWN_UNITS)
     show(waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[digit, 0]), total, digit, L),
          f"draw_terms_{role}", 420)
     st.latex(rf"\underbrace{{{terms.sum():.4f}}}_{{\text{{sum of the {n} terms}}}} + "

@@ -388,10 +388,7 @@ def edge_sum(params, cache, l, i, name):
     against forward_prop. l >= 2; cache holds A_(l-1) (n, 1) and Z_l."""
     W, b, Z = params[f"W{l}"], params[f"b{l}"], cache[f"Z{l}"]
     A_prev = cache[f"A{l - 1}"]
-    terms = W[i] * A_prev[:, 0]  # (n,)
-    units = np.argsort(-np.abs(terms), kind="stable")[:MAX_DRAWN]
-    rest = float(terms.sum() - terms[units].sum()) if terms.size > MAX_DRAWN else None
-    total = float(terms.sum() + b[i, 0])
+    terms, units, rest, total = figures.score_terms(W, b, A_prev, i, MAX_DRAWN)
     fig = figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l)
     show(figures.restyled(fig, yaxes=dict(title=dict(text=f"adds to {name}"))), f"forward_picture_sum_{l}", 400)
     with st.expander(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the total"):
