@@ -176,7 +176,7 @@ def _gradients(params, X, Y, batch, hp, layout, m_for_grads):
     rows, hot_rows = layout
     X_batch, Y_hot = rows[batch].T, hot_rows[batch].T  # X[:, batch] (784, b) and one_hot(Y[batch]) (10, b)
     grads, A_L = fast_step.gradients(params, X_batch, Y_hot, hp.activation)
-    return grads, compute_loss(A_L, Y[batch]), None
+    return grads, fast_step.loss(A_L, Y[batch]), None
 
 
 def _update(params, grads, velocity, hp):

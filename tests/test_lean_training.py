@@ -4,14 +4,17 @@ The reference below is the lesson written out: forward_prop, backward_prop, then
 on X[:, batch] for each mini-batch. train() must land on the same params, to float32 rounding.
 """
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import pytest
 
-from nn_core.fast_step import example_rows, gradients, one_hot_rows, right_answers
+from nn_core.fast_step import example_rows, gradients, loss, one_hot_rows, right_answers, weight_gradient
 from nn_core.network import (
     backward_prop,
+    compute_loss,
     forward_prop,
     get_accuracy,
     get_predictions,
@@ -105,6 +108,36 @@ def test_rows_are_the_columns_of_X():
     np.testing.assert_array_equal(rows[batch].T, X[:, batch])
     np.testing.assert_array_equal(one_hot_rows(Y)[batch].T, one_hot(Y[batch]))
     assert example_rows(rows.T) is not rows and np.shares_memory(example_rows(rows.T), rows)  # no copy needed
+
+
+def test_the_rows_of_a_read_only_X_are_copied_once_and_dropped_with_X():
+    X = np.random.default_rng(3).random((784, 3000)).astype(np.float32)
+    assert example_rows(X) is not example_rows(X)  # X may still change: copied every time
+    X.flags.writeable = False  # as the app's data: the copy is kept for the next run on X
+    rows = example_rows(X)
+    assert example_rows(X) is rows
+    np.testing.assert_array_equal(rows, X.T)
+    kept = weakref.ref(rows)
+    del X, rows
+    gc.collect()
+    assert kept() is None  # X gone, its rows are gone too
+
+
+@pytest.mark.parametrize("b", [128, 100, 37])
+def test_weight_gradient_in_two_halves_adds_up_the_same_terms(b):
+    rng = np.random.default_rng(b)
+    dZ, rows = rng.standard_normal((10, b)).astype(np.float32), rng.random((b, 784)).astype(np.float32)
+    np.testing.assert_allclose(weight_gradient(dZ, rows.T), dZ.astype(np.float64) @ rows.astype(np.float64),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_lean_loss_is_compute_loss():
+    rng = np.random.default_rng(4)
+    A = rng.random((10, 128)).astype(np.float32)
+    A /= A.sum(axis=0)
+    A[:, 0] = 0.0  # a probability that underflowed
+    Y = rng.integers(0, 10, 128)
+    assert loss(A.copy(), Y) == pytest.approx(compute_loss(A, Y), rel=1e-6)
 
 
 @pytest.mark.parametrize("hp", [NOTEBOOK.with_changes(iterations=12),
