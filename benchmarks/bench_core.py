@@ -166,11 +166,13 @@ def full_batch_steps(full, repeats=11):
         nonlocal notebook_params
         notebook_params = notebook_iteration(*notebook_params, X64, Y, 0.1)
 
-    times = {"notebook": [], "nn_core": [], "floor": []}
+    W1_64, dZ1_64 = W1.astype(np.float64), dZ1.astype(np.float64)
+    times = {"notebook": [], "nn_core": [], "floor": [], "notebook floor": []}
     for _ in range(repeats):
         times["notebook"].append(timed(notebook_step))
         times["nn_core"].append(timed(lambda: next(steps)))
         times["floor"].append(timed(lambda: (W1 @ X, dZ1 @ X.T)))
+        times["notebook floor"].append(timed(lambda: (W1_64 @ X64, dZ1_64 @ X64.T)))
     return X.shape[1], {name: 1000 * np.min(t, axis=0) for name, t in times.items()}  # (wall, CPU) ms
 
 
@@ -248,6 +250,10 @@ def main():
           f"   {ratio[0]:.2f}x the notebook's speed (target 2.3x); CPU {ratio[1]:.2f}x")
     print(f"  the floor, W1 @ X and dZ1 @ X.T in float32:              {ms['floor'][0]:6.1f}; {ms['floor'][1]:6.1f}"
           f"   nn_core takes {floor[0]:.2f}x the floor (target within 1.15x); CPU {floor[1]:.2f}x")
+    print(f"  the same two products in float64, inside the notebook's step: {ms['notebook floor'][0]:6.1f}; "
+          f"{ms['notebook floor'][1]:6.1f}   so the notebook's way is "
+          f"{ms['notebook'][0] / ms['notebook floor'][0]:.2f}x its own products, and 2.3x its speed would be "
+          f"{ms['notebook'][0] / 2.3:.1f} ms, {ms['notebook'][0] / 2.3 / ms['floor'][0]:.2f}x the float32 floor")
 
     split = split_dev(full, dev_size=FAST_AND_ACCURATE.dev_size, seed=FAST_AND_ACCURATE.seed)
     (params, seconds, dev), notebook_dev = presets(split)
