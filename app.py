@@ -12,6 +12,7 @@ if widgets.presenter():  # on a projector the page needs the whole width; the to
 st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,
                   help="For a projector: larger text and charts, explanations folded into expanders. "
                        "The address gets ?presenter=1, so a link opens the app this way.")
+widgets.all_numbers_toggle()
 links.mirror_presenter()
 widgets.presenter_style()
 

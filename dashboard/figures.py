@@ -171,6 +171,50 @@ def column_bars(values, unit_title, off=None):
         yaxis=dict(title=unit_title, range=[n - 0.5, -0.5], dtick=1 if few else None)))  # unit 0 at the top
 
 
+def column_bars_picture(values, unit_title, off=None, width=420):
+    """column_bars as an SVG picture (text, for st.image): the same horizontal bars, unit 0 at the top, blue for
+    positive and red for negative (each value also printed beside its bar), a grey ✕ "off" for a switched-off unit.
+    For a short vector (16 numbers or fewer) whose every value is printed, a picture draws at once where a
+    plotly chart takes its time; longer ones stay plotly charts (column_bars), whose values show on hover."""
+    v = np.ravel(values).astype(float)
+    n, row = v.size, 30
+    left, right, top = 70, 20, 16
+    height = top + n * row + 34
+    low, high = min(v.min(), 0.0), max(v.max(), 0.0)
+    span = (high - low) or 1.0
+    text_room = 58  # screen pixels for a printed value beside its bar
+    plot_left = left + (text_room if low < 0 else 0)
+    plot_right = width - right - (text_room if high > 0 else 0)
+    scale = (plot_right - plot_left) / span
+
+    def x_of(value):
+        return plot_left + (value - low) * scale
+
+    zero = x_of(0.0)
+    off = set() if off is None else {int(u) for u in off}
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
+    for u, value in enumerate(v):
+        y = top + u * row
+        middle = y + row / 2
+        parts.append(f'<text x="{left - 10}" y="{middle + 5}" text-anchor="end">{u}</text>')
+        if u in off:
+            parts.append(f'<text x="{zero + 6}" y="{middle + 5}" fill="#555555">✕ off</text>')
+            continue
+        x0, x1 = sorted((zero, x_of(value)))
+        colour = RDBU_BLUE if value >= 0 else RDBU_RED
+        parts.append(f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 0.5):.1f}" height="{row - 10}" '
+                     f'fill="{colour}"/>')
+        label_x, anchor = (x1 + 5, "start") if value >= 0 else (x0 - 5, "end")
+        parts.append(f'<text x="{label_x:.1f}" y="{middle + 5}" text-anchor="{anchor}">{value:.2f}</text>')
+    bottom = top + n * row
+    parts.append(f'<line x1="{zero:.1f}" y1="{top}" x2="{zero:.1f}" y2="{bottom}" stroke="#444444"/>')
+    parts.append(f'<text x="{zero:.1f}" y="{bottom + 22}" text-anchor="middle" fill="#555555">0</text>')
+    parts.append(f'<text x="16" y="{(top + bottom) / 2:.0f}" text-anchor="middle" '
+                 f'transform="rotate(-90 16 {(top + bottom) / 2:.0f})">{unit_title}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="16" fill="#262730">{"".join(parts)}</svg>')
+
+
 def matrix_heatmap(M, x_title, y_title, what="weight", title=""):
     """A matrix as a heatmap, row 0 at the top as printed, on RdBu centred on 0 (blue positive, red negative)."""
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
@@ -767,18 +811,29 @@ def readable(fig, height, title=None):
                                  title=dict(text=title, font=dict(size=22)) if title else None))
 
 
-def pixel_heatmap(image):
-    """One 28 x 28 image with its 784 values printed in the cells: 0 is black, 255 is white."""
-    fig = go.Figure(go.Heatmap(
-        z=image, text=image, texttemplate="%{text}", textfont=dict(size=12), colorscale="gray", zmin=0, zmax=255,
-        showscale=False,
-        hovertemplate="row %{y}, column %{x}: value %{z}<extra></extra>",
-    ), layout=dict(
-        xaxis=dict(title="column", dtick=1, side="top", range=[-0.5, 28 - 0.5], constrain="domain",
-                   tickfont=dict(size=12)),
-        yaxis=dict(title="row", dtick=1, range=[28 - 0.5, -0.5], scaleanchor="x", constrain="domain",
-                   tickfont=dict(size=12))))
-    return readable(fig, 860)
+def pixel_grid(image, cell=30):
+    """One 28 x 28 image (uint8) as an SVG picture (text, for st.image) with its 784 values printed in the cells:
+    each cell is grey at its own value, 0 black and 255 white, with the row and column numbers along the edges.
+    A picture, not a plotly chart: 784 numbers drawn as text by the browser at once, not placed one by one."""
+    side = image.shape[0]
+    margin = 34
+    size = margin + side * cell
+    cells, numbers, edges = [], [], []
+    for r in range(side):
+        for c in range(side):
+            v = int(image[r, c])
+            x, y = margin + c * cell, margin + r * cell
+            cells.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="rgb({v},{v},{v})"/>')
+            ink = "#000" if v >= 128 else "#fff"  # dark text on light cells, light on dark
+            numbers.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" fill="{ink}">{v}</text>')
+    for k in range(side):
+        middle = margin + k * cell + cell / 2
+        edges.append(f'<text x="{middle}" y="{margin - 10}">{k}</text>')  # column numbers, on top
+        edges.append(f'<text x="{margin / 2}" y="{middle + 4}">{k}</text>')  # row numbers, on the left
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+            f'font-family="sans-serif" text-anchor="middle"><rect width="{size}" height="{size}" fill="white"/>'
+            f'{"".join(cells)}<g font-size="11">{"".join(numbers)}</g>'
+            f'<g font-size="12" fill="#262730">{"".join(edges)}</g></svg>')
 
 
 def class_counts_chart(per_class):

@@ -4,11 +4,12 @@ questions, and presenter mode (larger text and charts for a projector, explanati
 
 import inspect
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard.figures import Remembered, restyled, shared
+from dashboard.figures import Remembered, column_bars, column_bars_picture, restyled, shared
 from dashboard.state import PRESENTER
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
@@ -31,6 +32,21 @@ def show(fig, key, height=None):
     st.plotly_chart(styled, width="stretch", key=key, config={"displayModeBar": False})
 
 
+def vector(values, name, unit_title, key, height, off=None):
+    """A column vector (n, 1) such as b1, Z1 or A1 as horizontal bars, unit 0 at the top, each value printed.
+
+    Up to 16 numbers it is a picture (figures.column_bars_picture), drawn at once; a longer vector is a plotly
+    chart whose values show on hover. off : units an activation switched off (a grey ✕).
+    """
+    v = np.ravel(values)
+    if v.size > 16:
+        show(column_bars(values, unit_title, off), key, height)
+        return
+    st.image(column_bars_picture(values, unit_title, off), width="stretch",
+             caption=f"{name}: {v.size} numbers, from {v.min():.2f} to {v.max():.2f}",
+             alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
+
+
 def _restyle(fig, height):
     spec_layout = fig.layout
     top = spec_layout.margin.t
@@ -48,6 +64,30 @@ def table(df, **options):
     """A DataFrame without its index, every float with 4 decimals so the columns line up."""
     floats = {c: st.column_config.NumberColumn(format="%.4f") for c in df.columns if df[c].dtype.kind == "f"}
     st.dataframe(df, hide_index=True, width="stretch", column_config=floats, **options)
+
+
+ALL_NUMBERS = "all_numbers_open"  # the sidebar's "every table of numbers open"
+
+
+def numbers_box(label, key):
+    """The expander that holds the numbers behind a chart, or None while it is shut.
+
+    Its tables are built only when someone opens it (opening it reruns the page), so a page with many charts is
+    drawn sooner. With the sidebar's "Every table of numbers open" (for a screen reader, or a class reading
+    the numbers), every such expander opens by itself.
+    """
+    if st.session_state.get(ALL_NUMBERS):
+        st.session_state[key] = True
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
+def all_numbers_toggle():
+    """The sidebar switch that opens every table of numbers on every page."""
+    st.sidebar.toggle("🔢 Every table of numbers open", key=ALL_NUMBERS,
+                      help="Opens every \"The numbers behind ...\" section on every page: each chart's numbers as a "
+                           "table, for a screen reader or for reading them out in class. Off, each one opens on a "
+                           "click, and pages are drawn faster.")
 
 
 def link_to(page, label, what, key):

@@ -20,7 +20,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Header, Subheader, Table, Title, Widget
 
-from dashboard import state
+from dashboard import state, widgets
 from dashboard.sections import handwriting, shifted
 from nn_core import Hyperparams, train
 from nn_core.data import split_dev
@@ -91,6 +91,7 @@ def look(at, page, state):
 
 def opened(page, **state):
     at = AppTest.from_file(f"../views/{page}.py", default_timeout=TIMEOUT)
+    at.session_state[widgets.ALL_NUMBERS] = True  # every "numbers behind" table built, for the checks to read
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()

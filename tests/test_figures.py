@@ -205,3 +205,29 @@ def test_the_same_gradient_matrix_gives_the_same_figure_built_once():
     assert figures.shared(first)
     assert figures.matrix_figure(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
     assert figures.matrix_figure(dW, "dW2", "unit", "pixel", name="dW1") is not first
+
+
+def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
+    import re
+
+    image = np.arange(784).reshape(28, 28) % 256
+    svg = figures.pixel_grid(image.astype(np.uint8))
+    cells = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="30" height="30" fill="rgb\((\d+),\1,\1\)"/>', svg)
+    printed = re.findall(r'fill="#(?:000|fff)">(\d+)</text>', svg)
+    assert [int(v) for v in cells] == [int(v) for v in printed] == image.ravel().tolist()  # row after row
+    dark_on_light = re.findall(r'fill="#000">(\d+)<', svg)
+    assert all(int(v) >= 128 for v in dark_on_light)  # readable: dark text on light cells only
+
+
+def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
+    import re
+
+    values = np.array([[0.5], [-1.0], [2.0], [0.0], [-0.25]])
+    svg = figures.column_bars_picture(values, "unit j", off=[3])
+    bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="20" fill="(#\w+)"/>', svg)
+    assert [colour for _, _, colour in bars] == [figures.RDBU_BLUE, figures.RDBU_RED, figures.RDBU_BLUE,
+                                                figures.RDBU_RED]  # unit 3 is off: no bar
+    widths = np.array([float(w) for _, w, _ in bars])
+    np.testing.assert_allclose(widths / widths[0], [1, 2, 4, 0.5], rtol=0.02)  # lengths in proportion
+    for text in ("0.50", "-1.00", "2.00", "-0.25", "✕ off", "unit j"):
+        assert f">{text}<" in svg

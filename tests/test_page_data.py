@@ -14,7 +14,7 @@ from visitors import csv_of_sample_digits
 
 import nn_core.data
 import nn_core.mnist_files
-from dashboard import state
+from dashboard import state, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "data.py")
@@ -42,8 +42,8 @@ def in_use(at):
 
 
 def grid_labels(at):
-    """The captions of the 20-digit grid (the first 20 images on the page)."""
-    return [image.captions[0] for image in at.image[:20]]
+    """The captions of the 20-digit grid (the page's first image element holds its 20 pictures)."""
+    return list(at.image[0].captions)
 
 
 def table_shape(at):
@@ -66,7 +66,8 @@ def test_page_shows_the_sample_as_a_table_images_and_shapes(data_dir):
     assert head.shape == (5, 785)
     assert list(head.columns[:3]) == ["label", "pixel0", "pixel1"] and head.columns[-1] == "pixel783"
     assert table_shape(at) == "(10,000, 785)"
-    assert len(at.image) >= 20 + 1 + 10 + 1  # grid, enlarged digit, ten averages, X_train[:, 0]
+    # the grid, the enlarged digit, its 784 numbers, the ten averages, X_train[:, 0]
+    assert [len(image.captions) for image in at.image] == [20, 1, 1, 10, 1]
     assert all(caption.startswith("label ") for caption in grid_labels(at))
     assert shapes(at) == {"X_train": "(784, 9000)", "Y_train": "(9000,)", "X_dev": "(784, 1000)",
                           "Y_dev": "(1000,)"}
@@ -85,20 +86,39 @@ def test_class_pick_shows_only_that_digit(data_dir):
 
 def test_reshuffle_draws_other_digits_and_reruns_keep_them(data_dir):
     at = run_page()
-    first = [image.value for image in at.image[:20]]
+    first = at.image[0].value
     at.number_input(key="data_dev_size").set_value(1200).run()  # any other rerun keeps the same digits
-    assert [image.value for image in at.image[:20]] == first
+    assert at.image[0].value == first
     at.button(key="data_reshuffle").click().run()
     assert not at.exception
-    assert [image.value for image in at.image[:20]] != first
+    assert at.image[0].value != first
 
 
 def test_enlarging_another_digit_changes_the_numbers(data_dir):
     at = run_page()
-    caption = at.image[20].captions[0]
+    caption, numbers = at.image[1].captions[0], at.image[2].value
     at.selectbox(key="data_enlarged").set_value(5).run()
     assert not at.exception
-    assert at.image[20].captions[0] != caption
+    assert at.image[1].captions[0] != caption and at.image[2].value != numbers
+
+
+def test_the_tables_of_numbers_are_built_when_opened_or_when_every_table_is_asked_for(data_dir):
+    def has(at, column):
+        return any(column in frame.value.columns for frame in at.dataframe)
+
+    at = run_page()
+    assert not has(at, "how many pixels") and not has(at, "images")  # shut: not built
+    at.session_state["data_numbers_charts"] = True  # a visitor opens "The numbers behind these charts"
+    at.run()
+    assert has(at, "how many pixels") and has(at, "images")
+    boxes = {box.label: box.proto.expanded for box in at.expander if "numbers" in box.label}
+    assert boxes == {"These 784 numbers as a table": False, "The numbers behind these charts": True}
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[widgets.ALL_NUMBERS] = True  # the sidebar's "Every table of numbers open"
+    at.run()
+    assert all(box.proto.expanded for box in at.expander if "numbers" in box.label)
+    assert has(at, "how many pixels") and len(at.dataframe) >= 3 + 3  # the tables of sections 2 and 4, and these
 
 
 def test_dev_size_changes_every_shape(data_dir):

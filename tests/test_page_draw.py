@@ -407,6 +407,9 @@ def test_your_ten_drawings_are_scored_against_their_labels(page, ten_digits, own
     assert metric(at, "Accuracy on the dev set (1,000 MNIST digits)") == f"{own_network.dev_accuracy:.1%}"
     assert "It gets 1 of yours wrong" in texts(at.markdown)
     assert "another distribution" in texts(at.markdown)
+    assert not any("read as" in frame.value.columns for frame in at.dataframe)  # built only once opened
+    at.session_state["draw_numbers_handwriting"] = True  # the visitor opens "The numbers behind these pictures"
+    at.run()
     table = next(frame.value for frame in at.dataframe if "read as" in frame.value.columns)
     assert list(table["read as"]) == list(predicted)
 

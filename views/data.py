@@ -13,7 +13,7 @@ import streamlit as st
 import nn_core.data
 import nn_core.mnist_files
 from dashboard import figures, links, state, widgets
-from dashboard.figures import class_counts_chart, pixel_heatmap, pixel_histogram
+from dashboard.figures import class_counts_chart, pixel_grid, pixel_histogram
 from dashboard.sections.data import (
     DEV_SIZE,
     DOWNLOAD_NOTE,
@@ -143,12 +143,10 @@ picks = pick_examples(data.labels, digit, GRID_ROWS * GRID_COLUMNS, st.session_s
 if len(picks) == 0:
     st.warning(f"There is no digit {digit} in this data: pick another class.")
 else:
-    for row in range(GRID_ROWS):
-        for column, index in zip(st.columns(GRID_COLUMNS), picks[row * GRID_COLUMNS:(row + 1) * GRID_COLUMNS],
-                                 strict=False):  # the last row may be short
-            column.image(bigger(data.images[index].reshape(SIDE, SIDE)), caption=f"label {data.labels[index]}",
-                         alt=f"a handwritten {data.labels[index]}, 28 x 28 pixels",
-                         width="stretch")
+    # One element holding every picture of the grid (the browser lays them out in rows), not one per picture.
+    st.image([bigger(data.images[index].reshape(SIDE, SIDE)) for index in picks], width=SIDE * SCALE,
+             caption=[f"label {data.labels[index]}" for index in picks],
+             alt=[f"a handwritten {data.labels[index]}, 28 x 28 pixels" for index in picks])
 
     st.subheader("One digit, enlarged: the 784 numbers the network reads")
     pick_column, image_column, text_column = st.columns([1, 0.6, 1.6], gap="large")
@@ -171,9 +169,14 @@ else:
             f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
             "and the grey edges of the strokes lie in between."
         )
-    widgets.show(pixel_heatmap(image), "data_pixels")
-    with st.expander("These 784 numbers as a table"):
-        st.dataframe(figures.wide_table(image, range(SIDE)), height=1015)
+    st.image(pixel_grid(image), width="stretch",
+             caption=f"The 784 numbers of row {index} (label {data.labels[index]}), each in its pixel: 28 rows of 28, "
+                     "row r and column c numbered along the edges.",
+             alt=f"The handwritten {data.labels[index]} as a 28 by 28 grid of numbers from 0 to 255; the table "
+                 "below holds the same numbers.")
+    if box := widgets.numbers_box("These 784 numbers as a table", "data_numbers_pixels"):
+        with box:
+            st.dataframe(figures.wide_table(image, range(SIDE)), height=1015)
 
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")
@@ -186,15 +189,16 @@ with histogram_column:
     st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
                "(full white); the rest are the grey edges of the strokes.")
 
-with st.expander("The numbers behind these charts"):
-    left, right = st.columns(2)
-    left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
-    right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}), hide_index=True)
+if box := widgets.numbers_box("The numbers behind these charts", "data_numbers_charts"):
+    with box:
+        left, right = st.columns(2)
+        left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
+        right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}), hide_index=True)
 
 st.subheader("The average image of each digit")
-for column, shown in zip(st.columns(10), DIGITS, strict=True):
-    column.image(bigger(averages[shown].astype(np.uint8)), caption=f"{shown} ({per_class[shown]:,})", width="stretch",
-                 alt=f"the average of every {shown} in the data: a blurred {shown}")
+st.image([bigger(averages[shown].astype(np.uint8)) for shown in DIGITS], width=SIDE * SCALE,
+         caption=[f"{shown} ({per_class[shown]:,})" for shown in DIGITS],
+         alt=[f"the average of every {shown} in the data: a blurred {shown}" for shown in DIGITS])
 st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
 
 # 4. From the table to X ---------------------------------------------------------------------------------

@@ -140,9 +140,10 @@ with right:
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
     show(probability_bars(A, k), "draw_probabilities", 320)
-    with st.expander("The numbers behind the bars"):
-        st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0], f"A{L} (probability)": A[:, 0]}),
-                     hide_index=True, width="stretch")
+    if box := widgets.numbers_box("The numbers behind the bars", "draw_numbers_bars"):
+        with box:
+            st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0],
+                                       f"A{L} (probability)": A[:, 0]}), hide_index=True, width="stretch")
     A_other = forward_prop(params, x_other, hp.activation)[f"A{L}"]
     k_other = int(np.argmax(A_other))
     if skip_centring:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.figures import column_bars, digit_image, layer_table, matrix_heatmap, pixel_strip, probability_bars
+from dashboard.figures import digit_image, layer_table, matrix_heatmap, pixel_strip, probability_bars
 from dashboard.sections import forward as forward_sections
 from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
 from dashboard.widgets import FONT, show, table
@@ -166,8 +166,9 @@ with text_col:
         f"**column**: X has shape {X.shape}. Only **{ink} of the 784** pixels have ink (x_i > 0); all the "
         f"others are 0 and will add nothing below."
     )
-with st.expander("The numbers behind these pictures: X as 28 rows of 28"):
-    st.dataframe(figures.wide_table(figures.image_of(X).round(2), range(28)), width="stretch")
+if box := widgets.numbers_box("The numbers behind these pictures: X as 28 rows of 28", "forward_numbers_X"):
+    with box:
+        st.dataframe(figures.wide_table(figures.image_of(X).round(2), range(28)), width="stretch")
 
 # --- Layer 1 ----------------------------------------------------------------------------------------------
 W1, b1, Z1, A1 = params["W1"], params["b1"], cache["Z1"], cache["A1"]
@@ -187,14 +188,14 @@ st.caption(
 b_col, z_col, a_col = st.columns(3)
 with b_col:
     st.markdown(f"### b1, shape {b1.shape}")
-    show(column_bars(b1, "unit j"), "forward_b1", min(520, 120 + 28 * n1))
+    widgets.vector(b1, "b1", "unit j", "forward_b1", min(520, 120 + 28 * n1))
 with z_col:
     st.markdown(f"### Z1 = W1 · A0 + b1, shape {Z1.shape}")
-    show(column_bars(Z1, "unit j"), "forward_Z1", min(520, 120 + 28 * n1))
+    widgets.vector(Z1, "Z1", "unit j", "forward_Z1", min(520, 120 + 28 * n1))
 with a_col:
     off = np.flatnonzero(Z1[:, 0] <= 0) if hp.activation == "relu" else None
     st.markdown(f"### A1 = {ACTIVATION_NAME[hp.activation]}(Z1), shape {A1.shape}")
-    show(column_bars(A1, "unit j", off), "forward_A1", min(520, 120 + 28 * n1))
+    widgets.vector(A1, "A1", "unit j", "forward_A1", min(520, 120 + 28 * n1), off)
 if hp.activation == "relu" and off.size:
     which = ", ".join(str(j) for j in off) if off.size <= 16 else "listed in 🔢 The numbers"
     st.info(
@@ -264,17 +265,18 @@ with w_col:
     show(matrix_heatmap(W_out, f"unit of layer {L - 1}", "output unit k (digit)"), "forward_W_out", 420)
 with b_col:
     st.markdown(f"### b{L}, shape {b_out.shape}")
-    show(column_bars(b_out, "digit k"), "forward_b_out", 420)
+    widgets.vector(b_out, f"b{L}", "digit k", "forward_b_out", 420)
 with z_col:
     st.markdown(f"### Z{L}, shape {Z_out.shape}")
-    show(column_bars(Z_out, "digit k"), "forward_Z_out", 420)
+    widgets.vector(Z_out, f"Z{L}", "digit k", "forward_Z_out", 420)
 st.caption(f"Row k of W{L} weighs the {W_out.shape[1]} values of A{L - 1} as evidence for digit k. Z{L} holds ten "
            "scores (logits): any real numbers. Softmax turns them into probabilities.")
-with st.expander(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit"):
-    output_numbers = pd.DataFrame({"digit k": np.arange(10), f"b{L}": b_out[:, 0], f"Z{L}": Z_out[:, 0],
-                                   f"A{L}": A_out[:, 0]})
-    weights = pd.DataFrame(W_out, columns=[f"W{L}[k, {u}]" for u in range(W_out.shape[1])])
-    table(pd.concat([output_numbers, weights], axis=1))
+if box := widgets.numbers_box(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "forward_numbers_output"):
+    with box:
+        output_numbers = pd.DataFrame({"digit k": np.arange(10), f"b{L}": b_out[:, 0], f"Z{L}": Z_out[:, 0],
+                                       f"A{L}": A_out[:, 0]})
+        weights = pd.DataFrame(W_out, columns=[f"W{L}[k, {u}]" for u in range(W_out.shape[1])])
+        table(pd.concat([output_numbers, weights], axis=1))
 
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:

@@ -29,8 +29,10 @@ with picture:
                    "Only 12 of the 784 inputs are drawn.")
         st.image(figures.network_diagram(), caption=caption, width="stretch",
                  alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
-        with st.expander("The numbers behind the picture: each layer's units and parameters"):
-            widgets.table(figures.layer_table(new_network(NOTEBOOK)))
+        if box := widgets.numbers_box("The numbers behind the picture: each layer's units and parameters",
+                                      "home_numbers"):
+            with box:
+                widgets.table(figures.layer_table(new_network(NOTEBOOK)))
 with start:
     st.header("Start here")
     widgets.link_to("views/data.py", "▶️ Begin the lesson: 🔢 The data", key="home_start",

@@ -152,9 +152,10 @@ def live_panel():
     figure = figures.curves_figure(list(run.records), run.total)  # a copy: the thread appends
     widgets.show(figure, key="tr_curves", height=300 if widgets.presenter() else None)  # on screen below the buttons
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
-        with st.expander("The numbers behind the curves, one row per step"):
-            st.dataframe(downloads.log_table(run.records), hide_index=True, width="stretch", height=260)
-            st.caption("update_size_W: the RMS of dW, each layer's curve in the right-hand chart.")
+        if box := widgets.numbers_box("The numbers behind the curves, one row per step", "training_numbers_curves"):
+            with box:
+                st.dataframe(downloads.log_table(run.records), hide_index=True, width="stretch", height=260)
+                st.caption("update_size_W: the RMS of dW, each layer's curve in the right-hand chart.")
 
 
 def progress_text(run):

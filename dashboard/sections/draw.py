@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import figures, runs, state
 from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, grid_height, matrix_heatmap, size, waterfall
-from dashboard.widgets import FONT, show
+from dashboard.widgets import FONT, numbers_box, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
 
@@ -148,18 +148,20 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
         rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
         show(figures.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
              grid_height(len(units)))
-    with st.expander("The numbers behind the bars" + (" and the pictures" if L == 2 else "")):
-        st.dataframe(pd.DataFrame({"unit j": units, f"A{L - 1}[j]": A_prev[units, 0],
-                                   f"W{L}[{digit}, j]": W[digit, units], "term": terms[units]}),
-                     hide_index=True)
-        st.dataframe(pd.DataFrame({"bar": (["all other units"] if rest is not None else [])
-                                   + [f"bias b{L}[{digit}]", f"= Z{L}[{digit}]"],
-                                   "value": ([rest] if rest is not None else []) + [float(b[digit, 0]), total]}),
-                     hide_index=True)
-        if L == 2:
-            st.caption(f"{'W1[j] * x' if times_x else 'W1[j]'} of each unit pictured above, one column per pixel:")
-            st.dataframe(figures.wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
-                                            [f"unit {j}" for j in units], "unit"), height=260)
+    label = "The numbers behind the bars" + (" and the pictures" if L == 2 else "")
+    if box := numbers_box(label, f"draw_numbers_why_{role}"):
+        with box:
+            st.dataframe(pd.DataFrame({"unit j": units, f"A{L - 1}[j]": A_prev[units, 0],
+                                       f"W{L}[{digit}, j]": W[digit, units], "term": terms[units]}),
+                         hide_index=True)
+            st.dataframe(pd.DataFrame({"bar": (["all other units"] if rest is not None else [])
+                                       + [f"bias b{L}[{digit}]", f"= Z{L}[{digit}]"],
+                                       "value": ([rest] if rest is not None else []) + [float(b[digit, 0]), total]}),
+                         hide_index=True)
+            if L == 2:
+                st.caption(f"{'W1[j] * x' if times_x else 'W1[j]'} of each unit pictured above, one column per pixel:")
+                st.dataframe(figures.wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
+                                                [f"unit {j}" for j in units], "unit"), height=260)
 
 
 def taught_step(pending, which, model, x, A, k, L):
@@ -211,14 +213,15 @@ def taught_step(pending, which, model, x, A, k, L):
                       help="The changed copy measured on the dev set: what this one step did to every other "
                            "digit. A big step on one example can undo much of the training.")
     show(before_after_bars(A, A_after, y), "draw_before_after", 360)
-    with st.expander("The numbers behind these charts"):
-        st.dataframe(pd.DataFrame({"digit": np.arange(10), f"dZ{L}": dZ[:, 0], f"A{L} before": A[:, 0],
-                                   f"A{L} after": A_after[:, 0]}), hide_index=True, width="stretch")
-        st.caption(f"dW{L} ({size(dW)}): row k is digit k, column j is hidden unit j.")
-        st.dataframe(pd.DataFrame(dW, columns=[f"unit {j}" for j in range(dW.shape[1])]), width="stretch")
-        st.caption("dW1 of each unit pictured above, one column per pixel:")
-        st.dataframe(figures.wide_table(dW1[rows], [f"pixel {i}" for i in range(dW1.shape[1])],
-                                        [f"unit {j}" for j in rows], "unit"), height=260)
+    if box := numbers_box("The numbers behind these charts", "draw_numbers_teach"):
+        with box:
+            st.dataframe(pd.DataFrame({"digit": np.arange(10), f"dZ{L}": dZ[:, 0], f"A{L} before": A[:, 0],
+                                       f"A{L} after": A_after[:, 0]}), hide_index=True, width="stretch")
+            st.caption(f"dW{L} ({size(dW)}): row k is digit k, column j is hidden unit j.")
+            st.dataframe(pd.DataFrame(dW, columns=[f"unit {j}" for j in range(dW.shape[1])]), width="stretch")
+            st.caption("dW1 of each unit pictured above, one column per pixel:")
+            st.dataframe(figures.wide_table(dW1[rows], [f"pixel {i}" for i in range(dW1.shape[1])],
+                                            [f"unit {j}" for j in rows], "unit"), height=260)
     if k_after == y != k:
         st.info(f"One step on this one drawing was enough to turn the answer from {k} into {y}. That is why training "
                 "averages the gradient over many examples and takes small steps: a single example pulls the whole "

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, widgets
-from dashboard.figures import ORANGE, RDBU_BLUE, column_bars, digit_image, matrix_heatmap, weight_image
+from dashboard.figures import ORANGE, RDBU_BLUE, digit_image, matrix_heatmap, weight_image
 from dashboard.widgets import show, table
 from nn_core import activations
 from nn_core.evaluation import collapse_linear
@@ -79,10 +79,14 @@ def one_unit(W1, b1, Z1, X, j, key="forward_unit"):
              f"{key}_terms", 330)
     st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
                "weight; blue terms raise z_j, red terms lower it.")
-    with st.expander(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms"):
-        table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
-    with st.expander(f"All 784 terms of unit {j}, pixel by pixel (the numbers of the three pictures)"):
-        table(pixels, height=260)
+    if box := widgets.numbers_box(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms",
+                                  f"{key}_numbers_top_terms"):
+        with box:
+            table(pd.concat([pixels.nlargest(5, "w_ji · x_i"), pixels.nsmallest(5, "w_ji · x_i")]))
+    if box := widgets.numbers_box(f"All 784 terms of unit {j}, pixel by pixel (the numbers of the three pictures)",
+                                  f"{key}_numbers_all_terms"):
+        with box:
+            table(pixels, height=260)
 
 
 def deeper_layer(l, params, cache, activation):
@@ -102,18 +106,20 @@ def deeper_layer(l, params, cache, activation):
         show(matrix_heatmap(W, f"unit of layer {l - 1}", f"unit of layer {l}"), f"forward_W{l}", 420)
     with z_col:
         st.markdown(f"### Z{l}, shape {Z.shape}")
-        show(column_bars(Z, "unit"), f"forward_Z{l}", 420)
+        widgets.vector(Z, f"Z{l}", "unit", f"forward_Z{l}", 420)
     with a_col:
         off_l = np.flatnonzero(Z[:, 0] <= 0) if activation == "relu" else None
         st.markdown(f"### A{l} = {name}(Z{l}), shape {A.shape}")
-        show(column_bars(A, "unit", off_l), f"forward_A{l}", 420)
+        widgets.vector(A, f"A{l}", "unit", f"forward_A{l}", 420, off_l)
     st.caption(f"Same rule as layer 1, with A{l - 1} in place of the pixels. b{l} {b.shape} = ["
                + ", ".join(f"{x:.2f}" for x in b[:12, 0]) + (", ...]" if b.shape[0] > 12 else "]")
                + (f". ReLU switched off {off_l.size} of {Z.shape[0]} units." if off_l is not None else ""))
-    with st.expander(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}"):
-        table(pd.concat([pd.DataFrame({"unit": np.arange(W.shape[0]), f"b{l}": b[:, 0], f"Z{l}": Z[:, 0],
-                                       f"A{l}": A[:, 0]}),
-                         pd.DataFrame(W, columns=[f"W{l}[j, {u}]" for u in range(W.shape[1])])], axis=1))
+    if box := widgets.numbers_box(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}",
+                                  f"forward_numbers_layer{l}"):
+        with box:
+            table(pd.concat([pd.DataFrame({"unit": np.arange(W.shape[0]), f"b{l}": b[:, 0], f"Z{l}": Z[:, 0],
+                                           f"A{l}": A[:, 0]}),
+                             pd.DataFrame(W, columns=[f"W{l}[j, {u}]" for u in range(W.shape[1])])], axis=1))
 
 
 def activations_tab(activation):
@@ -137,15 +143,16 @@ def activations_tab(activation):
     fig.layout.xaxis = dict(title="z", zeroline=True, zerolinecolor="#444444")
     fig.layout.yaxis = dict(title="g(z)", range=[-1.2, 3], zeroline=True, zerolinecolor="#444444")
     show(fig, "forward_activations", 420)
-    with st.expander("The numbers behind the curves, at whole values of z"):
-        z_whole = np.arange(-5, 6, dtype=np.float32)
-        curves = {"z": z_whole}
-        for name in ("relu", "sigmoid", "tanh"):
-            f, f_deriv = activations.ACTIVATIONS[name]
-            curves[ACTIVATION_NAME[name]] = f(z_whole)
-            if with_derivs:
-                curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
-        table(pd.DataFrame(curves))
+    if box := widgets.numbers_box("The numbers behind the curves, at whole values of z", "forward_numbers_activations"):
+        with box:
+            z_whole = np.arange(-5, 6, dtype=np.float32)
+            curves = {"z": z_whole}
+            for name in ("relu", "sigmoid", "tanh"):
+                f, f_deriv = activations.ACTIVATIONS[name]
+                curves[ACTIVATION_NAME[name]] = f(z_whole)
+                if with_derivs:
+                    curves[f"{ACTIVATION_NAME[name]}'"] = f_deriv(z_whole)
+            table(pd.DataFrame(curves))
     st.latex(r"\mathrm{ReLU}(z) = \max(z, 0) \qquad \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
              r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}")
     widgets.show_code(activations.relu, activations.relu_deriv, activations.sigmoid, activations.sigmoid_deriv,
@@ -391,13 +398,15 @@ def edge_sum(params, cache, l, i, name):
     terms, units, rest, total = figures.score_terms(W, b, A_prev, i, MAX_DRAWN)
     fig = figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l)
     show(figures.restyled(fig, yaxes=dict(title=dict(text=f"adds to {name}"))), f"forward_picture_sum_{l}", 400)
-    with st.expander(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the total"):
-        order = np.argsort(-np.abs(terms), kind="stable")  # the bars' order: the largest terms first
-        ends = [(f"bias b{l}[{i}]", np.nan, np.nan, float(b[i, 0])), (f"= Z{l}[{i}]", np.nan, np.nan, total)]
-        if rest is not None:
-            ends.insert(0, (f"all other {terms.size - MAX_DRAWN} units, together", np.nan, np.nan, rest))
-        table(pd.DataFrame([(f"unit {j}", A_prev[j, 0], W[i, j], terms[j]) for j in order] + ends,
-                           columns=["term", f"A{l - 1}[j]", f"W{l}[{i}, j]", "value"]))
+    if box := widgets.numbers_box(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the "
+                                  "total", f"forward_numbers_sum_{l}_{i}"):
+        with box:
+            order = np.argsort(-np.abs(terms), kind="stable")  # the bars' order: the largest terms first
+            ends = [(f"bias b{l}[{i}]", np.nan, np.nan, float(b[i, 0])), (f"= Z{l}[{i}]", np.nan, np.nan, total)]
+            if rest is not None:
+                ends.insert(0, (f"all other {terms.size - MAX_DRAWN} units, together", np.nan, np.nan, rest))
+            table(pd.DataFrame([(f"unit {j}", A_prev[j, 0], W[i, j], terms[j]) for j in order] + ends,
+                               columns=["term", f"A{l - 1}[j]", f"W{l}[{i}, j]", "value"]))
     st.latex(rf"Z^{{[{l}]}}_{{{i}}} = \sum_j W^{{[{l}]}}_{{{i},j}} A^{{[{l - 1}]}}_j + b^{{[{l}]}}_{{{i}}} = "
              rf"{terms.sum():.4f} + {tex_number(float(b[i, 0]), 4)} = {total:.4f}")
     if np.isclose(total, Z[i, 0], rtol=1e-4, atol=1e-4):
@@ -430,20 +439,21 @@ def picture_numbers(params, cache, shown, k):
     shown : {l: unit indices drawn} for the hidden layers. k : the output whose incoming edges are drawn strongly.
     """
     L = layer_count(params)
-    with st.expander("🔢 The numbers behind the picture"):
-        for l in range(1, L):
-            units = np.asarray(shown[l])
-            rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
-            if l == L - 1:
-                w = params[f"W{L}"][k, units]
-                with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
-                    edge = w * cache[f"A{l}"][units, 0]
-                rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": edge}
-            st.markdown(f"**Hidden layer {l}, the units drawn**")
-            table(pd.DataFrame(rows))
-        st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
-        table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}[k]": cache[f"Z{L}"][:, 0],
-                            f"A{L}[k]": cache[f"A{L}"][:, 0]}))
-        st.markdown("**The rows of W1 drawn as pictures** (one row per unit, one column per pixel)")
-        st.dataframe(figures.wide_table(params["W1"][shown[1]], [f"w{i}" for i in range(784)],
-                                        [f"unit {j}" for j in shown[1]], "W1 row"), width="stretch", height=260)
+    if box := widgets.numbers_box("🔢 The numbers behind the picture", "forward_numbers_picture"):
+        with box:
+            for l in range(1, L):
+                units = np.asarray(shown[l])
+                rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
+                if l == L - 1:
+                    w = params[f"W{L}"][k, units]
+                    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+                        edge = w * cache[f"A{l}"][units, 0]
+                    rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": edge}
+                st.markdown(f"**Hidden layer {l}, the units drawn**")
+                table(pd.DataFrame(rows))
+            st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
+            table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}[k]": cache[f"Z{L}"][:, 0],
+                                f"A{L}[k]": cache[f"A{L}"][:, 0]}))
+            st.markdown("**The rows of W1 drawn as pictures** (one row per unit, one column per pixel)")
+            st.dataframe(figures.wide_table(params["W1"][shown[1]], [f"w{i}" for i in range(784)],
+                                            [f"unit {j}" for j in shown[1]], "W1 row"), width="stretch", height=260)

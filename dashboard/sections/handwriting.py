@@ -232,13 +232,15 @@ def score(which, model, split, X):
                 f"{A[d, d]:.0%}" for d in wrong))
     else:
         st.success("It reads all ten of yours right.")
-    with st.expander("The numbers behind these pictures"):
-        st.dataframe(pd.DataFrame({"your digit": Y, "read as": predicted, "probability of its answer": A.max(axis=0),
-                                   "probability of your digit": A[Y, Y]}), hide_index=True, width="stretch")
-        st.caption("Every probability: one row per drawing of yours, one column per digit (A, read row by row).")
-        probabilities = pd.DataFrame(A.T, columns=[f"P({d})" for d in range(10)])
-        probabilities.insert(0, "your digit", Y)
-        widgets.table(probabilities)
+    if box := widgets.numbers_box("The numbers behind these pictures", "draw_numbers_handwriting"):
+        with box:
+            st.dataframe(pd.DataFrame({"your digit": Y, "read as": predicted,
+                                       "probability of its answer": A.max(axis=0),
+                                       "probability of your digit": A[Y, Y]}), hide_index=True, width="stretch")
+            st.caption("Every probability: one row per drawing of yours, one column per digit (A, read row by row).")
+            probabilities = pd.DataFrame(A.T, columns=[f"P({d})" for d in range(10)])
+            probabilities.insert(0, "your digit", Y)
+            widgets.table(probabilities)
     widgets.explain(
         "**Why it can do worse on yours than on its dev set.** The dev set comes from the same place as the "
         "training digits: MNIST's writers, pens and scanner, each digit cropped, scaled and centred the same way. "

@@ -92,8 +92,9 @@ def moved_digit(model, x, A, k):
                                  "edge. The network still answers, but about nothing.")
         with bars_column:
             show(moved_bars(A, A_moved), "draw_moved_bars", 300)
-            with st.expander("The numbers behind the bars"):
-                widgets.table(pd.DataFrame({"digit": np.arange(10), "as drawn": A[:, 0], "moved": A_moved[:, 0]}))
+            if box := widgets.numbers_box("The numbers behind the bars", "draw_numbers_moved"):
+                with box:
+                    widgets.table(pd.DataFrame({"digit": np.arange(10), "as drawn": A[:, 0], "moved": A_moved[:, 0]}))
         st.button("↺ Back to as drawn", key="draw_moved_reset", on_click=reset_controls,
                   help="Sets every control above back to 0: the drawing as the network first read it.")
         describe_change(x, moved, k, k_moved)
@@ -128,11 +129,12 @@ def chart(model):
     show(shifted_accuracy_figure(SHIFTS, accuracy, list(DIRECTIONS)), "draw_shifted_accuracy", 380)
     st.caption(f"{Y.size:,} dev digits, each moved right, left, down and up by 0 to 6 pixels (28 x 4 passes "
                "through the network, computed once per network). The thick line is the average of the four.")
-    with st.expander("The numbers behind the chart"):
-        table = pd.DataFrame(accuracy, columns=[f"moved {name}" for name in DIRECTIONS])
-        table.insert(0, "pixels", list(SHIFTS))
-        table["average"] = accuracy.mean(axis=1)
-        widgets.table(table)
+    if box := widgets.numbers_box("The numbers behind the chart", "draw_numbers_shifted"):
+        with box:
+            table = pd.DataFrame(accuracy, columns=[f"moved {name}" for name in DIRECTIONS])
+            table.insert(0, "pixels", list(SHIFTS))
+            table["average"] = accuracy.mean(axis=1)
+            widgets.table(table)
     widgets.explain(
         "**One weight per pixel position.** W1 has a separate weight for every one of the 784 positions, so what "
         "the network learned about a stroke at column 10 says nothing about the same stroke at column 13. "

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.figures import confusion_figure, matrix_figure, mistakes_figure, units_figure, wide_table
 from dashboard.runs import SNAPSHOT_UNITS, compare_notebook_bugs
 from dashboard.sections.training_map import hidden_map_section
-from dashboard.widgets import show, show_code
+from dashboard.widgets import numbers_box, show, show_code
 from nn_core.activations import softmax, softmax_notebook
 from nn_core.evaluation import confusion, dead_units
 from nn_core.gradcheck import gradient_check
@@ -111,12 +111,13 @@ def backprop_section(model, split):
                      f"about {np.abs(params[f'W{l}']).mean():.2g} on average).", f"change of W{l}", _layer(l, L),
                      _layer(l - 1, L), f"tr_bp_update{l}", f"−α dW{l}")
         matrices[f"−α dW{l}"] = step
-    with st.expander("The numbers behind these pictures"):
-        name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers",
-                            help="Pick a matrix shown above to read every one of its entries as a table; the "
-                                 "pictures only show their signs and sizes as colours.")
-        M = np.atleast_2d(matrices[name])
-        st.dataframe(wide_table(M, range(M.shape[1]), range(M.shape[0]), "row"), width="stretch")
+    if box := numbers_box("The numbers behind these pictures", "training_numbers_backprop"):
+        with box:
+            name = st.selectbox("Matrix", list(matrices), key="tr_bp_numbers",
+                                help="Pick a matrix shown above to read every one of its entries as a table; the "
+                                     "pictures only show their signs and sizes as colours.")
+            M = np.atleast_2d(matrices[name])
+            st.dataframe(wide_table(M, range(M.shape[1]), range(M.shape[0]), "row"), width="stretch")
     show_code(backward_prop, update_params)
 
 
@@ -287,9 +288,10 @@ def learned_section(model, run, split):
         title += f" (first {len(rows)} of {params['W1'].shape[0]} units)"
     show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
                       per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
-    with st.expander("The numbers: one row per unit, one column per pixel"):
-        st.dataframe(wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
-                                   [f"unit {k}" for k in range(len(rows))]), height=260)
+    if box := numbers_box("The numbers: one row per unit, one column per pixel", "training_numbers_units"):
+        with box:
+            st.dataframe(wide_table(rows, [f"pixel {i}" for i in range(rows.shape[1])],
+                                       [f"unit {k}" for k in range(len(rows))]), height=260)
     hidden_map_section(model, run, split)
     sets = [("dev", split.X_dev, split.Y_dev)]
     if split.X_test is not None:
@@ -301,9 +303,10 @@ def learned_section(model, run, split):
         with column:
             show(confusion_figure(counts, f"Confusion matrix, {name} set: {np.trace(counts) / len(Y):.1%} right"),
                  key=f"tr_confusion_{name}")
-            with st.expander(f"The numbers ({name})"):
-                st.dataframe(pd.DataFrame(counts, index=[f"true {d}" for d in range(10)],
-                                          columns=[f"said {d}" for d in range(10)]))
+            if box := numbers_box(f"The numbers ({name})", f"training_numbers_{name}"):
+                with box:
+                    st.dataframe(pd.DataFrame(counts, index=[f"true {d}" for d in range(10)],
+                                              columns=[f"said {d}" for d in range(10)]))
     _mistakes(params, hp, split)
 
 
@@ -322,12 +325,13 @@ def _mistakes(params, hp, split):
     if order == "confident":
         wrong = wrong[np.argsort(-A[predictions[wrong], wrong])]
     show(mistakes_figure(split.X_dev, split.Y_dev, A, wrong[:8]), key="tr_mistakes_fig")
-    with st.expander("The numbers behind these mistakes"):
-        st.dataframe(pd.DataFrame({"dev column": wrong[:8], "true digit": split.Y_dev[wrong[:8]],
-                                   "said": predictions[wrong[:8]]}).join(pd.DataFrame(
-                                       A[:, wrong[:8]].T, columns=[f"P({d})" for d in range(10)])),
-                     hide_index=True, column_config={f"P({d})": st.column_config.NumberColumn(format="%.3f")
-                                                     for d in range(10)})
+    if box := numbers_box("The numbers behind these mistakes", "training_numbers_mistakes"):
+        with box:
+            st.dataframe(pd.DataFrame({"dev column": wrong[:8], "true digit": split.Y_dev[wrong[:8]],
+                                       "said": predictions[wrong[:8]]}).join(pd.DataFrame(
+                                           A[:, wrong[:8]].T, columns=[f"P({d})" for d in range(10)])),
+                         hide_index=True, column_config={f"P({d})": st.column_config.NumberColumn(format="%.3f")
+                                                         for d in range(10)})
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.figures import hidden_map_figure, pixelated
-from dashboard.widgets import explain, presenter, show_code, style_figure
+from dashboard.widgets import explain, numbers_box, presenter, show_code, style_figure
 from nn_core.network import forward_prop, layer_count
 from nn_core.pca import hidden_activations, nearest_centroid_accuracy, pca, project
 
@@ -134,19 +134,20 @@ def hidden_map_section(model, run, split):
                f"direction 2: {found.kept[1]:.0%}). Each point is drawn as its true digit, so the map reads "
                "without colours; each digit's centre is circled. Hover a point for its number and the "
                "network's answer; click it to see the digit.")
-    with st.expander("The numbers behind the map"):
-        st.markdown("Each point's coordinates are P = Uᵀ (A1 − mean): the two directions U (one column each, "
-                    "below) applied to the centred A1.")
-        st.dataframe(pd.DataFrame({"dev digit #": np.arange(Y.size), "true digit": Y,
-                                   "direction 1": found.P[0], "direction 2": found.P[1],
-                                   "said": predictions, "probability": probabilities}),
-                     hide_index=True, height=260, column_config={
-                         "probability": st.column_config.NumberColumn(format="percent")})
-        present = [d for d in range(10) if np.any(Y == d)]
-        st.markdown("Each digit's centre (circled on the map): the mean of its points.")
-        st.dataframe(pd.DataFrame({"digit": present,
-                                   "direction 1": [found.P[0, Y == d].mean() for d in present],
-                                   "direction 2": [found.P[1, Y == d].mean() for d in present]}), hide_index=True)
-        st.dataframe(pd.DataFrame(found.directions, columns=["direction 1", "direction 2"],
-                                  index=[f"unit {k}" for k in range(found.directions.shape[0])]))
+    if box := numbers_box("The numbers behind the map", "training_numbers_map"):
+        with box:
+            st.markdown("Each point's coordinates are P = Uᵀ (A1 − mean): the two directions U (one column each, "
+                        "below) applied to the centred A1.")
+            st.dataframe(pd.DataFrame({"dev digit #": np.arange(Y.size), "true digit": Y,
+                                       "direction 1": found.P[0], "direction 2": found.P[1],
+                                       "said": predictions, "probability": probabilities}),
+                         hide_index=True, height=260, column_config={
+                             "probability": st.column_config.NumberColumn(format="percent")})
+            present = [d for d in range(10) if np.any(Y == d)]
+            st.markdown("Each digit's centre (circled on the map): the mean of its points.")
+            st.dataframe(pd.DataFrame({"digit": present,
+                                       "direction 1": [found.P[0, Y == d].mean() for d in present],
+                                       "direction 2": [found.P[1, Y == d].mean() for d in present]}), hide_index=True)
+            st.dataframe(pd.DataFrame(found.directions, columns=["direction 1", "direction 2"],
+                                      index=[f"unit {k}" for k in range(found.directions.shape[0])]))
     show_code(hidden_activations, pca)
