@@ -4,8 +4,10 @@ Colours are safe for colour-blind viewers: a diverging red-blue scale centred on
 greys for digits, and the Okabe-Ito palette for curves.
 """
 
+import base64
 import copy
 import hashlib
+import io
 import math
 import threading
 from collections import OrderedDict
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
+from PIL import Image
 from plotly.colors import get_colorscale, sample_colorscale
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"  # Okabe-Ito
@@ -650,14 +653,73 @@ def _projector(fig, height, title=""):
 _matrices = Remembered(size=32)
 
 
-def matrix_figure(M, title, row_label, column_label, name="value", height=320):
-    """matrix_heatmap with projector-sized text, for the Training page's gradients. The same matrix with the same
-    labels gives the very same figure (callers must not change it): visitors who trained one shared run look at
-    the same gradients, and each figure is built once."""
+def _rdbu_rgb(M, limit):
+    """Each value of M as the RdBu colour a heatmap with zmid=0 and zmin=-limit, zmax=limit gives it (red negative,
+    white 0, blue positive), as a (rows, columns, 3) uint8 array; NaN (a diverged network) is light grey."""
+    stops = np.array([[int(x) for x in colour[4:-1].split(",")] for _, colour in get_colorscale("RdBu")],
+                     dtype=np.float64)  # 11 colours, red (low) to blue (high)
+    t = np.clip((np.nan_to_num(M, nan=0.0) / limit + 1) / 2, 0, 1) * (len(stops) - 1)
+    low = np.minimum(t.astype(int), len(stops) - 2)
+    part = (t - low)[..., None]
+    rgb = stops[low] * (1 - part) + stops[low + 1] * part
+    rgb[np.isnan(M)] = 220
+    return np.rint(rgb).astype(np.uint8)
+
+
+def matrix_picture(M, title, row_label, column_label, name="value"):
+    """A matrix as an SVG picture (text, for st.image), for the Training page's gradients: a raster of RdBu colours
+    centred on 0 (as matrix_heatmap), row 0 at the top, with its title, axis titles, a few index ticks and a colour
+    bar from -max to +max. A picture draws at once, where each plotly chart takes its time; the numbers themselves
+    are in the table under the pictures.
+
+    The same matrix with the same labels gives the very same picture, built once: visitors who trained one shared
+    run look at the same gradients."""
     M = np.ascontiguousarray(M)
     key = (hashlib.blake2b(M.data, digest_size=16).hexdigest(), M.shape, M.dtype.str, title, row_label,
-           column_label, name, height)
-    return _matrices.get(key, lambda: _projector(matrix_heatmap(M, column_label, row_label, name), height, title))
+           column_label, name)
+    return _matrices.get(key, lambda: _matrix_svg(M, title, row_label, column_label, name))
+
+
+def _matrix_svg(M, title, row_label, column_label, name, width=720):
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    rows, columns = M.shape
+    limit = symmetric(M)
+    png = io.BytesIO()
+    Image.fromarray(_rdbu_rgb(M, limit)).save(png, format="PNG")
+    raster = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    left, top, bar = 86, 40, 74  # room for the row title and ticks, the title, and the colour bar
+    plot_w = width - left - bar - 16
+    plot_h = int(min(max(18 * rows, 60), 300))
+    height = top + plot_h + 52
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{left}" y="24" font-weight="bold">{title}</text>',
+             f'<image x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" preserveAspectRatio="none" '
+             f'style="image-rendering:pixelated" href="{raster}"/>',
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#8c8c8c"/>']
+    row_ticks = range(rows) if rows <= 16 else np.unique(np.linspace(0, rows - 1, 5).round().astype(int))
+    for r in row_ticks:
+        y = top + (r + 0.5) * plot_h / rows
+        parts.append(f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end">{r}</text>')
+    column_ticks = range(columns) if columns <= 16 else np.unique(np.linspace(0, columns - 1, 6).round().astype(int))
+    for c in column_ticks:
+        x = left + (c + 0.5) * plot_w / columns
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{c}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 42}" text-anchor="middle">'
+                 f'{column_label}</text>')
+    middle = top + plot_h / 2
+    parts.append(f'<text x="18" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 18 {middle:.0f})">'
+                 f'{row_label}</text>')
+    scale = np.linspace(limit, -limit, 64)[:, None]  # the colour bar, +max at the top
+    png = io.BytesIO()
+    Image.fromarray(_rdbu_rgb(scale, limit)).save(png, format="PNG")
+    bar_x = left + plot_w + 14
+    parts.append(f'<image x="{bar_x}" y="{top}" width="14" height="{plot_h}" preserveAspectRatio="none" '
+                 f'href="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}"/>')
+    for value, y in ((limit, top + 10), (0.0, middle + 5), (-limit, top + plot_h)):
+        parts.append(f'<text x="{bar_x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
+    parts.append(f'<text x="{bar_x + 7}" y="{top - 8}" text-anchor="middle" font-size="13">{name}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
 
 
 def mosaic(rows, per_line=10, gap=2):

@@ -15,7 +15,7 @@ from dashboard.state import PRESENTER
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
 
 
-_styled = Remembered(size=48)  # a shared run: its curves and the gradient pictures of its backprop tab
+_styled = Remembered(size=48)  # a shared run's curves
 
 
 def show(fig, key, height=None):

@@ -198,13 +198,32 @@ def test_visitors_following_one_run_share_its_curves_figure():
     assert not figures.shared(two_charts())
 
 
-def test_the_same_gradient_matrix_gives_the_same_figure_built_once():
+def test_the_same_gradient_matrix_gives_the_same_picture_built_once():
     dW = np.arange(20, dtype=np.float32).reshape(2, 10)
-    first = figures.matrix_figure(dW, "dW1", "unit", "pixel", name="dW1")
-    assert figures.matrix_figure(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
-    assert figures.shared(first)
-    assert figures.matrix_figure(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
-    assert figures.matrix_figure(dW, "dW2", "unit", "pixel", name="dW1") is not first
+    first = figures.matrix_picture(dW, "dW1", "unit", "pixel", name="dW1")
+    assert figures.matrix_picture(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
+    assert figures.matrix_picture(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
+    assert figures.matrix_picture(dW, "dW2", "unit", "pixel", name="dW1") is not first
+
+
+def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    M = np.array([[-2.0, 0.0, 1.0], [2.0, np.nan, -1.0]])
+    svg = figures.matrix_picture(M, "dZ2", "digit", "example", name="dZ2")
+    raster = re.search(r'href="data:image/png;base64,([^"]+)"', svg).group(1)
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(raster))).convert("RGB")).astype(int)
+    assert pixels.shape == (2, 3, 3)  # one pixel per entry, row 0 at the top
+    reds, blues = pixels[..., 0], pixels[..., 2]
+    assert tuple(pixels[0, 0]) == (103, 0, 31) and tuple(pixels[1, 0]) == (5, 48, 97)  # -max red, +max blue
+    assert tuple(pixels[0, 1]) == (247, 247, 247) and tuple(pixels[1, 1]) == (220, 220, 220)  # 0 white, NaN grey
+    assert blues[0, 2] > reds[0, 2] and reds[1, 2] > blues[1, 2]  # +1 bluish, -1 reddish
+    for text in (">dZ2<", ">digit<", ">example<", ">2<", ">-2<"):
+        assert text in svg
 
 
 def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
