@@ -666,18 +666,19 @@ def _rdbu_rgb(M, limit):
     return np.rint(rgb).astype(np.uint8)
 
 
-def matrix_picture(M, title, row_label, column_label, name="value"):
+def matrix_picture(M, title, row_label, column_label, name="value", width=720):
     """A matrix as an SVG picture (text, for st.image), for the Training page's gradients: a raster of RdBu colours
     centred on 0 (as matrix_heatmap), row 0 at the top, with its title, axis titles, a few index ticks and a colour
     bar from -max to +max. A picture draws at once, where each plotly chart takes its time; the numbers themselves
     are in the table under the pictures.
 
     The same matrix with the same labels gives the very same picture, built once: visitors who trained one shared
-    run look at the same gradients."""
+    run look at the same gradients. width : of the picture in its own units, about the screen pixels it will
+    fill, so that its text comes out at the page's size."""
     M = np.ascontiguousarray(M)
     key = (hashlib.blake2b(M.data, digest_size=16).hexdigest(), M.shape, M.dtype.str, title, row_label,
-           column_label, name)
-    return _matrices.get(key, lambda: _matrix_svg(M, title, row_label, column_label, name))
+           column_label, name, width)
+    return _matrices.get(key, lambda: _matrix_svg(M, title, row_label, column_label, name, width))
 
 
 def _matrix_svg(M, title, row_label, column_label, name, width=720):

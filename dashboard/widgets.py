@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard.figures import Remembered, column_bars, column_bars_picture, restyled, shared
+from dashboard.figures import Remembered, column_bars, column_bars_picture, matrix_picture, restyled, shared, symmetric
 from dashboard.state import PRESENTER
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
@@ -45,6 +45,16 @@ def vector(values, name, unit_title, key, height, off=None):
     st.image(column_bars_picture(values, unit_title, off), width="stretch",
              caption=f"{name}: {v.size} numbers, from {v.min():.2f} to {v.max():.2f}",
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
+
+
+def matrix(M, title, rows, columns, name="weight", width=720):
+    """A matrix as a picture (figures.matrix_picture): blue positive, red negative, white 0, row 0 at the top;
+    rows and columns name what its rows and columns are; width : about the screen pixels it fills (1200 for the
+    page's whole width). Its numbers belong in a table nearby."""
+    M = np.atleast_2d(M)
+    st.image(matrix_picture(M, title, rows, columns, name=name, width=width), width="stretch",
+             caption=f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}",
+             alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
 
 
 def _restyle(fig, height):

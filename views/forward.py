@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.figures import digit_image, layer_table, matrix_heatmap, pixel_strip, probability_bars
+from dashboard.figures import digit_image, layer_table, pixel_strip, probability_bars
 from dashboard.sections import forward as forward_sections
 from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
 from dashboard.widgets import FONT, show, table
@@ -180,7 +180,7 @@ st.latex(
     rf"\qquad A^{{[1]}} = {G}\left(Z^{{[1]}}\right)"
 )
 st.markdown(f"### W1, shape {W1.shape}")
-show(matrix_heatmap(W1, "input pixel i", "hidden unit j"), "forward_W1", min(520, 140 + 24 * n1))
+widgets.matrix(W1, f"W1, {n1} rows of 784 weights", "hidden unit j", "input pixel i", width=1200)
 st.caption(
     "Row j holds hidden unit j's 784 weights, one per pixel. **Blue** (positive): ink on that pixel pushes "
     "z_j up; **red** (negative): ink there pulls it down. The unit's z_j is row j times the column X, plus b_j."
@@ -262,7 +262,7 @@ st.latex(
 w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
     st.markdown(f"### W{L}, shape {W_out.shape}")
-    show(matrix_heatmap(W_out, f"unit of layer {L - 1}", "output unit k (digit)"), "forward_W_out", 420)
+    widgets.matrix(W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}")
 with b_col:
     st.markdown(f"### b{L}, shape {b_out.shape}")
     widgets.vector(b_out, f"b{L}", "digit k", "forward_b_out", 420)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, widgets
-from dashboard.figures import ORANGE, RDBU_BLUE, digit_image, matrix_heatmap, weight_image
+from dashboard.figures import ORANGE, RDBU_BLUE, digit_image, weight_image
 from dashboard.widgets import show, table
 from nn_core import activations
 from nn_core.evaluation import collapse_linear
@@ -103,7 +103,7 @@ def deeper_layer(l, params, cache, activation):
     w_col, z_col, a_col = st.columns([1.6, 1, 1])
     with w_col:
         st.markdown(f"### W{l}, shape {W.shape}")
-        show(matrix_heatmap(W, f"unit of layer {l - 1}", f"unit of layer {l}"), f"forward_W{l}", 420)
+        widgets.matrix(W, f"W{l}", f"unit of layer {l}", f"unit of layer {l - 1}")
     with z_col:
         st.markdown(f"### Z{l}, shape {Z.shape}")
         widgets.vector(Z, f"Z{l}", "unit", f"forward_Z{l}", 420)

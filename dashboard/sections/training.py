@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.figures import confusion_figure, matrix_picture, mistakes_figure, symmetric, units_figure, wide_table
+from dashboard.figures import confusion_figure, mistakes_figure, units_figure, wide_table
 from dashboard.runs import SNAPSHOT_UNITS, compare_notebook_bugs
 from dashboard.sections.training_map import hidden_map_section
-from dashboard.widgets import numbers_box, show, show_code
+from dashboard.widgets import matrix, numbers_box, show, show_code
 from nn_core.activations import softmax, softmax_notebook
 from nn_core.evaluation import confusion, dead_units
 from nn_core.gradcheck import gradient_check
@@ -52,9 +52,7 @@ def _matrix_step(formula, M, explanation, title, rows, columns, key, name):
         shown = np.atleast_2d(M)[:MAX_ROWS]
         if np.ndim(M) == 2 and M.shape[0] > MAX_ROWS:
             title += f" (first {MAX_ROWS} of {M.shape[0]} rows)"
-        st.image(matrix_picture(shown, title, rows, columns, name=name), width="stretch",
-                 caption=f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(shown):.2g}",
-                 alt=f"{title}: a heatmap of {shown.shape[0]} rows ({rows}) by {shown.shape[1]} columns ({columns})")
+        matrix(shown, title, rows, columns, name)
 
 
 def _layer(l, L):
