@@ -666,7 +666,7 @@ def _rdbu_rgb(M, limit):
     return np.rint(rgb).astype(np.uint8)
 
 
-def matrix_picture(M, title, row_label, column_label, name="value", width=720):
+def matrix_picture(M, title, row_label, column_label, name="value", width=720, grey=False, square=False):
     """A matrix as an SVG picture (text, for st.image), for the Training page's gradients: a raster of RdBu colours
     centred on 0 (as matrix_heatmap), row 0 at the top, with its title, axis titles, a few index ticks and a colour
     bar from -max to +max. A picture draws at once, where each plotly chart takes its time; the numbers themselves
@@ -674,23 +674,34 @@ def matrix_picture(M, title, row_label, column_label, name="value", width=720):
 
     The same matrix with the same labels gives the very same picture, built once: visitors who trained one shared
     run look at the same gradients. width : of the picture in its own units, about the screen pixels it will
-    fill, so that its text comes out at the page's size."""
+    fill, so that its text comes out at the page's size. grey : values 0..1 as greys, 0 black and 1 white (a
+    digit as MNIST stores it), not RdBu. square : square cells (a 28 x 28 image)."""
     M = np.ascontiguousarray(M)
     key = (hashlib.blake2b(M.data, digest_size=16).hexdigest(), M.shape, M.dtype.str, title, row_label,
-           column_label, name, width)
-    return _matrices.get(key, lambda: _matrix_svg(M, title, row_label, column_label, name, width))
+           column_label, name, width, grey, square)
+    return _matrices.get(key, lambda: _matrix_svg(M, title, row_label, column_label, name, width, grey, square))
 
 
-def _matrix_svg(M, title, row_label, column_label, name, width=720):
+def _grey_rgb(M):
+    """Values 0..1 as greys (0 black, 1 white), a (rows, columns, 3) uint8 array; NaN is light grey."""
+    grey = np.rint(np.clip(np.nan_to_num(M, nan=220 / 255), 0, 1) * 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def _png(rgb):
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _matrix_svg(M, title, row_label, column_label, name, width=720, grey=False, square=False):
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
     rows, columns = M.shape
-    limit = symmetric(M)
-    png = io.BytesIO()
-    Image.fromarray(_rdbu_rgb(M, limit)).save(png, format="PNG")
-    raster = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    limit = 1.0 if grey else symmetric(M)
+    raster = _png(_grey_rgb(M) if grey else _rdbu_rgb(M, limit))
     left, top, bar = 86, 40, 74  # room for the row title and ticks, the title, and the colour bar
     plot_w = width - left - bar - 16
-    plot_h = int(min(max(18 * rows, 60), 300))
+    plot_h = plot_w * rows // columns if square else int(min(max(18 * rows, 60), 300))
     height = top + plot_h + 52
     parts = [f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{left}" y="24" font-weight="bold">{title}</text>',
@@ -710,13 +721,12 @@ def _matrix_svg(M, title, row_label, column_label, name, width=720):
     middle = top + plot_h / 2
     parts.append(f'<text x="18" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 18 {middle:.0f})">'
                  f'{row_label}</text>')
-    scale = np.linspace(limit, -limit, 64)[:, None]  # the colour bar, +max at the top
-    png = io.BytesIO()
-    Image.fromarray(_rdbu_rgb(scale, limit)).save(png, format="PNG")
+    low = 0.0 if grey else -limit
+    scale = np.linspace(limit, low, 64)[:, None]  # the colour bar, its largest value at the top
     bar_x = left + plot_w + 14
     parts.append(f'<image x="{bar_x}" y="{top}" width="14" height="{plot_h}" preserveAspectRatio="none" '
-                 f'href="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}"/>')
-    for value, y in ((limit, top + 10), (0.0, middle + 5), (-limit, top + plot_h)):
+                 f'href="{_png(_grey_rgb(scale) if grey else _rdbu_rgb(scale, limit))}"/>')
+    for value, y in ((limit, top + 10), ((limit + low) / 2, middle + 5), (low, top + plot_h)):
         parts.append(f'<text x="{bar_x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
     parts.append(f'<text x="{bar_x + 7}" y="{top - 8}" text-anchor="middle" font-size="13">{name}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '

@@ -57,6 +57,17 @@ def matrix(M, title, rows, columns, name="weight", width=720):
              alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
 
 
+def picture(values, title, name, grey=False):
+    """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (figures.matrix_picture):
+    RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit."""
+    image = np.asarray(values, dtype=np.float64).reshape(28, 28)
+    st.image(matrix_picture(image, title, "row", "column", name=name, width=440, grey=grey, square=True),
+             width="stretch",
+             caption=(f"{name}: 0 black, 1 white" if grey else
+                      f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(image):.2g}"),
+             alt=f"{title}: 28 rows of 28 pixels")
+
+
 def _restyle(fig, height):
     spec_layout = fig.layout
     top = spec_layout.margin.t

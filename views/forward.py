@@ -262,7 +262,7 @@ st.latex(
 w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
     st.markdown(f"### W{L}, shape {W_out.shape}")
-    widgets.matrix(W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}")
+    widgets.matrix(W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}", width=520)
 with b_col:
     st.markdown(f"### b{L}, shape {b_out.shape}")
     widgets.vector(b_out, f"b{L}", "digit k", "forward_b_out", 420)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, widgets
-from dashboard.figures import ORANGE, RDBU_BLUE, digit_image, weight_image
+from dashboard.figures import ORANGE, RDBU_BLUE
 from dashboard.widgets import show, table
 from nn_core import activations
 from nn_core.evaluation import collapse_linear
@@ -71,12 +71,11 @@ def one_unit(W1, b1, Z1, X, j, key="forward_unit"):
         st.error(f"The sum {z_j:.4f} differs from Z1[{j}] = {float(Z1[j, 0]):.4f} by {difference:.2e}.")
     w_col, x_col, t_col = st.columns(3)
     with w_col:
-        show(weight_image(W1[j], f"row {j} of W1: what unit {j} looks for"), f"{key}_w", 330)
+        widgets.picture(W1[j], f"row {j} of W1: what unit {j} looks for", "weight")
     with x_col:
-        show(digit_image(X, "the input x"), f"{key}_x", 330)
+        widgets.picture(X, "the input x", "x", grey=True)
     with t_col:
-        show(weight_image(terms, f"w<sub>{j},i</sub> · x<sub>i</sub>: each pixel's term", "term"),
-             f"{key}_terms", 330)
+        widgets.picture(terms, f"w[{j}, i] · x[i]: each pixel's term", "term")
     st.caption("Right: the 784 terms of the sum. Where the image is black (x_i = 0) the term is 0, whatever the "
                "weight; blue terms raise z_j, red terms lower it.")
     if box := widgets.numbers_box(f"The 5 largest and the 5 most negative of unit {j}'s 784 terms",
@@ -103,7 +102,7 @@ def deeper_layer(l, params, cache, activation):
     w_col, z_col, a_col = st.columns([1.6, 1, 1])
     with w_col:
         st.markdown(f"### W{l}, shape {W.shape}")
-        widgets.matrix(W, f"W{l}", f"unit of layer {l}", f"unit of layer {l - 1}")
+        widgets.matrix(W, f"W{l}", f"unit of layer {l}", f"unit of layer {l - 1}", width=520)
     with z_col:
         st.markdown(f"### Z{l}, shape {Z.shape}")
         widgets.vector(Z, f"Z{l}", "unit", f"forward_Z{l}", 420)
