@@ -208,8 +208,7 @@ else:
     st.info(f"With {ACTIVATION_NAME[hp.activation]}, no unit is switched off completely: each A1 value is "
             f"{ACTIVATION_NAME[hp.activation]} of its Z1.")
 
-# Of the first two tabs, only the open one is computed (on_change="rerun"), so a whole class opening this page
-# at once waits less; the numbers tab is always filled.
+# Only the open tab is computed (on_change="rerun"), so a whole class opening this page at once waits less.
 unit_tab, rows_tab, numbers_tab = st.tabs(
     ["🔍 One hidden unit, number by number", "🖼️ What each hidden unit looks for", "🔢 The numbers"],
     key="forward_layer1_tab", on_change="rerun")
@@ -239,12 +238,13 @@ if rows_tab.open:
         st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                    "digits: the shapes those units have learned to detect.")
 
-with numbers_tab:  # always filled: the numbers behind the charts above belong on the page
-    st.markdown("**b1, Z1 and A1, unit by unit**")
-    table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
-                        "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
-    st.markdown(f"**W1, shape {W1.shape}** (one row per hidden unit, one column per pixel)")
-    st.dataframe(figures.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
+if numbers_tab.open or st.session_state.get(widgets.ALL_NUMBERS):  # like every table of numbers: when asked for
+    with numbers_tab:
+        st.markdown("**b1, Z1 and A1, unit by unit**")
+        table(pd.DataFrame({"unit j": np.arange(n1), "b1": b1[:, 0], "Z1": Z1[:, 0], "A1": A1[:, 0],
+                            "switched off": Z1[:, 0] <= 0 if hp.activation == "relu" else False}))
+        st.markdown(f"**W1, shape {W1.shape}** (one row per hidden unit, one column per pixel)")
+        st.dataframe(figures.wide_table(W1, [f"w{i}" for i in range(784)]), width="stretch", height=260)
 
 # --- Further hidden layers, compactly -----------------------------------------------------------------------
 for l in range(2, L):
