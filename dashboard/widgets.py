@@ -47,13 +47,14 @@ def vector(values, name, unit_title, key, height, off=None):
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
 
 
-def matrix(M, title, rows, columns, name="weight", width=720):
-    """A matrix as a picture (figures.matrix_picture): blue positive, red negative, white 0, row 0 at the top;
-    rows and columns name what its rows and columns are; width : about the screen pixels it fills (1200 for the
-    page's whole width). Its numbers belong in a table nearby."""
+def matrix(M, title, rows, columns, name="weight", width=720, grey=False):
+    """A matrix as a picture (figures.matrix_picture): blue positive, red negative, white 0, row 0 at the top (with
+    grey: 0 black, 1 white); rows and columns name what its rows and columns are; width : about the screen
+    pixels it fills (1200 for the page's whole width). Its numbers belong in a table nearby."""
     M = np.atleast_2d(M)
-    st.image(matrix_picture(M, title, rows, columns, name=name, width=width), width="stretch",
-             caption=f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}",
+    st.image(matrix_picture(M, title, rows, columns, name=name, width=width, grey=grey), width="stretch",
+             caption=(f"{name}: 0 black, 1 white" if grey else
+                      f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}"),
              alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
 
 

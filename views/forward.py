@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.figures import digit_image, layer_table, pixel_strip, probability_bars
+from dashboard.figures import layer_table, probability_bars
 from dashboard.sections import forward as forward_sections
 from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
 from dashboard.widgets import FONT, show, table
@@ -153,10 +153,10 @@ st.header("Step 0 · the input: A0 = X")
 image_col, strip_col, text_col = st.columns([1.3, 0.9, 1.9])
 with image_col:
     st.markdown("### The image · 28 x 28")
-    show(digit_image(X), "forward_image", 360)
+    widgets.picture(X, "the digit as a picture", "x", grey=True)
 with strip_col:
     st.markdown(f"### X, shape {X.shape}")
-    show(pixel_strip(X), "forward_strip", 360)
+    widgets.matrix(X, "X, one column", "pixel index i", "column 0", name="x", width=300, grey=True)
 with text_col:
     st.latex(r"A^{[0]} = X \quad (784 \times 1)")
     ink = int(np.count_nonzero(X))
