@@ -183,7 +183,8 @@ def column_bars_picture(values, unit_title, off=None, width=420):
     n, row = v.size, 30
     left, right, top = 70, 20, 16
     height = top + n * row + 34
-    low, high = min(v.min(), 0.0), max(v.max(), 0.0)
+    finite = v[np.isfinite(v)]  # a diverged network gives NaN or inf: written, not drawn
+    low, high = min(finite.min(initial=0.0), 0.0), max(finite.max(initial=0.0), 0.0)
     span = (high - low) or 1.0
     text_room = 58  # screen pixels for a printed value beside its bar
     plot_left = left + (text_room if low < 0 else 0)
@@ -200,8 +201,9 @@ def column_bars_picture(values, unit_title, off=None, width=420):
         y = top + u * row
         middle = y + row / 2
         parts.append(f'<text x="{left - 10}" y="{middle + 5}" text-anchor="end">{u}</text>')
-        if u in off:
-            parts.append(f'<text x="{zero + 6}" y="{middle + 5}" fill="#555555">✕ off</text>')
+        if u in off or not np.isfinite(value):
+            parts.append(f'<text x="{zero + 6}" y="{middle + 5}" fill="#555555">'
+                         f'{"✕ off" if u in off else value}</text>')
             continue
         x0, x1 = sorted((zero, x_of(value)))
         colour = RDBU_BLUE if value >= 0 else RDBU_RED

@@ -42,8 +42,10 @@ def vector(values, name, unit_title, key, height, off=None):
     if v.size > 16:
         show(column_bars(values, unit_title, off), key, height)
         return
+    finite = v[np.isfinite(v)]
+    span = f"from {finite.min():.2f} to {finite.max():.2f}" if finite.size else "none of them a finite number"
     st.image(column_bars_picture(values, unit_title, off), width="stretch",
-             caption=f"{name}: {v.size} numbers, from {v.min():.2f} to {v.max():.2f}",
+             caption=f"{name}: {v.size} numbers, {span}" + ("" if finite.size == v.size else " (and NaN or inf)"),
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
 
 

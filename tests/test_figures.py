@@ -250,3 +250,15 @@ def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
     np.testing.assert_allclose(widths / widths[0], [1, 2, 4, 0.5], rtol=0.02)  # lengths in proportion
     for text in ("0.50", "-1.00", "2.00", "-0.25", "✕ off", "unit j"):
         assert f">{text}<" in svg
+
+
+def test_pictures_of_a_diverged_network_write_nan_and_inf_instead_of_failing():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value" on the way
+        bars = figures.column_bars_picture(np.array([[np.nan], [np.inf], [1.0], [-2.0]]), "unit j")
+        picture = figures.matrix_picture(np.array([[np.nan, np.inf], [-np.inf, 1.0]]), "W1", "unit", "pixel")
+        empty = figures.column_bars_picture(np.full((3, 1), np.nan), "unit j")
+    assert ">nan<" in bars and ">inf<" in bars and ">-2.00<" in bars
+    assert "<svg" in picture and ">nan<" in empty
