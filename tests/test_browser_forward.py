@@ -65,7 +65,11 @@ def test_forward_page_renders_the_whole_chain(app):
     page.get_by_text("Step 0 · the input").first.wait_for()
     app.assert_no_exception()
     expect(page.get_by_text("This network is untrained").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot").nth(9)).to_be_attached()  # at least 10 charts
+    expect(page.locator(".js-plotly-plot").nth(2)).to_be_attached()  # the network, A2's bars, the activations
+    pictures = page.locator('[data-testid="stImage"] img')
+    expect(pictures.nth(8)).to_be_attached()  # X, W1, b1, Z1, A1, the unit's three, W2, b2, Z2: pictures
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImage"] img')]
+        .every(img => img.complete && img.naturalWidth > 0)""", timeout=60_000)  # every one of them drawn
     expect(page.locator('[data-testid="stMetric"]').nth(1)).to_be_attached()
     expect(page.locator(".katex").nth(4)).to_be_attached()  # the formulas are typeset, not shown as raw LaTeX
     expect(page.locator(".katex-error")).to_have_count(0)
