@@ -57,7 +57,7 @@ with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and wha
         f"and a bias column b. A *layer* is something with parameters; the input has none, so it is layer 0 "
         f"and this network counts as a {L}-layer network.")
     with right:
-        st.table(layer_table(params).set_index("layer"))  # a few rows: a plain table, drawn at once
+        st.table(layer_table(params), hide_index=True)  # a few rows: a plain table, drawn at once
         st.caption(f"learned: how many numbers training adjusts in that layer. Hidden activation g = "
                    f"{ACTIVATION_NAME[hp.activation]}; output activation = softmax.")
 
