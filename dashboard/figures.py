@@ -7,6 +7,7 @@ greys for digits, and the Okabe-Ito palette for curves.
 import base64
 import copy
 import hashlib
+import html
 import io
 import math
 import threading
@@ -180,6 +181,7 @@ def column_bars_picture(values, unit_title, off=None, width=420):
     For a short vector (16 numbers or fewer) whose every value is printed, a picture draws at once where a
     plotly chart takes its time; longer ones stay plotly charts (column_bars), whose values show on hover."""
     v = np.ravel(values).astype(float)
+    unit_title = html.escape(unit_title)  # text in SVG
     n, row = v.size, 30
     left, right, top = 70, 20, 16
     height = top + n * row + 34
@@ -669,10 +671,10 @@ def _rdbu_rgb(M, limit):
 
 
 def matrix_picture(M, title, row_label, column_label, name="value", width=720, grey=False, square=False):
-    """A matrix as an SVG picture (text, for st.image), for the Training page's gradients: a raster of RdBu colours
-    centred on 0 (as matrix_heatmap), row 0 at the top, with its title, axis titles, a few index ticks and a colour
-    bar from -max to +max. A picture draws at once, where each plotly chart takes its time; the numbers themselves
-    are in the table under the pictures.
+    """A matrix as an SVG picture (text, for st.image): a raster of RdBu colours centred on 0 (as matrix_heatmap),
+    one pixel per entry, row 0 at the top, with its title, axis titles, a few index ticks and a colour bar from -max
+    to +max. A picture draws at once, where each plotly chart takes its time; the numbers themselves are in a
+    table nearby. (The weights on Forward pass, the gradients on Training.)
 
     The same matrix with the same labels gives the very same picture, built once: visitors who trained one shared
     run look at the same gradients. width : of the picture in its own units, about the screen pixels it will
@@ -697,6 +699,7 @@ def _png(rgb):
 
 
 def _matrix_svg(M, title, row_label, column_label, name, width=720, grey=False, square=False):
+    title, row_label, column_label, name = map(html.escape, (title, row_label, column_label, name))  # text in SVG
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
     rows, columns = M.shape
     limit = 1.0 if grey else symmetric(M)
