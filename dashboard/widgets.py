@@ -71,6 +71,16 @@ def picture(values, title, name, grey=False):
              alt=f"{title}: 28 rows of 28 pixels")
 
 
+def adds_up(what, total, name, computed):
+    """The check under a sum written out term by term: ✓ when `what` (the bars, the edges and the bias) add up to
+    `computed`, forward_prop's own number `name` (such as Z2[3]), to float32 rounding; else an error."""
+    if np.isclose(total, computed, rtol=1e-4, atol=1e-4):
+        st.success(f"✓ {what} add up to **{total:.4f}**, and forward_prop's {name} is **{computed:.4f}**: the same "
+                   "number.")
+    else:
+        st.error(f"{what} add up to {total:.4f}, but forward_prop's {name} is {computed:.4f}.")
+
+
 def _restyle(fig, height):
     spec_layout = fig.layout
     top = spec_layout.margin.t

@@ -179,14 +179,14 @@ def test_a_drawn_digit_is_read_and_explained(page, sure_digits):
     for step in ("the canvas", "in grey", "cropped to the ink", "scaled to fit 20 x 20", "centred by mass",
                  "a real MNIST 0"):
         assert step in captions, step
-    assert texts(at.markdown).count("✅ **Check:**") == 1  # the answer's terms add up (its tab is the open one)
+    assert texts(at.success).count("✓ The bars add up to") == 1  # the answer's terms add up (its tab is the open one)
     assert "10 largest terms" in texts(at.caption)  # 128 hidden units: the top 10 are shown
     assert len(at.get("plotly_chart")) >= 3  # probabilities, the answer's waterfall and its unit images
     runner_up = next(tab.label for tab in at.tabs if tab.label.startswith("🥈 Why not"))
     at.session_state["draw_why_tab"] = runner_up  # the other tab is built only once it is opened
     at.run()
     assert not at.exception
-    assert texts(at.markdown).count("✅ **Check:**") == 1  # the runner-up's terms add up too
+    assert texts(at.success).count("✓ The bars add up to") == 1  # the runner-up's terms add up too
 
 
 def test_pen_width_and_clear_button(page, sure_digits):
@@ -304,7 +304,7 @@ def test_an_untrained_network_with_two_hidden_layers(monkeypatch):
     assert not at.exception
     assert "**last** hidden layer" in texts(at.info)
     assert "largest terms" in texts(at.caption)  # 12 units: the 10 largest, and the other 2 together
-    assert texts(at.markdown).count("✅ **Check:**") == 1  # the open tab (the answer): its terms add up
+    assert texts(at.success).count("✓ The bars add up to") == 1  # the open tab (the answer): its terms add up
     y, alpha = at.selectbox(key="draw_true_digit").value, at.slider(key="draw_alpha").value
     at.button(key="draw_teach").click().run()
     assert not at.exception

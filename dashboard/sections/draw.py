@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import figures, runs, state
 from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, grid_height, matrix_heatmap, size, waterfall
-from dashboard.widgets import FONT, numbers_box, show
+from dashboard.widgets import FONT, adds_up, numbers_box, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
 
@@ -129,11 +129,7 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
          f"draw_terms_{role}", 420)
     st.latex(rf"\underbrace{{{terms.sum():.4f}}}_{{\text{{sum of the {n} terms}}}} + "
              rf"\underbrace{{({b[digit, 0]:.4f})}}_{{b^{{[{L}]}}_{{{digit}}}}} = {total:.4f}")
-    if np.isclose(total, Z[digit, 0], rtol=1e-4, atol=1e-4):
-        st.markdown(f"✅ **Check:** the bars add up to {total:.4f}, and forward_prop computed "
-                    f"Z{L}[{digit}] = {Z[digit, 0]:.4f}: the same number.")
-    else:
-        st.error(f"The bars add up to {total:.4f} but forward_prop computed Z{L}[{digit}] = {Z[digit, 0]:.4f}.")
+    adds_up("The bars", total, f"Z{L}[{digit}]", float(Z[digit, 0]))
     if L == 2:
         if times_x:
             st.markdown("Each unit's weights times your drawing, W1[j] * x pixel by pixel, in the order of the "

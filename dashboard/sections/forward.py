@@ -408,11 +408,7 @@ def edge_sum(params, cache, l, i, name):
                                columns=["term", f"A{l - 1}[j]", f"W{l}[{i}, j]", "value"]))
     st.latex(rf"Z^{{[{l}]}}_{{{i}}} = \sum_j W^{{[{l}]}}_{{{i},j}} A^{{[{l - 1}]}}_j + b^{{[{l}]}}_{{{i}}} = "
              rf"{terms.sum():.4f} + {tex_number(float(b[i, 0]), 4)} = {total:.4f}")
-    if np.isclose(total, Z[i, 0], rtol=1e-4, atol=1e-4):
-        st.success(f"✓ The edges and the bias add up to **{total:.4f}**, and forward_prop's Z{l}[{i}] is "
-                   f"**{float(Z[i, 0]):.4f}**: the same number.")
-    else:
-        st.error(f"The edges add up to {total:.4f} but forward_prop computed Z{l}[{i}] = {float(Z[i, 0]):.4f}.")
+    widgets.adds_up("The edges and the bias", total, f"Z{l}[{i}]", float(Z[i, 0]))
 
 
 def passes_on(params, cache, l, j, answer):
