@@ -132,7 +132,7 @@ def tour_data():
 
 
 def tour_forward(model, split):
-    at = opened("forward", **{state.MODEL: model, state.DRAWN: split.X_dev[:, :1]})
+    at = opened("forward", **{state.MODEL: model, state.DRAWN: split.X_dev[:, :1], "forward_hood_open": True})
     views = [look(at, "forward", "a dev digit by index")]
     for choice in ("random", "class", "drawn"):
         at.radio(key="forward_choice").set_value(choice)

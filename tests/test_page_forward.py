@@ -213,7 +213,7 @@ def test_two_hidden_layers_of_32_and_16_units():
 
 
 def test_linear_collapse_differs_only_by_rounding(trained_model):
-    at = run_page(**{state.MODEL: trained_model, "forward_hood_tab": LINEAR_TAB})
+    at = run_page(**{state.MODEL: trained_model, "forward_hood_open": True, "forward_hood_tab": LINEAR_TAB})
     gap = float(metric(at, "Largest difference: the 2 layers without activation"))
     assert gap < 1e-4
     assert float(metric(at, "Largest difference: the real network")) > 1e-3  # ReLU breaks the shortcut
@@ -221,13 +221,17 @@ def test_linear_collapse_differs_only_by_rounding(trained_model):
 
 def test_linear_network_collapses_too_and_is_explained():
     hp = Hyperparams(hidden_sizes=(12,), activation="linear", init="he")
-    at = run_page(**{state.MODEL: state.Model(new_network(hp), hp), "forward_hood_tab": LINEAR_TAB})
+    at = run_page(**{state.MODEL: state.Model(new_network(hp), hp), "forward_hood_open": True,
+                     "forward_hood_tab": LINEAR_TAB})
     assert float(metric(at, "Largest difference")) < 1e-4
     assert any("no unit is switched off" in i.value for i in at.info)
 
 
-def test_derivative_toggle_and_softmax_overflow_demo():
+def test_under_the_hood_is_built_when_opened_and_its_derivative_toggle_and_softmax_overflow_demo_work():
     at = run_page()
+    assert not any(c.proto.id.endswith("forward_activations") for c in at.get("plotly_chart"))  # folded
+    at.session_state["forward_hood_open"] = True  # the visitor opens "Under the hood"
+    at.run()
     assert len(chart(at, "forward_activations")["data"]) == 3
     at.toggle(key="forward_derivs").set_value(True).run()
     assert not at.exception

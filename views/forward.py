@@ -306,18 +306,21 @@ with code_right:
 
 # --- Under the hood ---------------------------------------------------------------------------------------
 st.header("Under the hood")
-act_tab, softmax_tab, linear_tab = st.tabs(["📈 Activation functions", "🧮 Softmax step by step",
-                                            "📏 Why non-linearity?"], key="forward_hood_tab", on_change="rerun")
-
-if act_tab.open:
-    with act_tab:
-        forward_sections.activations_tab(hp.activation)
-if softmax_tab.open:
-    with softmax_tab:
-        forward_sections.softmax_tab(Z_out, L)
-if linear_tab.open:
-    with linear_tab:
-        forward_sections.linear_tab(params, X, Z_out, hp.activation)
+hood = st.expander("📈 Activation functions · 🧮 Softmax step by step · 📏 Why non-linearity?",
+                   key="forward_hood_open", on_change="rerun")  # folded, and built only when opened
+if hood.open:
+    with hood:
+        act_tab, softmax_tab, linear_tab = st.tabs(["📈 Activation functions", "🧮 Softmax step by step",
+                                                    "📏 Why non-linearity?"], key="forward_hood_tab", on_change="rerun")
+        if act_tab.open:
+            with act_tab:
+                forward_sections.activations_tab(hp.activation)
+        if softmax_tab.open:
+            with softmax_tab:
+                forward_sections.softmax_tab(Z_out, L)
+        if linear_tab.open:
+            with linear_tab:
+                forward_sections.linear_tab(params, X, Z_out, hp.activation)
 
 widgets.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
