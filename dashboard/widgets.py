@@ -49,12 +49,14 @@ def vector(values, name, unit_title, key, height, off=None):
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
 
 
-def matrix(M, title, rows, columns, name="weight", width=720, grey=False):
+def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square=False):
     """A matrix as a picture (figures.matrix_picture): blue positive, red negative, white 0, row 0 at the top (with
-    grey: 0 black, 1 white); rows and columns name what its rows and columns are; width : about the screen
-    pixels it fills (1200 for the page's whole width). Its numbers belong in a table nearby."""
+    grey: 0 black, 1 white; with square: square cells); rows and columns name what its rows and columns are;
+    width : about the screen pixels it fills (1200 for the page's whole width). Its numbers belong in a table
+    nearby."""
     M = np.atleast_2d(M)
-    st.image(matrix_picture(M, title, rows, columns, name=name, width=width, grey=grey), width="stretch",
+    st.image(matrix_picture(M, title, rows, columns, name=name, width=width, grey=grey, square=square),
+             width="stretch",
              caption=(f"{name}: 0 black, 1 white" if grey else
                       f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}"),
              alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
@@ -63,12 +65,8 @@ def matrix(M, title, rows, columns, name="weight", width=720, grey=False):
 def picture(values, title, name, grey=False):
     """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (figures.matrix_picture):
     RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit."""
-    image = np.asarray(values, dtype=np.float64).reshape(28, 28)
-    st.image(matrix_picture(image, title, "row", "column", name=name, width=440, grey=grey, square=True),
-             width="stretch",
-             caption=(f"{name}: 0 black, 1 white" if grey else
-                      f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(image):.2g}"),
-             alt=f"{title}: 28 rows of 28 pixels")
+    matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=440, grey=grey,
+           square=True)
 
 
 def adds_up(what, total, name, computed):
