@@ -143,6 +143,9 @@ def main():
     if os.geteuid() == 0:
         run_dir.chmod(0o711)  # nginx's workers (nobody) reach their temporary folders, list nothing
     signal.signal(signal.SIGTERM, on_sigterm)
+    # Ctrl-C stops everything, even when this script was started in the background by a shell without job
+    # control, which starts it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     apps, proxy, code = {}, None, 0
     try:
         for port in app_ports:

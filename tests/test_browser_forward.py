@@ -65,7 +65,7 @@ def test_forward_page_renders_the_whole_chain(app):
     page.get_by_text("Step 0 · the input").first.wait_for()
     app.assert_no_exception()
     expect(page.get_by_text("This network is untrained").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot").nth(2)).to_be_attached()  # the network, A2's bars, the activations
+    expect(page.locator(".js-plotly-plot").nth(1)).to_be_attached()  # the network and A2's bars (the rest folded)
     pictures = page.locator('[data-testid="stImage"] img')
     expect(pictures.nth(8)).to_be_attached()  # X, W1, b1, Z1, A1, the unit's three, W2, b2, Z2: pictures
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImage"] img')]
