@@ -27,6 +27,8 @@ def open_page(page, url):
     page.wait_for_selector('[data-testid="stMain"] h1')  # the page's own content, not an empty frame
     page.wait_for_timeout(300)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    # and no grey placeholder left (one stands for a widget while its code loads into a fresh tab)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
     page.wait_for_timeout(300)
 
 
