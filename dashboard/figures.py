@@ -117,39 +117,6 @@ def wide_table(values, columns, row_names=None, row_title=""):
 # One digit through the network: pictures, matrices, columns, probabilities
 # ---------------------------------------------------------------------------------------------------------
 
-def digit_image(column, title=""):
-    """A (784, 1) column drawn as the 28 x 28 image, white ink on black as MNIST stores it."""
-    return go.Figure(go.Heatmap(z=image_of(column), colorscale="Greys", reversescale=True, zmin=0, zmax=1,
-                                colorbar=dict(title="x"),
-                                hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra></extra>"),
-                     layout=picture_layout(title))
-
-
-def weight_image(row, title="", what="weight"):
-    """784 numbers (a row of W1, or its terms w * x) as a 28 x 28 image on a diverging scale centred on 0."""
-    limit = symmetric(row)
-    return go.Figure(go.Heatmap(z=image_of(row), colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
-                                colorbar=dict(title=what),
-                                hovertemplate="row %{y}, col %{x}<br>" + what + " = %{z:.3f}<extra></extra>"),
-                     layout=picture_layout(title))
-
-
-def picture_layout(title):
-    """Square pixels, row 0 at the top, no tick labels: a picture, not a plot."""
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
-    return dict(title=dict(text=title, font=dict(size=17)), xaxis=hidden,
-                yaxis=dict(hidden, autorange="reversed", scaleanchor="x"))
-
-
-def pixel_strip(X):
-    """The 784 numbers of X (784, 1) as one tall thin column, pixel 0 at the top."""
-    return go.Figure(go.Heatmap(z=X, colorscale="Greys", reversescale=True, zmin=0, zmax=1, showscale=False,
-                                hovertemplate="x<sub>%{y}</sub> = %{z:.2f}<extra></extra>"),
-                     layout=dict(xaxis=dict(showticklabels=False),
-                                 yaxis=dict(autorange="reversed", title="pixel index i",
-                                            tickvals=[0, 140, 280, 420, 560, 700, 783])))
-
-
 def column_bars(values, unit_title, off=None):
     """A column vector (n, 1) as horizontal bars, unit 0 at the top like the column in the math.
 
@@ -589,9 +556,8 @@ _curves = Remembered()
 
 
 def shared(fig):
-    """True for a figure several visitors draw alike (a shared run's curves or gradients): it must not be
-    changed."""
-    return _curves.holds(fig) or _matrices.holds(fig)
+    """True for a figure several visitors draw alike (a shared run's curves): it must not be changed."""
+    return _curves.holds(fig)
 
 
 def curves_figure(records, total):
