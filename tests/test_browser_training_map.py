@@ -39,6 +39,17 @@ def scrubber(page):
     return page.locator('[data-testid="stSlider"]', has_text="Training step (the map)").get_by_role("slider")
 
 
+def scrub_to(app, chart, key, step):
+    """Move the map's step slider with the keyboard (Home: step 0, End: the last) and wait for the map to show it."""
+    from playwright.sync_api import expect
+
+    scrubber(app.page).focus()
+    app.page.keyboard.press(key)
+    expect(chart).to_contain_text(f"at step {step}")
+    app.wait_idle()
+    app.assert_no_exception()
+
+
 def hover_a_point(page, chart):
     """Move the mouse over points of the map until plotly shows one's label; return (x, y, the label)."""
     points = chart.locator(".textpoint")
@@ -65,16 +76,9 @@ def test_the_map_scrubs_through_training_and_shows_a_hovered_and_clicked_digit(a
     expect(keeps).to_contain_text(re.compile(r"\d+%"))
     app.screenshot("training-map-laptop-end", whole_page=False)
 
-    scrubber(page).focus()
-    page.keyboard.press("Home")
-    expect(chart).to_contain_text("at step 0")
-    app.wait_idle()
-    app.assert_no_exception()
+    scrub_to(app, chart, "Home", 0)
     app.screenshot("training-map-laptop-start", whole_page=False)
-    scrubber(page).focus()
-    page.keyboard.press("End")
-    expect(chart).to_contain_text(f"at step {STEPS}")
-    app.wait_idle()
+    scrub_to(app, chart, "End", STEPS)
 
     x, y, label = hover_a_point(page, chart)
     number = re.search(r"dev digit #(\d+)", label).group(1)
@@ -100,10 +104,6 @@ def test_the_map_on_a_projector(browser, app_url):
         assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"], box
         expect(page.locator('[data-testid="stMetric"]', has_text="Digits nearest their own centre")).to_be_visible()
         app.screenshot("training-map-projector", whole_page=False)
-        scrubber(page).focus()
-        page.keyboard.press("Home")
-        expect(chart).to_contain_text("at step 0")
-        app.wait_idle()
-        app.assert_no_exception()
+        scrub_to(app, chart, "Home", 0)
     finally:
         context.close()
