@@ -65,12 +65,17 @@ def loss(A_L, Y):
 SMALL_PRODUCT = 100**3
 
 
+def in_two_halves(multiply_adds):
+    """True for a product just too big for OpenBLAS's path for small products, which two halves would each fit."""
+    return SMALL_PRODUCT < multiply_adds <= 2 * SMALL_PRODUCT
+
+
 def times(W, A):
     """W @ A, (n_l, b). When that product is just too big for OpenBLAS's path for small products (784-10-10's
     W1 @ X_batch with 128 examples: 10 x 784 x 128 multiply-adds), it is done in two halves of A's columns,
     each small enough: the same numbers, in 50 to 65% of the time."""
     n, b = W.shape[0], A.shape[1]
-    if not SMALL_PRODUCT < n * W.shape[1] * b <= 2 * SMALL_PRODUCT:
+    if not in_two_halves(n * W.shape[1] * b):
         return W @ A
     Z = np.empty((n, b), np.result_type(W, A))
     np.matmul(W, A[:, :b // 2], out=Z[:, :b // 2])
@@ -89,7 +94,7 @@ def weight_gradient(dZ, A_prev):
     if A_prev.flags.c_contiguous:
         return (A_prev @ dZ.T).T
     b = dZ.shape[1]
-    if not SMALL_PRODUCT < dZ.shape[0] * A_prev.shape[0] * b <= 2 * SMALL_PRODUCT:
+    if not in_two_halves(dZ.shape[0] * A_prev.shape[0] * b):
         return dZ @ A_prev.T
     dW = dZ[:, :b // 2] @ A_prev[:, :b // 2].T
     dW += dZ[:, b // 2:] @ A_prev[:, b // 2:].T
