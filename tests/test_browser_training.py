@@ -40,7 +40,7 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
         f"() => {{ const seen = window.progressSeen = window.progressSeen || new Set();"
         f" seen.add(document.querySelector('{PROGRESS}')?.innerText); return seen.size >= 3; }}", polling=100)
     expect(page.get_by_role("button", name="⏹️ Stop")).to_be_enabled()
-    app.screenshot("training-running")
+    app.screenshot("training-running", whole_page=False)  # the tall window: no resizing while the run goes on
 
     page.get_by_role("button", name="⏹️ Stop").click()
     progress = page.locator(PROGRESS).first
