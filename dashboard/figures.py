@@ -189,6 +189,87 @@ def column_bars_picture(values, unit_title, off=None, width=420):
             f'height="{height}" font-family="sans-serif" font-size="16" fill="#262730">{"".join(parts)}</svg>')
 
 
+def _nice_step(top, most=6):
+    """A round step (1, 2 or 5 times a power of ten) that cuts 0..top into at most `most` parts."""
+    raw = max(top, 1e-12) / most
+    power = 10 ** math.floor(math.log10(raw))
+    return next(k * power for k in (1, 2, 5, 10) if k * power >= raw)
+
+
+def _short(value):
+    """A tick value written short, as plotly's "~s" format: 1, 10, 100, 1k, 10k, 100k, 1M."""
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, texts=None, log=False,
+                percent=False, ticks=None, top=None, width=640, height=420):
+    """Vertical bars as an SVG picture (text, for st.image): a bar per value, left to right, with its title, axis
+    titles, gridlines and, when `texts` are given, a text above each bar (a count, a probability). A picture
+    draws at once, where each plotly chart takes its time; its numbers are printed on it or in a table nearby.
+
+    values : the bars' heights. labels : the text under each bar (default: none; `ticks` places a few instead,
+    as {position: text}). colours : one colour for all, or one per bar. log : a log scale (a bar of 0 is not
+    drawn). percent : the y axis in %. top : the largest value of the y axis (default: the largest bar).
+    Each bar carries data-value, its exact height, for a test to read."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    n = v.size
+    colours = [colours] * n if isinstance(colours, str) else list(colours)
+    left, right, foot = 84, 16, 70  # room for the y ticks and title, the x ticks and title
+    head = 62 if title else 28  # room for the title
+    plot_w, plot_h = width - left - right, height - head - foot
+    if log:
+        positive = v[v > 0]
+        low = 10 ** math.floor(math.log10(positive.min())) if positive.size else 1.0
+        high = 10 ** math.ceil(math.log10(positive.max() * 1.0001)) if positive.size else 10.0
+        span = math.log10(high) - math.log10(low) or 1.0
+        grid = [low * 10 ** k for k in range(int(round(span)) + 1)]
+
+        def y_of(value):
+            return head + plot_h * (1 - (math.log10(max(value, low)) - math.log10(low)) / span)
+    else:
+        high = top if top is not None else float(v.max()) * 1.12 or 1.0
+        step = _nice_step(high / 1.12 if top is None else high)
+        grid = list(np.arange(0, high + 1e-9, step))
+
+        def y_of(value):
+            return head + plot_h * (1 - value / high)
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{left}" y="28" font-weight="bold" font-size="19">{html.escape(title)}</text>' if title else ""]
+    for value in grid:
+        y = y_of(value)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        tick = f"{value:.0%}" if percent else _short(value) if log else f"{value:,.0f}"
+        parts.append(f'<text x="{left - 8}" y="{y + 5:.1f}" text-anchor="end">{tick}</text>')
+    slot = plot_w / n
+    gap = 0.2 * slot if n <= 32 else 0.0
+    base = head + plot_h
+    for k, value in enumerate(v):
+        x = left + k * slot + gap / 2
+        y = y_of(value) if value > 0 or not log else base
+        parts.append(f'<rect x="{x:.2f}" y="{y:.1f}" width="{slot - gap:.2f}" height="{max(base - y, 0):.1f}" '
+                     f'fill="{colours[k]}" data-value="{float(np.asarray(values, dtype=np.float64)[k])!r}"/>')
+        middle = x + (slot - gap) / 2
+        if texts is not None:
+            parts.append(f'<text x="{middle:.1f}" y="{y - 6:.1f}" text-anchor="middle">{html.escape(texts[k])}</text>')
+        if labels is not None:
+            parts.append(f'<text x="{middle:.1f}" y="{base + 22}" text-anchor="middle">{html.escape(labels[k])}</text>')
+    for position, text in (ticks or {}).items():
+        x = left + (position + 0.5) * slot
+        parts.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 5}" stroke="#444444"/>'
+                     f'<text x="{x:.1f}" y="{base + 22}" text-anchor="middle">{html.escape(text)}</text>')
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#444444"/>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 16}" text-anchor="middle">'
+                 f'{html.escape(x_title)}</text>')
+    middle = head + plot_h / 2
+    parts.append(f'<text x="20" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 20 {middle:.0f})">'
+                 f'{html.escape(y_title)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="16" fill="#262730">{"".join(parts)}</svg>')
+
+
 def matrix_heatmap(M, x_title, y_title, what="weight", title=""):
     """A matrix as a heatmap, row 0 at the top as printed, on RdBu centred on 0 (blue positive, red negative)."""
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
@@ -201,17 +282,16 @@ def matrix_heatmap(M, x_title, y_title, what="weight", title=""):
                     yaxis=dict(title=y_title, autorange="reversed", dtick=1 if M.shape[0] <= 16 else None)))
 
 
-def probability_bars(A, predicted, label=None):
-    """The ten probabilities A (10, 1) as bars over the digits 0..9: the answer stands out (orange, ★), the
-    label, when known, is marked ✓, so neither depends on colour alone."""
+def probability_bars(A, predicted, label=None, width=640, height=400):
+    """The ten probabilities A (10, 1) as bars over the digits 0..9, each printed above its bar (a picture,
+    bar_picture): the answer stands out (orange, ★), the label, when known, is marked ✓, so neither depends on
+    colour alone."""
     p = np.ravel(A)
     colours = [ORANGE if k == predicted else RDBU_BLUE for k in range(10)]
-    names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓ label" if k == label else "") for k in range(10)]
-    return go.Figure(go.Bar(x=names, y=p, marker_color=colours, text=[f"{x:.1%}" for x in p], textposition="outside",
-                            textfont_size=15, constraintext="none", cliponaxis=False,
-                            hovertemplate="digit %{x}: %{y:.2%}<extra></extra>"),
-                     layout=dict(xaxis=dict(title="digit k (★ the network's answer)", type="category"),
-                                 yaxis=dict(title="probability", range=[0, 1.15], tickformat=".0%")))
+    names = [f"{k}" + (" ★" if k == predicted else "") + (" ✓" if k == label else "") for k in range(10)]
+    return bar_picture(p, "", "digit k (★ the network's answer" + (", ✓ the label)" if label is not None else ")"),
+                       "probability", labels=names, colours=colours, texts=[f"{x:.1%}" for x in p], percent=True,
+                       top=1.15, width=width, height=height)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -256,25 +336,28 @@ def _node_colours(values, limit):
     return sample_colorscale("Viridis", list(np.clip(np.abs(values) / limit, 0, 1)))
 
 
-def network_picture(X, params, cache, shown, focus=None, label=None, compact=False):
-    """The whole network on one digit, as one picture: the digit on the left; the units of hidden layer 1, each
-    drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it) with
-    a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a
+def network_picture(X, params, cache, shown, focus=None, label=None, compact=False, width=1000, height=540):
+    """The whole network on one digit, as one SVG picture: the digit on the left; the units of hidden layer 1,
+    each drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it)
+    with a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a
     grey ✕); the units of any further hidden layer as nodes; the ten outputs with their probabilities; and the
     edges between the drawn units, styled by the sign of what they carry (blue and solid adds, red and dashed
     takes away) and as thick as that contribution W_l[i, j] · A_(l-1)[j] to unit i's sum. The edges into the
     answer (or into the focused output) are drawn strongly, the other output edges faintly. Nothing is made up:
-    every number comes from `params` and `cache`.
+    every number comes from `params` and `cache`. Hovering a node, an edge or a picture shows its numbers.
 
     X : (784, 1) the digit. params : {"W1": (n1, 784), "b1": (n1, 1), ..., f"W{L}": (10, n), f"b{L}": (10, 1)}.
     cache : forward_prop(params, X) ({"Z1", "A1", ..., f"A{L}"}, each (n_l, 1)).
     shown : {l: unit indices drawn} for each hidden layer l = 1 .. L-1 (see strongest_units).
     focus : None, ("hidden", l, j) or ("output", k): that node gets a ring and its edges are the strong ones.
     label : the digit's true label, marked ✓ when known. compact : fewer words, for a small picture.
+    width, height : the picture's size in its own units, about the screen pixels it fills.
 
-    What a test can read: the scatter trace f"A{l}" of every layer (one node per drawn unit, customdata [unit,
-    A_l value], and for the last hidden layer also what the unit adds to the strong output's score), and one line
-    shape per edge, named "W_l[i, j] · A_(l-1)[j] = value".
+    A picture, not a plotly chart: the browser draws it at once. What a page and a test can read: each node is a
+    <g class="node"> with data-layer ("A1", ...), data-node ("l:j" for unit j of hidden layer l, "out:k" for
+    output k), data-value (its A) and, in the last hidden layer, data-adds (what it adds to the strong output's
+    score); each edge a <line class="edge"> titled "W_l[i, j] · A_(l-1)[j] = value", data-strong "1" or "0";
+    each weight picture an <image class="weights" data-unit="j">; the opened node's ring a <circle class="ring">.
     """
     L = len(params) // 2
     A_out = np.ravel(cache[f"A{L}"])
@@ -283,30 +366,33 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     units = {l: np.asarray(shown[l]) for l in range(1, L)} | {L: np.arange(10)}
     node_x = dict(zip(range(1, L + 1), np.linspace(0.43, 0.80, L), strict=True))
     node_y = {l: _spread(len(units[l])) for l in units}
-    # Hidden layer 1's weight images (paper fractions): more than five zigzag over two columns, twice as tall.
+    # Hidden layer 1's weight images (fractions of the drawing area): more than five zigzag over two columns.
     n1 = len(units[1])
     gap = 0.86 / max(n1 - 1, 1)
     two_columns = n1 > 5
     image_half, image_half_h = 0.033, min((0.76 if two_columns else 0.42) * gap, 0.16)
     image_x = [0.25 + (0.07 if two_columns and b % 2 else 0) for b in range(n1)] if two_columns else [0.29] * n1
 
-    traces, annotations = [], []
-    # One colour scale for the weight images, saturated at the 99th percentile of |W1|: a trained network has a
-    # few large weights that would leave every pattern pale on a scale stretched to the largest one.
-    weight_limit = float(np.percentile(np.abs(params["W1"][units[1]]), 99)) or symmetric(params["W1"])
-    hidden_axis = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="",
-                       fixedrange=True, constrain="domain")
-    layout = dict(xaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
-                  yaxis=dict(hidden_axis, range=[0, 1], domain=[0, 1], constrain=None),
-                  plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="white", showlegend=False, hovermode="closest",
-                  margin=dict(l=10, r=10, t=46 if not compact else 36, b=10), dragmode=False,
-                  coloraxis=dict(colorscale=_scale("RdBu"), cmid=0, showscale=False,  # red < 0 < blue
-                                 cmin=-weight_limit, cmax=weight_limit))
+    # Fractions of the drawing area (x from the left, y from the bottom) to the picture's own units.
+    top = 36 if compact else 46  # room for the titles
+    area_w, area_h = width - 20, height - top - 10
 
-    # Lines are layout shapes, drawn under the pictures and nodes: each edge has its own width and style.
+    def px(x):
+        return 10 + x * area_w
+
+    def py(y):
+        return top + (1 - y) * area_h
+
+    def square(x0, x1, y0, y1):
+        """The largest square inside a box (fractions), centred in it: (left, top, side) in the picture's units."""
+        side = min(px(x1) - px(x0), py(y0) - py(y1))
+        return (px(x0) + px(x1) - side) / 2, (py(y0) + py(y1) - side) / 2, side
+
+    parts = [f"<title>The network reading one digit: it answers {answer} with {A_out[answer]:.1%}</title>",
+             f'<rect width="{width}" height="{height}" fill="white"/>']
     # The fan: thin lines from the digit to every drawn unit of layer 1 (each reads all 784 pixels), on to its node.
-    shapes = [dict(type="path", path=f"M 0.10 0.5 L {x:.4f} {y:.4f} L {node_x[1]:.4f} {y:.4f}", xref="x", yref="y",
-                   layer="below", line=dict(color="#d0d4da", width=1)) for x, y in zip(image_x, node_y[1], strict=True)]
+    parts += [f'<path d="M {px(0.10):.1f} {py(0.5):.1f} L {px(x):.1f} {py(y):.1f} L {px(node_x[1]):.1f} {py(y):.1f}" '
+              'fill="none" stroke="#d0d4da"/>' for x, y in zip(image_x, node_y[1], strict=True)]
 
     # The edges between drawn units, blue and solid where they add, red and dashed where they take away.
     edge_focus = focus  # a unit of layer 1 that is off has no edge at all: then the answer's edges stay strong
@@ -328,93 +414,85 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                     strong = (edge_focus[1], edge_focus[2]) in ((l - 1, j), (l, i))
                 else:
                     strong = l == L and i == target
-                edges.append((strong, dict(
-                    type="line", x0=node_x[l - 1], y0=node_y[l - 1][b], x1=node_x[l], y1=node_y[l][a], xref="x",
-                    yref="y", layer="below", opacity=0.9 if strong else 0.22,
-                    name=f"W{l}[{i}, {j}] · A{l - 1}[{j}] = {c:+.6g}",
-                    line=dict(color=RDBU_BLUE if c > 0 else RDBU_RED, dash="solid" if c > 0 else "dash",
-                              width=round(0.8 + (8 if strong else 3) * abs(c) / limit, 2)))))
-    shapes += [shape for strong, shape in sorted(edges, key=lambda edge: edge[0])]  # the strong ones on top
+                look = (f'stroke="{RDBU_BLUE if c > 0 else RDBU_RED}" stroke-opacity="{0.9 if strong else 0.22}" '
+                        f'stroke-width="{0.8 + (8 if strong else 3) * abs(c) / limit:.2f}"'
+                        + ("" if c > 0 else ' stroke-dasharray="7 5"'))
+                edges.append((strong, f'<line class="edge" data-strong="{int(strong)}" x1="{px(node_x[l - 1]):.1f}" '
+                                      f'y1="{py(node_y[l - 1][b]):.1f}" x2="{px(node_x[l]):.1f}" '
+                                      f'y2="{py(node_y[l][a]):.1f}" {look}><title>W{l}[{i}, {j}] · A{l - 1}[{j}] = '
+                                      f'{c:+.6g}</title></line>'))
+    parts += [edge for strong, edge in sorted(edges, key=lambda edge: edge[0])]  # the strong ones on top
+
+    # The pictures: the digit, and each drawn unit of layer 1 as its row of W1.
+    x0, y0, side = square(0.0, 0.19, 0.27, 0.73)
+    parts.append(f'<image x="{x0:.1f}" y="{y0:.1f}" width="{side:.1f}" height="{side:.1f}" '
+                 f'style="image-rendering:pixelated" href="{_png(_grey_rgb(image_of(X)))}">'
+                 '<title>X: the digit, 784 pixels from 0 (black) to 1 (white)</title></image>')
+    # One colour scale for the weight images, saturated at the 99th percentile of |W1|: a trained network has a
+    # few large weights that would leave every pattern pale on a scale stretched to the largest one.
+    W1, A1 = params["W1"], np.ravel(cache["A1"])
+    weight_limit = float(np.percentile(np.abs(np.nan_to_num(W1[units[1]])), 99)) or symmetric(W1)
+    for j, x, y in zip(units[1], image_x, node_y[1], strict=True):
+        x0, y0, side = square(x - image_half, x + image_half, y - image_half_h, y + image_half_h)
+        parts.append(f'<image class="weights" data-unit="{j}" x="{x0:.1f}" y="{y0:.1f}" width="{side:.1f}" '
+                     f'height="{side:.1f}" style="image-rendering:pixelated" '
+                     f'href="{_png(_rdbu_rgb(image_of(W1[j]), weight_limit))}"><title>unit {j}: its row of W1 as '
+                     '28 x 28 weights (blue: ink there raises the unit, red: lowers it)</title></image>')
+        if A1[j] == 0:  # switched off: the picture faded behind a white veil
+            parts.append(f'<rect class="veil" x="{x0:.1f}" y="{y0:.1f}" width="{side:.1f}" height="{side:.1f}" '
+                         'fill="white" fill-opacity="0.72"/>')
+        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
+            parts.append(f'<text x="{x0 - 4:.1f}" y="{py(y) + 4:.1f}" text-anchor="end" font-size="12" '
+                         f'fill="#55565f">{j}</text>')
 
     # The nodes: each hidden layer's units, then the outputs. A node's area grows with its value.
-    sizes = {L: [10 + 26 * math.sqrt(p) for p in A_out]}
+    drawn = {}  # (layer, unit) -> the node's centre and radius
     for l in range(1, L):
         a = np.ravel(cache[f"A{l}"])[units[l]]
         strength = np.nan_to_num(np.abs(a) / (float(np.abs(np.ravel(cache[f"A{l}"])).max()) or 1.0))  # 0 to 1
-        off = a == 0
-        sizes[l] = [14 if o else 9 + 25 * math.sqrt(v) for v, o in zip(strength, off, strict=True)]
         with np.errstate(over="ignore", invalid="ignore"):
-            adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else np.full(len(a), np.nan)
-        into = f"<br>adds W{L}[{target}, j] · A{l}[j] = %{{customdata[2]:+.3f}} to the score of {target}"
-        traces.append(dict(
-            type="scatter", name=f"A{l}", x=[node_x[l]] * len(a), y=node_y[l], **CLICKED_LOOKS_THE_SAME,
-            customdata=[[int(j), float(v), float(c)] for j, v, c in zip(units[l], a, adds, strict=True)],
-            marker=dict(size=sizes[l],
-                        color=[GREY if o else c for o, c in zip(off, _node_colours(strength, 1), strict=True)],
-                        symbol=["x" if o else "circle" for o in off], line=dict(color=NODE_INK, width=1)),
-            text=["off" if o else f"{v:.2f}" for v, o in zip(a, off, strict=True)], textposition="middle left",
-            # Layer 1's values beside its nodes (the small picture leaves them to the hover, for lack of room);
-            # deeper layers' values on white labels, over the edges.
-            mode="markers+text" if l == 1 and not compact else "markers",
-            textfont=dict(size=13, color=["#6b6b6b" if o else NODE_INK for o in off]),
-            hovertemplate=f"unit %{{customdata[0]}} of layer {l}<br>A{l} = %{{customdata[1]:.3f}}"
-                          + (into if l == L - 1 else "") + "<extra></extra>"))
-        if l > 1:
-            annotations += [dict(text="off" if o else f"{v:.2f}", x=node_x[l], y=y, xref="x", yref="y",
-                                 xanchor="right", xshift=-(size / 2 + 2), showarrow=False, borderpad=1,
-                                 bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=NODE_INK))
-                            for v, o, y, size in zip(a, off, node_y[l], sizes[l], strict=True)]
-    colours = [ORANGE if k == answer else "#9aa5b1" for k in range(10)]
-    # Each output's label, after an en space that keeps it clear of the ring around an opened output.
-    names = [f"\u2002<b>{k}</b> {p:.1%}" + (" ★" if k == answer else "") + (" ✓" if k == label else "")
-             for k, p in enumerate(A_out)]
-    traces.append(dict(
-        type="scatter", mode="markers+text", name=f"A{L}", x=[node_x[L]] * 10, y=node_y[L], **CLICKED_LOOKS_THE_SAME,
-        customdata=[[k, float(p)] for k, p in enumerate(A_out)],
-        marker=dict(size=sizes[L], color=colours, line=dict(color=NODE_INK, width=1)),
-        text=names, textposition="middle right", textfont=dict(size=15, color=NODE_INK),
-        hovertemplate=f"digit %{{customdata[0]}}<br>A{L} = %{{customdata[1]:.2%}}<extra></extra>"))
+            adds = params[f"W{L}"][target, units[l]] * a if l == L - 1 else None
+        for b, (j, v, colour) in enumerate(zip(units[l], a, _node_colours(strength, 1), strict=True)):
+            cx, cy, off = px(node_x[l]), py(node_y[l][b]), v == 0
+            r = 7 if off else (9 + 25 * math.sqrt(strength[b])) / 2
+            drawn[l, int(j)] = cx, cy, r
+            hover = f"unit {j} of layer {l}\nA{l} = {v:.3f}"
+            if adds is not None:
+                hover += f"\nadds W{L}[{target}, j] · A{l}[j] = {adds[b]:+.3f} to the score of {target}"
+            shape = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r + 3:.1f}" fill="white" fill-opacity="0"/>'
+                     f'<path d="M {cx - r:.1f} {cy - r:.1f} L {cx + r:.1f} {cy + r:.1f} M {cx - r:.1f} {cy + r:.1f} '
+                     f'L {cx + r:.1f} {cy - r:.1f}" stroke="{GREY}" stroke-width="3"/>' if off else
+                     f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{colour}" stroke="{NODE_INK}"/>')
+            extra = f' data-adds="{float(adds[b])!r}"' if adds is not None else ""
+            parts.append(f'<g class="node" data-layer="A{l}" data-node="{l}:{j}" data-value="{float(v)!r}"{extra}>'
+                         f'<title>{hover}</title>{shape}</g>')
+            if l > 1 or not compact:  # the value beside the node (the small picture leaves layer 1's to the hover)
+                halo = ' stroke="white" stroke-width="4" paint-order="stroke"' if l > 1 else ""
+                parts.append(f'<text x="{cx - r - 4:.1f}" y="{cy + 4:.1f}" text-anchor="end" font-size="13"{halo} '
+                             f'fill="{"#6b6b6b" if off else NODE_INK}">{"off" if off else f"{v:.2f}"}</text>')
+    for k, p in enumerate(A_out):
+        size = float(np.nan_to_num(max(p, 0.0)))  # a diverged network's NaN is written, drawn as 0
+        cx, cy, r = drawn[L, k] = px(node_x[L]), py(node_y[L][k]), (10 + 26 * math.sqrt(size)) / 2
+        parts.append(f'<g class="node" data-layer="A{L}" data-node="out:{k}" data-value="{float(p)!r}">'
+                     f'<title>digit {k}\nA{L} = {p:.2%}</title><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" '
+                     f'fill="{ORANGE if k == answer else "#9aa5b1"}" stroke="{NODE_INK}"/></g>')
+        marks = (" ★" if k == answer else "") + (" ✓" if k == label else "")
+        parts.append(f'<text x="{cx + r + 12:.1f}" y="{cy + 5:.1f}" font-size="15"><tspan font-weight="bold">{k}'
+                     f'</tspan> {p:.1%}{marks}</text>')
     if focus:
         l, i = (L, focus[1]) if focus[0] == "output" else (focus[1], focus[2])
-        where = np.flatnonzero(units[l] == i)
-        if where.size:
-            traces.append(dict(type="scatter", mode="markers", name="selected", x=[node_x[l]],
-                               y=[node_y[l][where[0]]], hoverinfo="skip", text=["the node opened below"],
-                               marker=dict(symbol="circle-open", size=sizes[l][where[0]] + 12, color=NODE_INK,
-                                           line=dict(width=3))))
-
-    # The pictures, each on its own pair of axes: the digit, and each drawn unit of layer 1 as its row of W1.
-    def picture_axes(n, x0, x1, y0, y1):
-        suffix = str(n)
-        layout["xaxis" + suffix] = dict(hidden_axis, domain=[max(x0, 0), min(x1, 1)], anchor="y" + suffix)
-        layout["yaxis" + suffix] = dict(hidden_axis, domain=[max(y0, 0), min(y1, 1)], anchor="x" + suffix,
-                                        autorange="reversed", scaleanchor="x" + suffix)
-        return dict(xaxis="x" + suffix, yaxis="y" + suffix)
-
-    traces.append(dict(type="heatmap", z=image_of(X), colorscale=_scale("gray"), zmin=0, zmax=1,
-                       showscale=False, hovertemplate="row %{y}, col %{x}<br>x = %{z:.2f}<extra>the digit</extra>",
-                       **picture_axes(2, 0.0, 0.19, 0.27, 0.73)))
-    W1, A1 = params["W1"], np.ravel(cache["A1"])
-    for n, (j, x, y) in enumerate(zip(units[1], image_x, node_y[1], strict=True), start=3):
-        place = picture_axes(n, x - image_half, x + image_half, y - image_half_h, y + image_half_h)
-        traces.append(dict(type="heatmap", z=image_of(W1[j]), coloraxis="coloraxis",
-                           hovertemplate=f"unit {j}: row %{{y}}, col %{{x}}<br>weight %{{z:.3f}}<extra></extra>",
-                           **place))
-        if A1[j] == 0:  # switched off: the picture faded behind a white veil
-            traces.append(dict(type="heatmap", z=np.zeros((28, 28)), colorscale=_scale("Greys"), zmin=0,
-                               zmax=1, opacity=0.72, showscale=False, hoverinfo="skip", **place))  # Greys: 0 white
-        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
-            annotations.append(dict(text=str(j), x=x - image_half - 0.003, y=y, xref="paper", yref="paper",
-                                    xanchor="right", showarrow=False, font=dict(size=12, color="#55565f")))
+        if (l, i) in drawn:  # a unit of a wide layer may not be drawn for this digit
+            cx, cy, r = drawn[l, i]
+            parts.append(f'<circle class="ring" cx="{cx:.1f}" cy="{cy:.1f}" r="{r + 6:.1f}" fill="none" '
+                         f'stroke="{NODE_INK}" stroke-width="3"/>')
 
     titles = [(0.095, "X: the digit"), (0.285, "row j of W1"), (node_x[1], "A1")]
     titles += [(node_x[l], f"A{l}") for l in range(2, L)]
     titles.append((node_x[L] + 0.05, f"A{L} = softmax"))
-    annotations += [dict(text=f"<b>{text}</b>", x=x, y=1, xref="paper", yref="paper", yanchor="bottom",
-                         xanchor="center", showarrow=False, font=dict(size=14 if compact else 15, color=NODE_INK))
-                    for x, text in titles]
-    layout["annotations"], layout["shapes"] = annotations, shapes
-    return go.Figure(dict(data=traces, layout=layout), _validate=False)
+    parts += [f'<text x="{px(x):.1f}" y="{top - 12}" text-anchor="middle" font-weight="bold" '
+              f'font-size="{14 if compact else 15}">{text}</text>' for x, text in titles]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" fill="{NODE_INK}">{"".join(parts)}</svg>')
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -881,22 +959,17 @@ def pixel_grid(image, cell=30):
 
 
 def class_counts_chart(per_class):
-    """How many digits of each class there are."""
-    fig = go.Figure(go.Bar(x=list(range(10)), y=per_class, text=[f"{n:,}" for n in per_class], textposition="outside",
-                           textangle=0, cliponaxis=False, marker_color=BLUE),
-                    layout=dict(uniformtext=dict(minsize=14, mode="show"),  # never shrink the counts to fit
-                                xaxis=dict(title="digit (label)", dtick=1),
-                                yaxis=dict(title="number of images", range=[0, 1.15 * max(per_class.max(), 1)])))
-    return readable(fig, 440, "Digits per class")
+    """How many digits of each class there are, as a picture (bar_picture), each count printed on its bar."""
+    return bar_picture(per_class, "Digits per class", "digit (label)", "number of images",
+                       labels=[str(k) for k in range(10)], texts=[f"{n:,}" for n in per_class])
 
 
 def pixel_histogram(pixel_counts):
-    """How often each pixel value occurs, on a log scale (most pixels are 0: black background)."""
-    fig = go.Figure(go.Bar(x=np.arange(256), y=pixel_counts, marker_color=ORANGE, marker_line_width=0),
-                    layout=dict(xaxis=dict(title="pixel value (0 black ... 255 white)", range=[-2, 257]),
-                                yaxis=dict(title="number of pixels (log scale)", type="log", dtick=1,
-                                           tickformat="~s")))
-    return readable(fig, 440, "Pixel values over all images")
+    """How often each pixel value 0..255 occurs, on a log scale (most pixels are 0: black background), as a
+    picture (bar_picture)."""
+    return bar_picture(pixel_counts, "Pixel values over all images", "pixel value (0 black ... 255 white)",
+                       "number of pixels (log scale)", colours=ORANGE, log=True,
+                       ticks={value: str(value) for value in (0, 50, 100, 150, 200, 255)})
 
 
 # ---------------------------------------------------------------------------------------------------------

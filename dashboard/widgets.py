@@ -9,7 +9,16 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard.figures import Remembered, column_bars, column_bars_picture, matrix_picture, restyled, shared, symmetric
+from dashboard.figures import (
+    Remembered,
+    column_bars,
+    column_bars_picture,
+    matrix_picture,
+    probability_bars,
+    restyled,
+    shared,
+    symmetric,
+)
 from dashboard.state import PRESENTER
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
@@ -47,6 +56,61 @@ def vector(values, name, unit_title, key, height, off=None):
     st.image(column_bars_picture(values, unit_title, off), width="stretch",
              caption=f"{name}: {v.size} numbers, {span}" + ("" if finite.size == v.size else " (and NaN or inf)"),
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
+
+
+# An SVG picture placed in the page itself (not as an image), so that its parts show their numbers on hover and,
+# when clickable, a click on a part marked data-node (or Enter on it) is sent to Python as that mark.
+_PICTURE_JS = """
+export default function (component) {
+    const { data, parentElement, setTriggerValue } = component;
+    let box = parentElement.querySelector(".picture");
+    if (!box) {
+        box = document.createElement("div");
+        box.className = "picture";
+        parentElement.appendChild(box);
+    }
+    box.innerHTML = data.svg;
+    if (!data.clickable) return;
+    box.querySelectorAll("[data-node]").forEach((node) => {
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", "open " + node.querySelector("title").textContent.split("\\n")[0]);
+        node.addEventListener("click", () => setTriggerValue("clicked", node.dataset.node));
+        node.addEventListener("keydown", (event) => {
+            if (event.key === "Enter" || event.key === " ") {
+                event.preventDefault();
+                setTriggerValue("clicked", node.dataset.node);
+            }
+        });
+    });
+}
+"""
+_PICTURE_CSS = """
+.picture svg { display: block; width: 100%; height: auto; }
+.picture [data-node] { cursor: pointer; }
+.picture [data-node]:focus { outline: 3px solid #0072B2; }
+"""
+_picture = st.components.v2.component("svg_picture", js=_PICTURE_JS, css=_PICTURE_CSS)
+
+
+def svg_picture(svg, key, clickable=False):
+    """Place an SVG picture (text) at full column width, its <title>s shown on hover. clickable: its parts marked
+    data-node can be clicked. Returns the data-node of the part just clicked (once, on the rerun the click
+    starts), else None."""
+    if not clickable:
+        _picture(data={"svg": svg, "clickable": False}, key=key)
+        return None
+    return _picture(data={"svg": svg, "clickable": True}, key=key, on_clicked_change=lambda: None).clicked
+
+
+def probabilities(A, predicted, label=None, height=400):
+    """The ten probabilities A (10, 1) as bars (figures.probability_bars), each printed above its bar: the answer
+    ★ in orange, the label ✓ when known. height : of the picture, for a width of 640."""
+    p = np.ravel(A)
+    st.image(probability_bars(A, predicted, label, height=height), width="stretch",
+             caption=f"The ten probabilities, one per digit: they add up to {p.sum():.0%}.",
+             alt="The ten probabilities as bars: " + ", ".join(f"{k}: {x:.1%}" for k, x in enumerate(p))
+                 + f". The answer is {predicted}" + (f"; the label is {label}." if label is not None else "."))
 
 
 def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square=False):

@@ -65,9 +65,10 @@ def test_forward_page_renders_the_whole_chain(app):
     page.get_by_text("Step 0 · the input").first.wait_for()
     app.assert_no_exception()
     expect(page.get_by_text("This network is untrained").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot").nth(1)).to_be_attached()  # the network and A2's bars (the rest folded)
+    expect(page.locator(".st-key-forward_picture svg image.weights")).to_have_count(10)  # the network, drawn
+    expect(page.locator(".js-plotly-plot")).to_have_count(0)  # every chart of the first view is a picture
     pictures = page.locator('[data-testid="stImage"] img')
-    expect(pictures.nth(8)).to_be_attached()  # X, W1, b1, Z1, A1, the unit's three, W2, b2, Z2: pictures
+    expect(pictures.nth(9)).to_be_attached()  # X, W1, b1, Z1, A1, the unit's three, W2, b2, Z2, A2: pictures
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImage"] img')]
         .every(img => img.complete && img.naturalWidth > 0)""", timeout=60_000)  # every one of them drawn
     expect(page.locator('[data-testid="stMetric"]').nth(1)).to_be_attached()
@@ -123,7 +124,7 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     def picture_page():
         """Go to the Forward pass page through the app's own navigation (the same visitor, the same network)."""
         page.get_by_role("link", name="Forward pass").click()
-        page.locator(".st-key-forward_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+        page.locator(".st-key-forward_picture svg image.weights").first.wait_for()
         app.wait_idle()
         app.assert_no_exception()
 
@@ -144,15 +145,19 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1000)
     app.screenshot("forward-picture-unit-laptop", whole_page=False)
-    nodes = picture.locator(".scatterlayer .trace")  # the picture's first traces: layer 1's nodes, the outputs
-    nodes.nth(1).locator(".point").nth(5).click(force=True)  # a click on output 5 in the picture itself
+    picture.locator('[data-node="out:5"]').click()  # a click on output 5 in the picture itself
     expect(page.get_by_role("heading", name="Output 5: its score Z2[5], edge by edge, then softmax")).to_be_visible()
     expect(outputs.get_by_role("radio", name="5", exact=True)).to_have_attribute("aria-checked", "true")
     expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
     app.wait_idle()
+    picture.locator('[data-node="1:2"]').focus()  # the keyboard opens a node too
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hidden unit 2 of layer 1, number by number")).to_be_visible()
+    expect(picture.locator("circle.ring")).to_have_count(1)  # the opened node is ringed
+    app.wait_idle()
 
     page.get_by_role("link", name="Home").click()  # the small picture, the visitor's network first
-    page.locator(".st-key-home_picture .js-plotly-plot .heatmaplayer").first.wait_for()
+    page.locator(".st-key-home_picture svg image.weights").first.wait_for()
     app.wait_idle()
     app.assert_no_exception()
     expect(page.get_by_text("reading the dev set's first digit").first).to_be_visible()
@@ -167,7 +172,7 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     if collapse.count():  # the projector's full width, as presenter mode opens the page
         collapse.first.click()
     page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
-    page.wait_for_timeout(2500)  # plotly redraws at the new size
+    page.wait_for_timeout(1000)
     for element in (picture, units, outputs):  # the picture and its controls fill the first screen
         box = element.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box

@@ -1,7 +1,11 @@
 """The shared figure and table helpers: the fast ways give the same charts and tables as the slow ones."""
 
+import re
+
+import network_svg
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 from plotly.subplots import make_subplots
 
 from dashboard import figures
@@ -90,72 +94,57 @@ def small_network(sizes=(10,), seed=3):
     return params, forward_prop(params, X), X
 
 
-def trace(fig, name):
-    return next(t for t in fig.data if t.name == name)
-
-
-def edges(fig, strong_only=True):
-    """The picture's edges, from their line shapes: [(layer l, unit i, unit j, W_l[i, j] * A_(l-1)[j], shape)]."""
-    import re
-
-    found = []
-    for shape in fig.layout.shapes:
-        match = re.fullmatch(r"W(\d+)\[(\d+), (\d+)\] · A\d+\[\d+\] = (\S+)", shape.name or "")
-        if match and (shape.opacity > 0.5 or not strong_only):
-            l, i, j, c = match.groups()
-            found.append((int(l), int(i), int(j), float(c), shape))
-    return found
-
-
 def test_the_network_picture_draws_the_real_numbers_of_one_digit():
     params, cache, X = small_network()
     A1, A2, W1, W2 = cache["A1"][:, 0], cache["A2"][:, 0], params["W1"], params["W2"]
     assert (A1 == 0).any() and (A1 > 0).any()  # some units off, some on: both kinds are drawn
     shown = {1: figures.strongest_units(cache["A1"], 10)}
-    fig = figures.network_picture(X, params, cache, shown, label=4)
-    trace_axes_exist_and_fit_on_the_page(fig)
+    svg = figures.network_picture(X, params, cache, shown, label=4)
 
-    nodes = np.array(trace(fig, "A1").customdata)
+    nodes = network_svg.nodes(svg, "A1")
     np.testing.assert_array_equal(nodes[:, 0], np.arange(10))
     np.testing.assert_allclose(nodes[:, 1], A1)
-    assert list(trace(fig, "A1").marker.symbol) == ["x" if a == 0 else "circle" for a in A1]  # off: a grey ✕
-    np.testing.assert_allclose(np.array(trace(fig, "A2").customdata)[:, 1], A2)
+    off_marks = [g.find(network_svg.SVG + "path") is not None for g in network_svg.parts(svg, "g", "node")[:10]]
+    assert off_marks == list(A1 == 0)  # off: a grey ✕ instead of a disc
+    np.testing.assert_allclose(network_svg.nodes(svg, "A2")[:, 1], A2)
     answer = int(A2.argmax())
-    assert "★" in trace(fig, "A2").text[answer] and "✓" in trace(fig, "A2").text[4]
+    assert f"{answer}</tspan> {A2[answer]:.1%} ★<" in svg and f"4</tspan> {A2[4]:.1%} ✓<" in svg
 
-    images = [t for t in fig.data if t.type == "heatmap" and t.coloraxis == "coloraxis"]
-    assert len(images) == 10
-    for j, image in enumerate(images):  # each unit drawn as its own row of W1
-        np.testing.assert_array_equal(image.z, W1[j].reshape(28, 28))
-    np.testing.assert_array_equal(fig.data[[t.type for t in fig.data].index("heatmap")].z, X.reshape(28, 28))
-    veils = [t for t in fig.data if t.type == "heatmap" and t.opacity]
-    assert len(veils) == int((A1 == 0).sum())  # a switched-off unit's picture is faded
+    pictures = network_svg.weight_pictures(svg)
+    assert [j for j, _ in pictures] == list(range(10))
+    for j, rgb in pictures:  # each unit drawn as its own row of W1
+        assert network_svg.follows_the_signs(rgb, W1[j].reshape(28, 28))
+        assert not network_svg.follows_the_signs(rgb, W1[(j + 1) % 10].reshape(28, 28))
+    assert len(network_svg.parts(svg, "rect", "veil")) == int((A1 == 0).sum())  # a switched-off unit is faded
 
     # The strong edges are those into the answer: W2[answer, j] * A1[j] for every unit that is on.
-    strong = edges(fig)
+    strong = network_svg.edges(svg)
     assert {i for _, i, _, _, _ in strong} == {answer}
     assert sorted(j for _, _, j, _, _ in strong) == np.flatnonzero(A1 > 0).tolist()
-    for _, _, j, c, shape in strong:
+    for _, _, j, c, line in strong:
         assert np.isclose(c, W2[answer, j] * A1[j], rtol=1e-5)
-        assert (shape.line.color, shape.line.dash) == ((figures.RDBU_BLUE, "solid") if c > 0 else
-                                                       (figures.RDBU_RED, "dash"))  # the sign, not by colour alone
-    widths = {abs(c): shape.line.width for _, _, _, c, shape in strong}
+        assert (line.get("stroke"), line.get("stroke-dasharray")) == (
+            (figures.RDBU_BLUE, None) if c > 0 else (figures.RDBU_RED, "7 5"))  # the sign, not by colour alone
+    widths = {abs(c): float(line.get("stroke-width")) for _, _, _, c, line in strong}
     assert [widths[c] for c in sorted(widths)] == sorted(widths.values())  # the larger, the thicker
-    all_edges = edges(fig, strong_only=False)
+    all_edges = network_svg.edges(svg, strong_only=False)
     assert len(all_edges) == 10 * int((A1 > 0).sum())  # every unit that is on, to every output; none from the off
 
 
 def test_opening_an_output_or_a_unit_moves_the_strong_edges_and_rings_the_node():
     params, cache, X = small_network()
     shown = {1: figures.strongest_units(cache["A1"], 10)}
-    fig = figures.network_picture(X, params, cache, shown, focus=("output", 6))
-    assert {i for _, i, _, _, _ in edges(fig)} == {6}
-    assert trace(fig, "selected").y[0] == trace(fig, "A2").y[6]
-    adds = np.array(trace(fig, "A1").customdata)[:, 2]  # each unit's hover: what it adds to the score of 6
+    svg = figures.network_picture(X, params, cache, shown, focus=("output", 6))
+    assert {i for _, i, _, _, _ in network_svg.edges(svg)} == {6}
+    assert network_svg.ring(svg) == network_svg.centre(svg, "out:6")
+    adds = network_svg.adds(svg, "A1")  # each unit's hover: what it adds to the score of 6
     np.testing.assert_allclose(adds, params["W2"][6] * cache["A1"][:, 0], rtol=1e-5)
     j = int(np.flatnonzero(cache["A1"][:, 0] > 0)[0])
-    strong = edges(figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j)))
+    svg = figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j))
+    strong = network_svg.edges(svg)
     assert {e[2] for e in strong} == {j} and len(strong) == 10  # the unit's ten edges, one to each output
+    assert network_svg.ring(svg) == network_svg.centre(svg, f"1:{j}")
+    assert network_svg.ring(figures.network_picture(X, params, cache, shown)) is None
 
 
 def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_nodes():
@@ -164,12 +153,34 @@ def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_node
     A1 = cache["A1"][:, 0]
     assert len(shown[1]) == 10 and np.all(np.diff(shown[1]) > 0)
     assert A1[shown[1]].min() >= np.delete(A1, shown[1]).max()  # no unit left out is stronger
-    fig = figures.network_picture(X, params, cache, shown)
-    trace_axes_exist_and_fit_on_the_page(fig)
-    np.testing.assert_array_equal(np.array(trace(fig, "A1").customdata)[:, 0], shown[1])
-    np.testing.assert_allclose(np.array(trace(fig, "A2").customdata)[:, 1], cache["A2"][shown[2], 0])
-    np.testing.assert_allclose(np.array(trace(fig, "A3").customdata)[:, 1], cache["A3"][:, 0])
+    svg = figures.network_picture(X, params, cache, shown)
+    np.testing.assert_array_equal(network_svg.nodes(svg, "A1")[:, 0], shown[1])
+    np.testing.assert_allclose(network_svg.nodes(svg, "A2")[:, 1], cache["A2"][shown[2], 0])
+    np.testing.assert_allclose(network_svg.nodes(svg, "A3")[:, 1], cache["A3"][:, 0])
     assert figures.strongest_units(cache["A2"][:5], 10).tolist() == [0, 1, 2, 3, 4]  # a narrow layer: all
+
+
+def test_the_network_picture_fits_its_own_frame_at_every_size():
+    params, cache, X = small_network((64, 16))
+    shown = {l: figures.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
+    for width, height, compact in ((1000, 540, False), (1000, 360, False), (1000, 400, True)):
+        svg = figures.network_picture(X, params, cache, shown, compact=compact, width=width, height=height)
+        points = re.findall(r' (?:x|cx|x1|x2)="(-?[\d.]+)" (?:y|cy|y1|y2)="(-?[\d.]+)"', svg)
+        assert len(points) > 100  # nodes, edges, pictures and texts
+        for x, y in points:
+            assert 0 <= float(x) <= width and 0 <= float(y) <= height
+
+
+def test_the_network_picture_of_a_diverged_network_is_drawn_without_warnings():
+    import warnings
+
+    params, cache, X = small_network()
+    params = dict(params, W2=np.full_like(params["W2"], np.nan))
+    cache = dict(cache, A2=np.full_like(cache["A2"], np.nan))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svg = figures.network_picture(X, params, cache, {1: np.arange(10)})
+    assert svg.startswith("<svg") and len(network_svg.nodes(svg, "A2")) == 10 and 'r="nan"' not in svg
 
 
 def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
@@ -209,7 +220,6 @@ def test_the_same_gradient_matrix_gives_the_same_picture_built_once():
 def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
     import base64
     import io
-    import re
 
     from PIL import Image
 
@@ -227,7 +237,6 @@ def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
 
 
 def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
-    import re
 
     image = np.arange(784).reshape(28, 28) % 256
     svg = figures.pixel_grid(image.astype(np.uint8))
@@ -239,7 +248,6 @@ def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
 
 
 def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
-    import re
 
     values = np.array([[0.5], [-1.0], [2.0], [0.0], [-0.25]])
     svg = figures.column_bars_picture(values, "unit j", off=[3])
@@ -250,6 +258,41 @@ def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
     np.testing.assert_allclose(widths / widths[0], [1, 2, 4, 0.5], rtol=0.02)  # lengths in proportion
     for text in ("0.50", "-1.00", "2.00", "-0.25", "✕ off", "unit j"):
         assert f">{text}<" in svg
+
+
+
+def bars_of(svg):
+    """(height on screen, data-value) of each bar of a figures.bar_picture."""
+    return [(float(h), float(v)) for h, v in re.findall(r'height="([\d.]+)" fill="[^"]+" data-value="([^"]+)"', svg)]
+
+
+def test_bar_pictures_draw_counts_and_probabilities_in_proportion_with_every_number_printed():
+    counts = np.array([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
+    svg = figures.class_counts_chart(counts)
+    bars = bars_of(svg)
+    assert [v for _, v in bars] == list(counts)
+    heights = np.array([h for h, _ in bars])
+    np.testing.assert_allclose(heights / heights[0], counts / counts[0], rtol=0.01)  # heights in proportion
+    assert ">1,135<" in svg and ">Digits per class<" in svg and ">digit (label)<" in svg
+
+    A = np.full((10, 1), 0.05)
+    A[3] = 0.55
+    svg = figures.probability_bars(A, predicted=3, label=5)
+    assert ">3 ★<" in svg and ">5 ✓<" in svg and ">55.0%<" in svg and ">100%<" in svg
+    assert svg.count(f'fill="{figures.ORANGE}"') == 1  # the answer alone stands out
+    assert [v for _, v in bars_of(svg)] == pytest.approx(list(A[:, 0]))
+
+
+def test_the_pixel_histogram_is_on_a_log_scale_and_leaves_out_values_no_pixel_has():
+    counts = np.zeros(256, dtype=np.int64)
+    counts[0], counts[128], counts[255] = 100_000, 10, 1_000
+    svg = figures.pixel_histogram(counts)
+    heights = {v: h for h, v in bars_of(svg)}
+    assert heights[0] == 0  # value 1 (and most others): no pixel, no bar
+    one_decade = (heights[1000] - heights[10]) / 2
+    assert heights[100_000] - heights[1000] == pytest.approx(2 * one_decade, rel=0.01)  # equal steps per x10
+    for tick in (">10<", ">1k<", ">100k<", ">255<"):
+        assert tick in svg
 
 
 def test_pictures_of_a_diverged_network_write_nan_and_inf_instead_of_failing():

@@ -216,20 +216,24 @@ def test_presenter_mode_from_a_link_and_from_the_toggle():
     assert not any("Explanation" in e.label for e in at.expander)
 
 
-def test_presenter_mode_makes_the_charts_larger():
-    normal = open_page(APP)
-    normal.switch_page("views/forward.py")
-    normal.run()
-    big = open_page(APP, presenter="1")
-    big.switch_page("views/forward.py")
-    big.run()
-    assert not normal.exception and not big.exception
+def test_presenter_mode_makes_the_charts_larger_and_the_network_picture_fit_the_screen():
+    pages = []
+    for link in ({}, {"presenter": "1"}):
+        at = open_page(APP, **link)
+        at.switch_page("views/forward.py")
+        at.session_state["forward_pick_out"] = 3  # output 3 opened: its sum is a plotly chart
+        at.run()
+        assert not at.exception
+        pages.append(at)
+    normal, big = pages
     assert big.sidebar.toggle(key=state.PRESENTER).value is True  # it stays on from page to page
     heights = []
     for at in (normal, big):
-        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("forward_A_out"))  # A2's bars
+        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("forward_picture_sum_2"))
         heights.append(json.loads(chart.proto.spec)["layout"].get("height", 450))
     assert heights[1] > heights[0]
+    pictures = [json.loads(next(e for e in at.get("bidi_component")).proto.json)["svg"] for at in (normal, big)]
+    assert 'viewBox="0 0 1000 540"' in pictures[0] and 'viewBox="0 0 1000 360"' in pictures[1]
 
 
 def test_a_bad_presenter_value_warns_and_stays_off():

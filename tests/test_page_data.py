@@ -66,8 +66,13 @@ def test_page_shows_the_sample_as_a_table_images_and_shapes(data_dir):
     assert head.shape == (5, 785)
     assert list(head.columns[:3]) == ["label", "pixel0", "pixel1"] and head.columns[-1] == "pixel783"
     assert table_shape(at) == "(10,000, 785)"
-    # the grid, the enlarged digit, its 784 numbers, the ten averages, X_train[:, 0]
-    assert [len(image.captions) for image in at.image] == [20, 1, 1, 10, 1]
+    # the grid, the enlarged digit, its 784 numbers, the counts per class, the pixel values, the ten averages,
+    # X_train[:, 0]
+    assert [len(image.captions) for image in at.image] == [20, 1, 1, 1, 1, 10, 1]
+    counts = next(image.proto.imgs[0].alt for image in at.image if "number of images of each digit" in
+                  image.proto.imgs[0].alt)
+    per_class = np.bincount(nn_core.mnist_files.load_sample(SAMPLE).labels, minlength=10)
+    assert counts.endswith(", ".join(f"{digit}: {n:,}" for digit, n in enumerate(per_class)))
     assert all(caption.startswith("label ") for caption in grid_labels(at))
     assert shapes(at) == {"X_train": "(784, 9000)", "Y_train": "(9000,)", "X_dev": "(784, 1000)",
                           "Y_dev": "(1000,)"}

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import network_svg
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -62,6 +63,17 @@ def values(array):
     return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
 
 
+def svg_of(image):
+    """The SVG text of a picture the page drew with st.image."""
+    return base64.b64decode(image.value[0].split(",", 1)[1]).decode()
+
+
+def bar_values(at, alt_start):
+    """The heights of the bars of the picture (figures.bar_picture) whose alt text starts with alt_start."""
+    image = next(image for image in at.image if image.proto.imgs[0].alt.startswith(alt_start))
+    return [float(v) for v in re.findall(r'data-value="([^"]+)"', svg_of(image))]
+
+
 def metric(at, label_start):
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
@@ -74,12 +86,11 @@ def shown_column(at):
 
 def raster(image):
     """The pixels (greys) of a picture the page drew with figures.matrix_picture, from the PNG inside its SVG."""
-    import base64
     import io
 
     from PIL import Image
 
-    svg = base64.b64decode(image.value[0].split(",", 1)[1]).decode()
+    svg = svg_of(image)
     png = re.search(r'href="data:image/png;base64,([^"]+)"', svg).group(1)
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("L")).astype(float)
 
@@ -123,7 +134,7 @@ def test_trained_network_is_named_and_not_called_a_guess(trained_model):
     at = run_page(**{state.MODEL: trained_model})
     assert any("Your network:" in s.value and "steps" in s.value for s in at.success)
     assert not any("untrained" in w.value for w in at.warning)
-    probabilities = values(chart(at, "forward_A_out")["data"][0]["y"])
+    probabilities = bar_values(at, "The ten probabilities")
     assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-4
     answer = int(metric(at, "The network's answer"))
     assert max(range(10), key=lambda k: probabilities[k]) == answer
@@ -269,10 +280,15 @@ def test_too_little_data_is_an_error_but_a_drawing_still_goes_through(sample_spl
     assert any(m.label == "The network's answer" for m in at.metric)
 
 
+def picture(at, key="forward_picture"):
+    """The SVG text of the network picture (widgets.svg_picture) with this key."""
+    element = next(e for e in at.get("bidi_component") if e.proto.id.endswith("-" + key))
+    return json.loads(element.proto.json)["svg"]
+
+
 def picture_nodes(at, name):
-    """The node values of the network picture's trace `name` ("A1", "A2", ...): (unit or digit, value) rows."""
-    trace = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == name)
-    return np.array(trace["customdata"], dtype=float)
+    """The nodes of the network picture's layer `name` ("A1", "A2", ...): (unit or digit, value) rows."""
+    return network_svg.nodes(picture(at), name)
 
 
 def dev_digit(column=0):
@@ -295,17 +311,15 @@ def test_the_network_picture_is_drawn_from_the_visitors_weights_and_the_chosen_d
     np.testing.assert_array_equal(nodes[:, 0], np.arange(10))
     np.testing.assert_allclose(nodes[:, 1], cache["A1"][:, 0], rtol=1e-5)  # each node's strength is its A1
     np.testing.assert_allclose(picture_nodes(at, "A2")[:, 1], cache["A2"][:, 0], rtol=1e-5)
-    figure = chart(at, "forward_picture")
-    images = [t for t in figure["data"] if t["type"] == "heatmap" and t.get("coloraxis") == "coloraxis"]
-    for j, image in enumerate(images):  # every hidden unit is drawn as its own row of W1
-        np.testing.assert_allclose(values(image["z"]), trained_model.params["W1"][j].reshape(28, 28))
+    svg = picture(at)
+    for j, rgb in network_svg.weight_pictures(svg):  # every hidden unit is drawn as its own row of W1
+        assert network_svg.follows_the_signs(rgb, trained_model.params["W1"][j].reshape(28, 28))
     answer = int(np.argmax(cache["A2"]))
-    strong = [shape["name"] for shape in figure["layout"]["shapes"] if "name" in shape and shape["opacity"] > 0.5]
+    strong = network_svg.edges(svg)
     assert len(strong) == int((cache["A1"] > 0).sum())  # one edge into the answer from every unit that is on
-    for name in strong:
-        k, j, c = re.fullmatch(r"W2\[(\d+), (\d+)\] · A1\[\d+\] = (\S+)", name).groups()
-        assert int(k) == answer
-        assert np.isclose(float(c), trained_model.params["W2"][answer, int(j)] * cache["A1"][int(j), 0], rtol=1e-5)
+    for _, k, j, c, _ in strong:
+        assert k == answer
+        assert np.isclose(c, trained_model.params["W2"][answer, j] * cache["A1"][j, 0], rtol=1e-5)
     assert not any("Not every unit is drawn" in i.value for i in at.info)
     assert f"the answer {answer} ★" in all_text(at)
 
@@ -320,9 +334,7 @@ def test_opening_a_hidden_unit_in_the_picture_shows_its_sum_and_opening_an_outpu
     total, from_cache = re.findall(r"\*\*(-?\d+\.\d+)\*\*", check)
     assert total == from_cache
     assert any(image.captions[0].startswith("term:") for image in at.image)  # the unit's three pictures
-    selected = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == "selected")
-    unit_4 = next(t for t in chart(at, "forward_picture")["data"] if t.get("name") == "A1")
-    assert selected["y"][0] == values(unit_4["y"])[4]
+    assert network_svg.ring(picture(at)) == network_svg.centre(picture(at), "1:4")
     assert at.session_state["forward_unit_kept"] == 4  # Step 1's "one hidden unit" follows the picture
 
     at.pills(key="forward_pick_out").set_value(3).run()
@@ -364,8 +376,24 @@ def test_the_picture_of_two_hidden_layers_and_of_a_wide_layer_draws_the_stronges
 
 def test_in_presenter_mode_the_picture_comes_first():
     at = run_page(**{state.PRESENTER: True})
-    order = [e.proto.id if e.type == "plotly_chart" else e.type
-             for e in at.main if e.type in ("header", "plotly_chart")]
-    first_chart = next(i for i, kind in enumerate(order) if kind != "header")
-    assert order[first_chart].endswith("-forward_picture")
-    assert "header" not in order[:first_chart]  # before "The network" and "Choose a digit"
+    order = [e.proto.id if e.type == "bidi_component" else e.type
+             for e in at.main if e.type in ("header", "bidi_component")]
+    first_picture = next(i for i, kind in enumerate(order) if kind != "header")
+    assert order[first_picture].endswith("-forward_picture")
+    assert "header" not in order[:first_picture]  # before "The network" and "Choose a digit"
+    assert 'viewBox="0 0 1000 360"' in picture(at)  # shorter, to fit a projector's first screen
+    assert 'viewBox="0 0 1000 540"' in picture(run_page())
+
+
+def test_a_click_in_the_picture_opens_that_node_as_its_control_would():
+    from dashboard.sections.forward import OUTPUT_PICK, pick_key, picture_click
+
+    assert picture_click("1:4", 2) == (pick_key(1), 4)
+    assert picture_click("out:3", 2) == (OUTPUT_PICK, 3)
+    assert picture_click("2:5", 3) == (pick_key(2), 5)
+    for mark in (None, "", "2:5", "0:1", "out:", "1:x", "nonsense"):  # L = 2: no hidden layer 2
+        assert picture_click(mark, 2) is None
+
+    at = run_page(forward_picture={"clicked": "out:3"})  # the picture's state on the run a click starts
+    assert at.pills(key="forward_pick_out").value == 3
+    assert any(s.value.startswith("Output 3: its score Z2[3]") for s in at.subheader)

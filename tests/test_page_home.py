@@ -3,10 +3,11 @@ network when they have one, the lesson's untrained one otherwise) beside the str
 
 from pathlib import Path
 
+import network_svg
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_page_forward import chart, values
+from test_page_forward import picture
 
 from dashboard import state
 from nn_core import Hyperparams
@@ -39,8 +40,7 @@ def first_dev_digit():
 
 
 def nodes(at, name):
-    trace = next(t for t in chart(at, "home_picture")["data"] if t.get("name") == name)
-    return np.array(trace["customdata"], dtype=float)
+    return network_svg.nodes(picture(at, "home_picture"), name)
 
 
 def test_without_a_network_home_pictures_the_lessons_untrained_network_beside_the_structure():
@@ -64,8 +64,9 @@ def test_with_a_network_home_pictures_the_visitors_own_weights():
     assert len(drawn) == 10  # a 64-unit layer: its 10 strongest units, said in the caption
     np.testing.assert_allclose(drawn[:, 1], cache["A1"][drawn[:, 0].astype(int), 0], rtol=1e-5)
     np.testing.assert_allclose(nodes(at, "A2")[:, 1], cache["A2"][:, 0], rtol=1e-5)
-    images = [t for t in chart(at, "home_picture")["data"] if t["type"] == "heatmap" and t.get("coloraxis")]
-    np.testing.assert_allclose(values(images[0]["z"]), model.params["W1"][int(drawn[0, 0])].reshape(28, 28))
+    unit, rgb = network_svg.weight_pictures(picture(at, "home_picture"))[0]
+    assert unit == int(drawn[0, 0])
+    assert network_svg.follows_the_signs(rgb, model.params["W1"][unit].reshape(28, 28))
     caption = next(c.value for c in at.caption if "reading the dev set's first digit" in c.value)
     assert "Your network" in caption and "10 strongest of 64 units" in caption
     assert at.button(key="home_forward").label.startswith("➡️")

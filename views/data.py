@@ -181,13 +181,17 @@ else:
 per_class, pixel_counts, averages = statistics(fingerprint(data), data)
 counts_column, histogram_column = st.columns(2, gap="large")
 with counts_column:
-    widgets.show(class_counts_chart(per_class), "data_counts")
-    st.caption(f"{m:,} digits; the classes are roughly, not exactly, balanced.")
+    st.image(class_counts_chart(per_class), width="stretch",
+             caption=f"{m:,} digits; the classes are roughly, not exactly, balanced.",
+             alt="Bars of the number of images of each digit: " + ", ".join(
+                 f"{digit}: {count:,}" for digit, count in zip(DIGITS, per_class, strict=True)))
 with histogram_column:
-    widgets.show(pixel_histogram(pixel_counts), "data_histogram")
     share = pixel_counts / pixel_counts.sum()
-    st.caption(f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
-               "(full white); the rest are the grey edges of the strokes.")
+    st.image(pixel_histogram(pixel_counts), width="stretch",
+             caption=f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
+                     "(full white); the rest are the grey edges of the strokes.",
+             alt=f"Bars of how many pixels have each value 0 to 255, on a log scale: {share[0]:.0%} are 0 and "
+                 f"{share[255]:.1%} are 255; the values between are far rarer.")
 
 if box := widgets.numbers_box("The numbers behind these charts", "data_numbers_charts"):
     with box:

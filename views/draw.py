@@ -16,7 +16,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_drawable_canvas import st_canvas
 
 from dashboard import state, widgets
-from dashboard.figures import pixelated, probability_bars, size
+from dashboard.figures import pixelated, size
 from dashboard.sections import draw as draw_sections
 from dashboard.sections import handwriting, shifted
 from dashboard.sections.draw import (
@@ -28,7 +28,6 @@ from dashboard.sections.draw import (
     clear_canvas,
     network_in_use,
 )
-from dashboard.widgets import show
 from nn_core import training
 from nn_core.network import backward_prop, forward_prop, layer_count, update_params
 from nn_core.preprocessing import (
@@ -139,7 +138,7 @@ with right:
     first_metric, second_metric = st.columns(2)
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
-    show(probability_bars(A, k), "draw_probabilities", 320)
+    widgets.probabilities(A, k, height=320)
     if box := widgets.numbers_box("The numbers behind the bars", "draw_numbers_bars"):
         with box:
             st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0],

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, state, widgets
-from dashboard.figures import layer_table, probability_bars
+from dashboard.figures import layer_table
 from dashboard.sections import forward as forward_sections
 from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
 from dashboard.widgets import FONT, show, table
@@ -281,7 +281,7 @@ if box := widgets.numbers_box(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row 
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:
     st.markdown(f"### A{L} = softmax(Z{L}), shape {A_out.shape}")
-    show(probability_bars(A_out, predicted, label), "forward_A_out", 380)
+    widgets.probabilities(A_out, predicted, label, height=380)
 with answer_col:
     st.markdown("### The prediction")
     st.metric("The network's answer", predicted,

@@ -261,6 +261,7 @@ def linear_tab(params, X, Z_out, activation):
 
 MAX_DRAWN = 10  # hidden units drawn per layer; a wider layer is drawn as its strongest units for the digit
 OUTPUT_PICK = "forward_pick_out"  # the output digit opened from the picture
+PICTURE = "forward_picture"  # the key of the picture, whose state holds the node just clicked
 
 
 def pick_key(l):
@@ -283,10 +284,10 @@ def picture_focus(shown, L, where):
     """The controls beside the picture (in the container `where`): one row of buttons per hidden layer (its
     drawn units) and one for the ten outputs. Returns the open node: None, ("hidden", l, j) or ("output", k).
 
-    shown : {l: unit indices drawn} for l = 1 .. L-1.
+    shown : {l: unit indices drawn} for l = 1 .. L-1. A node just clicked in the picture opens as if chosen here.
     """
     keys = [pick_key(l) for l in range(1, L)] + [OUTPUT_PICK]
-    clicked = picture_click(L)
+    clicked = picture_click((st.session_state.get(PICTURE) or {}).get("clicked"), L)  # set on the click's run only
     if clicked:  # a node clicked in the picture opens as if chosen here
         key, node = clicked
         st.session_state[key] = node
@@ -314,26 +315,18 @@ def picture_focus(shown, L, where):
     return focus
 
 
-def picture_click(L):
-    """The node the visitor has just clicked in the picture, as (the key of its control, unit or digit), or None.
+def picture_click(node, L):
+    """The control that opens a node clicked in the picture, as (its key, unit or digit), or None.
 
-    The picture's first L traces are its nodes (layers 1 .. L-1, then the outputs), each point's customdata
-    starting with its unit or digit. A click is taken once: the chart keeps its selection over later reruns.
+    node : the clicked node's data-node mark (figures.network_picture): "l:j" for unit j of hidden layer l,
+    "out:k" for output k; None when nothing was just clicked.
     """
-    points = st.session_state.get("forward_picture", {}).get("selection", {}).get("points", [])
-    seen = repr(points)
-    if not points:
-        st.session_state.pop("forward_picture_click", None)  # nothing selected: the next click is new
+    if not node:
         return None
-    if st.session_state.get("forward_picture_click") == seen:
+    layer, _, index = node.partition(":")
+    if not index.isdigit() or not (layer == "out" or layer.isdigit() and 1 <= int(layer) < L):
         return None
-    st.session_state["forward_picture_click"] = seen
-    point = points[0]
-    layer = point.get("curve_number", L) + 1
-    node = point.get("customdata", [None])[0]
-    if node is None or layer > L:
-        return None
-    return (pick_key(layer) if layer < L else OUTPUT_PICK), int(node)
+    return (OUTPUT_PICK if layer == "out" else pick_key(int(layer))), int(index)
 
 
 def network_picture(params, cache, X, label, activation):
@@ -350,10 +343,8 @@ def network_picture(params, cache, X, label, activation):
     picture_col, pick_col = st.columns([3.6, 1.4], vertical_alignment="center")
     focus = picture_focus(shown, L, pick_col)
     with picture_col:
-        fig = figures.network_picture(X, params, cache, shown, focus, label)  # its own fonts and margins
-        fig = figures.restyled(fig, dict(height=360 if widgets.presenter() else 540, font=widgets.FONT))
-        st.plotly_chart(widgets.style_figure(fig), width="stretch", key="forward_picture",  # a click opens a node
-                        config={"displayModeBar": False}, on_select="rerun", selection_mode="points")
+        svg = figures.network_picture(X, params, cache, shown, focus, label, height=360 if widgets.presenter() else 540)
+        widgets.svg_picture(svg, PICTURE, clickable=True)  # a click reruns the page, picture_focus opens the node
     answer = int(np.argmax(cache[f"A{L}"][:, 0]))
     st.caption(
         "Left, the digit. Each hidden unit of layer 1 is drawn as its row of W1 (blue: ink there raises the unit, "

@@ -5,7 +5,6 @@ import streamlit as st
 
 from dashboard import figures, state, widgets
 from dashboard.sections.forward import MAX_DRAWN, picture_numbers
-from dashboard.widgets import show
 from nn_core.network import forward_prop, layer_count
 from nn_core.training import NOTEBOOK, new_network
 
@@ -29,7 +28,8 @@ def network_at_a_glance(model):
         cache = forward_prop(model.params, X, model.hp.activation)
     L = layer_count(model.params)
     shown = {l: figures.strongest_units(cache[f"A{l}"], MAX_DRAWN) for l in range(1, L)}
-    show(figures.network_picture(X, model.params, cache, shown, label=label, compact=True), "home_picture", 400)
+    widgets.svg_picture(figures.network_picture(X, model.params, cache, shown, label=label, compact=True, height=400),
+                        "home_picture")
     A_out = cache[f"A{L}"][:, 0]
     answer = int(np.argmax(A_out))
     who = (f"**Your network** ({model.describe()})" if mine else
