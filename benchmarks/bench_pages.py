@@ -5,9 +5,10 @@ straight on the page's address, as from a link the teacher sent). Prints figures
     python benchmarks/bench_pages.py [--rounds 3]
 
 "Ready" means the script has finished (Streamlit's running indicator is gone), no element is still a grey
-placeholder (Streamlit shows one while a widget's code loads into a fresh tab) and every plotly chart on the
-page is drawn. The server runs on 127.0.0.1 on the bundled sample; Chromium runs on the same machine, so the
-figures include the browser's own drawing.
+placeholder (Streamlit shows one while a widget's code loads into a fresh tab), and every plotly chart and
+every picture on the page is drawn (an SVG placed in the page, an image that has arrived). The server runs on
+127.0.0.1 on the bundled sample; Chromium runs on the same machine, so the figures include the browser's own
+drawing.
 """
 
 import argparse
@@ -32,7 +33,10 @@ TITLES = {"": "A neural network from scratch", "data": "The data:", "forward": "
           "training": "Training", "experiments": "Experiments:", "draw": "Draw a digit"}
 READY = """() => !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-testid="stSkeleton"]')
-  && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
+  && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+  && [...document.querySelectorAll('[data-testid^="stBidiComponent"]')]
+       .every(c => (c.shadowRoot || c).querySelector('svg'))
+  && [...document.querySelectorAll('[data-testid="stImage"] img')].every(img => img.complete)"""
 
 
 def start_server():

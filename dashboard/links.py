@@ -185,7 +185,10 @@ def link_box(path):
     """"🔗 Copy a link to these settings": the address of this page with its settings, with a copy button."""
     query = urlencode({name: st.query_params[name] for name in st.query_params})
     base = st.context.url or f"/{path}"
-    with st.expander("🔗 Copy a link to these settings"):
+    box = st.expander("🔗 Copy a link to these settings", key=f"{path}_link_box", on_change="rerun")
+    if not box.open:  # the link is written when the box is opened (a fresh tab draws sooner without code)
+        return
+    with box:
         st.code(f"{base.split('?')[0]}?{query}", language=None, wrap_lines=True)
         st.caption("Send it to the class (the copy button is at the right of the link): it opens this page with "
                    "these controls. With the same seed and the same data, ▶️ Train draws the same curves.")

@@ -199,10 +199,14 @@ def link_to(page, label, what, key):
 
 
 def show_code(*functions, title="The code that computes this (nn_core)"):
-    """Show the real source of nn_core functions, so the page teaches with the code that runs."""
-    with st.expander(title):
-        for f in functions:
-            st.code(inspect.getsource(f), language="python")
+    """Show the real source of nn_core functions, so the page teaches with the code that runs. The code is put
+    on the page when the expander is opened (opening it reruns the page): a page that shows no code draws
+    sooner in a fresh tab, which would otherwise first load the code highlighter."""
+    box = st.expander(title, key="code_" + "_".join(f.__name__ for f in functions), on_change="rerun")
+    if box.open:
+        with box:
+            for f in functions:
+                st.code(inspect.getsource(f), language="python")
 
 
 

@@ -16,7 +16,7 @@ def open_data_page(app):
     app.open("")
     app.open("data")
     app.page.get_by_text("Look at the digits").wait_for()
-    app.page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    app.page.locator('[data-testid="stImage"] img[alt^="Bars of the number of images"]').wait_for()
     app.wait_idle()
     app.assert_no_exception()
 
@@ -51,7 +51,6 @@ def test_data_page_renders_the_table_and_the_digits(app):
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": height})
     app.wait_idle()
-    page.wait_for_timeout(1500)  # plotly redraws at the new size
     app.screenshot("data-page")
 
 

@@ -54,7 +54,7 @@ def table_shape(at):
 
 def shapes(at):
     """The table of the real arrays: name -> shape text."""
-    table = next(frame.value for frame in at.dataframe if "array" in frame.value.columns)
+    table = next(frame.value for frame in at.table if "array" in frame.value.columns)
     return dict(zip(table["array"], table["shape"], strict=True))
 
 
@@ -78,6 +78,9 @@ def test_page_shows_the_sample_as_a_table_images_and_shapes(data_dir):
                           "Y_dev": "(1000,)"}
     assert any("no separate test set" in m.value for m in at.markdown)
     assert at.button(key="data_get_full").label == "⬇️ Get full MNIST"
+    assert not any("def split_dev" in code.value for code in at.code)  # the code is put there when opened
+    at.session_state["code_split_dev__as_columns"] = True
+    at.run()
     assert any("def split_dev" in code.value for code in at.code)
 
 
@@ -123,7 +126,8 @@ def test_the_tables_of_numbers_are_built_when_opened_or_when_every_table_is_aske
     at.session_state[widgets.ALL_NUMBERS] = True  # the sidebar's "Every table of numbers open"
     at.run()
     assert all(box.proto.expanded for box in at.expander if "numbers" in box.label)
-    assert has(at, "how many pixels") and len(at.dataframe) >= 3 + 3  # the tables of sections 2 and 4, and these
+    assert has(at, "how many pixels") and len(at.dataframe) == 1 + 3  # data.head() and the three opened
+    assert len(at.table) == 3  # section 4's small tables, drawn as plain tables
 
 
 def test_dev_size_changes_every_shape(data_dir):

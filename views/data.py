@@ -255,7 +255,7 @@ shapes = pd.DataFrame(
     [{"array": name, "shape": str(a.shape), "dtype": str(a.dtype), "smallest": a.min(), "largest": a.max()}
      for name, a in arrays.items() if a is not None]
 )
-st.dataframe(shapes, hide_index=True)
+st.table(shapes, hide_index=True)
 st.caption("The real arrays the training page uses (nn_core.data.split_dev, seed 0). Pixels now go from 0 to 1.")
 
 st.subheader("Transposed: the first column of X is the first example")
@@ -266,11 +266,11 @@ before, after = st.columns([1.25, 1], gap="large")
 with before:
     st.markdown(f"**Before `.T`**: one example per row ({shown} rows x 4 of the 784 pixels), 0..255")
     rows = np.rint(split.X_train[window, :shown].T * 255).astype(int)
-    st.dataframe(pd.DataFrame(rows, index=[f"example {j}: a {split.Y_train[j]}" for j in range(shown)],
+    st.table(pd.DataFrame(rows, index=[f"example {j}: a {split.Y_train[j]}" for j in range(shown)],
                               columns=names))
 with after:
     st.markdown(f"**After `.T` and `/ 255.`**: one example per column (4 pixels x {shown} columns)")
-    st.dataframe(pd.DataFrame(split.X_train[window, :shown], index=names,
+    st.table(pd.DataFrame(split.X_train[window, :shown], index=names,
                               columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
 picture, words = st.columns([1, 4], vertical_alignment="center")
 picture.image(bigger(np.rint(figures.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
