@@ -135,7 +135,7 @@ def test_dev_size_changes_every_shape(data_dir):
     at.number_input(key="data_dev_size").set_value(2500).run()
     assert not at.exception
     assert shapes(at)["X_dev"] == "(784, 2500)" and shapes(at)["X_train"] == "(784, 7500)"
-    assert any("(784, 2500)" in code.value for code in at.code)
+    assert any("(784, 2500)" in block.proto.body for block in at.get("html"))  # the preparation's code
     assert any("**2,500 digits are held out" in m.value for m in at.markdown)
 
 
@@ -257,3 +257,31 @@ def test_the_page_runs_on_the_real_full_mnist(monkeypatch):
     finally:
         state.shared_sources.clear()
         state._shared_split.clear()
+
+
+def contrast(foreground, background):
+    """The WCAG contrast ratio of two colours written #rrggbb."""
+    def luminance(colour):
+        channels = [int(colour[k:k + 2], 16) / 255 for k in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_notebooks_code_is_shown_coloured_in_plain_html_word_for_word(data_dir):
+    import html
+    import re
+
+    source = 'data_dev = data[:1000].T   # (1000, 785)\nfor j in range(3):\n    y = "a" if j else 2.5\n'
+    coloured = widgets.python_html(source)
+    assert html.unescape(re.sub(r"<[^>]+>", "", coloured)) == source  # every character kept, in order
+    for kind, word in (("comment", "# (1000, 785)"), ("number", "1000"), ("keyword", "for"), ("string", '"a"')):
+        assert f'<span style="color:{widgets.CODE_COLOURS[kind]}">{html.escape(word)}</span>' in coloured
+    assert all(contrast(colour, "#f0f2f6") >= 4.5 for colour in widgets.CODE_COLOURS.values())  # WCAG AA
+
+    at = run_page()
+    blocks = [html.unescape(re.sub(r"<[^>]+>", "", h.proto.body)) for h in at.get("html") if "<pre" in h.proto.body]
+    assert any('data = pd.read_csv("train.csv")' in block and "# (10000, 785)" in block for block in blocks)
+    assert any("X_train = data_train[1:] / 255." in block and "# (784, 9000)" in block for block in blocks)

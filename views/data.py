@@ -115,7 +115,7 @@ m = len(data.labels)
 st.header("2 · The table, as pandas reads it")
 code_column, table_column = st.columns([1.4, 2.2], gap="large")
 with code_column:
-    st.code(f'data = pd.read_csv("train.csv")\ndata.head()\n\ndata.shape\n# ({m}, 785)', language="python")
+    widgets.code_block(f'data = pd.read_csv("train.csv")\ndata.head()\n\ndata.shape\n# ({m}, 785)')
     st.markdown(f"`data.shape` is **({m:,}, 785)**: m = {m:,} rows, one per digit, and 785 columns, the label "
                 "then 784 pixels.")
 with table_column:
@@ -244,7 +244,7 @@ steps = [  # (code, what it gives), with the real sizes
     ("Y_train = data_train[0]", f"({m_train},)"),
     ("X_train = data_train[1:] / 255.", f"(784, {m_train})"),
 ]
-st.code("\n".join(f"{code:<34}# {shape}" if code else "" for code, shape in steps), language="python")
+widgets.code_block("\n".join(f"{code:<34}# {shape}" if code else "" for code, shape in steps))
 st.latex(
     r"X = \begin{bmatrix} | & | & & | \\ x^{(1)} & x^{(2)} & \cdots & x^{(m)} \\ | & | & & | \end{bmatrix}"
     r"\in \mathbb{R}^{784 \times m}, \qquad Y = \begin{bmatrix} y^{(1)} & y^{(2)} & \cdots & y^{(m)}\end{bmatrix}"
