@@ -336,7 +336,7 @@ def _node_colours(values, limit):
     return sample_colorscale("Viridis", list(np.clip(np.abs(values) / limit, 0, 1)))
 
 
-def network_picture(X, params, cache, shown, focus=None, label=None, compact=False, width=1000, height=540):
+def network_picture(X, params, cache, shown, focus=None, label=None, compact=False, width=780, height=540):
     """The whole network on one digit, as one SVG picture: the digit on the left; the units of hidden layer 1,
     each drawn as its row of W1 (a 28 x 28 weight image, blue where ink raises the unit, red where it lowers it)
     with a node beside it whose size and colour give its activation A1 (a unit ReLU switched off is faded, with a

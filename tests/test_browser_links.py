@@ -83,7 +83,7 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
     for mode, suffix in (("normal", ""), ("presenter", "&presenter=1")):
         app.open("forward?" + suffix.lstrip("&") if suffix else "forward")
         app.assert_no_exception()
-        page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+        page.locator(".st-key-forward_picture svg image.weights").first.wait_for()  # the network, drawn
         if mode == "presenter":  # presenter mode closes the sidebar: open it to reach the toggle
             page.locator('[data-testid="stExpandSidebarButton"]').first.click()
         toggle = page.locator('[data-testid="stSidebar"] input[type="checkbox"]').first  # its only toggle

@@ -163,7 +163,7 @@ def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_node
 def test_the_network_picture_fits_its_own_frame_at_every_size():
     params, cache, X = small_network((64, 16))
     shown = {l: figures.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
-    for width, height, compact in ((1000, 540, False), (1000, 360, False), (1000, 400, True)):
+    for width, height, compact in ((780, 540, False), (780, 360, False), (620, 400, True)):
         svg = figures.network_picture(X, params, cache, shown, compact=compact, width=width, height=height)
         points = re.findall(r' (?:x|cx|x1|x2)="(-?[\d.]+)" (?:y|cy|y1|y2)="(-?[\d.]+)"', svg)
         assert len(points) > 100  # nodes, edges, pictures and texts

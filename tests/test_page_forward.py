@@ -381,8 +381,8 @@ def test_in_presenter_mode_the_picture_comes_first():
     first_picture = next(i for i, kind in enumerate(order) if kind != "header")
     assert order[first_picture].endswith("-forward_picture")
     assert "header" not in order[:first_picture]  # before "The network" and "Choose a digit"
-    assert 'viewBox="0 0 1000 360"' in picture(at)  # shorter, to fit a projector's first screen
-    assert 'viewBox="0 0 1000 540"' in picture(run_page())
+    assert 'viewBox="0 0 780 360"' in picture(at)  # shorter, to fit a projector's first screen
+    assert 'viewBox="0 0 780 540"' in picture(run_page())
 
 
 def test_a_click_in_the_picture_opens_that_node_as_its_control_would():
