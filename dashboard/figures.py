@@ -113,6 +113,18 @@ def wide_table(values, columns, row_names=None, row_title=""):
     table.update({str(name): values[:, j] for j, name in enumerate(columns)})
     return pa.table(table)
 
+
+def html_table(values, columns):
+    """A few rows of numbers with many columns as an HTML table (text, for st.html): a header row of column
+    names, then one row per row of `values`, every number written out. The browser draws it at once.
+
+    values : (rows, len(columns)) numbers.
+    """
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in columns)
+    body = "".join("<tr>" + "".join(f"<td>{value}</td>" for value in row) + "</tr>"
+                   for row in np.atleast_2d(values).tolist())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
 # ---------------------------------------------------------------------------------------------------------
 # One digit through the network: pictures, matrices, columns, probabilities
 # ---------------------------------------------------------------------------------------------------------

@@ -238,8 +238,16 @@ def code_block(source):
     as plain HTML: a fresh tab need not load the code highlighter first (1.6 MB of script). For code a visitor
     should copy, st.code, which has a copy button."""
     st.html('<pre style="background:#f0f2f6; border-radius:0.5rem; padding:1rem; margin:0; overflow-x:auto; '
-            'font-family:\'Source Code Pro\', monospace; font-size:14px; line-height:1.6; color:#262730">'
+            'font-family:\'Source Code Pro\', monospace; font-size:0.875rem; line-height:1.6; color:#262730">'
             f"<code>{python_html(source)}</code></pre>")
+
+
+def scrolling_table(table_html, label):
+    """An HTML table (figures.html_table) in a box that scrolls sideways, its first column kept in view. For a
+    wide table that should be there at once: a fresh tab draws it without first loading the data grid's code.
+    label : what the table is, for a screen reader (the box can be scrolled with the keyboard)."""
+    st.html(f'<div class="scrolling-table" tabindex="0" role="region" aria-label="{html.escape(label)}">'
+            f"{table_html}</div>")
 
 
 def show_code(*functions, title="The code that computes this (nn_core)"):
@@ -331,6 +339,13 @@ READABLE_CSS = """
 [data-testid="stWidgetLabel"] p { color: #31333f !important; }
 .stCode .token.string { color: #137333 !important; }  /* code: strings and comments dark enough to read */
 .stCode .token.comment { color: #5c5f6b !important; }
+/* widgets.scrolling_table: a wide table that scrolls sideways, its first column (the label) kept in view */
+.scrolling-table { overflow-x: auto; border: 1px solid #d5d7de; border-radius: 0.5rem; }
+.scrolling-table table { border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
+.scrolling-table th, .scrolling-table td { padding: 0.3rem 0.7rem; text-align: right; white-space: nowrap;
+  border-bottom: 1px solid #e6e7eb; color: #31333f; }
+.scrolling-table th { background: #f0f2f6; font-weight: 600; }
+.scrolling-table tr > :first-child { position: sticky; left: 0; background: #f0f2f6; }
 </style>
 """
 

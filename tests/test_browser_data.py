@@ -29,8 +29,16 @@ def test_data_page_renders_the_table_and_the_digits(app):
     open_data_page(app)
     page = app.page
 
-    # the head() table (a canvas data grid) with the shape beside it
-    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    # the head() table (785 columns in a box that scrolls sideways) with the shape beside it
+    table = page.locator(".scrolling-table").first
+    expect(table).to_be_visible()
+    expect(table.locator("th")).to_have_count(785)
+    assert table.evaluate("box => box.scrollWidth > 5 * box.clientWidth")  # far wider than its box: it scrolls
+    table.evaluate("box => box.scrollTo(box.scrollWidth, 0)")  # to pixel783: the label column stays in view
+    label = table.locator("th").first.bounding_box()
+    box = table.bounding_box()
+    assert box["x"] - 1 <= label["x"] <= box["x"] + 2, (label, box)
+    table.evaluate("box => box.scrollTo(0, 0)")
     expect(page.locator("p", has_text="data.shape is").first).to_contain_text(", 785)")
 
     # the grid: 20 sharp digits, each with its label

@@ -119,7 +119,7 @@ with code_column:
     st.markdown(f"`data.shape` is **({m:,}, 785)**: m = {m:,} rows, one per digit, and 785 columns, the label "
                 "then 784 pixels.")
 with table_column:
-    st.dataframe(head_table(data), width="stretch")
+    widgets.scrolling_table(head_table(data), "data.head(): the first 5 rows of the table, 785 columns")
     st.caption(
         f"`data.head()`: the first 5 of {m:,} rows. Column `label` is the answer; `pixel0` ... `pixel783` are the "
         "image read row by row (pixel0 top left, pixel783 bottom right). The first columns are 0 because the "
@@ -252,8 +252,8 @@ st.latex(
 arrays = {"X_train": split.X_train, "Y_train": split.Y_train, "X_dev": split.X_dev, "Y_dev": split.Y_dev,
           "X_test": split.X_test, "Y_test": split.Y_test}
 shapes = pd.DataFrame(
-    [{"array": name, "shape": str(a.shape), "dtype": str(a.dtype), "smallest": a.min(), "largest": a.max()}
-     for name, a in arrays.items() if a is not None]
+    [{"array": name, "shape": str(a.shape), "dtype": str(a.dtype), "smallest": f"{a.min():g}",
+      "largest": f"{a.max():g}"} for name, a in arrays.items() if a is not None]
 )
 st.table(shapes, hide_index=True)
 st.caption("The real arrays the training page uses (nn_core.data.split_dev, seed 0). Pixels now go from 0 to 1.")

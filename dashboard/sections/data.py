@@ -29,12 +29,13 @@ def bigger(image, scale=4):
 
 
 def head_table(data: DigitSet, rows=5):
-    """What `pd.read_csv("train.csv").head()` shows: a label column, then pixel0 ... pixel783.
+    """What `pd.read_csv("train.csv").head()` shows, as an HTML table (figures.html_table): a label column, then
+    pixel0 ... pixel783.
 
     Only the first `rows` digits become a table; the whole one would be (m, 785).
     """
-    return figures.wide_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
-                         ["label"] + [f"pixel{k}" for k in range(PIXELS)])
+    return figures.html_table(np.column_stack([data.labels[:rows], data.images[:rows]]),
+                              ["label"] + [f"pixel{k}" for k in range(PIXELS)])
 
 
 def fingerprint(data: DigitSet):
