@@ -311,8 +311,6 @@ def probability_bars(A, predicted, label=None, width=640, height=400):
 # ---------------------------------------------------------------------------------------------------------
 
 NODE_INK = "#262730"  # the outline of a node, and the ring around the selected one
-# A node clicked in the picture is marked by its ring: plotly would otherwise fade every other node.
-CLICKED_LOOKS_THE_SAME = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
 
 
 def strongest_units(A, most):
@@ -328,19 +326,8 @@ def strongest_units(A, most):
 
 
 def _spread(n, top=0.93, bottom=0.07):
-    """n heights between top and bottom of the picture (paper fractions), the first at the top."""
+    """n heights between top and bottom of the picture (fractions of its drawing area), the first at the top."""
     return np.full(1, 0.5) if n == 1 else np.linspace(top, bottom, n)
-
-
-_SCALES = {}  # colour scales by name, looked up once
-
-
-def _scale(name):
-    """A named plotly colour scale as its list of [position, colour] pairs, looked up once (a lookup takes ~3 ms).
-    Written out, it means the same in Python and in the browser, whose own "RdBu" and "Greys" run the other way."""
-    if name not in _SCALES:
-        _SCALES[name] = tuple(tuple(stop) for stop in get_colorscale(name))
-    return _SCALES[name]
 
 
 def _node_colours(values, limit):
@@ -937,12 +924,6 @@ def seconds_figure(rows):
 # ---------------------------------------------------------------------------------------------------------
 # The data: one image's numbers, digits per class, pixel values
 # ---------------------------------------------------------------------------------------------------------
-
-
-def readable(fig, height, title=None):
-    """Fonts and margins that read well on a projector."""
-    return restyled(fig, dict(font=dict(size=16), height=height, margin=dict(l=10, r=10, t=70 if title else 10, b=10),
-                                 title=dict(text=title, font=dict(size=22)) if title else None))
 
 
 def pixel_grid(image, cell=30):
