@@ -70,37 +70,6 @@ def _merge(target, changes):
     return target
 
 
-def unit_images(rows, titles, what, per_line=5, font=None, hover="row %{y}, col %{x}"):
-    """Rows of 784 numbers as 28 x 28 images, `per_line` to a line, on one diverging scale centred on 0.
-
-    Each image gets its own pair of axes placed by hand (a `domain` on the page), which plotly builds in one go:
-    several times faster than make_subplots for the same picture (about 40 ms for ten images).
-    """
-    font = font or dict(size=16, color="#222222")
-    limit = float(np.max(np.abs(rows))) or 1.0
-    lines = int(np.ceil(len(rows) / per_line))
-    gap_x, gap_y = 0.03, 0.25 / lines
-    width, height = (1 - (per_line - 1) * gap_x) / per_line, (1 - (lines - 1) * gap_y) / lines  # page fractions
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
-    layout = dict(coloraxis=dict(colorscale="RdBu", cmid=0, cmin=-limit, cmax=limit,
-                                 colorbar=dict(title=dict(text=what, font=font),
-                                              tickfont=dict(size=15, color=font.get("color")))),
-                  annotations=[], margin=dict(t=60))
-    traces = []
-    for i, (row, title) in enumerate(zip(rows, titles, strict=True)):
-        line, place = divmod(i, per_line)
-        left, top = place * (width + gap_x), 1 - line * (height + gap_y)
-        n = "" if i == 0 else str(i + 1)  # plotly names the axes x, x2, x3, ...
-        traces.append(go.Heatmap(z=image_of(row), coloraxis="coloraxis", xaxis="x" + n, yaxis="y" + n,
-                                 hovertemplate=f"{hover}<br>{what} %{{z:.3f}}<extra></extra>"))
-        layout["xaxis" + n] = dict(domain=[left, min(left + width, 1)], constrain="domain", **hidden)
-        layout["yaxis" + n] = dict(domain=[max(top - height, 0), top], autorange="reversed", scaleanchor="x" + n,
-                                   **hidden)
-        layout["annotations"].append(dict(text=title, x=left + width / 2, y=top, xref="paper", yref="paper",
-                                          xanchor="center", yanchor="bottom", showarrow=False, font=font))
-    return go.Figure(data=traces, layout=layout)
-
-
 def wide_table(values, columns, row_names=None, row_title=""):
     """A matrix with many columns (784 pixels, say) as a table for st.dataframe, built directly in Arrow, the
     format st.dataframe sends to the browser. From a pandas DataFrame it is converted column by column: 75 ms
@@ -526,31 +495,95 @@ def score_terms(W, b, A_prev, k, shown):
     return terms, units, rest, float(terms.sum() + b[k, 0])
 
 
-def waterfall(units, terms, off, rest, bias, Z, k, L):
-    """The score Z_L[k] built up term by term: W_L[k, j] * A_(L-1)[j] for each unit j, the rest, and b_L[k].
+def waterfall(units, terms, off, rest, bias, Z, k, L, y_title=None, width=900, height=420):
+    """The score Z_L[k] built up term by term, as an SVG picture (text, for st.image): a floating bar for each
+    W_L[k, j] * A_(L-1)[j] of the units drawn (blue up, red down, "off" for a unit that did not fire), one for the
+    rest, one for the bias b_L[k], then the total Z_L[k] from 0 (grey); every value is printed on its bar.
 
-    off : for each unit, True when it did not fire (A = 0), so its term is exactly 0.
+    units : the units drawn, in order. terms : their terms. off : for each unit, True when it did not fire
+    (A = 0), so its term is exactly 0. rest : the other units' terms together, or None. y_title : the y axis's
+    title (default "adds to the score of k"). Each bar carries data-value, its exact size, for a test to read.
     """
-    labels = [f"unit {j}" for j in units] + (["all other units"] if rest is not None else [])
-    values = list(terms) + ([rest] if rest is not None else [])
-    text = ["off" if o else f"{v:+.2f}" for v, o in zip(values, list(off) + [False], strict=False)]
-    labels += [f"bias b{L}[{k}]", f"= Z{L}[{k}]"]
-    values += [bias, 0.0]
-    text += [f"{bias:+.2f}", f"{Z:.2f}"]
-    fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=["relative"] * (len(values) - 1) + ["total"],
-        text=text, textposition="outside", cliponaxis=False,
-        increasing=dict(marker=dict(color=RDBU_BLUE)), decreasing=dict(marker=dict(color=RDBU_RED)),
-        totals=dict(marker=dict(color=GREY)), connector=dict(line=dict(color="#bbbbbb")),
-        hovertemplate="%{x}: %{y:+.3f}<extra></extra>"))
-    fig.update_yaxes(title=f"adds to the score of {k}", zeroline=True, zerolinecolor="#444444")
-    fig.update_xaxes(tickangle=-35)
-    return fig
+    labels = [f"unit {j}" for j in units] + (["all other units"] if rest is not None else []) + [f"bias b{L}[{k}]"]
+    steps = list(terms) + ([rest] if rest is not None else []) + [bias]
+    words = ["off" if o else f"{v:+.2f}" for v, o in zip(steps, list(off) + [False, False], strict=False)]
+    ends = np.cumsum(np.nan_to_num(np.asarray(steps, dtype=np.float64)))  # the running total after each step
+    starts = np.concatenate([[0.0], ends[:-1]])
+    total = float(np.nan_to_num(Z))
+    low, high = min(0.0, ends.min(), total), max(0.0, ends.max(), total)
+    pad = 0.14 * ((high - low) or 1.0)  # room for the printed values
+    low, high = low - (pad if low < 0 else 0), high + pad
+    left, right, head, foot = 84, 16, 16, 96  # room for the y ticks and title, the slanted names under the bars
+    plot_w, plot_h = width - left - right, height - head - foot
+
+    def y_of(value):
+        return head + plot_h * (high - value) / (high - low)
+
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
+    step = _nice_step(high - low)
+    for value in np.arange(math.ceil(low / step) * step, high, step):
+        y = y_of(value)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e5e5"/>'
+                     f'<text x="{left - 8}" y="{y + 5:.1f}" text-anchor="end">{value:.3g}</text>')
+    slot = plot_w / (len(steps) + 1)
+    bars = [(a, b, RDBU_BLUE if b >= a else RDBU_RED, v, text)
+            for a, b, v, text in zip(starts, ends, steps, words, strict=True)] + [(0.0, total, GREY, Z, f"{Z:.2f}")]
+    for n, (a, b, colour, value, text) in enumerate(bars):
+        x, top, bottom = left + n * slot + 0.2 * slot, y_of(max(a, b)), y_of(min(a, b))
+        parts.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{0.6 * slot:.1f}" height="{max(bottom - top, 1):.1f}" '
+                     f'fill="{colour}" data-value="{float(value)!r}"/>')
+        up = b >= a if n < len(steps) else total >= 0
+        parts.append(f'<text x="{x + 0.3 * slot:.1f}" y="{top - 6 if up else bottom + 17:.1f}" '
+                     f'text-anchor="middle">{html.escape(text)}</text>')
+        if n < len(steps):  # the connector: where this bar ends, the next one starts
+            parts.append(f'<line x1="{x + 0.6 * slot:.1f}" y1="{y_of(b):.1f}" x2="{x + slot:.1f}" y2="{y_of(b):.1f}" '
+                         'stroke="#bbbbbb"/>')
+    for n, name in enumerate([*labels, f"= Z{L}[{k}]"]):
+        x, y = left + (n + 0.5) * slot, head + plot_h + 16
+        parts.append(f'<text x="{x:.1f}" y="{y}" text-anchor="end" transform="rotate(-35 {x:.1f} {y})">{name}</text>')
+    parts.append(f'<line x1="{left}" y1="{y_of(0):.1f}" x2="{left + plot_w}" y2="{y_of(0):.1f}" stroke="#444444"/>')
+    middle = head + plot_h / 2
+    parts.append(f'<text x="20" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 20 {middle:.0f})">'
+                 f'{html.escape(y_title or f"adds to the score of {k}")}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
 
 
-def grid_height(n):
-    """Screen pixels for n small images, five to a line."""
-    return 60 + 230 * int(np.ceil(n / 5))
+def units_picture(rows, titles, what, per_line=5, width=900):
+    """Rows of 784 numbers (one per hidden unit: its weights, its weights times a digit, its weight changes) as
+    28 x 28 pictures, `per_line` to a line, each under its title (lines split by "\\n"), on one RdBu scale
+    centred on 0 (blue positive, red negative) with a colour bar: an SVG picture (text, for st.image).
+
+    rows : (n, 784). what : the name of the numbers, on the colour bar.
+    """
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    limit = symmetric(rows)
+    lines_of = [str(title).split("\n") for title in titles]
+    title_h = 20 * max(len(lines) for lines in lines_of) + 6
+    bar = 96  # room for the colour bar
+    cell = (width - bar - 10) / per_line
+    side = cell - 18
+    row_h = title_h + side + 16
+    height = int(math.ceil(len(rows) / per_line) * row_h + 10)
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
+    for i, (row, lines) in enumerate(zip(rows, lines_of, strict=True)):
+        line, place = divmod(i, per_line)
+        x, y = 10 + place * cell, 10 + line * row_h
+        parts += [f'<text x="{x + side / 2:.1f}" y="{y + 15 + 20 * n}" text-anchor="middle">{html.escape(text)}</text>'
+                  for n, text in enumerate(lines)]
+        parts.append(f'<image x="{x:.1f}" y="{y + title_h:.1f}" width="{side:.1f}" height="{side:.1f}" '
+                     f'style="image-rendering:pixelated" href="{_png(_rdbu_rgb(image_of(row), limit))}"/>'
+                     f'<rect x="{x:.1f}" y="{y + title_h:.1f}" width="{side:.1f}" height="{side:.1f}" fill="none" '
+                     'stroke="#8c8c8c"/>')
+    bar_x, bar_h = width - bar + 14, min(height - 40, 260)
+    scale = np.linspace(limit, -limit, 64)[:, None]  # the colour bar, its largest value at the top
+    parts.append(f'<text x="{bar_x + 7}" y="20" text-anchor="middle" font-size="13">{html.escape(what)}</text>'
+                 f'<image x="{bar_x}" y="30" width="14" height="{bar_h}" preserveAspectRatio="none" '
+                 f'href="{_png(_rdbu_rgb(scale, limit))}"/>')
+    for value, y in ((limit, 40), (0.0, 30 + bar_h / 2 + 5), (-limit, 30 + bar_h)):
+        parts.append(f'<text x="{bar_x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
 
 
 def pixelated(image, side=168):

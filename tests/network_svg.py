@@ -1,4 +1,4 @@
-"""Reading figures.network_picture back: its nodes, edges, weight pictures and ring, from the SVG text."""
+"""Reading the SVG pictures back (figures.network_picture and others): nodes, edges, pictures, ring."""
 
 import base64
 import io
@@ -51,13 +51,15 @@ def edges(svg, strong_only=True):
     return found
 
 
+def rgb_of(href):
+    """The pixels of a picture's data: URL (a PNG) as an array of colours (rows, columns, 3)."""
+    png = base64.b64decode(href.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
 def weight_pictures(svg):
     """Each weight picture as (its unit, its pixels as a (28, 28, 3) array of colours)."""
-    found = []
-    for image in parts(svg, "image", "weights"):
-        png = base64.b64decode(image.get("href").split(",", 1)[1])
-        found.append((int(image.get("data-unit")), np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))))
-    return found
+    return [(int(image.get("data-unit")), rgb_of(image.get("href"))) for image in parts(svg, "image", "weights")]
 
 
 def follows_the_signs(rgb, weights):

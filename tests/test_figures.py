@@ -1,6 +1,7 @@
 """The shared figure and table helpers: the fast ways give the same charts and tables as the slow ones."""
 
 import re
+import xml.etree.ElementTree as ET
 
 import network_svg
 import numpy as np
@@ -69,19 +70,35 @@ def trace_axes_exist_and_fit_on_the_page(fig):
         assert 0 <= low < high <= 1
 
 
-def test_unit_images_gives_each_image_its_own_square_axes_and_one_shared_colour_scale():
+def test_units_picture_draws_each_row_under_its_title_on_one_shared_scale():
     rows = np.random.default_rng(0).normal(size=(7, 784))
-    fig = figures.unit_images(rows, [f"unit {k}" for k in range(7)], "weight", per_line=5)
-    assert len(fig.data) == 7 and len(axes_of(fig)) == 14
-    trace_axes_exist_and_fit_on_the_page(fig)
-    assert all(trace.coloraxis == "coloraxis" for trace in fig.data)
-    limit = np.abs(rows).max()
-    assert fig.layout.coloraxis.cmin == -limit and fig.layout.coloraxis.cmax == limit and fig.layout.coloraxis.cmid == 0
-    for k in range(7):
-        n = str(k + 1) if k else ""
-        assert fig.layout["yaxis" + n].scaleanchor == "x" + n  # square pixels
-    assert [a.text for a in fig.layout.annotations] == [f"unit {k}" for k in range(7)]
-    np.testing.assert_array_equal(fig.data[3].z, rows[3].reshape(28, 28))
+    svg = figures.units_picture(rows, [f"unit {k}\nterm {k}" for k in range(7)], "weight", per_line=5)
+    images = ET.fromstring(svg).iter(network_svg.SVG + "image")
+    rasters = [(image.get("href"), float(image.get("y"))) for image in images
+               if image.get("width") == image.get("height")]  # the square pictures (the colour bar is tall)
+    assert len(rasters) == 7 and len({y for _, y in rasters}) == 2  # five on the first line, two on the second
+    for k, (href, _) in enumerate(rasters):  # each picture is its own row, on the one scale of the largest |value|
+        rgb = network_svg.rgb_of(href)
+        np.testing.assert_array_equal(rgb, figures._rdbu_rgb(rows[k].reshape(28, 28), np.abs(rows).max()))
+    assert ">unit 3<" in svg and ">term 3<" in svg and ">weight<" in svg
+
+
+def test_the_waterfall_builds_the_score_term_by_term_and_ends_on_the_total():
+    units, terms, off = np.array([4, 1, 7]), np.array([0.8, -0.3, 0.0]), np.array([False, False, True])
+    svg = figures.waterfall(units, terms, off, rest=0.1, bias=-0.2, Z=0.4, k=3, L=2)
+    bars = [(float(r.get("y")), float(r.get("height")), r.get("fill"), float(r.get("data-value")))
+            for r in ET.fromstring(svg).iter(network_svg.SVG + "rect") if r.get("data-value")]
+    assert [v for *_, v in bars] == [0.8, -0.3, 0.0, 0.1, -0.2, 0.4]  # units, the rest, the bias, the total
+    assert [c for _, _, c, _ in bars] == [figures.RDBU_BLUE, figures.RDBU_RED, figures.RDBU_BLUE, figures.RDBU_BLUE,
+                                         figures.RDBU_RED, figures.GREY]
+    scale = bars[0][1] / 0.8  # screen units per unit of score
+    for (_, h, _, v) in bars:
+        assert h == pytest.approx(max(abs(v) * scale, 1), abs=0.15)  # every bar as long as its term
+    total_top = bars[-1][0]
+    assert total_top == pytest.approx(bars[0][0] + (0.8 - 0.4) * scale, abs=0.15)  # the total ends where the steps end
+    for text in (">+0.80<", ">-0.30<", ">off<", ">0.40<", ">unit 4<", ">all other units<", ">= Z2[3]<",
+                 ">adds to the score of 3<"):
+        assert text in svg
 
 
 def small_network(sizes=(10,), seed=3):

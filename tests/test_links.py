@@ -221,7 +221,7 @@ def test_presenter_mode_makes_the_charts_larger_and_the_network_picture_fit_the_
     for link in ({}, {"presenter": "1"}):
         at = open_page(APP, **link)
         at.switch_page("views/forward.py")
-        at.session_state["forward_pick_out"] = 3  # output 3 opened: its sum is a plotly chart
+        at.session_state["forward_pick_out"] = 3  # output 3 opened: its softmax steps are a plotly chart
         at.run()
         assert not at.exception
         pages.append(at)
@@ -229,7 +229,7 @@ def test_presenter_mode_makes_the_charts_larger_and_the_network_picture_fit_the_
     assert big.sidebar.toggle(key=state.PRESENTER).value is True  # it stays on from page to page
     heights = []
     for at in (normal, big):
-        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("forward_picture_sum_2"))
+        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("forward_picture_softmax"))
         heights.append(json.loads(chart.proto.spec)["layout"].get("height", 450))
     assert heights[1] > heights[0]
     pictures = [json.loads(next(e for e in at.get("bidi_component")).proto.json)["svg"] for at in (normal, big)]

@@ -12,7 +12,7 @@ from dashboard import figures, state, widgets
 from dashboard.figures import layer_table
 from dashboard.sections import forward as forward_sections
 from dashboard.sections.forward import ACTIVATION_NAME, ACTIVATION_TEX
-from dashboard.widgets import FONT, show, table
+from dashboard.widgets import table
 from nn_core import activations
 from nn_core.network import forward_prop, layer_count
 
@@ -233,8 +233,10 @@ if rows_tab.open:
                         "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
                         "Any unit can be studied in the first tab.")
         per_line = min(5, shown.size)
-        fig = figures.unit_images(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", per_line, FONT)
-        show(fig, "forward_W1_rows", 60 + 230 * int(np.ceil(shown.size / per_line)))
+        st.image(figures.units_picture(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight",
+                                       per_line), width="stretch",
+                 caption="Each row of W1 as 28 x 28: blue positive, red negative, white 0.",
+                 alt=f"{shown.size} pictures of 28 x 28 weights, rows " + ", ".join(str(u) for u in shown) + " of W1")
         st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                    "digits: the shapes those units have learned to detect.")
 

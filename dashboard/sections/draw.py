@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, runs, state
-from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, grid_height, matrix_heatmap, size, waterfall
-from dashboard.widgets import FONT, adds_up, numbers_box, show
+from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, matrix_heatmap, size, waterfall
+from dashboard.widgets import adds_up, numbers_box, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
 
@@ -125,8 +125,11 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
     W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
     n = W.shape[1]
     terms, units, rest, total = figures.score_terms(W, b, A_prev, digit, SHOWN_UNITS)
-    show(waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[digit, 0]), total, digit, L),
-         f"draw_terms_{role}", 420)
+    st.image(waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[digit, 0]), total, digit, L),
+             width="stretch", caption=f"The score of {digit}, Z{L}[{digit}] = {total:.2f}, term by term: blue adds, "
+                                      "red takes away, grey is the total.",
+             alt=f"A waterfall of the terms of the score of {digit}: " + ", ".join(
+                 f"unit {j} {terms[j]:+.2f}" for j in units) + f", bias {b[digit, 0]:+.2f}, total {total:.2f}")
     st.latex(rf"\underbrace{{{terms.sum():.4f}}}_{{\text{{sum of the {n} terms}}}} + "
              rf"\underbrace{{({b[digit, 0]:.4f})}}_{{b^{{[{L}]}}_{{{digit}}}}} = {total:.4f}")
     adds_up("The bars", total, f"Z{L}[{digit}]", float(Z[digit, 0]))
@@ -139,11 +142,13 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
             st.markdown(f"Each unit's weights W1[j] as a 28 x 28 picture, in the order of the bars (blue: ink "
                         f"there makes the unit fire more, red: less). Its activation A1[j] is how strongly it "
                         f"fired on your drawing; a unit that is off (A1 = 0) adds nothing to the score of {digit}.")
-        titles = [f"unit {j}: off (A1 = 0)<br>term 0" if A_prev[j, 0] == 0 else
-                  f"unit {j}: A1 = {A_prev[j, 0]:.2f}<br>term {terms[j]:+.2f}" for j in units]
+        titles = [f"unit {j}: off (A1 = 0)\nterm 0" if A_prev[j, 0] == 0 else
+                  f"unit {j}: A1 = {A_prev[j, 0]:.2f}\nterm {terms[j]:+.2f}" for j in units]
         rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
-        show(figures.unit_images(rows, titles, "W1 * x" if times_x else "W1", font=FONT), f"draw_units_{role}",
-             grid_height(len(units)))
+        what = "W1 * x" if times_x else "W1"
+        st.image(figures.units_picture(rows, titles, what), width="stretch",
+                 caption=f"{what} of each unit, in the order of the bars: blue positive, red negative, white 0.",
+                 alt=f"{len(units)} pictures of 28 x 28 {what}, for units " + ", ".join(str(j) for j in units))
     label = "The numbers behind the bars" + (" and the pictures" if L == 2 else "")
     if box := numbers_box(label, f"draw_numbers_why_{role}"):
         with box:
@@ -194,8 +199,10 @@ def taught_step(pending, which, model, x, A, k, L):
                 "is blue, those weights go down; where it is red, they go up."
                 + (f" The {len(rows)} rows with the largest changes are shown." if dW1.shape[0] > SHOWN_UNITS else ""))
     dZ1 = dW1 @ x[:, 0] / (x[:, 0] @ x[:, 0])  # with m = 1, dW1 = dZ1 x^T, so dW1 x = dZ1 (x . x)
-    titles = [f"unit {j}<br>dZ1 = {dZ1[j]:+.3g}" for j in rows]
-    show(figures.unit_images(dW1[rows], titles, "dW1", font=FONT), "draw_dW1", grid_height(len(rows)))
+    titles = [f"unit {j}\ndZ1 = {dZ1[j]:+.3g}" for j in rows]
+    st.image(figures.units_picture(dW1[rows], titles, "dW1"), width="stretch",
+             caption="dW1, one row per unit as 28 x 28: blue positive, red negative, white 0.",
+             alt=f"{len(rows)} pictures of 28 x 28 weight changes dW1, for units " + ", ".join(str(j) for j in rows))
     st.latex(rf"W \leftarrow W - \alpha\, dW,\quad b \leftarrow b - \alpha\, db \qquad (\alpha = {pending['alpha']:g})")
     A_after = forward_prop(pending["params"], x, hp.activation)[f"A{L}"]
     k_after = int(np.argmax(A_after))

@@ -386,8 +386,11 @@ def edge_sum(params, cache, l, i, name):
     W, b, Z = params[f"W{l}"], params[f"b{l}"], cache[f"Z{l}"]
     A_prev = cache[f"A{l - 1}"]
     terms, units, rest, total = figures.score_terms(W, b, A_prev, i, MAX_DRAWN)
-    fig = figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l)
-    show(figures.restyled(fig, yaxes=dict(title=dict(text=f"adds to {name}"))), f"forward_picture_sum_{l}", 400)
+    st.image(figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l,
+                               y_title=f"adds to {name}", height=400), width="stretch",
+             caption=f"Z{l}[{i}] = {total:.2f}, edge by edge: blue adds, red takes away, grey is the total.",
+             alt=f"A waterfall of the terms of Z{l}[{i}]: " + ", ".join(f"unit {j} {terms[j]:+.2f}" for j in units)
+                 + f", bias {b[i, 0]:+.2f}, total {total:.2f}")
     if box := widgets.numbers_box(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the "
                                   "total", f"forward_numbers_sum_{l}_{i}"):
         with box:
