@@ -530,7 +530,8 @@ def waterfall(units, terms, off, rest, bias, Z, k, L, y_title=None, width=900, h
             for a, b, v, text in zip(starts, ends, steps, words, strict=True)] + [(0.0, total, GREY, Z, f"{Z:.2f}")]
     for n, (a, b, colour, value, text) in enumerate(bars):
         x, top, bottom = left + n * slot + 0.2 * slot, y_of(max(a, b)), y_of(min(a, b))
-        parts.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{0.6 * slot:.1f}" height="{max(bottom - top, 1):.1f}" '
+        length = max(bottom - top, 1) if a != b else 0  # a unit that is off adds nothing: no bar
+        parts.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{0.6 * slot:.1f}" height="{length:.1f}" '
                      f'fill="{colour}" data-value="{float(value)!r}"/>')
         up = b >= a if n < len(steps) else total >= 0
         parts.append(f'<text x="{x + 0.3 * slot:.1f}" y="{top - 6 if up else bottom + 17:.1f}" '

@@ -93,7 +93,7 @@ def test_the_waterfall_builds_the_score_term_by_term_and_ends_on_the_total():
                                          figures.RDBU_RED, figures.GREY]
     scale = bars[0][1] / 0.8  # screen units per unit of score
     for (_, h, _, v) in bars:
-        assert h == pytest.approx(max(abs(v) * scale, 1), abs=0.15)  # every bar as long as its term
+        assert h == pytest.approx(abs(v) * scale, abs=0.15)  # every bar as long as its term (off: none)
     total_top = bars[-1][0]
     assert total_top == pytest.approx(bars[0][0] + (0.8 - 0.4) * scale, abs=0.15)  # the total ends where the steps end
     for text in (">+0.80<", ">-0.30<", ">off<", ">0.40<", ">unit 4<", ">all other units<", ">= Z2[3]<",
