@@ -22,6 +22,7 @@ from dashboard.figures import (
     restyled,
     shared,
     symmetric,
+    units_picture,
 )
 from dashboard.state import PRESENTER
 
@@ -115,6 +116,13 @@ def probabilities(A, predicted, label=None, height=400):
              caption=f"The ten probabilities, one per digit: they add up to {p.sum():.0%}.",
              alt="The ten probabilities as bars: " + ", ".join(f"{k}: {x:.1%}" for k, x in enumerate(p))
                  + f". The answer is {predicted}" + (f"; the label is {label}." if label is not None else "."))
+
+
+def units(rows, titles, what, units, caption, per_line=5):
+    """Hidden units' rows of 784 numbers as 28 x 28 pictures under their titles (figures.units_picture), on one
+    RdBu scale: blue positive, red negative, white 0. units : the units' numbers, for the alt text."""
+    st.image(units_picture(rows, titles, what, per_line), width="stretch", caption=caption,
+             alt=f"{len(rows)} pictures of 28 x 28 numbers ({what}), for units " + ", ".join(str(j) for j in units))
 
 
 def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square=False):

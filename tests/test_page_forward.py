@@ -217,13 +217,13 @@ def test_two_hidden_layers_of_32_and_16_units():
     at.selectbox(key="forward_unit").set_value(31).run()
     assert not at.exception and any("Z1[31]" in s.value for s in at.success)
     def rows_pictures():
-        return [image for image in at.image if "pictures of 28 x 28 weights, rows" in image.proto.imgs[0].alt]
+        return [image for image in at.image if "pictures of 28 x 28 numbers (weight)" in image.proto.imgs[0].alt]
 
     assert not rows_pictures()  # only the open tab is built
     at.session_state["forward_layer1_tab"] = ROWS_TAB
     at.run()
     # 32 units: the 20 most active are drawn as images
-    assert rows_pictures()[0].proto.imgs[0].alt.startswith("20 pictures of 28 x 28 weights")
+    assert rows_pictures()[0].proto.imgs[0].alt.startswith("20 pictures of 28 x 28 numbers (weight)")
 
 
 def test_linear_collapse_differs_only_by_rounding(trained_model):

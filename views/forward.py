@@ -233,10 +233,8 @@ if rows_tab.open:
                         "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
                         "Any unit can be studied in the first tab.")
         per_line = min(5, shown.size)
-        st.image(figures.units_picture(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight",
-                                       per_line), width="stretch",
-                 caption="Each row of W1 as 28 x 28: blue positive, red negative, white 0.",
-                 alt=f"{shown.size} pictures of 28 x 28 weights, rows " + ", ".join(str(u) for u in shown) + " of W1")
+        widgets.units(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", shown,
+                      "Each row of W1 as 28 x 28: blue positive, red negative, white 0.", per_line)
         st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
                    "digits: the shapes those units have learned to detect.")
 

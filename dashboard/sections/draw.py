@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import figures, runs, state
+from dashboard import figures, runs, state, widgets
 from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, matrix_heatmap, size, waterfall
 from dashboard.widgets import adds_up, numbers_box, show
 from nn_core import training
@@ -146,9 +146,8 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
                   f"unit {j}: A1 = {A_prev[j, 0]:.2f}\nterm {terms[j]:+.2f}" for j in units]
         rows = params["W1"][units] * x[:, 0] if times_x else params["W1"][units]  # (10, 784)
         what = "W1 * x" if times_x else "W1"
-        st.image(figures.units_picture(rows, titles, what), width="stretch",
-                 caption=f"{what} of each unit, in the order of the bars: blue positive, red negative, white 0.",
-                 alt=f"{len(units)} pictures of 28 x 28 {what}, for units " + ", ".join(str(j) for j in units))
+        widgets.units(rows, titles, what, units, f"{what} of each unit, in the order of the bars: blue positive, "
+                                                 "red negative, white 0.")
     label = "The numbers behind the bars" + (" and the pictures" if L == 2 else "")
     if box := numbers_box(label, f"draw_numbers_why_{role}"):
         with box:
@@ -200,9 +199,8 @@ def taught_step(pending, which, model, x, A, k, L):
                 + (f" The {len(rows)} rows with the largest changes are shown." if dW1.shape[0] > SHOWN_UNITS else ""))
     dZ1 = dW1 @ x[:, 0] / (x[:, 0] @ x[:, 0])  # with m = 1, dW1 = dZ1 x^T, so dW1 x = dZ1 (x . x)
     titles = [f"unit {j}\ndZ1 = {dZ1[j]:+.3g}" for j in rows]
-    st.image(figures.units_picture(dW1[rows], titles, "dW1"), width="stretch",
-             caption="dW1, one row per unit as 28 x 28: blue positive, red negative, white 0.",
-             alt=f"{len(rows)} pictures of 28 x 28 weight changes dW1, for units " + ", ".join(str(j) for j in rows))
+    widgets.units(dW1[rows], titles, "dW1", rows, "dW1, one row per unit as 28 x 28: blue positive, red negative, "
+                                                 "white 0.")
     st.latex(rf"W \leftarrow W - \alpha\, dW,\quad b \leftarrow b - \alpha\, db \qquad (\alpha = {pending['alpha']:g})")
     A_after = forward_prop(pending["params"], x, hp.activation)[f"A{L}"]
     k_after = int(np.argmax(A_after))
