@@ -20,9 +20,11 @@ from dashboard.figures import (
     matrix_picture,
     probability_bars,
     restyled,
+    score_terms,
     shared,
     symmetric,
     units_picture,
+    waterfall,
 )
 from dashboard.state import PRESENTER
 
@@ -118,11 +120,29 @@ def probabilities(A, predicted, label=None, height=400):
                  + f". The answer is {predicted}" + (f"; the label is {label}." if label is not None else "."))
 
 
-def units(rows, titles, what, units, caption, per_line=5):
+def units(rows, titles, what, which, caption, per_line=5):
     """Hidden units' rows of 784 numbers as 28 x 28 pictures under their titles (figures.units_picture), on one
-    RdBu scale: blue positive, red negative, white 0. units : the units' numbers, for the alt text."""
+    RdBu scale: blue positive, red negative, white 0. which : the units' numbers, for the alt text."""
     st.image(units_picture(rows, titles, what, per_line), width="stretch", caption=caption,
-             alt=f"{len(rows)} pictures of 28 x 28 numbers ({what}), for units " + ", ".join(str(j) for j in units))
+             alt=f"{len(rows)} pictures of 28 x 28 numbers ({what}), for units " + ", ".join(str(j) for j in which))
+
+
+def score_waterfall(W, b, A_prev, k, L, shown, name, by="term by term", height=420):
+    """Z_L[k] = sum over j of W[k, j] · A_prev[j], plus b[k], as a waterfall of its `shown` largest terms
+    (figures.score_terms, figures.waterfall), with its caption and alt text. name : what the sum is, such as
+    "the score of 3"; it titles the y axis ("adds to ..."). Returns what figures.score_terms gives (terms, the
+    units drawn, the rest, the total), for the table and the check under the picture.
+
+    W (n_out, n), b (n_out, 1), A_prev (n, 1).
+    """
+    terms, drawn, rest, total = score_terms(W, b, A_prev, k, shown)
+    st.image(waterfall(drawn, terms[drawn], A_prev[drawn, 0] == 0, rest, float(b[k, 0]), total, k, L,
+                       y_title=f"adds to {name}", height=height), width="stretch",
+             caption=f"{name[0].upper()}{name[1:]}, Z{L}[{k}] = {total:.2f}, {by}: blue adds, red takes away, grey is "
+                     "the total.",
+             alt=f"A waterfall of the terms of {name}: " + ", ".join(f"unit {j} {terms[j]:+.2f}" for j in drawn)
+                 + f", bias {b[k, 0]:+.2f}, total {total:.2f}")
+    return terms, drawn, rest, total
 
 
 def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square=False):

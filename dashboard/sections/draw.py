@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures, runs, state, widgets
-from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, matrix_heatmap, size, waterfall
+from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, matrix_heatmap, size
 from dashboard.widgets import adds_up, numbers_box, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
@@ -124,12 +124,7 @@ def why_digit(digit, role, params, x, A_prev, Z, L, times_x):
     for one hidden layer, each unit's weights (or weights times the drawing x) as a 28 x 28 picture."""
     W, b = params[f"W{L}"], params[f"b{L}"]  # (10, n), (10, 1)
     n = W.shape[1]
-    terms, units, rest, total = figures.score_terms(W, b, A_prev, digit, SHOWN_UNITS)
-    st.image(waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[digit, 0]), total, digit, L),
-             width="stretch", caption=f"The score of {digit}, Z{L}[{digit}] = {total:.2f}, term by term: blue adds, "
-                                      "red takes away, grey is the total.",
-             alt=f"A waterfall of the terms of the score of {digit}: " + ", ".join(
-                 f"unit {j} {terms[j]:+.2f}" for j in units) + f", bias {b[digit, 0]:+.2f}, total {total:.2f}")
+    terms, units, rest, total = widgets.score_waterfall(W, b, A_prev, digit, L, SHOWN_UNITS, f"the score of {digit}")
     st.latex(rf"\underbrace{{{terms.sum():.4f}}}_{{\text{{sum of the {n} terms}}}} + "
              rf"\underbrace{{({b[digit, 0]:.4f})}}_{{b^{{[{L}]}}_{{{digit}}}}} = {total:.4f}")
     adds_up("The bars", total, f"Z{L}[{digit}]", float(Z[digit, 0]))

@@ -385,12 +385,7 @@ def edge_sum(params, cache, l, i, name):
     against forward_prop. l >= 2; cache holds A_(l-1) (n, 1) and Z_l."""
     W, b, Z = params[f"W{l}"], params[f"b{l}"], cache[f"Z{l}"]
     A_prev = cache[f"A{l - 1}"]
-    terms, units, rest, total = figures.score_terms(W, b, A_prev, i, MAX_DRAWN)
-    st.image(figures.waterfall(units, terms[units], A_prev[units, 0] == 0, rest, float(b[i, 0]), total, i, l,
-                               y_title=f"adds to {name}", height=400), width="stretch",
-             caption=f"Z{l}[{i}] = {total:.2f}, edge by edge: blue adds, red takes away, grey is the total.",
-             alt=f"A waterfall of the terms of Z{l}[{i}]: " + ", ".join(f"unit {j} {terms[j]:+.2f}" for j in units)
-                 + f", bias {b[i, 0]:+.2f}, total {total:.2f}")
+    terms, _, rest, total = widgets.score_waterfall(W, b, A_prev, i, l, MAX_DRAWN, name, "edge by edge", 400)
     if box := widgets.numbers_box(f"The numbers: each term W{l}[{i}, j] · A{l - 1}[j] of the sum, the bias and the "
                                   "total", f"forward_numbers_sum_{l}_{i}"):
         with box:
