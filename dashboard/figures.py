@@ -195,7 +195,8 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
     as {position: text}). colours : one colour for all, or one per bar. log : a log scale (a bar of 0 is not
     drawn). percent : the y axis in %. top : the largest value of the y axis (default: the largest bar).
     Each bar carries data-value, its exact height, for a test to read."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    exact = np.asarray(values, dtype=np.float64)
+    v = np.nan_to_num(exact, nan=0.0, posinf=0.0, neginf=0.0)  # a bar for a number; NaN or inf: none
     n = v.size
     colours = [colours] * n if isinstance(colours, str) else list(colours)
     left, right, foot = 84, 16, 70  # room for the y ticks and title, the x ticks and title
@@ -231,7 +232,7 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
         x = left + k * slot + gap / 2
         y = y_of(value) if value > 0 or not log else base
         parts.append(f'<rect x="{x:.2f}" y="{y:.1f}" width="{slot - gap:.2f}" height="{max(base - y, 0):.1f}" '
-                     f'fill="{colours[k]}" data-value="{float(np.asarray(values, dtype=np.float64)[k])!r}"/>')
+                     f'fill="{colours[k]}" data-value="{float(exact[k])!r}"/>')
         middle = x + (slot - gap) / 2
         if texts is not None:
             parts.append(f'<text x="{middle:.1f}" y="{y - 6:.1f}" text-anchor="middle">{html.escape(texts[k])}</text>')
@@ -576,13 +577,7 @@ def units_picture(rows, titles, what, per_line=5, width=900):
                      f'style="image-rendering:pixelated" href="{_png(_rdbu_rgb(image_of(row), limit))}"/>'
                      f'<rect x="{x:.1f}" y="{y + title_h:.1f}" width="{side:.1f}" height="{side:.1f}" fill="none" '
                      'stroke="#8c8c8c"/>')
-    bar_x, bar_h = width - bar + 14, min(height - 40, 260)
-    scale = np.linspace(limit, -limit, 64)[:, None]  # the colour bar, its largest value at the top
-    parts.append(f'<text x="{bar_x + 7}" y="20" text-anchor="middle" font-size="13">{html.escape(what)}</text>'
-                 f'<image x="{bar_x}" y="30" width="14" height="{bar_h}" preserveAspectRatio="none" '
-                 f'href="{_png(_rdbu_rgb(scale, limit))}"/>')
-    for value, y in ((limit, 40), (0.0, 30 + bar_h / 2 + 5), (-limit, 30 + bar_h)):
-        parts.append(f'<text x="{bar_x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
+    parts.append(_colour_bar(width - bar + 14, 30, min(height - 40, 260), limit, html.escape(what)))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
 
@@ -775,6 +770,19 @@ def _png(rgb):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _colour_bar(x, top, height, limit, name, grey=False):
+    """The SVG of a colour bar at (x, top), `height` tall: RdBu from +limit (top) to -limit, or with grey white
+    (limit) to black (0), its ends and middle written beside it and `name` (escaped already) above it."""
+    low = 0.0 if grey else -limit
+    scale = np.linspace(limit, low, 64)[:, None]  # its largest value at the top
+    parts = [f'<image x="{x}" y="{top}" width="14" height="{height}" preserveAspectRatio="none" '
+             f'href="{_png(_grey_rgb(scale) if grey else _rdbu_rgb(scale, limit))}"/>']
+    for value, y in ((limit, top + 10), ((limit + low) / 2, top + height / 2 + 5), (low, top + height)):
+        parts.append(f'<text x="{x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
+    parts.append(f'<text x="{x + 7}" y="{top - 8}" text-anchor="middle" font-size="13">{name}</text>')
+    return "".join(parts)
+
+
 def _matrix_svg(M, title, row_label, column_label, name, width=720, grey=False, square=False):
     title, row_label, column_label, name = map(html.escape, (title, row_label, column_label, name))  # text in SVG
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
@@ -803,14 +811,7 @@ def _matrix_svg(M, title, row_label, column_label, name, width=720, grey=False, 
     middle = top + plot_h / 2
     parts.append(f'<text x="18" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 18 {middle:.0f})">'
                  f'{row_label}</text>')
-    low = 0.0 if grey else -limit
-    scale = np.linspace(limit, low, 64)[:, None]  # the colour bar, its largest value at the top
-    bar_x = left + plot_w + 14
-    parts.append(f'<image x="{bar_x}" y="{top}" width="14" height="{plot_h}" preserveAspectRatio="none" '
-                 f'href="{_png(_grey_rgb(scale) if grey else _rdbu_rgb(scale, limit))}"/>')
-    for value, y in ((limit, top + 10), ((limit + low) / 2, middle + 5), (low, top + plot_h)):
-        parts.append(f'<text x="{bar_x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
-    parts.append(f'<text x="{bar_x + 7}" y="{top - 8}" text-anchor="middle" font-size="13">{name}</text>')
+    parts.append(_colour_bar(left + plot_w + 14, top, plot_h, limit, name, grey))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
 

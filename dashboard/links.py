@@ -183,11 +183,11 @@ def mirror_hyperparams(hp: Hyperparams, arrival=None):
 
 def link_box(path):
     """"🔗 Copy a link to these settings": the address of this page with its settings, with a copy button."""
-    query = urlencode({name: st.query_params[name] for name in st.query_params})
-    base = st.context.url or f"/{path}"
     box = st.expander("🔗 Copy a link to these settings", key=f"{path}_link_box", on_change="rerun")
     if not box.open:  # the link is written when the box is opened (a fresh tab draws sooner without code)
         return
+    query = urlencode({name: st.query_params[name] for name in st.query_params})
+    base = st.context.url or f"/{path}"
     with box:
         st.code(f"{base.split('?')[0]}?{query}", language=None, wrap_lines=True)
         st.caption("Send it to the class (the copy button is at the right of the link): it opens this page with "

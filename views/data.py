@@ -267,11 +267,11 @@ with before:
     st.markdown(f"**Before `.T`**: one example per row ({shown} rows x 4 of the 784 pixels), 0..255")
     rows = np.rint(split.X_train[window, :shown].T * 255).astype(int)
     st.table(pd.DataFrame(rows, index=[f"example {j}: a {split.Y_train[j]}" for j in range(shown)],
-                              columns=names))
+                          columns=names))
 with after:
     st.markdown(f"**After `.T` and `/ 255.`**: one example per column (4 pixels x {shown} columns)")
     st.table(pd.DataFrame(split.X_train[window, :shown], index=names,
-                              columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
+                          columns=[f"X[:, {j}]" for j in range(shown)]).round(3))
 picture, words = st.columns([1, 4], vertical_alignment="center")
 picture.image(bigger(np.rint(figures.image_of(split.X_train[:, 0]) * 255).astype(np.uint8)), width="stretch",
               alt=f"the first training example, a handwritten {split.Y_train[0]}",
