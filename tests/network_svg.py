@@ -16,6 +16,11 @@ def parts(svg, tag, kind):
     return [element for element in ET.fromstring(svg).iter(SVG + tag) if element.get("class") == kind]
 
 
+def bars(svg):
+    """The bars of a bar picture or a waterfall (figures.bar_picture, figures.waterfall): each <rect> that carries
+    data-value, its exact size, left to right."""
+    return [rect for rect in ET.fromstring(svg).iter(SVG + "rect") if rect.get("data-value") is not None]
+
 def nodes(svg, layer):
     """The nodes of layer `layer` ("A1", "A2", ...), top to bottom: rows of (unit or digit, value)."""
     return np.array([(int(g.get("data-node").split(":")[1]), float(g.get("data-value")))

@@ -87,7 +87,7 @@ def test_the_waterfall_builds_the_score_term_by_term_and_ends_on_the_total():
     units, terms, off = np.array([4, 1, 7]), np.array([0.8, -0.3, 0.0]), np.array([False, False, True])
     svg = figures.waterfall(units, terms, off, rest=0.1, bias=-0.2, Z=0.4, k=3, L=2)
     bars = [(float(r.get("y")), float(r.get("height")), r.get("fill"), float(r.get("data-value")))
-            for r in ET.fromstring(svg).iter(network_svg.SVG + "rect") if r.get("data-value")]
+            for r in network_svg.bars(svg)]
     assert [v for *_, v in bars] == [0.8, -0.3, 0.0, 0.1, -0.2, 0.4]  # units, the rest, the bias, the total
     assert [c for _, _, c, _ in bars] == [figures.RDBU_BLUE, figures.RDBU_RED, figures.RDBU_BLUE, figures.RDBU_BLUE,
                                          figures.RDBU_RED, figures.GREY]
@@ -280,7 +280,7 @@ def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
 
 def bars_of(svg):
     """(height on screen, data-value) of each bar of a figures.bar_picture."""
-    return [(float(h), float(v)) for h, v in re.findall(r'height="([\d.]+)" fill="[^"]+" data-value="([^"]+)"', svg)]
+    return [(float(r.get("height")), float(r.get("data-value"))) for r in network_svg.bars(svg)]
 
 
 def test_bar_pictures_draw_counts_and_probabilities_in_proportion_with_every_number_printed():

@@ -71,7 +71,7 @@ def svg_of(image):
 def bar_values(at, alt_start):
     """The heights of the bars of the picture (figures.bar_picture) whose alt text starts with alt_start."""
     image = next(image for image in at.image if image.proto.imgs[0].alt.startswith(alt_start))
-    return [float(v) for v in re.findall(r'data-value="([^"]+)"', svg_of(image))]
+    return [float(bar.get("data-value")) for bar in network_svg.bars(svg_of(image))]
 
 
 def metric(at, label_start):
