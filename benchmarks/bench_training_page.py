@@ -23,12 +23,12 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard import workers  # noqa: E402
 from dashboard.figures import curves_figure  # noqa: E402
-from dashboard.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
 from nn_core.data import split_dev
 from nn_core.mnist_files import load_sample  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
+from training_runs import pool  # noqa: E402
+from training_runs.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
 
 TICK = FASTEST_REDRAW  # as in views/training.py for a visitor training alone
 
@@ -50,7 +50,7 @@ def redraw(run):
 
 
 def live(split):
-    workers.forget_shared()  # train it again, not the run measured before
+    pool.forget_shared()  # train it again, not the run measured before
     run = start_run(1, NOTEBOOK, split, "bundled sample")
     start = time.perf_counter()
     start_training(run)
@@ -67,7 +67,7 @@ def live(split):
 
 
 def stop_latency(split, after=1.0):
-    workers.forget_shared()
+    pool.forget_shared()
     run = start_run(1, NOTEBOOK, split, "bundled sample")
     start_training(run)
     time.sleep(after)
@@ -103,4 +103,4 @@ if __name__ == "__main__":
     try:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
     finally:
-        workers.shutdown()
+        pool.shutdown()

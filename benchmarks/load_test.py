@@ -190,7 +190,7 @@ def left_behind(workers, wait=10.0):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
             return (stat.rsplit(")", 1)[1].split()[0] != "Z"
-                    and b"dashboard.worker_loop" in Path(f"/proc/{pid}/cmdline").read_bytes())
+                    and b"training_runs.worker_loop" in Path(f"/proc/{pid}/cmdline").read_bytes())
         except OSError:
             return False
 

@@ -5,8 +5,10 @@ trained here."""
 
 import math
 import random
+from pathlib import Path
 
-from dashboard import board
+import board_store
+from board_store import writer
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK
 
 ALPHAS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -37,9 +39,9 @@ def a_class(runs, students=20, seed=0):
             steps = {"diverged": rng.randint(5, 120), "finished": 500, "stopped": rng.randint(50, 450)}[status]
             dev = 0.098 if status == "diverged" else dev
         dev = min(max(dev, 0.05), 0.99)
-        summary = board.summary(f"training-{k}", "training", hp, "bundled sample", steps, steps if hp.method ==
-                                "mini-batch" else hp.iterations, min(dev + abs(rng.gauss(0.01, 0.01)), 1.0), dev,
-                                rng.uniform(8, 15) * steps / 500, status)
+        summary = board_store.summary(f"training-{k}", "training", hp, "bundled sample", steps, steps if hp.method ==
+                                      "mini-batch" else hp.iterations, min(dev + abs(rng.gauss(0.01, 0.01)), 1.0), dev,
+                                      rng.uniform(8, 15) * steps / 500, status)
         entries.append((f"visitor-{student}", nickname, summary))
     return entries
 
@@ -48,3 +50,12 @@ def fill(store, entries):
     """Post the entries straight to a Board (no writer thread), in order."""
     for visitor, nickname, summary in entries:
         store.add_run(visitor, nickname, summary)
+
+
+def forget_writer(path, timeout=writer.EXIT_WAIT):
+    """Close this process's Writer of a board file, if it has one, after writing what it can within `timeout` s,
+    so that the next test that uses the same path starts a new one."""
+    with writer._writers_lock:
+        closing = writer._writers.pop(Path(path).resolve(), None)
+    if closing is not None:
+        closing.close(timeout)

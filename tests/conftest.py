@@ -49,23 +49,37 @@ def class_board_file(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def runs_start_afresh():
     """Each test trains its own runs: none is shared with an identical run of an earlier test."""
-    from dashboard import workers
+    from training_runs import pool
 
-    workers.forget_shared()
+    pool.forget_shared()
     yield
 
 
 @pytest.fixture(autouse=True, scope="session")
 def no_worker_left_behind():
     """After the tests, the training workers stop with the pool, and no process is left behind."""
-    from dashboard import workers
+    from training_runs import pool
 
     yield
-    workers.shutdown()
+    pool.shutdown()
     deadline = time.time() + 10
-    while workers.worker_processes() and time.time() < deadline:
+    while worker_processes() and time.time() < deadline:
         time.sleep(0.1)
-    assert workers.worker_processes() == [], "worker processes left behind"
+    assert worker_processes() == [], "worker processes left behind"
+
+
+def worker_processes():
+    """The process ids of every training worker this process has started and not yet ended."""
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").exists() else ():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, NotADirectoryError):
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"training_runs.worker_loop" in cmdline:
+            found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture(scope="session")

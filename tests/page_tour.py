@@ -205,20 +205,20 @@ def tour_draw(model, split):
 
 def tour_class_board():
     """A class's board (30 runs) seen by the teacher (the server's key in the address): every control shows."""
-    from class_runs import a_class, fill
+    from class_runs import a_class, fill, forget_writer
 
-    from dashboard import board
+    import board_store
 
     saved = {name: os.environ.get(name) for name in ("CLASS_BOARD_PATH", "CLASS_KEY")}
     path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"
     os.environ.update(CLASS_BOARD_PATH=str(path), CLASS_KEY="tour")
     try:
-        fill(board.Board(path), a_class(30))
+        fill(board_store.Board(path), a_class(30))
         at = AppTest.from_file("../views/class_board.py", default_timeout=TIMEOUT)
         at.query_params["key"] = "tour"
         return [look(at.run(), "class_board", "30 runs, with the teacher's key")]
     finally:
-        board.forget_writer(path, timeout=5)
+        forget_writer(path, timeout=5)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

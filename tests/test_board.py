@@ -1,4 +1,4 @@
-"""Tests for dashboard/board.py, the class board's SQLite store and its writer: what a post keeps, numbering by
+"""Tests for board_store/, the class board's SQLite store and its writer: what a post keeps, numbering by
 arrival, nicknames cut to plain text, the teacher's key, archived boards, 20 writers at once (threads and two
 processes) losing nothing, a restart, a locked file that delays a write without losing it, and files the app must
 refuse (from a newer version, another program's database, not a database at all) or migrate (an older version).
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from class_runs import a_class, fill
 
-from dashboard import board
+import board_store
 from nn_core.training import NOTEBOOK, Hyperparams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def store(tmp_path):
-    return board.Board(tmp_path / "board.sqlite3")
+    return board_store.Board(tmp_path / "board.sqlite3")
 
 
 def a_run(uid="r1", alpha=0.1, status="finished", dev=0.85, steps=500):
-    return board.summary(uid, "training", NOTEBOOK.with_changes(alpha=alpha), "bundled sample", steps, 500, 0.86, dev,
-                         11.5, status)
+    hp = NOTEBOOK.with_changes(alpha=alpha)
+    return board_store.summary(uid, "training", hp, "bundled sample", steps, 500, 0.86, dev, 11.5, status)
 
 
 def count(path):
@@ -37,7 +37,7 @@ def count(path):
 
 
 def test_the_store_holds_no_streamlit():
-    code = "import sys, dashboard.board; print('streamlit' in sys.modules)"
+    code = "import sys, board_store; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -49,8 +49,8 @@ def test_the_store_holds_no_streamlit():
 
 def test_a_run_is_kept_with_its_summary_and_no_weights(store):
     hp = Hyperparams(hidden_sizes=(32, 16), alpha=0.5, method="mini-batch", seed=3)
-    store.add_run("v1", None, board.summary("r1", "training", hp, "bundled sample", 420, 423, 0.97, 0.955, 3.2,
-                                            "stopped"), now=1000.0)
+    store.add_run("v1", None, board_store.summary("r1", "training", hp, "bundled sample", 420, 423, 0.97, 0.955, 3.2,
+                                                  "stopped"), now=1000.0)
     (run,) = store.runs()
     assert run["hyperparams"] == hp
     assert (run["alpha"], run["hidden_units"], run["method"]) == (0.5, 48, "mini-batch")
@@ -88,11 +88,11 @@ def test_students_are_numbered_in_order_of_arrival_unless_they_chose_a_nickname(
 
 def test_a_nickname_is_printable_text_cut_to_30_characters():
     hostile = "<script>alert(1)</script> **bold** [link](http://x) <b>" + "x" * 5000
-    cleaned = board.clean_nickname(hostile)
-    assert cleaned == hostile[:30] and len(cleaned) == board.MAX_NICKNAME
-    assert board.clean_nickname("Ada\n\tLove\x00lace\u202e\u200b ") == "Ada Love lace"
-    assert board.clean_nickname("Zoë 🚀") == "Zoë 🚀"
-    assert board.clean_nickname("   \n ") is None and board.clean_nickname(None) is None
+    cleaned = board_store.clean_nickname(hostile)
+    assert cleaned == hostile[:30] and len(cleaned) == board_store.MAX_NICKNAME
+    assert board_store.clean_nickname("Ada\n\tLove\x00lace\u202e\u200b ") == "Ada Love lace"
+    assert board_store.clean_nickname("Zoë 🚀") == "Zoë 🚀"
+    assert board_store.clean_nickname("   \n ") is None and board_store.clean_nickname(None) is None
 
 
 def test_the_store_cuts_a_nickname_too(store):
@@ -107,9 +107,9 @@ def test_a_status_must_be_one_the_board_knows():
 
 
 def test_the_data_is_named_in_two_words_never_by_a_visitors_file_name():
-    assert board.data_label("Full MNIST (60,000 training + 10,000 test digits) from mnist.npz") == "full MNIST"
-    assert board.data_label("Bundled sample: 10,000 real MNIST training digits") == "bundled sample"
-    assert board.data_label("120 labelled digits from jane_doe_homework.csv") == "uploaded CSV"
+    assert board_store.data_label("Full MNIST (60,000 training + 10,000 test digits) from mnist.npz") == "full MNIST"
+    assert board_store.data_label("Bundled sample: 10,000 real MNIST training digits") == "bundled sample"
+    assert board_store.data_label("120 labelled digits from jane_doe_homework.csv") == "uploaded CSV"
 
 
 def test_an_empty_or_missing_file_is_an_empty_board(store):
@@ -123,23 +123,24 @@ def test_an_empty_or_missing_file_is_an_empty_board(store):
 
 
 def test_the_file_is_a_setting_with_a_default_under_data():
-    assert board.path_setting({}, []) == ROOT / "data" / "class_board.sqlite3"
-    assert board.path_setting({"CLASS_BOARD_PATH": "/srv/b.sqlite3"}, []) == Path("/srv/b.sqlite3")
-    assert board.path_setting({"CLASS_BOARD_PATH": "/srv/b"}, ["--class-board", "/x.db", "--other"]) == Path("/x.db")
+    assert board_store.path_setting({}, []) == ROOT / "data" / "class_board.sqlite3"
+    assert board_store.path_setting({"CLASS_BOARD_PATH": "/srv/b.sqlite3"}, []) == Path("/srv/b.sqlite3")
+    from_command_line = board_store.path_setting({"CLASS_BOARD_PATH": "/srv/b"}, ["--class-board", "/x.db", "--other"])
+    assert from_command_line == Path("/x.db")
 
 
 def test_the_key_comes_from_the_environment_or_the_command_line():
-    assert board.key_setting({}, []) is None
-    assert board.key_setting({"CLASS_KEY": ""}, []) is None
-    assert board.key_setting({"CLASS_KEY": "owl"}, []) == "owl"
-    assert board.key_setting({"CLASS_KEY": "owl"}, ["--class-key=lark"]) == "lark"
+    assert board_store.key_setting({}, []) is None
+    assert board_store.key_setting({"CLASS_KEY": ""}, []) is None
+    assert board_store.key_setting({"CLASS_KEY": "owl"}, []) == "owl"
+    assert board_store.key_setting({"CLASS_KEY": "owl"}, ["--class-key=lark"]) == "lark"
 
 
 def test_only_the_configured_key_matches():
-    assert board.key_matches("owl", "owl")
-    assert not board.key_matches("owl ", "owl") and not board.key_matches("OWL", "owl")
-    assert not board.key_matches("", "owl") and not board.key_matches(None, "owl")
-    assert not board.key_matches("owl", None) and not board.key_matches("", None)  # no key: nobody
+    assert board_store.key_matches("owl", "owl")
+    assert not board_store.key_matches("owl ", "owl") and not board_store.key_matches("OWL", "owl")
+    assert not board_store.key_matches("", "owl") and not board_store.key_matches(None, "owl")
+    assert not board_store.key_matches("owl", None) and not board_store.key_matches("", None)  # no key: nobody
 
 
 def test_a_new_board_archives_the_old_one_and_deletes_nothing(store):
@@ -167,13 +168,13 @@ def test_a_removed_run_leaves_the_board_but_stays_in_the_file(store):
 
 POSTER = textwrap.dedent("""
     import sys
-    from dashboard import board
+    import board_store
     from nn_core.training import NOTEBOOK
     path, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    writer = board.writer_for(path)
+    writer = board_store.writer_for(path)
     for k in range(n):
-        writer.submit("add_run", name, None, board.summary(f"{name}-{k}", "training",
-                      NOTEBOOK.with_changes(seed=k), "bundled sample", 500, 500, 0.9, 0.85, 10.0, "finished"))
+        writer.submit("add_run", name, None, board_store.summary(f"{name}-{k}", "training",
+                            NOTEBOOK.with_changes(seed=k), "bundled sample", 500, 500, 0.9, 0.85, 10.0, "finished"))
     # no flush here: the writer's atexit hook writes the queue before the process ends
 """)
 
@@ -184,9 +185,9 @@ def posting_process(path, name, n):
 
 def test_twenty_writers_at_once_threads_and_two_processes_lose_nothing(tmp_path):
     path, per_writer = tmp_path / "board.sqlite3", 15
-    board.Board(path).set_nickname("setup", None)  # the file exists before the race
+    board_store.Board(path).set_nickname("setup", None)  # the file exists before the race
     processes = [posting_process(path, f"process-{p}", per_writer) for p in range(2)]
-    writers = [board.Writer(board.Board(path)) for _ in range(18)]  # each its own thread and connection
+    writers = [board_store.Writer(board_store.Board(path)) for _ in range(18)]  # each its own thread and connection
 
     def post(k, writer):
         for j in range(per_writer):
@@ -199,7 +200,7 @@ def test_twenty_writers_at_once_threads_and_two_processes_lose_nothing(tmp_path)
         thread.join()
     assert all(writer.flush(timeout=120) for writer in writers)
     assert [p.wait(timeout=120) for p in processes] == [0, 0]
-    runs = board.Board(path).runs()
+    runs = board_store.Board(path).runs()
     assert len(runs) == 20 * per_writer
     assert len({r["uid"] for r in runs}) == 20 * per_writer
     assert sorted(r["number"] for r in runs) == list(range(1, 20 * per_writer + 1))
@@ -208,7 +209,7 @@ def test_twenty_writers_at_once_threads_and_two_processes_lose_nothing(tmp_path)
 
 
 def test_twenty_threads_sharing_the_process_writer_lose_nothing(tmp_path):
-    writer = board.writer_for(tmp_path / "board.sqlite3")
+    writer = board_store.writer_for(tmp_path / "board.sqlite3")
     threads = [threading.Thread(target=lambda k=k: [writer.submit("add_run", f"v{k}", None, a_run(f"{k}-{j}"))
                                                     for j in range(10)]) for k in range(20)]
     for thread in threads:
@@ -217,23 +218,23 @@ def test_twenty_threads_sharing_the_process_writer_lose_nothing(tmp_path):
         thread.join()
     assert writer.flush(timeout=60)
     assert len(writer.board.runs()) == 200
-    assert board.writer_for(tmp_path / "board.sqlite3") is writer  # one writer per process and file
+    assert board_store.writer_for(tmp_path / "board.sqlite3") is writer  # one writer per process and file
 
 
 def test_the_board_survives_a_restart(tmp_path):
     path = tmp_path / "board.sqlite3"
     assert posting_process(path, "before-restart", 7).wait(timeout=120) == 0  # a server that posted and stopped
-    reader = subprocess.run([sys.executable, "-c", "import sys; from dashboard import board; "
-                             "print(len(board.Board(sys.argv[1]).runs()))", str(path)],
+    reader = subprocess.run([sys.executable, "-c", "import sys; import board_store; "
+                             "print(len(board_store.Board(sys.argv[1]).runs()))", str(path)],
                             cwd=ROOT, capture_output=True, text=True, check=True)
     assert reader.stdout.strip() == "7"  # the next server sees them
 
 
 def test_a_locked_file_delays_a_write_and_then_writes_it(tmp_path):
     path = tmp_path / "board.sqlite3"
-    store = board.Board(path)
+    store = board_store.Board(path)
     store.set_nickname("v0", None)
-    writer = board.Writer(store)
+    writer = board_store.Writer(store)
     locker = sqlite3.connect(path, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # another program holds the file
     try:
@@ -253,9 +254,9 @@ def test_a_locked_file_delays_a_write_and_then_writes_it(tmp_path):
 
 
 def test_an_unwritable_file_keeps_the_posts_and_says_why(tmp_path):
-    store = board.Board(tmp_path / "a folder, not a file")
+    store = board_store.Board(tmp_path / "a folder, not a file")
     store.path.mkdir()
-    writer = board.Writer(store)
+    writer = board_store.Writer(store)
     writer.submit("add_run", "v1", None, a_run())
     deadline = time.monotonic() + 30
     while writer.problem is None and time.monotonic() < deadline:
@@ -266,15 +267,16 @@ def test_an_unwritable_file_keeps_the_posts_and_says_why(tmp_path):
 
 def test_each_process_reports_its_runs_in_progress(tmp_path):
     path = tmp_path / "board.sqlite3"
-    busy = board.Writer(board.Board(path), in_progress=lambda: 3)
+    busy = board_store.Writer(board_store.Board(path), in_progress=lambda: 3)
     deadline = time.monotonic() + 30
-    while board.Board(path).training_elsewhere("someone else") != 3 and time.monotonic() < deadline:
+    while board_store.Board(path).training_elsewhere("someone else") != 3 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert board.Board(path).training_elsewhere("someone else") == 3
-    assert board.Board(path).training_elsewhere(busy.process) == 0  # a process counts its own runs itself
-    assert board.Board(path).training_elsewhere("someone else", now=time.time() + board.HEARTBEAT_STALE + 1) == 0
+    assert board_store.Board(path).training_elsewhere("someone else") == 3
+    assert board_store.Board(path).training_elsewhere(busy.process) == 0  # a process counts its own runs itself
+    later = time.time() + board_store.HEARTBEAT_STALE + 1
+    assert board_store.Board(path).training_elsewhere("someone else", now=later) == 0
     busy.close(timeout=30)  # leaving: its runs no longer count
-    assert board.Board(path).training_elsewhere("someone else") == 0
+    assert board_store.Board(path).training_elsewhere("someone else") == 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -286,9 +288,9 @@ def test_a_file_from_a_newer_version_is_refused_and_left_alone(store):
     store.add_run("v1", None, a_run())
     with sqlite3.connect(store.path) as connection:
         connection.execute("PRAGMA user_version = 99")
-    with pytest.raises(board.BoardError, match="newer version of this app.*schema 99"):
+    with pytest.raises(board_store.BoardError, match="newer version of this app.*schema 99"):
         store.runs()
-    with pytest.raises(board.BoardError):
+    with pytest.raises(board_store.BoardError):
         store.add_run("v2", None, a_run("r2"))
     with sqlite3.connect(store.path) as connection:
         assert connection.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
@@ -298,8 +300,8 @@ def test_another_programs_database_is_refused(tmp_path):
     path = tmp_path / "grades.sqlite3"
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE grades (student TEXT, grade REAL)")
-    with pytest.raises(board.BoardError, match="not a class board"):
-        board.Board(path).runs()
+    with pytest.raises(board_store.BoardError, match="not a class board"):
+        board_store.Board(path).runs()
     with sqlite3.connect(path) as connection:
         assert [r[0] for r in connection.execute("SELECT name FROM sqlite_schema")] == ["grades"]
 
@@ -307,15 +309,16 @@ def test_another_programs_database_is_refused(tmp_path):
 def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path):
     path = tmp_path / "board.sqlite3"
     path.write_bytes(b"these are not the droids" * 100)
-    with pytest.raises(board.BoardError, match="cannot be read .*file is not a database.*CLASS_BOARD_PATH"):
-        board.Board(path).runs()
+    with pytest.raises(board_store.BoardError, match="cannot be read .*file is not a database.*CLASS_BOARD_PATH"):
+        board_store.Board(path).runs()
 
 
 def test_a_file_from_an_older_version_is_migrated_and_keeps_its_runs(tmp_path, monkeypatch):
     path = tmp_path / "board.sqlite3"
-    board.Board(path).add_run("v1", "Ada", a_run())  # written at schema 1
-    monkeypatch.setattr(board, "MIGRATIONS", [*board.MIGRATIONS, "ALTER TABLE runs ADD COLUMN comment TEXT;"])
-    store = board.Board(path)
+    board_store.Board(path).add_run("v1", "Ada", a_run())  # written at schema 1
+    newer = [*board_store.MIGRATIONS, "ALTER TABLE runs ADD COLUMN comment TEXT;"]
+    monkeypatch.setattr(board_store.schema, "MIGRATIONS", newer)
+    store = board_store.Board(path)
     assert [r["who"] for r in store.runs()] == ["Ada"]
     assert store.runs()[0]["comment"] is None
     with sqlite3.connect(path) as connection:

@@ -15,7 +15,7 @@ from class_runs import a_class, fill
 from conftest import TIMEOUT_MS, AppPage
 from playwright.sync_api import expect
 
-from dashboard import board
+import board_store
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=TIMEOUT_MS)  # a busy 2-core machine: every wait is long, except the 5 s one below
@@ -64,7 +64,7 @@ def test_two_visitors_runs_appear_on_a_third_visitors_board_within_5_s(browser, 
         print(f"both runs on the third visitor's board {time.monotonic() - finished:.1f} s after they finished")
         watcher.assert_no_exception()
 
-        posted = board.Board(class_board_file).runs()[-2:]  # the file says whose they are
+        posted = board_store.Board(class_board_file).runs()[-2:]  # the file says whose they are
         assert sorted((r["alpha"], r["hidden_units"]) for r in posted) == sorted((a, h) for _, a, h in RUNS)
         assert len({r["visitor"] for r in posted}) == 2
         assert all(r["status"] == "finished" and r["steps"] == 20 and r["page"] == "training" for r in posted)
@@ -88,7 +88,7 @@ def not_cut(app):
 
 
 def test_a_class_of_runs_on_the_board_for_the_projector(app, class_board_file):
-    store = board.Board(class_board_file)
+    store = board_store.Board(class_board_file)
     store.new_board()  # this class's board: the runs of the tests before are archived
     fill(store, a_class(60, students=24, seed=19))
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
-from class_runs import a_class, fill
+from class_runs import a_class, fill, forget_writer
 from streamlit.testing.v1 import AppTest
 
-from dashboard import board, state
-from dashboard import class_board as posts
+import board_store
+from dashboard import board_posts, state
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "class_board.py")
@@ -33,7 +33,7 @@ def board_file(tmp_path, monkeypatch, data_dir):
     monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
     monkeypatch.delenv("CLASS_KEY", raising=False)
     yield path
-    board.forget_writer(path, timeout=2)
+    forget_writer(path, timeout=2)
 
 
 def opened(key=None, **session):
@@ -58,7 +58,7 @@ def metrics(at):
 
 
 def written():
-    assert posts.writer().flush(timeout=60), "the board's writer did not finish"
+    assert board_posts.writer().flush(timeout=60), "the board's writer did not finish"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def test_an_empty_board_says_how_runs_get_there(board_file):
 
 
 def test_a_small_board_shows_its_charts_tables_and_links(board_file):
-    fill(board.Board(board_file), a_class(12, students=5))
+    fill(board_store.Board(board_file), a_class(12, students=5))
     at = opened()
     assert metrics(at)["Runs"] == "12" and metrics(at)["Students"] == "5"
     charts = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
@@ -93,8 +93,8 @@ def test_a_small_board_shows_its_charts_tables_and_links(board_file):
 
 
 def test_a_link_from_the_board_reproduces_the_run_on_the_training_page(board_file):
-    fill(board.Board(board_file), a_class(3, students=3))
-    run = board.Board(board_file).runs()[-1]
+    fill(board_store.Board(board_file), a_class(3, students=3))
+    run = board_store.Board(board_file).runs()[-1]
     query = opened().code[0].value.split("?", 1)[1]
     training = AppTest.from_file(str(ROOT / "views" / "training.py"), default_timeout=120)
     training.query_params.update(dict(parse_qsl(query)))
@@ -106,14 +106,14 @@ def test_a_link_from_the_board_reproduces_the_run_on_the_training_page(board_fil
 
 
 def test_a_board_of_500_runs(board_file):
-    fill(board.Board(board_file), a_class(500, students=25))
+    fill(board_store.Board(board_file), a_class(500, students=25))
     start = time.perf_counter()
     at = opened()
     seconds = time.perf_counter() - start
     assert metrics(at)["Runs"] == "500" and metrics(at)["Students"] == "25"
     assert len(at.dataframe[0].value) == 500 and len(at.dataframe[1].value) == 10
     points = sum(len(trace["x"]) for chart in at.get("plotly_chart") for trace in _spec(chart)["data"])
-    finished = sum(r["status"] != "stopped" for r in board.Board(board_file).runs())
+    finished = sum(r["status"] != "stopped" for r in board_store.Board(board_file).runs())
     assert points == 2 * finished  # every run that trained to its end, on both charts
     start = time.perf_counter()
     run_ok(at)
@@ -123,7 +123,7 @@ def test_a_board_of_500_runs(board_file):
 
 
 def test_presenter_mode_keeps_the_main_columns(board_file):
-    fill(board.Board(board_file), a_class(12, students=5))
+    fill(board_store.Board(board_file), a_class(12, students=5))
     at = opened(**{state.PRESENTER: True})
     assert list(at.dataframe[0].value.columns) == ["run", "who", "dev accuracy", "α", "hidden units", "status"]
     assert at.get("plotly_chart")
@@ -143,16 +143,16 @@ def _spec(chart):
 def test_a_hostile_nickname_is_stored_cut_and_shown_as_plain_text(board_file):
     at = opened()
     box = at.text_input(key="board_nickname_input")
-    assert box.max_chars == board.MAX_NICKNAME
+    assert box.max_chars == board_store.MAX_NICKNAME
     box.set_value(HOSTILE)  # past the box's limit, as a client other than a browser could send it
     run_ok(at)
     cut = HOSTILE[:30].strip()
-    assert at.session_state[posts.NICKNAME] == cut and at.text_input(key="board_nickname_input").value == cut
+    assert at.session_state[board_posts.NICKNAME] == cut and at.text_input(key="board_nickname_input").value == cut
     written()
-    visitor = at.session_state[posts.VISITOR]
-    assert board.Board(board_file).member(visitor)["nickname"] == cut
+    visitor = at.session_state[board_posts.VISITOR]
+    assert board_store.Board(board_file).member(visitor)["nickname"] == cut
     assert cut in [t.value for t in at.text]  # st.text: never read as Markdown or HTML
-    board.Board(board_file).add_run(visitor, cut, board.summary(
+    board_store.Board(board_file).add_run(visitor, cut, board_store.summary(
         "r1", "training", state.Hyperparams(), "bundled sample", 500, 500, 0.9, 0.88, 10, "finished"))
     run_ok(at)
     assert list(at.dataframe[0].value["who"]) == [cut]  # a table cell: plain text
@@ -166,7 +166,7 @@ def test_an_empty_nickname_means_student_n(board_file):
     at = opened()
     at.text_input(key="board_nickname_input").input("  \n ")
     run_ok(at)
-    assert at.session_state[posts.NICKNAME] is None
+    assert at.session_state[board_posts.NICKNAME] is None
     written()
     assert run_ok(at).text[0].value == "student 1"
 
@@ -181,7 +181,7 @@ def teacher_buttons(at):
 
 
 def test_without_a_key_on_the_server_nobody_can_change_the_board(board_file):
-    fill(board.Board(board_file), a_class(4, students=2))
+    fill(board_store.Board(board_file), a_class(4, students=2))
     at = opened(key="anything")
     assert any("without a class key" in w.value for w in at.warning)
     assert not teacher_buttons(at)
@@ -190,13 +190,13 @@ def test_without_a_key_on_the_server_nobody_can_change_the_board(board_file):
 
 def test_without_the_key_in_the_address_there_are_no_teacher_controls(board_file, monkeypatch):
     monkeypatch.setenv("CLASS_KEY", KEY)
-    fill(board.Board(board_file), a_class(4, students=2))
+    fill(board_store.Board(board_file), a_class(4, students=2))
     assert not teacher_buttons(opened())
 
 
 def test_a_wrong_key_is_refused_and_logged(board_file, monkeypatch, caplog):
     monkeypatch.setenv("CLASS_KEY", KEY)
-    fill(board.Board(board_file), a_class(4, students=2))
+    fill(board_store.Board(board_file), a_class(4, students=2))
     with caplog.at_level(logging.WARNING):
         at = opened(key="owl-43")
     assert any("not this server's class key" in e.value for e in at.error)
@@ -207,7 +207,7 @@ def test_a_wrong_key_is_refused_and_logged(board_file, monkeypatch, caplog):
 
 def test_the_right_key_removes_a_run_and_starts_a_new_board(board_file, monkeypatch):
     monkeypatch.setenv("CLASS_KEY", KEY)
-    store = board.Board(board_file)
+    store = board_store.Board(board_file)
     fill(store, a_class(6, students=3))
     at = opened(key=KEY)
     assert any("Teacher controls are on" in s.value for s in at.success)
@@ -243,7 +243,7 @@ def test_the_right_key_removes_a_run_and_starts_a_new_board(board_file, monkeypa
 
 def test_the_teacher_controls_go_when_the_key_is_taken_away(board_file, monkeypatch):
     monkeypatch.setenv("CLASS_KEY", KEY)
-    fill(board.Board(board_file), a_class(3, students=3))
+    fill(board_store.Board(board_file), a_class(3, students=3))
     at = opened(key=KEY)
     monkeypatch.delenv("CLASS_KEY")
     assert not teacher_buttons(run_ok(at))
@@ -261,7 +261,7 @@ def test_a_file_that_is_not_a_board_gets_a_clear_message(board_file):
 
 
 def test_a_board_from_a_newer_version_is_refused_clearly(board_file):
-    fill(board.Board(board_file), a_class(2))
+    fill(board_store.Board(board_file), a_class(2))
     with sqlite3.connect(board_file) as connection:
         connection.execute("PRAGMA user_version = 7")
     at = opened()
@@ -269,7 +269,7 @@ def test_a_board_from_a_newer_version_is_refused_clearly(board_file):
 
 
 def test_a_locked_board_still_shows_and_a_run_posted_meanwhile_lands_after(board_file):
-    store = board.Board(board_file)
+    store = board_store.Board(board_file)
     fill(store, a_class(3, students=3))
     locker = sqlite3.connect(board_file, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
@@ -277,13 +277,13 @@ def test_a_locked_board_still_shows_and_a_run_posted_meanwhile_lands_after(board
         at = opened()
         assert metrics(at)["Runs"] == "3" and not at.error and not at.warning
         training = trained_one_step()
-        assert not posts.writer().flush(timeout=1.5)  # waiting for the lock, not lost
+        assert not board_posts.writer().flush(timeout=1.5)  # waiting for the lock, not lost
     finally:
         locker.execute("COMMIT")
         locker.close()
     written()
     assert metrics(run_ok(at))["Runs"] == "4"
-    assert store.runs()[-1]["visitor"] == training.session_state[posts.VISITOR]
+    assert store.runs()[-1]["visitor"] == training.session_state[board_posts.VISITOR]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -301,12 +301,12 @@ def trained_one_step():
 def test_the_training_pages_run_is_posted_and_updated_not_repeated(board_file):
     at = trained_one_step()
     written()
-    (run,) = board.Board(board_file).runs()
+    (run,) = board_store.Board(board_file).runs()
     assert (run["page"], run["steps"], run["status"], run["who"]) == ("training", 1, "stopped", "student 1")
     at.button(key="tr_step").click()
     run_ok(at)
     written()
-    (run,) = board.Board(board_file).runs()
+    (run,) = board_store.Board(board_file).runs()
     assert run["steps"] == 2 and run["dev_accuracy"] is not None and run["data"] == "bundled sample"
 
 
@@ -322,12 +322,12 @@ def test_the_experiments_pages_seeds_are_posted_one_run_each(board_file):
             break
     run_ok(at)
     written()
-    runs = board.Board(board_file).runs()
+    runs = board_store.Board(board_file).runs()
     assert [(r["page"], r["hyperparams"].seed, r["steps"]) for r in runs] == [("experiments", 0, 3),
                                                                            ("experiments", 1, 3)]
     run_ok(at)
     written()
-    assert len(board.Board(board_file).runs()) == 2  # each seed once
+    assert len(board_store.Board(board_file).runs()) == 2  # each seed once
 
 
 def test_a_broken_board_file_never_breaks_training(board_file):
@@ -335,7 +335,7 @@ def test_a_broken_board_file_never_breaks_training(board_file):
     at = trained_one_step()
     assert at.session_state["training_run"].step == 1
     deadline = time.monotonic() + 30
-    while posts.writer().problem is None and time.monotonic() < deadline:
+    while board_posts.writer().problem is None and time.monotonic() < deadline:
         time.sleep(0.1)
     page = opened()
     assert any("wait to be written" in w.value for w in page.warning)

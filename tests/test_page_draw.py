@@ -16,13 +16,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dashboard import runs, state
+from dashboard import state
 from dashboard.sections import draw as draw_sections
 from dashboard.sections import handwriting, shifted
 from nn_core import preprocessing, training
 from nn_core.evaluation import shifted_accuracy
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
+from training_runs import runs
 
 PAGE = "../views/draw.py"
 TIMEOUT = 120

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard.runs
+import training_runs.batches
 from dashboard import state
 from nn_core.data import DigitSet
 from nn_core.mnist_files import load_sample
@@ -243,7 +243,7 @@ def test_a_value_error_from_nn_core_is_an_error_message_and_results_stay(monkeyp
     def refuse(hp):
         raise ValueError("init must be 'he' or 'notebook', not 'zeros'")
 
-    monkeypatch.setattr(dashboard.runs, "new_network", refuse)  # where the runs start a network
+    monkeypatch.setattr(training_runs.batches, "new_network", refuse)  # where the runs start a network
     at.slider(key="exp_n").set_value(3)
     at.run()
     at.button(key="exp_seeds_run").click()

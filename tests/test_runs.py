@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from dashboard.runs import (
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
+from training_runs.runs import (
     advance,
     compare_notebook_bugs,
     history_row,
@@ -21,7 +22,6 @@ from dashboard.runs import (
     total_steps,
     train_quietly,
 )
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
 
 
 def wait_until(condition, timeout=60):
@@ -168,7 +168,7 @@ def test_a_short_run_that_diverges_ends_with_its_diverged_record(sample_split):
 
 
 def test_a_live_chart_takes_a_new_pace_when_the_class_s_runs_start_or_end(monkeypatch):
-    from dashboard import runs
+    from training_runs import runs
 
     monkeypatch.setattr(runs, "runs_in_progress", lambda: 0)
     assert not runs.pace_changed(None) and not runs.pace_changed(0.25)  # alone: 4 redraws a second

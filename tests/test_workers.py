@@ -1,4 +1,4 @@
-"""Training in worker processes (dashboard/workers.py, dashboard/worker_loop.py): runs happen outside this process,
+"""Training in worker processes (training_runs/pool.py, training_runs/worker_loop.py): runs happen outside this process,
 identical runs are computed once, visitors never see each other's runs, the pool is fair to every visitor, a
 worker that dies costs only its run, and no worker outlives its server.
 
@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard import runs, shared_data, workers
-from dashboard.runs import advance, start_run, start_training, stop_training
-from dashboard.worker_loop import Data
 from nn_core.training import NOTEBOOK, new_network, train_to_end
+from training_runs import batches, pool, shared_digits
+from training_runs.runs import advance, start_run, start_training, stop_training
+from training_runs.worker_loop import Data
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = NOTEBOOK.with_changes(iterations=100_000)  # a run that never ends by itself during a test
@@ -50,8 +50,8 @@ def own_runner(monkeypatch):
     made = []
 
     def make(size):
-        runner = workers.Runner(size)
-        monkeypatch.setattr(workers, "_runner", runner)
+        runner = pool.Runner(size)
+        monkeypatch.setattr(pool, "_runner", runner)
         made.append(runner)
         return runner
 
@@ -87,31 +87,31 @@ def test_a_run_trains_in_a_worker_process_not_in_this_one(sample_split):
     start_training(run)
     run.worker.join(120)
     assert run.status == "finished" and run.step == 30
-    pids = workers.runner().pids()
-    assert len(pids) == workers.CORES and os.getpid() not in pids
+    pids = pool.runner().pids()
+    assert len(pids) == pool.CORES and os.getpid() not in pids
     for pid in pids:
-        assert b"dashboard.worker_loop" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert b"training_runs.worker_loop" in Path(f"/proc/{pid}/cmdline").read_bytes()
     assert not any(v.flags.writeable for v in run.params.values())  # shared by every follower: read-only
 
 
 def test_a_worker_imports_only_numpy_threadpoolctl_and_nn_core():
-    tree = ast.parse((ROOT / "dashboard" / "worker_loop.py").read_text())
+    tree = ast.parse((ROOT / "training_runs" / "worker_loop.py").read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported - set(sys.stdlib_module_names) == {"numpy", "threadpoolctl", "nn_core"}
-    code = ("import sys, dashboard.worker_loop; "
+    code = ("import sys, training_runs.worker_loop; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'streamlit', 'pandas', 'plotly', 'pyarrow'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_workers_run_at_a_lower_priority_than_the_server(own_runner, sample_split, monkeypatch):
-    code = "import dashboard.workers as w; print(w.WORKER_NICENESS)"
+    code = "import training_runs.pool as pool; print(pool.WORKER_NICENESS)"
     env = {k: v for k, v in os.environ.items() if k != "WORKER_NICENESS"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout) == 10  # the app's default (the tests run workers at 0, see conftest.py)
-    monkeypatch.setattr(workers, "WORKER_NICENESS", 10)
+    monkeypatch.setattr(pool, "WORKER_NICENESS", 10)
     runner = own_runner(2)
     run = start_run(1, NOTEBOOK.with_changes(iterations=3), sample_split, "sample")
     start_training(run)
@@ -123,14 +123,14 @@ def test_workers_run_at_a_lower_priority_than_the_server(own_runner, sample_spli
 
 def test_the_digits_are_written_once_and_read_only_in_the_workers(sample_split):
     arrays = {"X": sample_split.X_train, "Y": sample_split.Y_train}
-    first = shared_data.publish(arrays)
-    again = shared_data.publish({"X": sample_split.X_train[:, :], "Y": sample_split.Y_train})  # other views
+    first = shared_digits.publish(arrays)
+    again = shared_digits.publish({"X": sample_split.X_train[:, :], "Y": sample_split.Y_train})  # other views
     assert again is first
     assert sorted(p.name for p in Path(first.folder).iterdir()) == ["X.npy", "Y.npy"]
     mapped = Data().arrays(first.folder)
     assert not mapped["X"].flags.writeable and isinstance(mapped["X"].base, np.memmap)
     np.testing.assert_array_equal(mapped["X"], sample_split.X_train)
-    other = shared_data.publish({"X": sample_split.X_dev, "Y": sample_split.Y_dev})
+    other = shared_digits.publish({"X": sample_split.X_dev, "Y": sample_split.Y_dev})
     assert other.key != first.key
 
 
@@ -214,8 +214,8 @@ def test_every_run_moves_and_the_shares_are_per_visitor(own_runner, sample_split
     own_runner(1)  # one worker for three runs of two visitors
     anna_1, anna_2, ben = (start_run(n, LONG.with_changes(seed=n), sample_split, "sample") for n in (1, 2, 3))
     start_training(anna_1, connected=Tab("anna"))
-    batch = runs.Batch([runs.Job("seed 2", {}, anna_2.hp)], "sample", 1000, None, visitor="anna")
-    runs.work(batch, 0.0, lambda seed: sample_split)  # Anna's Experiments batch: her second run
+    batch = batches.Batch([batches.Job("seed 2", {}, anna_2.hp)], "sample", 1000, None, visitor="anna")
+    batches.work(batch, 0.0, lambda seed: sample_split)  # Anna's Experiments batch: her second run
     start_training(ben, connected=Tab("ben"))
     computations = [anna_1.computation, batch.steps.computation, ben.computation]
     steps, last_moved, longest_wait = [0, 0, 0], [time.monotonic()] * 3, [0.0] * 3
@@ -229,7 +229,7 @@ def test_every_run_moves_and_the_shares_are_per_visitor(own_runner, sample_split
                 if steps[i]:
                     longest_wait[i] = max(longest_wait[i], now - last_moved[i])
                 steps[i], last_moved[i] = computation.step, now
-    runs.stop_batch(batch)
+    batches.stop_batch(batch)
     stop_training(anna_1)
     stop_training(ben)
     assert all(steps), steps
@@ -249,14 +249,14 @@ def test_a_lone_run_takes_every_core_unless_other_work_keeps_the_machine_busy(ow
         threads_used.extend(w.slice_threads for w in runner.workers if w.busy is not None)
 
     monkeypatch.setattr(runner, "_dispatch", dispatch)
-    for other_cores, expected in ((0.0, workers.CORES), (1.5, 1)):
+    for other_cores, expected in ((0.0, pool.CORES), (1.5, 1)):
         monkeypatch.setattr(runner.other_work, "cores", lambda busy=other_cores: busy)
         threads_used.clear()
         run = start_run(1, NOTEBOOK.with_changes(iterations=20, seed=int(other_cores * 10)), sample_split, "sample")
         start_training(run)
         run.worker.join(120)
         assert run.status == "finished" and set(threads_used) == {expected}
-    assert 0 <= workers.OtherWork().cores() <= workers.CORES
+    assert 0 <= pool.OtherWork().cores() <= pool.CORES
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def test_a_killed_worker_costs_only_the_run_it_was_training(own_runner, sample_s
 
 def test_workers_that_cannot_start_fail_the_runs_instead_of_starting_again_and_again(own_runner, sample_split,
                                                                                      monkeypatch):
-    monkeypatch.setattr(workers, "WORKER_COMMAND", [sys.executable, "-c", "raise SystemExit(1)"])
+    monkeypatch.setattr(pool, "WORKER_COMMAND", [sys.executable, "-c", "raise SystemExit(1)"])
     runner = own_runner(1)
     run = start_run(1, NOTEBOOK.with_changes(iterations=5), sample_split, "sample")
     start_training(run)
@@ -320,17 +320,17 @@ def test_workers_exit_when_their_server_dies(tmp_path):
     script.write_text(f"""
 import sys, time
 sys.path.insert(0, {str(ROOT)!r})
-from dashboard.runs import start_run, start_training
+from training_runs.runs import start_run, start_training
 from nn_core.data import split_dev
 from nn_core.mnist_files import load_sample
 from nn_core.training import NOTEBOOK
-from dashboard import workers
+from training_runs import pool
 split = split_dev(load_sample({str(ROOT / "data" / "mnist_sample.npz")!r}), 1000, 0)
 run = start_run(1, NOTEBOOK.with_changes(iterations=100_000), split, "sample")
 start_training(run)
 while run.step == 0:
     time.sleep(0.05)
-print(*workers.runner().pids(), flush=True)
+print(*pool.runner().pids(), flush=True)
 time.sleep(600)
 """)
     server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)

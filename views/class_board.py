@@ -8,7 +8,7 @@ by itself on the projector. The parts are in dashboard/sections/class_board.py.
 
 import streamlit as st
 
-from dashboard import class_board, widgets
+from dashboard import board_posts, widgets
 from dashboard.sections import class_board as parts
 
 REFRESH = 2.0  # seconds between two readings of the board
@@ -16,7 +16,7 @@ REFRESH = 2.0  # seconds between two readings of the board
 
 def board_panel():
     """The live part of the page: numbers, charts, tables and a run's link (and the teacher's controls)."""
-    writer = class_board.writer()
+    writer = board_posts.writer()
     if writer.problem and writer.waiting:
         st.warning(f"⏳ {writer.waiting} run(s) from this server wait to be written to the board: {writer.problem}. "
                    "They are kept and written as soon as the file can be written.")

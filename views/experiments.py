@@ -11,8 +11,7 @@ dashboard/sections/experiments.py.
 
 import streamlit as st
 
-from dashboard import class_board, state, widgets
-from dashboard.runs import Batch, Job, fail_batch, shared_runs_note, stop_batch, work
+from dashboard import board_posts, state, widgets
 from dashboard.sections.experiments import (
     ANSWERS,
     ladder_results,
@@ -26,6 +25,8 @@ from dashboard.sections.experiments import (
 from nn_core.data import split_dev
 from nn_core.network import forward_prop, init_params
 from nn_core.training import NOTEBOOK
+from training_runs.batches import Batch, Job, fail_batch, stop_batch, work
+from training_runs.runs import shared_runs_note
 
 TICK = 0.1  # seconds between two slices while a batch runs
 SLICE = 0.5  # seconds the fragment waits for news of the runs: Stop waits at most this long
@@ -118,7 +119,7 @@ def live(key, what):
 
 def seeds_live():
     live(SEEDS, "run")
-    class_board.post_seed_runs(st.session_state.get(SEEDS))  # each finished seed to the Class page's board
+    board_posts.post_seed_runs(st.session_state.get(SEEDS))  # each finished seed to the Class page's board
 
 
 def ladder_live():

@@ -1,7 +1,7 @@
 """📉 Training: forward, backward, update, again and again, with live curves and a look inside every step.
 
 Each visitor trains their own network: the run (their view of what a worker process trains, see
-dashboard/runs.py) lives in st.session_state. Train hands it to the workers (dashboard.runs.start_training); a
+dashboard/runs.py) lives in st.session_state. Train hands it to the workers (training_runs.runs.start_training); a
 fragment re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at
 once) to redraw the curves from what has arrived, so drawing never pauses training; Stop asks the workers to
 stop after the current step. Figures are in dashboard/figures.py, the "look inside" tabs in
@@ -11,18 +11,7 @@ dashboard/sections/training.py, the run itself in dashboard/runs.py.
 import numpy as np
 import streamlit as st
 
-from dashboard import class_board, downloads, figures, links, state, widgets
-from dashboard.runs import (
-    SHARED_NOTE,
-    advance,
-    history_row,
-    pace_changed,
-    redraw_interval,
-    score,
-    start_run,
-    start_training,
-    stop_training,
-)
+from dashboard import board_posts, downloads, figures, links, state, widgets
 from dashboard.sections import training as views
 from dashboard.sections.training_controls import (
     CONTROLS,
@@ -34,6 +23,17 @@ from dashboard.sections.training_controls import (
     set_controls,
 )
 from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
+from training_runs.runs import (
+    SHARED_NOTE,
+    advance,
+    history_row,
+    pace_changed,
+    redraw_interval,
+    score,
+    start_run,
+    start_training,
+    stop_training,
+)
 
 RUN, HISTORY = "training_run", "training_history"
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
@@ -87,7 +87,7 @@ def finish(run):
         run.number = len(history) + 1
     history[run.number] = history_row(run)
     sync_model(run)
-    class_board.post_training_run(run)  # to the Class page's board (written off this thread)
+    board_posts.post_training_run(run)  # to the Class page's board (written off this thread)
 
 
 def on_train():

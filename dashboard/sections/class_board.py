@@ -13,9 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import board, class_board, links, runs, widgets
+import board_store
+from dashboard import board_posts, links, widgets
 from dashboard.figures import BLUE, GREY, ORANGE, VERMILLION
 from nn_core.training import NOTEBOOK
+from training_runs import runs
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,11 @@ def follow_key():
     if given is None:
         return
     st.query_params.pop("key")
-    configured = class_board.key()
+    configured = board_posts.key()
     if configured is None:
         st.warning("🔑 This server was started without a class key, so the board is read-only for everyone. To "
                    "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
-    elif board.key_matches(given, configured):
+    elif board_store.key_matches(given, configured):
         st.session_state[TEACHER] = True
         st.success("🔑 Teacher controls are on for this tab (at the bottom of the page). The key has been taken "
                    "out of the address, so the projector does not show it.")
@@ -59,7 +61,7 @@ def follow_key():
 
 def teacher():
     """True in a tab that opened the page with the server's key (and while the server has one)."""
-    return bool(st.session_state.get(TEACHER)) and class_board.key() is not None
+    return bool(st.session_state.get(TEACHER)) and board_posts.key() is not None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ def teacher():
 
 
 def on_nickname():
-    cleaned = class_board.set_nickname(st.session_state["board_nickname_input"])
+    cleaned = board_posts.set_nickname(st.session_state["board_nickname_input"])
     st.session_state["board_nickname_input"] = cleaned or ""  # the box shows what the board will show
 
 
@@ -76,17 +78,18 @@ def nickname_box():
     """A text box for the nickname, and how the board shows this visitor (as plain text)."""
     left, right = st.columns([2, 3])
     left.text_input(
-        "Your nickname on the board", key="board_nickname_input", max_chars=board.MAX_NICKNAME,
+        "Your nickname on the board", key="board_nickname_input", max_chars=board_store.MAX_NICKNAME,
         placeholder="student N", on_change=on_nickname,
-        help=f"Up to {board.MAX_NICKNAME} characters, shown as plain text on the class's board. Leave it empty to "
+        help=f"Up to {board_store.MAX_NICKNAME} characters, shown as plain text on the class's board. "
+                  "Leave it empty to "
              "be “student N” (numbered in order of arrival). Never your full name: the board is on the projector.")
     with right:
         st.caption("On the board you appear as")
         try:
-            member = class_board.store().member(class_board.visitor())
-        except board.BoardError:
+            member = board_posts.store().member(board_posts.visitor())
+        except board_store.BoardError:
             member = None
-        who = class_board.nickname() or (member["who"] if member else None)
+        who = board_posts.nickname() or (member["who"] if member else None)
         st.text(who or "(nobody yet: you join the board with your first run)")
 
 
@@ -98,10 +101,10 @@ def nickname_box():
 def read_runs(board_id):
     """The board's runs, or None after showing why they cannot be read."""
     try:
-        return class_board.store().runs(board_id)
-    except board.BoardBusyError as error:
+        return board_posts.store().runs(board_id)
+    except board_store.BoardBusyError as error:
         st.info(f"⏳ {error}")
-    except board.BoardError as error:
+    except board_store.BoardError as error:
         st.error(f"⚠️ {error} The rest of the app works as usual.")
     return None
 
@@ -109,8 +112,8 @@ def read_runs(board_id):
 def boards():
     """Every board of the file, newest first ([] when there is none yet, or the file cannot be read)."""
     try:
-        return class_board.store().boards()
-    except board.BoardError:
+        return board_posts.store().boards()
+    except board_store.BoardError:
         return []
 
 
@@ -141,8 +144,8 @@ def in_progress():
     """Runs training right now: in this server process, and in the others that share the board file."""
     here = runs.runs_in_progress()
     try:
-        return here + class_board.store().training_elsewhere(class_board.writer().process)
-    except board.BoardError:
+        return here + board_posts.store().training_elsewhere(board_posts.writer().process)
+    except board_store.BoardError:
         return here
 
 
@@ -313,7 +316,7 @@ def _act(method, *args, done):
     if not teacher():  # checked again here: a control only a teacher sees is still not trusted
         st.session_state[MESSAGE] = ("error", "Only the teacher (with the class key) can change the board.")
         return
-    writer = class_board.writer()
+    writer = board_posts.writer()
     writer.submit(method, *args)
     written = writer.flush(timeout=3)
     st.session_state[MESSAGE] = ("success", done) if written else (

@@ -9,11 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import figures, runs, state, widgets
+from dashboard import figures, state, widgets
 from dashboard.figures import RDBU_BLUE, RDBU_RED, before_after_bars, matrix_heatmap, size
 from dashboard.widgets import adds_up, numbers_box, show
 from nn_core import training
 from nn_core.network import forward_prop, one_hot
+from training_runs import runs
 
 NOTEBOOK_STEPS = 250  # full-batch steps for the notebook's network here (the notebook runs 500)
 NOTEBOOK_DIGITS = 9_000  # training digits for it: every full-batch step reads all of them

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.figures import confusion_figure, mistakes_figure, units_figure, wide_table
-from dashboard.runs import SNAPSHOT_UNITS, compare_notebook_bugs
 from dashboard.sections.training_map import hidden_map_section
 from dashboard.widgets import matrix, numbers_box, show, show_code
 from nn_core.activations import softmax, softmax_notebook
@@ -20,6 +19,7 @@ from nn_core.network import (
     layer_count,
     update_params,
 )
+from training_runs.runs import SNAPSHOT_UNITS, compare_notebook_bugs
 
 # ---------------------------------------------------------------------------------------------------------
 # The "look inside" sections of the page

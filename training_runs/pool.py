@@ -1,19 +1,14 @@
-"""Every training run of the app happens in worker processes: a pool of one worker per core, a fair scheduler,
-and identical runs computed once. No Streamlit here.
+"""The pool of worker processes where every training run of the app happens: one worker per core, a fair
+scheduler, and identical runs computed once. No Streamlit here.
 
 Why processes: one server process draws every page of every visitor, one thread at a time (Python's lock).
 Training threads in it made twenty students' pages queue behind twenty runs. A worker process
-(dashboard/worker_loop.py) has a lock and a core of its own; the server only passes messages.
+(worker_loop.py) has a lock and a core of its own; the server only passes messages.
 
 - The pool (Runner) starts with the first run: one worker per core, at a lower CPU priority than the server.
   It stops with the server (atexit), and a worker whose server has gone exits by itself. A worker that dies
   is replaced at once.
-- A Computation is one training run as the workers compute it: what to train (a Spec: the data, the
-  Hyperparams, the starting params, how often to evaluate) and everything it has produced so far (StepRecords,
-  W1 and b1 snapshots, the latest params). Its generator lives in one worker, which trains it a slice at a time.
-- Followers want a computation's steps up to some step: a visitor's live view on the Training page, a page
-  waiting for a short run (Draw, the notebook's bugs), an Experiments batch's job. A computation trains while a
-  follower wants more; otherwise it waits in its worker.
+- A Computation (computations.py) is one run as the workers compute it; its Followers want its steps.
 - Identical runs are computed once: a Spec is named by a hash of its data, its Hyperparams, its starting
   params and how often it evaluates, and a second visitor who starts the same run follows the computation
   already there, live, or gets its records at once if it has finished. The last FINISHED_KEPT finished
@@ -36,19 +31,18 @@ import threading
 import time
 import weakref
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from dashboard.shared_data import Published, digest
+from training_runs.computations import Computation
 
-ROOT = Path(__file__).resolve().parents[1]  # the project folder: `python -m dashboard.worker_loop` runs from it
+ROOT = Path(__file__).resolve().parents[1]  # the project folder: `python -m training_runs.worker_loop` runs from it
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 # A worker's CPU priority: 0 is the server's, 19 the lowest, so pages go first and training takes what is left.
 # The tests run workers at 0 (WORKER_NICENESS=0): on a machine busy with other work, a worker at 10 gets
 # almost no CPU, and a test would measure the other work.
 WORKER_NICENESS = int(os.environ.get("WORKER_NICENESS", 10))
-WORKER_COMMAND = [sys.executable, "-m", "dashboard.worker_loop"]  # then: socket, server's pid, niceness
+WORKER_COMMAND = [sys.executable, "-m", "training_runs.worker_loop"]  # then: socket, server's pid, niceness
 LONGEST_WAIT = 1.0  # seconds: about how long a computation in progress waits for its next slice
 LONGEST_SLICE = 0.5  # seconds of training in one slice (and at most this long for Stop to take effect)
 SHORTEST_SLICE = 0.05
@@ -62,102 +56,7 @@ DIED = ("The process training this run stopped (it may have run out of memory, o
         "Nothing else was lost; press Train to start this run again.")
 
 
-@dataclass(eq=False)
-class Spec:
-    """What to train: data (published arrays X, Y, X_dev, Y_dev, ...), hp, the starting params (None: a fresh
-    network of hp, from hp.seed), evaluation every `eval_every` steps, `total` steps, and scores at the end."""
 
-    data: Published
-    hp: object
-    params: dict | None
-    eval_every: int
-    total: int
-    score: bool = False
-    start: str = ""  # a hash of params, when given
-
-    def __post_init__(self):
-        if self.params is not None and not self.start:
-            self.start = digest(self.params)
-
-    @property
-    def key(self):
-        return self.data.key, self.hp, self.start, self.eval_every, self.total, self.score
-
-    def for_worker(self):
-        return {"data": self.data.folder, "hp": self.hp, "params": self.params, "eval_every": self.eval_every,
-                "total": self.total, "score": self.score}
-
-
-class Follower:
-    """Someone who wants a computation's steps up to `until`.
-
-    visitor : whose share the training time counts against (None: this follower's own share).
-    keep_going() : asked a few times a second; False stops following (the tab was closed, the page left).
-    on_stop(computation) : called once, with the runner's lock held, when following ends (stopped, satisfied,
-    or the computation ended); `done` is set right after.
-    """
-
-    def __init__(self, until, visitor=None, keep_going=None, on_stop=None):
-        self.until, self.keep_going, self.on_stop = until, keep_going, on_stop
-        self.visitor = self if visitor is None else visitor
-        self.done = threading.Event()
-        self.computation = None
-        self.stopping = False
-
-    @property
-    def wants(self):
-        """The step this follower still waits for (0 once it stops)."""
-        return 0 if self.stopping else self.until
-
-
-@dataclass(eq=False)
-class Computation:
-    """One training run as the workers compute it, shared by all its followers.
-
-    records : StepRecords so far; seconds_at : seconds of training after each. snapshots : (step, W1 rows, b1 rows).
-    params : the latest params received, of step params_step. status : "waiting" (nothing left to do now, or
-    in line for a slice), "finished", "diverged" or "failed" (message says why). scores : from the worker at
-    the end, when spec.score.
-    """
-
-    spec: Spec
-    number: int
-    records: list = field(default_factory=list)
-    seconds_at: list = field(default_factory=list)
-    snapshots: list = field(default_factory=list)
-    params: dict | None = None
-    params_step: int = 0
-    seconds: float = 0.0
-    status: str = "waiting"
-    message: str = ""
-    diverged_record: object = None
-    scores: dict | None = None
-    followers: list = field(default_factory=list)
-    worker: object = None  # the worker holding its generator (None: none yet, or it died)
-    active: bool = False  # a worker is training a slice of it right now
-    last_slice: float = 0.0  # time.monotonic() at the end of its last slice
-
-    @property
-    def step(self):
-        return len(self.records)
-
-    @property
-    def total(self):
-        return self.spec.total
-
-    @property
-    def ended(self):
-        return self.status in ("finished", "diverged", "failed")
-
-    def wanted_until(self):
-        return max((f.wants for f in self.followers), default=0)
-
-    def wanting_visitors(self):
-        return {f.visitor for f in self.followers if f.wants > self.step}
-
-    def nbytes(self):
-        arrays = [rows for _, *layer in self.snapshots for rows in layer] + list((self.params or {}).values())
-        return sum(a.nbytes for a in arrays) + 600 * len(self.records)
 
 
 class WorkerProcess:
@@ -594,16 +493,3 @@ def forget_shared():
     if current is not None:
         current.forget_shared()
 
-
-def worker_processes():
-    """The process ids of every worker process this process has started and not yet ended (for tests)."""
-    found = []
-    for entry in Path("/proc").iterdir() if Path("/proc").exists() else ():
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, NotADirectoryError):
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"dashboard.worker_loop" in cmdline:
-            found.append(int(entry.name))
-    return found

@@ -4,7 +4,7 @@ Training in a separate process never holds the server's Python lock, so pages st
 and each worker trains on a core of its own. A worker imports only NumPy, threadpoolctl and nn_core (never
 Streamlit): it starts in a fraction of a second and stays small. The server starts it as
 
-    python -m dashboard.worker_loop FD PARENT_PID NICENESS
+    python -m training_runs.worker_loop FD PARENT_PID NICENESS
 
 where FD is its end of a socket pair. Through it, the server sends pickled commands (multiprocessing's
 Connection):

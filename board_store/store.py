@@ -5,96 +5,33 @@ holds summaries only (who, when, the hyperparameters, the data, steps, accuracie
 weights. It is shared by every app process on the machine and survives a restart:
 
 - WAL mode: readers never wait for a writer, so the page draws while a run is being written.
-- Writes never happen on a page's thread. Each process has one Writer per file: a queue and a daemon thread that
-  writes one item at a time, in order. A busy file ("database is locked": another process writing, a backup
-  holding it) makes the item wait and try again, later and later; it is never dropped. At exit the queue is
-  flushed (atexit), so a run posted just before the server stops is not lost.
-- The file says what it is: `PRAGMA user_version` is its schema version. An older one is migrated step by step
-  (MIGRATIONS); a newer one, or a SQLite file of something else, is refused with a message that says so.
+- Writes never happen on a page's thread: writer.py queues them and writes them in a thread of their own.
+- The file says what it is (schema.py): an older one is migrated step by step; a newer one, or a SQLite file of
+  something else, is refused with a message that says so.
 
 A "board" is one class's page of runs: a teacher starts a new one for a new class, and the old one is archived
 (kept, read-only), never deleted. Within a board, each visitor is "student 1", "student 2", ... in order of
 arrival (their first post), unless they chose a nickname.
 """
 
-import argparse
-import atexit
-import collections
 import contextlib
-import hmac
 import json
 import logging
-import os
-import secrets
 import sqlite3
-import threading
 import time
 from dataclasses import fields
 from pathlib import Path
 
+from board_store import schema
+from board_store.schema import STATUSES
+from board_store.settings import PATH_VARIABLE
 from nn_core.training import Hyperparams
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "class_board.sqlite3"
-PATH_VARIABLE, KEY_VARIABLE = "CLASS_BOARD_PATH", "CLASS_KEY"
 MAX_NICKNAME = 30  # characters
 BUSY_WAIT = 1.0  # seconds SQLite itself waits for a lock before saying "database is locked"
-FIRST_RETRY, LAST_RETRY = 0.05, 2.0  # seconds between two tries of a write the file refused, doubling
-EXIT_WAIT = 10.0  # seconds the process waits at exit for the queue to be written
-HEARTBEAT = 2.0  # seconds: how often a process says how many runs it is training (when the number changed)
-HEARTBEAT_REFRESH = 20.0  # seconds: and at least this often while it is training some
 HEARTBEAT_STALE = 60.0  # seconds: a process silent for this long counts no runs (it stopped without saying so)
-STATUSES = ("finished", "stopped", "diverged")
-
-SCHEMA = """
-CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE boards (
-    id INTEGER PRIMARY KEY,
-    opened REAL NOT NULL,               -- Unix time
-    archived REAL                       -- when a new board replaced it; NULL for the current board
-);
-CREATE TABLE members (                  -- who is who on a board: never more than a number and a nickname
-    board INTEGER NOT NULL REFERENCES boards(id),
-    visitor TEXT NOT NULL,              -- a random token of the visitor's browser session
-    number INTEGER NOT NULL,            -- "student 1", "student 2", ... in order of arrival on this board
-    nickname TEXT,
-    PRIMARY KEY (board, visitor),
-    UNIQUE (board, number)
-);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY,
-    board INTEGER NOT NULL REFERENCES boards(id),
-    number INTEGER NOT NULL,            -- "run 1", "run 2", ... in order of posting on this board
-    uid TEXT NOT NULL,                  -- the visitor's name for the run: they update the row by posting it again
-    visitor TEXT NOT NULL,
-    page TEXT NOT NULL,                 -- "training" or "experiments"
-    posted REAL NOT NULL,               -- Unix time of the last post
-    hyperparams TEXT NOT NULL,          -- every field of nn_core.training.Hyperparams, as JSON
-    alpha REAL NOT NULL,
-    hidden_units INTEGER NOT NULL,      -- all hidden layers together
-    method TEXT NOT NULL,
-    data TEXT NOT NULL,                 -- "bundled sample", "full MNIST" or "uploaded CSV"
-    steps INTEGER NOT NULL,
-    total INTEGER NOT NULL,
-    train_accuracy REAL,                -- 0 to 1
-    dev_accuracy REAL,
-    seconds REAL NOT NULL,
-    status TEXT NOT NULL,               -- finished, stopped or diverged
-    removed REAL,                       -- when the teacher removed it: kept in the file, never shown
-    UNIQUE (board, visitor, uid),
-    UNIQUE (board, number)
-);
-CREATE TABLE processes (                -- how many runs each app process is training right now
-    name TEXT PRIMARY KEY,
-    training INTEGER NOT NULL,
-    seen REAL NOT NULL
-);
-INSERT INTO meta VALUES ('app', 'class board'), ('revision', '0');
-"""
-
-# MIGRATIONS[v] brings a file from schema version v to v + 1; the last version is this app's.
-MIGRATIONS = [SCHEMA]
 
 
 class BoardError(Exception):
@@ -109,37 +46,6 @@ class BoardBusyError(BoardError):
 def is_busy(error):
     """True for SQLite's "database is locked" / "database is busy": try again later, and it will work."""
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Settings: where the file is, and the teacher's key
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _command_line(argv):
-    """--class-board PATH and --class-key KEY after `streamlit run app.py --` (other arguments are ignored)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--class-board")
-    parser.add_argument("--class-key")
-    return parser.parse_known_args(argv)[0]
-
-
-def path_setting(environ=os.environ, argv=()):
-    """The board file: --class-board on the command line, else $CLASS_BOARD_PATH, else data/class_board.sqlite3
-    in the project folder (never the working directory)."""
-    return Path(_command_line(list(argv)).class_board or environ.get(PATH_VARIABLE) or DEFAULT_PATH)
-
-
-def key_setting(environ=os.environ, argv=()):
-    """The teacher's key: --class-key on the command line, else $CLASS_KEY; None when neither is set."""
-    return _command_line(list(argv)).class_key or environ.get(KEY_VARIABLE) or None
-
-
-def key_matches(given, configured):
-    """True only when a key is configured and `given` is exactly it (compared in constant time)."""
-    if not configured or not given:
-        return False
-    return hmac.compare_digest(str(given).encode(), str(configured).encode())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -256,13 +162,13 @@ class Board:
             tables = connection.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
         finally:
             connection.execute("COMMIT")
-        if version == len(MIGRATIONS):
+        if version == len(schema.MIGRATIONS):
             return
-        if version > len(MIGRATIONS):
+        if version > len(schema.MIGRATIONS):
             raise BoardError(
                 f"The class board file {self.path.name} was written by a newer version of this app (schema "
-                f"{version}; this version reads up to {len(MIGRATIONS)}). Update the app, or point {PATH_VARIABLE} "
-                "at another file: this one is left as it is.")
+                f"{version}; this version reads up to {len(schema.MIGRATIONS)}). Update the app, or point "
+                f"{PATH_VARIABLE} at another file: this one is left as it is.")
         if version == 0 and tables:
             raise BoardError(
                 f"{self.path.name} is a SQLite file, but not a class board (it holds other tables), so it is left "
@@ -270,15 +176,15 @@ class Board:
         self._migrate(connection, version)
 
     def _migrate(self, connection, version):
-        """Apply MIGRATIONS[version:], each step in its own transaction with its version number."""
+        """Apply schema.MIGRATIONS[version:], each step in its own transaction with its version number."""
         connection.execute("PRAGMA journal_mode = WAL")  # kept by the file: every later connection uses it
-        for step in range(version, len(MIGRATIONS)):
+        for step in range(version, len(schema.MIGRATIONS)):
             connection.execute("BEGIN IMMEDIATE")
             try:
                 if connection.execute("PRAGMA user_version").fetchone()[0] != step:  # another process did it
                     connection.execute("ROLLBACK")
                     continue
-                for statement in _statements(MIGRATIONS[step]):
+                for statement in schema.statements(schema.MIGRATIONS[step]):
                     connection.execute(statement)
                 if step == 0:
                     connection.execute("INSERT INTO boards (opened) VALUES (?)", (time.time(),))
@@ -389,16 +295,6 @@ class Board:
                                    (process, int(count), time.time() if now is None else now))
 
 
-def _statements(script):
-    """The statements of a SQL script, one by one (executescript would commit the transaction around them)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    return statements
-
 
 def _current(connection):
     return connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
@@ -423,124 +319,3 @@ def _as_run(row):
     run["hyperparams"] = hyperparams_of(run["hyperparams"])
     return run
 
-
-# ---------------------------------------------------------------------------------------------------------
-# The writer: one queue and one thread per process and file
-# ---------------------------------------------------------------------------------------------------------
-
-
-class Writer:
-    """Writes a board's posts in order, in a daemon thread, so that no page ever waits for the file.
-
-    submit(method, *args) queues a call of a Board writing method. A busy file makes the call wait and try again
-    (FIRST_RETRY s, doubling up to LAST_RETRY s), as long as it takes: nothing is dropped. Another error (an
-    unreadable file) is logged and kept in `problem` for the page, and the call is tried again the same way.
-    With `in_progress` (a function: runs training in this process now), the thread also reports that number
-    (Board.report_training), so that every process sharing the file can show the class's runs in progress.
-    """
-
-    def __init__(self, board: Board, in_progress=None):
-        self.board, self.in_progress = board, in_progress
-        self.process = f"{os.getpid()}-{secrets.token_hex(3)}"
-        self.queue = collections.deque()
-        self.changed = threading.Condition()
-        self.writing = False  # an item is being written (it stays in the queue until it is)
-        self.retries = 0  # times the file was busy
-        self.problem = None  # the last error other than a busy file, until a write succeeds again
-        self.reported = (None, 0.0)  # (count, time) last reported
-        self.closed = False
-        self.thread = threading.Thread(target=self._loop, daemon=True, name=f"class board {board.path.name}")
-        self.thread.start()
-        atexit.register(self.close)
-
-    def submit(self, method, *args):
-        with self.changed:
-            self.queue.append((method, args))
-            self.changed.notify_all()
-
-    @property
-    def waiting(self):
-        """Posts not written yet."""
-        return len(self.queue)
-
-    def flush(self, timeout):
-        """Wait up to `timeout` s until everything submitted so far is written. True if it was."""
-        with self.changed:
-            return self.changed.wait_for(lambda: not self.queue, timeout)
-
-    def close(self, timeout=EXIT_WAIT):
-        """At exit: say this process trains nothing any more, then write what is queued (up to `timeout` s)."""
-        if self.closed:
-            return
-        if self.in_progress is not None and self.reported[0] is not None:
-            self.submit("report_training", self.process, None)
-        with self.changed:
-            self.closed = True  # the thread ends once the queue is empty
-            self.changed.notify_all()
-        if not self.flush(timeout):
-            log.warning("class board %s: %d posts could not be written before the server stopped",
-                        self.board.path.name, self.waiting)
-
-    def _loop(self):
-        delay = FIRST_RETRY
-        while True:
-            with self.changed:
-                self.changed.wait_for(lambda: self.queue or self.closed, timeout=HEARTBEAT)
-                item = self.queue[0] if self.queue else None
-            if item is None:
-                if self.closed:
-                    return
-                self._heartbeat()
-                continue
-            method, args = item
-            try:
-                getattr(self.board, method)(*args)
-            except (sqlite3.Error, OSError, BoardError) as error:
-                if is_busy(error):
-                    self.retries += 1
-                else:
-                    if str(error) != self.problem:
-                        log.warning("class board %s: %s failed, will try again: %s", self.board.path.name, method,
-                                    error)
-                    self.problem = str(error)
-                time.sleep(delay)
-                delay = min(2 * delay, LAST_RETRY)
-                continue
-            except Exception:  # a mistake in the post itself: trying again would fail the same way
-                log.exception("class board %s: %s%r could not be written", self.board.path.name, method, args)
-            self.problem, delay = None, FIRST_RETRY
-            with self.changed:
-                self.queue.popleft()
-                self.changed.notify_all()
-            if not self.queue:
-                self._heartbeat()
-
-    def _heartbeat(self):
-        if self.in_progress is None or self.closed:
-            return
-        count, now = self.in_progress(), time.time()
-        last, when = self.reported
-        if count != last or (count and now - when > HEARTBEAT_REFRESH):
-            self.reported = (count, now)
-            self.submit("report_training", self.process, count)
-
-
-_writers = {}
-_writers_lock = threading.Lock()
-
-
-def writer_for(path, in_progress=None) -> Writer:
-    """The one Writer of this process for the board file at `path` (started on first use)."""
-    key = Path(path).resolve()
-    with _writers_lock:
-        if key not in _writers:
-            _writers[key] = Writer(Board(key), in_progress)
-        return _writers[key]
-
-
-def forget_writer(path, timeout=EXIT_WAIT):
-    """Close the Writer of a file, if this process has one, after writing what it can within `timeout` s."""
-    with _writers_lock:
-        writer = _writers.pop(Path(path).resolve(), None)
-    if writer is not None:
-        writer.close(timeout)

@@ -1,4 +1,4 @@
-"""Every training run of every page, trained in worker processes (dashboard/workers.py). No Streamlit here, so
+"""Every training run of every page, trained in worker processes (pool.py). No Streamlit here, so
 tests and benchmarks drive a run exactly as a page does.
 
 - The Training page's live run (LiveRun): the visitor's view of a computation that a worker trains. The page
@@ -8,8 +8,7 @@ tests and benchmarks drive a run exactly as a page does.
   follows it again from there. Two visitors who start identical runs share one computation, and each one's
   Stop, Step or Reset moves only their own view.
 - A short run a page waits for (train_quietly): the Draw page's first network, the notebook's bugs side by side.
-- Batches of runs one after the other (Job, Batch, work): the Experiments page's seeds and ladder, each run a
-  computation the page's fragment looks in on.
+The Experiments page's batches of runs, one after the other, are in batches.py.
 """
 
 import threading
@@ -18,9 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dashboard.shared_data import publish
-from dashboard.worker_loop import SNAPSHOT_UNITS, snapshot_steps  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
-from dashboard.workers import Follower, Spec, runner
 from nn_core.evaluation import scores
 from nn_core.training import (
     Hyperparams,
@@ -29,6 +25,10 @@ from nn_core.training import (
     new_network,
     total_steps,
 )
+from training_runs.computations import Follower, Spec
+from training_runs.pool import runner
+from training_runs.shared_digits import publish
+from training_runs.worker_loop import SNAPSHOT_UNITS, snapshot_steps  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
 
 UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
 REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
@@ -51,13 +51,13 @@ class TrainingError(RuntimeError):
     """A run could not be trained: its worker died, or nn_core refused it. The message says which."""
 
 
-def _arrays(split):
+def arrays_of(split):
     """The arrays of a Split under the names the workers use."""
     return {"X": split.X_train, "Y": split.Y_train, "X_dev": split.X_dev, "Y_dev": split.Y_dev,
             "X_test": split.X_test, "Y_test": split.Y_test}
 
 
-def _spec(hp, arrays, params, eval_every, score=False):
+def spec(hp, arrays, params, eval_every, score=False):
     """What a worker needs to train hp on `arrays` (written once for the workers) from `params` (None: a fresh
     network of hp.seed)."""
     total = total_steps(hp, arrays["X"].shape[1])
@@ -178,7 +178,7 @@ def start_run(number, hp, split, data_description, params=None):
     # A full-batch step already measures train accuracy; a mini-batch evaluation (2,000 train + the dev set)
     # costs far more than a step of 64 examples, so it happens less often.
     every = max(1, total // (POINTS_PER_CURVE if hp.method == "full-batch" else POINTS_PER_MINI_BATCH_CURVE))
-    computation, _ = runner().computation(_spec(hp, _arrays(split), params, every))
+    computation, _ = runner().computation(spec(hp, arrays_of(split), params, every))
     return LiveRun(number, hp, data_description, computation, total, start)
 
 
@@ -297,12 +297,16 @@ def history_row(run):
     return row
 
 
-def train_shared(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None, visitor=None):
-    """train_quietly, and whether these exact settings had been trained on this server already (shared)."""
+def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None, visitor=None):
+    """Train a fresh network of hp on X (784, m), Y (m,) to the end, in a worker, while the page waits (a short run).
+
+    progress(step, total) is called for every step. The dev set is evaluated about once an epoch (full batch:
+    every 50 steps) and at the end. Returns (params, records); on divergence, the last good params, and the
+    records end with the diverged one. Raises TrainingError when the run could not be trained.
+    """
     total = total_steps(hp, X.shape[1])
     every = max(total_steps(hp.with_changes(epochs=1), X.shape[1]) if hp.method == "mini-batch" else 1, 50)
-    computation, shared = runner().computation(_spec(hp, {"X": X, "Y": Y, "X_dev": X_dev, "Y_dev": Y_dev}, None,
-                                                     every))
+    computation, _ = runner().computation(spec(hp, {"X": X, "Y": Y, "X_dev": X_dev, "Y_dev": Y_dev}, None, every))
     follower = Follower(total, visitor)
     runner().follow(computation, follower)
     reported = 0
@@ -316,18 +320,7 @@ def train_shared(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: 
     records = list(computation.records)
     if computation.diverged_record is not None:
         records.append(computation.diverged_record)
-    return computation.params, records, shared
-
-
-def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total: None, visitor=None):
-    """Train a fresh network of hp on X (784, m), Y (m,) to the end, in a worker, while the page waits (a short run).
-
-    progress(step, total) is called for every step. The dev set is evaluated about once an epoch (full batch:
-    every 50 steps) and at the end. Returns (params, records); on divergence, the last good params, and the
-    records end with the diverged one. Raises TrainingError when the run could not be trained.
-    """
-    params, records, _ = train_shared(hp, X, Y, X_dev, Y_dev, progress, visitor)
-    return params, records
+    return computation.params, records
 
 
 def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
@@ -341,7 +334,7 @@ def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
            for name, bugs in (("notebook", True), ("corrected", False))}
     followers = {}
     for name, run_hp in hps.items():
-        computation, _ = runner().computation(_spec(run_hp, _arrays(split), None, iterations))
+        computation, _ = runner().computation(spec(run_hp, arrays_of(split), None, iterations))
         followers[name] = Follower(iterations, visitor)
         runner().follow(computation, followers[name])
     results = {}
@@ -367,167 +360,3 @@ def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
     return results
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Batches of runs, one after the other, trained a slice at a time (the Experiments page)
-# ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Job:
-    """One training run to do: a name, the columns it starts its table row with, and its hyperparameters.
-    hp.seed seeds both the dev split's shuffle and the initial weights."""
-
-    name: str
-    columns: dict
-    hp: Hyperparams
-
-
-JOB_UNWATCHED = 30.0  # seconds: a batch whose page nobody has looked at for this long lets its run wait
-
-
-@dataclass
-class Batch:
-    """Runs done one after the other on the same data: their results, and the run in progress.
-
-    status : "running", "stopped", "finished" or "error" (message says why).
-    rows : one table row per finished run. steps : the Follower of the run in progress (None between runs).
-    visitor : whose share of the workers the runs use (one batch at a time per visitor). shared : how many of the
-    runs had been trained on this server already, with the exact same settings.
-    """
-
-    jobs: list
-    data_description: str
-    dev_size: int
-    short: int | None
-    visitor: object = None
-    rows: list = field(default_factory=list)
-    status: str = "running"
-    message: str = ""
-    split: object = None
-    steps: object = None
-    params: dict | None = None
-    step: int = 0
-    total: int = 0
-    seconds: float = 0.0
-    shared: int = 0
-    last_seen: float = field(default_factory=time.monotonic)
-    # Held while the page looks in on the batch. A click reruns the page in a new thread while the old one may
-    # still be waiting (Streamlit's fast reruns), so only one of them may touch the batch at a time.
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def job(self):
-        """The run in progress or the next to do (None when all are done)."""
-        return self.jobs[len(self.rows)] if len(self.rows) < len(self.jobs) else None
-
-    @property
-    def running(self):
-        return self.status == "running"
-
-
-def start_job(batch, split_for):
-    """Split the data with the next run's seed and hand the run to the workers (or end the batch).
-    split_for(seed) gives the Split of the data in use with the batch's dev size."""
-    job = batch.job
-    if job is None:
-        batch.status = "finished"
-        return
-    try:
-        batch.split = split_for(job.hp.seed)
-        params = new_network(job.hp)  # refused here, with its message, before a worker sees it
-    except ValueError as error:
-        batch.status, batch.message = "error", f"{job.name} could not start: {error}"
-        return
-    total = total_steps(job.hp, batch.split.X_train.shape[1])
-    computation, shared = runner().computation(_spec(job.hp, _arrays(batch.split), None, total, score=True))
-    batch.shared += shared
-    batch.params, batch.step, batch.total, batch.seconds = params, 0, total, 0.0
-    _follow_job(batch, computation)
-
-
-def _follow_job(batch, computation):
-    def keep_going():
-        return batch.running and time.monotonic() - batch.last_seen < JOB_UNWATCHED
-
-    batch.steps = Follower(batch.total, batch.visitor, keep_going)
-    slot = None if batch.visitor is None else (batch.visitor, "experiments")
-    runner().follow(computation, batch.steps, slot)
-
-
-def look_in(batch):
-    """Take what the run in progress has done so far; score it and add its row once it has ended."""
-    follower = batch.steps
-    computation = follower.computation
-    batch.step, batch.seconds = computation.step, computation.seconds
-    if computation.status == "failed":
-        batch.status, batch.message = "error", f"{batch.job.name} failed: {computation.message}"
-        batch.steps = batch.params = batch.split = None
-    elif computation.ended:
-        note = f"diverged at step {computation.diverged_record.step}" if computation.diverged_record else ""
-        batch.params = computation.params
-        finish_job(batch, note, computation.scores)
-    elif follower.done.is_set():  # it stopped following (the page was not looked at for a while): go on
-        _follow_job(batch, computation)
-
-
-def finish_job(batch, note, run_scores):
-    """Add the finished run's row to the table: its scores on train, dev and (full MNIST only) test."""
-    row = dict(batch.job.columns)
-    for name, (_, accuracy) in run_scores.items():
-        row[f"{name} accuracy"] = 100 * accuracy
-    row["steps"] = batch.step
-    row["seconds"] = round(batch.seconds, 2)
-    if note:
-        row["note"] = note
-    batch.rows.append(row)
-    batch.steps = batch.params = batch.split = None
-    if batch.job is None:
-        batch.status = "finished"
-
-
-def work(batch, seconds, split_for):
-    """Look in on the batch for about `seconds`: starting its runs one after the other as the workers finish
-    them (this thread only waits). Does nothing when another thread is already looking in on this batch."""
-    if not batch.lock.acquire(blocking=False):
-        return
-    try:
-        batch.last_seen = time.monotonic()
-        deadline = time.perf_counter() + seconds
-        while batch.running:
-            if batch.steps is None:
-                start_job(batch, split_for)
-                continue
-            look_in(batch)
-            if batch.steps is None:
-                continue  # that run has ended: the next one starts at once
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            runner().wait_for_news(batch.steps.computation, batch.step, left)
-    finally:
-        batch.lock.release()
-
-
-def _drop_job(batch):
-    if batch.steps is not None:
-        runner().stop(batch.steps)
-    batch.steps = batch.params = batch.split = None
-
-
-def stop_batch(batch):
-    """Stop a batch: finished runs are kept; the run in progress is dropped, because it did not finish."""
-    with batch.lock:
-        if not batch.running:
-            return
-        batch.status = "stopped"
-        if batch.steps is not None:
-            batch.message = (f"Stopped during {batch.job.name}, at step {batch.step:,} of {batch.total:,}: that "
-                             "run did not finish, so it is not counted.")
-        _drop_job(batch)
-
-
-def fail_batch(batch, message):
-    """End a batch with a message that says why (the data changed under it, say)."""
-    with batch.lock:
-        batch.status, batch.message = "error", message
-        _drop_job(batch)

@@ -1,5 +1,5 @@
 """The class board from the pages' side: this server's board file, the visitor as the board knows them, and
-the posts the Training and Experiments pages make when a run finishes or is stopped (dashboard/board.py writes
+the posts the Training and Experiments pages make when a run finishes or is stopped (board_store writes
 them, off the page's thread).
 
 A visitor is a random token kept in their session (nothing that identifies a person: no name, no address), and
@@ -13,7 +13,8 @@ import sys
 
 import streamlit as st
 
-from dashboard import board, runs
+import board_store
+from training_runs import runs
 
 log = logging.getLogger(__name__)
 
@@ -24,22 +25,22 @@ SEEDS_POSTED = "board_seeds_posted"  # session key: [the Experiments seed batch,
 
 def path():
     """The board file of this server (--class-board, $CLASS_BOARD_PATH, or data/class_board.sqlite3)."""
-    return board.path_setting(argv=sys.argv[1:])
+    return board_store.path_setting(argv=sys.argv[1:])
 
 
 def key():
     """The teacher's key of this server (--class-key or $CLASS_KEY), or None: then nobody removes anything."""
-    return board.key_setting(argv=sys.argv[1:])
+    return board_store.key_setting(argv=sys.argv[1:])
 
 
-def store() -> board.Board:
+def store() -> board_store.Board:
     """The board file, for reading (the page)."""
     return writer().board
 
 
-def writer() -> board.Writer:
+def writer() -> board_store.Writer:
     """This process's writer for the board file; it also reports the runs this process is training."""
-    return board.writer_for(path(), in_progress=runs.runs_in_progress)
+    return board_store.writer_for(path(), in_progress=runs.runs_in_progress)
 
 
 def visitor():
@@ -54,8 +55,8 @@ def nickname():
 
 
 def set_nickname(text):
-    """Keep the visitor's nickname (cleaned: see board.clean_nickname) and write it to the board."""
-    cleaned = board.clean_nickname(text)
+    """Keep the visitor's nickname (cleaned: see board_store.clean_nickname) and write it to the board."""
+    cleaned = board_store.clean_nickname(text)
     st.session_state[NICKNAME] = cleaned
     _submit("set_nickname", visitor(), cleaned)
     return cleaned
@@ -69,7 +70,7 @@ def _submit(method, *args):
 
 
 def post(run_summary):
-    """Post a run (board.summary) as this visitor, with their nickname as it is now."""
+    """Post a run (board_store.summary) as this visitor, with their nickname as it is now."""
     _submit("add_run", visitor(), nickname(), run_summary)
 
 
@@ -81,8 +82,9 @@ def post_training_run(run):
             return
         status = {"finished": "finished", "diverged": "diverged"}.get(run.status, "stopped")
         accuracy = {name: value for name, (_, value) in run.scores.items()}
-        post(board.summary(f"training-{run.number}", "training", run.hp, board.data_label(run.data_description),
-                           run.step, run.total, accuracy.get("train"), accuracy.get("dev"), run.seconds, status))
+        data = board_store.data_label(run.data_description)
+        post(board_store.summary(f"training-{run.number}", "training", run.hp, data, run.step, run.total,
+                                 accuracy.get("train"), accuracy.get("dev"), run.seconds, status))
     except Exception:
         log.exception("class board: the Training page's run could not be posted")
 
@@ -98,11 +100,11 @@ def post_seed_runs(batch):
         for row in batch.rows[posted[1]:]:
             hp = next(job.hp for job in batch.jobs if job.columns.get("seed") == row["seed"])
             note = row.get("note", "")
-            post(board.summary(f"seeds-{posted[2]}-{row['seed']}", "experiments", hp,
-                               board.data_label(batch.data_description), row["steps"],
-                               hp.iterations if hp.method == "full-batch" else row["steps"],
-                               _percent(row.get("train accuracy")), _percent(row.get("dev accuracy")),
-                               row["seconds"], "diverged" if note.startswith("diverged") else "finished"))
+            post(board_store.summary(f"seeds-{posted[2]}-{row['seed']}", "experiments", hp,
+                                     board_store.data_label(batch.data_description), row["steps"],
+                                     hp.iterations if hp.method == "full-batch" else row["steps"],
+                                     _percent(row.get("train accuracy")), _percent(row.get("dev accuracy")),
+                                     row["seconds"], "diverged" if note.startswith("diverged") else "finished"))
             posted[1] += 1
     except Exception:
         log.exception("class board: the Experiments page's seeds could not be posted")

@@ -1,0 +1,71 @@
+"""The class board's schema: its tables, and the steps that bring an older file up to date (no Streamlit here).
+
+The file says what it is: `PRAGMA user_version` is its schema version. MIGRATIONS[v] brings a file from version v
+to v + 1, so a new file runs every step and an older one the steps it lacks; a newer one is refused (store.py).
+"""
+
+import sqlite3
+
+STATUSES = ("finished", "stopped", "diverged")  # how a run can end
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE boards (
+    id INTEGER PRIMARY KEY,
+    opened REAL NOT NULL,               -- Unix time
+    archived REAL                       -- when a new board replaced it; NULL for the current board
+);
+CREATE TABLE members (                  -- who is who on a board: never more than a number and a nickname
+    board INTEGER NOT NULL REFERENCES boards(id),
+    visitor TEXT NOT NULL,              -- a random token of the visitor's browser session
+    number INTEGER NOT NULL,            -- "student 1", "student 2", ... in order of arrival on this board
+    nickname TEXT,
+    PRIMARY KEY (board, visitor),
+    UNIQUE (board, number)
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    board INTEGER NOT NULL REFERENCES boards(id),
+    number INTEGER NOT NULL,            -- "run 1", "run 2", ... in order of posting on this board
+    uid TEXT NOT NULL,                  -- the visitor's name for the run: they update the row by posting it again
+    visitor TEXT NOT NULL,
+    page TEXT NOT NULL,                 -- "training" or "experiments"
+    posted REAL NOT NULL,               -- Unix time of the last post
+    hyperparams TEXT NOT NULL,          -- every field of nn_core.training.Hyperparams, as JSON
+    alpha REAL NOT NULL,
+    hidden_units INTEGER NOT NULL,      -- all hidden layers together
+    method TEXT NOT NULL,
+    data TEXT NOT NULL,                 -- "bundled sample", "full MNIST" or "uploaded CSV"
+    steps INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    train_accuracy REAL,                -- 0 to 1
+    dev_accuracy REAL,
+    seconds REAL NOT NULL,
+    status TEXT NOT NULL,               -- finished, stopped or diverged
+    removed REAL,                       -- when the teacher removed it: kept in the file, never shown
+    UNIQUE (board, visitor, uid),
+    UNIQUE (board, number)
+);
+CREATE TABLE processes (                -- how many runs each app process is training right now
+    name TEXT PRIMARY KEY,
+    training INTEGER NOT NULL,
+    seen REAL NOT NULL
+);
+INSERT INTO meta VALUES ('app', 'class board'), ('revision', '0');
+"""
+
+# MIGRATIONS[v] brings a file from schema version v to v + 1; the last version is this app's.
+MIGRATIONS = [SCHEMA]
+
+
+def statements(script):
+    """The statements of a SQL script, one by one (executescript would commit the transaction around them)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
