@@ -1,5 +1,5 @@
-"""Entry point: `streamlit run app.py`. It routes (each page is a short script under views/) and holds the one
-setting of every page: presenter mode."""
+"""Entry point: `streamlit run app.py`. It routes (each page is a folder under views/: its script, page.py, and
+the parts only that page uses) and holds the one setting of every page: presenter mode."""
 
 import streamlit as st
 
@@ -17,12 +17,12 @@ links.mirror_presenter()
 widgets.presenter_style()
 
 pages = [
-    st.Page("views/home.py", title="Home", icon="🏠", default=True),
-    st.Page("views/data.py", title="The data", icon="🔢"),
-    st.Page("views/forward.py", title="Forward pass", icon="➡️"),
-    st.Page("views/training.py", title="Training", icon="📉"),
-    st.Page("views/experiments.py", title="Experiments", icon="🧪"),
-    st.Page("views/class_board.py", title="Class", icon="👥", url_path="class"),
-    st.Page("views/draw.py", title="Draw a digit", icon="✏️"),
+    st.Page("views/home/page.py", title="Home", icon="🏠", default=True),
+    st.Page("views/data/page.py", title="The data", icon="🔢", url_path="data"),
+    st.Page("views/forward/page.py", title="Forward pass", icon="➡️", url_path="forward"),
+    st.Page("views/training/page.py", title="Training", icon="📉", url_path="training"),
+    st.Page("views/experiments/page.py", title="Experiments", icon="🧪", url_path="experiments"),
+    st.Page("views/class_page/page.py", title="Class", icon="👥", url_path="class"),
+    st.Page("views/draw/page.py", title="Draw a digit", icon="✏️", url_path="draw"),
 ]
 st.navigation(pages).run()

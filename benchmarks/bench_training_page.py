@@ -23,14 +23,14 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.figures import curves_figure  # noqa: E402
 from nn_core.data import split_dev
 from nn_core.mnist_files import load_sample  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
 from training_runs import pool  # noqa: E402
 from training_runs.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
+from views.training.live_curve import curves_figure
 
-TICK = FASTEST_REDRAW  # as in views/training.py for a visitor training alone
+TICK = FASTEST_REDRAW  # as in views/training/page.py for a visitor training alone
 
 
 def bare(split):

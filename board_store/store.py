@@ -295,7 +295,6 @@ class Board:
                                    (process, int(count), time.time() if now is None else now))
 
 
-
 def _current(connection):
     return connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
 

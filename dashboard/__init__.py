@@ -1,15 +1,14 @@
-"""dashboard: what the pages share. It imports streamlit and nn_core, never a page (views/).
+"""dashboard: only what two or more pages share. It imports streamlit, nn_core and the two packages that run
+without a screen (training_runs, board_store); never a page (views/).
 
-    state       the visitor's data and network (Model), the shared digits, session keys, the shared dev-set size
-    widgets     show a chart, a table, the real nn_core code; exercises, quizzes, presenter mode
-    figures     every chart and table builder (plotly and Arrow, no Streamlit): they return, never draw
-    links       settings <-> the address, so a link reproduces a run
-    downloads   what the Training page hands out: the network, predict.py, the training log
-    runs        every training run of every page (Training, Experiments, Draw), no Streamlit inside
-    board       the class board: every run's summary in a SQLite file, written by a thread (no Streamlit inside)
-    class_board the pages' side of the board: who the visitor is, and the posts of finished runs
-    workers     the pool of training processes, its fair scheduler, and identical runs computed once
-    worker_loop a training process's main loop (NumPy, threadpoolctl and nn_core only)
-    shared_data the digits written once as .npy files that every worker memory-maps
-    sections/   a page's longer parts, one module per page, so each page script reads top to bottom
+    state            the visitor's data and network (Model), the shared digits, session keys, the dev-set size
+    widgets          what pages draw with: a chart, a picture, a table, the real nn_core code, exercises,
+                     quizzes, presenter mode, the tables of numbers built when opened
+    links            settings <-> the address, so a link reproduces a run
+    board_posts      the pages' side of the class board: the visitor's token and nickname, posting a finished run
+    pictures         SVG and PNG pictures: bars, matrices, a score's waterfall, W1's rows (no Streamlit)
+    network_drawing  the network picture of Home and Forward pass, as one SVG (no Streamlit)
+    plotly_charts    the shared plotly charts and their projector styling (no Streamlit)
+    tables           a wide matrix as an Arrow table, a small one as HTML, the layers' table (no Streamlit)
+    colours          the colour-blind-safe colours every picture and chart uses
 """

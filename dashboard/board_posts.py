@@ -103,12 +103,14 @@ def post_seed_runs(batch):
             post(board_store.summary(f"seeds-{posted[2]}-{row['seed']}", "experiments", hp,
                                      board_store.data_label(batch.data_description), row["steps"],
                                      hp.iterations if hp.method == "full-batch" else row["steps"],
-                                     _percent(row.get("train accuracy")), _percent(row.get("dev accuracy")),
+                                     fraction_of_percent(row.get("train accuracy")),
+                                     fraction_of_percent(row.get("dev accuracy")),
                                      row["seconds"], "diverged" if note.startswith("diverged") else "finished"))
             posted[1] += 1
     except Exception:
         log.exception("class board: the Experiments page's seeds could not be posted")
 
 
-def _percent(value):
+def fraction_of_percent(value):
+    """A table's percent (94.8) as the board keeps it (0.948); None stays None."""
     return None if value is None else value / 100

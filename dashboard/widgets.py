@@ -9,24 +9,24 @@ import keyword
 import tokenize
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard.figures import (
-    Remembered,
-    column_bars,
+from dashboard import tables
+from dashboard.pictures import (
     column_bars_picture,
     matrix_picture,
     probability_bars,
-    restyled,
     score_terms,
-    shared,
     symmetric,
     units_picture,
     waterfall,
 )
+from dashboard.plotly_charts import Remembered, column_bars, restyled, shared
 from dashboard.state import PRESENTER
+from nn_core.network import layer_count
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
 
@@ -51,7 +51,7 @@ def show(fig, key, height=None):
 def vector(values, name, unit_title, key, height, off=None):
     """A column vector (n, 1) such as b1, Z1 or A1 as horizontal bars, unit 0 at the top, each value printed.
 
-    Up to 16 numbers it is a picture (figures.column_bars_picture), drawn at once; a longer vector is a plotly
+    Up to 16 numbers it is a picture (pictures.column_bars_picture), drawn at once; a longer vector is a plotly
     chart whose values show on hover. off : units an activation switched off (a grey ✕).
     """
     v = np.ravel(values)
@@ -111,7 +111,7 @@ def svg_picture(svg, key, clickable=False):
 
 
 def probabilities(A, predicted, label=None, height=400):
-    """The ten probabilities A (10, 1) as bars (figures.probability_bars), each printed above its bar: the answer
+    """The ten probabilities A (10, 1) as bars (pictures.probability_bars), each printed above its bar: the answer
     ★ in orange, the label ✓ when known. height : of the picture, for a width of 640."""
     p = np.ravel(A)
     st.image(probability_bars(A, predicted, label, height=height), width="stretch",
@@ -121,7 +121,7 @@ def probabilities(A, predicted, label=None, height=400):
 
 
 def units(rows, titles, what, which, caption, per_line=5):
-    """Hidden units' rows of 784 numbers as 28 x 28 pictures under their titles (figures.units_picture), on one
+    """Hidden units' rows of 784 numbers as 28 x 28 pictures under their titles (pictures.units_picture), on one
     RdBu scale: blue positive, red negative, white 0. which : the units' numbers, for the alt text."""
     st.image(units_picture(rows, titles, what, per_line), width="stretch", caption=caption,
              alt=f"{len(rows)} pictures of 28 x 28 numbers ({what}), for units " + ", ".join(str(j) for j in which))
@@ -129,8 +129,8 @@ def units(rows, titles, what, which, caption, per_line=5):
 
 def score_waterfall(W, b, A_prev, k, L, shown, name, by="term by term", height=420):
     """Z_L[k] = sum over j of W[k, j] · A_prev[j], plus b[k], as a waterfall of its `shown` largest terms
-    (figures.score_terms, figures.waterfall), with its caption and alt text. name : what the sum is, such as
-    "the score of 3"; it titles the y axis ("adds to ..."). Returns what figures.score_terms gives (terms, the
+    (pictures.score_terms, pictures.waterfall), with its caption and alt text. name : what the sum is, such as
+    "the score of 3"; it titles the y axis ("adds to ..."). Returns what pictures.score_terms gives (terms, the
     units drawn, the rest, the total), for the table and the check under the picture.
 
     W (n_out, n), b (n_out, 1), A_prev (n, 1).
@@ -146,7 +146,7 @@ def score_waterfall(W, b, A_prev, k, L, shown, name, by="term by term", height=4
 
 
 def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square=False):
-    """A matrix as a picture (figures.matrix_picture): blue positive, red negative, white 0, row 0 at the top (with
+    """A matrix as a picture (pictures.matrix_picture): blue positive, red negative, white 0, row 0 at the top (with
     grey: 0 black, 1 white; with square: square cells); rows and columns name what its rows and columns are;
     width : about the screen pixels it fills (1200 for the page's whole width). Its numbers belong in a table
     nearby."""
@@ -159,7 +159,7 @@ def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square
 
 
 def picture(values, title, name, grey=False):
-    """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (figures.matrix_picture):
+    """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (pictures.matrix_picture):
     RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit."""
     matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=440, grey=grey,
            square=True)
@@ -220,7 +220,7 @@ def all_numbers_toggle():
 
 def link_to(page, label, what, key):
     """A large button that opens another page of the app. A page started on its own, without the app's
-    navigation (a test, `streamlit run views/home.py`), cannot switch: it says where to find the page."""
+    navigation (a test, `streamlit run views/home/page.py`), cannot switch: it says where to find the page."""
     if st.button(label, type="primary", key=key,
                  help=f"Opens another page of this app, the lesson goes on there: {what}"):
         try:
@@ -271,7 +271,7 @@ def code_block(source):
 
 
 def scrolling_table(table_html, label):
-    """An HTML table (figures.html_table) in a box that scrolls sideways, its first column kept in view. For a
+    """An HTML table (tables.html_table) in a box that scrolls sideways, its first column kept in view. For a
     wide table that should be there at once: a fresh tab draws it without first loading the data grid's code.
     label : what the table is, for a screen reader (the box can be scrolled with the keyboard)."""
     st.html(f'<div class="scrolling-table" tabindex="0" role="region" aria-label="{html.escape(label)}">'
@@ -287,7 +287,6 @@ def show_code(*functions, title="The code that computes this (nn_core)"):
         with box:
             for f in functions:
                 st.code(inspect.getsource(f), language="python")
-
 
 
 def try_this(*items, title="🧪 Try this"):
@@ -367,7 +366,7 @@ READABLE_CSS = """
 [data-testid="stWidgetLabel"] p { color: #31333f !important; }
 .stCode .token.string { color: #137333 !important; }  /* code: strings and comments dark enough to read */
 .stCode .token.comment { color: #5c5f6b !important; }
-/* widgets.scrolling_table: a wide table that scrolls sideways, its first column (the label) kept in view */
+/* scrolling_table: a wide table that scrolls sideways, its first column (the label) kept in view */
 .scrolling-table { overflow-x: auto; border: 1px solid #d5d7de; border-radius: 0.5rem; }
 .scrolling-table table { border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
 .scrolling-table th, .scrolling-table td { padding: 0.3rem 0.7rem; text-align: right; white-space: nowrap;
@@ -425,3 +424,31 @@ def _larger_fonts(node, in_font=False):
     return node
 
 
+# The numbers behind the network picture (Home and Forward pass draw it)
+MAX_DRAWN = 10  # hidden units drawn per layer; a wider layer is drawn as its strongest units for the digit
+
+def picture_numbers(params, cache, shown, k):
+    """The numbers behind the network picture, in an expander: every drawn hidden unit's Z and A (and, for the
+    last hidden layer, its edge into output k's score), the ten outputs, and the W1 rows drawn as pictures.
+
+    shown : {l: unit indices drawn} for the hidden layers. k : the output whose incoming edges are drawn strongly.
+    """
+    L = layer_count(params)
+    if box := numbers_box("🔢 The numbers behind the picture", "forward_numbers_picture"):
+        with box:
+            for l in range(1, L):
+                units = np.asarray(shown[l])
+                rows = {"unit j": units, f"Z{l}[j]": cache[f"Z{l}"][units, 0], f"A{l}[j]": cache[f"A{l}"][units, 0]}
+                if l == L - 1:
+                    w = params[f"W{L}"][k, units]
+                    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last weights may overflow
+                        edge = w * cache[f"A{l}"][units, 0]
+                    rows |= {f"W{L}[{k}, j]": w, f"edge into {k}: W{L}[{k}, j] · A{l}[j]": edge}
+                st.markdown(f"**Hidden layer {l}, the units drawn**")
+                table(pd.DataFrame(rows))
+            st.markdown(f"**The outputs: Z{L} and A{L} = softmax(Z{L})**")
+            table(pd.DataFrame({"digit k": np.arange(10), f"Z{L}[k]": cache[f"Z{L}"][:, 0],
+                                f"A{L}[k]": cache[f"A{L}"][:, 0]}))
+            st.markdown("**The rows of W1 drawn as pictures** (one row per unit, one column per pixel)")
+            st.dataframe(tables.wide_table(params["W1"][shown[1]], [f"w{i}" for i in range(784)],
+                                           [f"unit {j}" for j in shown[1]], "W1 row"), width="stretch", height=260)

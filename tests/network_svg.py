@@ -1,4 +1,4 @@
-"""Reading the SVG pictures back (figures.network_picture and others): nodes, edges, pictures, ring."""
+"""Reading the SVG pictures back (network_drawing.network_picture and others): nodes, edges, pictures, ring."""
 
 import base64
 import io
@@ -17,7 +17,7 @@ def parts(svg, tag, kind):
 
 
 def bars(svg):
-    """The bars of a bar picture or a waterfall (figures.bar_picture, figures.waterfall): each <rect> that carries
+    """The bars of a bar picture or a waterfall (pictures.bar_picture, pictures.waterfall): each <rect> that carries
     data-value, its exact size, left to right."""
     return [rect for rect in ET.fromstring(svg).iter(SVG + "rect") if rect.get("data-value") is not None]
 

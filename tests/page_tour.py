@@ -21,11 +21,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Header, Subheader, Table, Title, Widget
 
 from dashboard import state, widgets
-from dashboard.sections import handwriting, shifted
 from nn_core import Hyperparams, train
 from nn_core.data import split_dev
 from nn_core.mnist_files import load_sample
 from nn_core.training import new_network
+from views.draw import handwriting, shifted
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -90,7 +90,7 @@ def look(at, page, state):
 
 
 def opened(page, **state):
-    at = AppTest.from_file(f"../views/{page}.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(f"../views/{page}/page.py", default_timeout=TIMEOUT)
     at.session_state[widgets.ALL_NUMBERS] = True  # every "numbers behind" table built, for the checks to read
     for key, value in state.items():
         at.session_state[key] = value
@@ -214,9 +214,9 @@ def tour_class_board():
     os.environ.update(CLASS_BOARD_PATH=str(path), CLASS_KEY="tour")
     try:
         fill(board_store.Board(path), a_class(30))
-        at = AppTest.from_file("../views/class_board.py", default_timeout=TIMEOUT)
+        at = AppTest.from_file("../views/class_page/page.py", default_timeout=TIMEOUT)
         at.query_params["key"] = "tour"
-        return [look(at.run(), "class_board", "30 runs, with the teacher's key")]
+        return [look(at.run(), "class_page", "30 runs, with the teacher's key")]
     finally:
         forget_writer(path, timeout=5)
         for name, value in saved.items():

@@ -291,7 +291,7 @@ BAD_LINKS = [  # (page, the link's parameters, what the warning must name, widge
 
 @pytest.mark.parametrize("page, query, words, key, fallback", BAD_LINKS, ids=[row[2] for row in BAD_LINKS])
 def test_a_bad_link_warns_and_falls_back(data_dir, page, query, words, key, fallback):
-    at = AppTest.from_file(str(ROOT / ("app.py" if page == "home" else f"views/{page}.py")), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / ("app.py" if page == "home" else f"views/{page}/page.py")), default_timeout=120)
     at.query_params.update(query)
     at.run()
     assert not at.exception, at.exception
@@ -347,7 +347,7 @@ def draw_page(data_dir):
     """The Draw page of a visitor who has a (briefly trained) network of their own."""
     hp = NOTEBOOK.with_changes(iterations=20)
     model = state.Model(new_network(hp), hp, dev_accuracy=0.5, data_description="test")
-    at = AppTest.from_file(str(ROOT / "views" / "draw.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "draw" / "page.py"), default_timeout=120)
     at.session_state[state.MODEL] = model
     at.run()
     assert not at.exception, at.exception

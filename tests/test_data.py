@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_core import mnist_files
+from nn_core import csv_digits, mnist_files
 from nn_core.data import DigitSet, split_dev
 from nn_core.mnist_files import (
     MNIST_MIRRORS,
@@ -378,7 +378,7 @@ def test_read_digits_csv_explains_what_is_wrong(raw, message):
 
 
 def test_read_digits_csv_counts_lines_across_parsing_slices(monkeypatch):
-    monkeypatch.setattr(mnist_files, "_CHUNK_ROWS", 3)  # parse three rows at a time, so line 9 is in the third slice
+    monkeypatch.setattr(csv_digits, "_CHUNK_ROWS", 3)  # parse three rows at a time, so line 9 is in the third slice
     with pytest.raises(ValueError, match=r"Line 9, column 6 \(pixel4\) is 300"):
         read_digits_csv(with_cell(9, 6, "300", rows=10))
     images, labels = fake_digits(10)

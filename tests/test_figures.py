@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
-from dashboard import figures
+from dashboard import colours, network_drawing, pictures, plotly_charts, tables
+from views.data import summaries
+from views.training import live_curve
 
 
 def two_charts():
@@ -27,18 +29,18 @@ def test_restyled_gives_the_same_figure_as_plotlys_update_methods():
     slow.update_yaxes(tickfont_size=15, title_font_size=16, autorange="reversed")
     slow.update_traces(colorbar_tickfont_size=15, selector=dict(type="heatmap"))
 
-    fast = figures.restyled(two_charts(), dict(height=300, font=dict(size=16), margin=dict(l=10, r=10, t=40, b=10),
-                                          legend=dict(font=dict(size=16))),
-                       axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
-                       yaxes=dict(autorange="reversed"),
-                       traces={"heatmap": dict(colorbar=dict(tickfont=dict(size=15)))})
+    layout = dict(height=300, font=dict(size=16), margin=dict(l=10, r=10, t=40, b=10), legend=dict(font=dict(size=16)))
+    fast = plotly_charts.restyled(two_charts(), layout,
+                                  axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))),
+                                  yaxes=dict(autorange="reversed"),
+                                  traces={"heatmap": dict(colorbar=dict(tickfont=dict(size=15)))})
     assert fast.to_dict() == slow.to_dict()
 
 
 def test_restyled_leaves_a_setting_given_as_none_alone_and_shares_no_dicts():
     fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]), layout=dict(xaxis=dict(dtick=2), title=dict(text="kept")))
     axis = dict(tickfont=dict(size=15), dtick=None)
-    out = figures.restyled(fig, dict(title=None), axes=axis)
+    out = plotly_charts.restyled(fig, dict(title=None), axes=axis)
     layout = out.to_dict()["layout"]
     assert layout["xaxis"]["dtick"] == 2 and "dtick" not in layout["yaxis"]
     assert layout["title"]["text"] == "kept"
@@ -48,11 +50,11 @@ def test_restyled_leaves_a_setting_given_as_none_alone_and_shares_no_dicts():
 
 def test_a_wide_table_has_every_column_and_value_in_order():
     values = np.arange(2 * 784).reshape(2, 784)
-    table = figures.wide_table(values, [f"pixel{k}" for k in range(784)], ["digit 0", "digit 1"], "row")
+    table = tables.wide_table(values, [f"pixel{k}" for k in range(784)], ["digit 0", "digit 1"], "row")
     assert table.num_rows == 2 and table.column_names == ["row"] + [f"pixel{k}" for k in range(784)]
     assert table.column("row").to_pylist() == ["digit 0", "digit 1"]
     assert table.column("pixel783").to_pylist() == [783, 1567]
-    assert figures.wide_table(values, range(784)).column_names[:2] == ["0", "1"]
+    assert tables.wide_table(values, range(784)).column_names[:2] == ["0", "1"]
 
 
 def axes_of(fig):
@@ -72,25 +74,25 @@ def trace_axes_exist_and_fit_on_the_page(fig):
 
 def test_units_picture_draws_each_row_under_its_title_on_one_shared_scale():
     rows = np.random.default_rng(0).normal(size=(7, 784))
-    svg = figures.units_picture(rows, [f"unit {k}\nterm {k}" for k in range(7)], "weight", per_line=5)
+    svg = pictures.units_picture(rows, [f"unit {k}\nterm {k}" for k in range(7)], "weight", per_line=5)
     images = ET.fromstring(svg).iter(network_svg.SVG + "image")
     rasters = [(image.get("href"), float(image.get("y"))) for image in images
                if image.get("width") == image.get("height")]  # the square pictures (the colour bar is tall)
     assert len(rasters) == 7 and len({y for _, y in rasters}) == 2  # five on the first line, two on the second
     for k, (href, _) in enumerate(rasters):  # each picture is its own row, on the one scale of the largest |value|
         rgb = network_svg.rgb_of(href)
-        np.testing.assert_array_equal(rgb, figures._rdbu_rgb(rows[k].reshape(28, 28), np.abs(rows).max()))
+        np.testing.assert_array_equal(rgb, pictures.rdbu_rgb(rows[k].reshape(28, 28), np.abs(rows).max()))
     assert ">unit 3<" in svg and ">term 3<" in svg and ">weight<" in svg
 
 
 def test_the_waterfall_builds_the_score_term_by_term_and_ends_on_the_total():
     units, terms, off = np.array([4, 1, 7]), np.array([0.8, -0.3, 0.0]), np.array([False, False, True])
-    svg = figures.waterfall(units, terms, off, rest=0.1, bias=-0.2, Z=0.4, k=3, L=2)
+    svg = pictures.waterfall(units, terms, off, rest=0.1, bias=-0.2, Z=0.4, k=3, L=2)
     bars = [(float(r.get("y")), float(r.get("height")), r.get("fill"), float(r.get("data-value")))
             for r in network_svg.bars(svg)]
     assert [v for *_, v in bars] == [0.8, -0.3, 0.0, 0.1, -0.2, 0.4]  # units, the rest, the bias, the total
-    assert [c for _, _, c, _ in bars] == [figures.RDBU_BLUE, figures.RDBU_RED, figures.RDBU_BLUE, figures.RDBU_BLUE,
-                                         figures.RDBU_RED, figures.GREY]
+    assert [c for _, _, c, _ in bars] == [colours.RDBU_BLUE, colours.RDBU_RED, colours.RDBU_BLUE, colours.RDBU_BLUE,
+                                         colours.RDBU_RED, colours.GREY]
     scale = bars[0][1] / 0.8  # screen units per unit of score
     for (_, h, _, v) in bars:
         assert h == pytest.approx(abs(v) * scale, abs=0.15)  # every bar as long as its term (off: none)
@@ -115,8 +117,8 @@ def test_the_network_picture_draws_the_real_numbers_of_one_digit():
     params, cache, X = small_network()
     A1, A2, W1, W2 = cache["A1"][:, 0], cache["A2"][:, 0], params["W1"], params["W2"]
     assert (A1 == 0).any() and (A1 > 0).any()  # some units off, some on: both kinds are drawn
-    shown = {1: figures.strongest_units(cache["A1"], 10)}
-    svg = figures.network_picture(X, params, cache, shown, label=4)
+    shown = {1: network_drawing.strongest_units(cache["A1"], 10)}
+    svg = network_drawing.network_picture(X, params, cache, shown, label=4)
 
     nodes = network_svg.nodes(svg, "A1")
     np.testing.assert_array_equal(nodes[:, 0], np.arange(10))
@@ -141,7 +143,7 @@ def test_the_network_picture_draws_the_real_numbers_of_one_digit():
     for _, _, j, c, line in strong:
         assert np.isclose(c, W2[answer, j] * A1[j], rtol=1e-5)
         assert (line.get("stroke"), line.get("stroke-dasharray")) == (
-            (figures.RDBU_BLUE, None) if c > 0 else (figures.RDBU_RED, "7 5"))  # the sign, not by colour alone
+            (colours.RDBU_BLUE, None) if c > 0 else (colours.RDBU_RED, "7 5"))  # the sign, not by colour alone
     widths = {abs(c): float(line.get("stroke-width")) for _, _, _, c, line in strong}
     assert [widths[c] for c in sorted(widths)] == sorted(widths.values())  # the larger, the thicker
     all_edges = network_svg.edges(svg, strong_only=False)
@@ -150,38 +152,38 @@ def test_the_network_picture_draws_the_real_numbers_of_one_digit():
 
 def test_opening_an_output_or_a_unit_moves_the_strong_edges_and_rings_the_node():
     params, cache, X = small_network()
-    shown = {1: figures.strongest_units(cache["A1"], 10)}
-    svg = figures.network_picture(X, params, cache, shown, focus=("output", 6))
+    shown = {1: network_drawing.strongest_units(cache["A1"], 10)}
+    svg = network_drawing.network_picture(X, params, cache, shown, focus=("output", 6))
     assert {i for _, i, _, _, _ in network_svg.edges(svg)} == {6}
     assert network_svg.ring(svg) == network_svg.centre(svg, "out:6")
     adds = network_svg.adds(svg, "A1")  # each unit's hover: what it adds to the score of 6
     np.testing.assert_allclose(adds, params["W2"][6] * cache["A1"][:, 0], rtol=1e-5)
     j = int(np.flatnonzero(cache["A1"][:, 0] > 0)[0])
-    svg = figures.network_picture(X, params, cache, shown, focus=("hidden", 1, j))
+    svg = network_drawing.network_picture(X, params, cache, shown, focus=("hidden", 1, j))
     strong = network_svg.edges(svg)
     assert {e[2] for e in strong} == {j} and len(strong) == 10  # the unit's ten edges, one to each output
     assert network_svg.ring(svg) == network_svg.centre(svg, f"1:{j}")
-    assert network_svg.ring(figures.network_picture(X, params, cache, shown)) is None
+    assert network_svg.ring(network_drawing.network_picture(X, params, cache, shown)) is None
 
 
 def test_a_wide_layer_is_drawn_as_its_strongest_units_and_a_second_layer_as_nodes():
     params, cache, X = small_network((64, 16))
-    shown = {l: figures.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
+    shown = {l: network_drawing.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
     A1 = cache["A1"][:, 0]
     assert len(shown[1]) == 10 and np.all(np.diff(shown[1]) > 0)
     assert A1[shown[1]].min() >= np.delete(A1, shown[1]).max()  # no unit left out is stronger
-    svg = figures.network_picture(X, params, cache, shown)
+    svg = network_drawing.network_picture(X, params, cache, shown)
     np.testing.assert_array_equal(network_svg.nodes(svg, "A1")[:, 0], shown[1])
     np.testing.assert_allclose(network_svg.nodes(svg, "A2")[:, 1], cache["A2"][shown[2], 0])
     np.testing.assert_allclose(network_svg.nodes(svg, "A3")[:, 1], cache["A3"][:, 0])
-    assert figures.strongest_units(cache["A2"][:5], 10).tolist() == [0, 1, 2, 3, 4]  # a narrow layer: all
+    assert network_drawing.strongest_units(cache["A2"][:5], 10).tolist() == [0, 1, 2, 3, 4]  # a narrow layer: all
 
 
 def test_the_network_picture_fits_its_own_frame_at_every_size():
     params, cache, X = small_network((64, 16))
-    shown = {l: figures.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
+    shown = {l: network_drawing.strongest_units(cache[f"A{l}"], 10) for l in (1, 2)}
     for width, height, compact in ((780, 540, False), (780, 360, False), (620, 400, True)):
-        svg = figures.network_picture(X, params, cache, shown, compact=compact, width=width, height=height)
+        svg = network_drawing.network_picture(X, params, cache, shown, compact=compact, width=width, height=height)
         points = re.findall(r' (?:x|cx|x1|x2)="(-?[\d.]+)" (?:y|cy|y1|y2)="(-?[\d.]+)"', svg)
         assert len(points) > 100  # nodes, edges, pictures and texts
         for x, y in points:
@@ -196,7 +198,7 @@ def test_the_network_picture_of_a_diverged_network_is_drawn_without_warnings():
     cache = dict(cache, A2=np.full_like(cache["A2"], np.nan))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        svg = figures.network_picture(X, params, cache, {1: np.arange(10)})
+        svg = network_drawing.network_picture(X, params, cache, {1: np.arange(10)})
     assert svg.startswith("<svg") and len(network_svg.nodes(svg, "A2")) == 10 and 'r="nan"' not in svg
 
 
@@ -204,7 +206,7 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
     rng = np.random.default_rng(1)
     X, Y = rng.random((784, 20)), rng.integers(0, 10, 20)
     A = rng.dirichlet(np.ones(10), size=20).T
-    fig = figures.mistakes_figure(X, Y, A, [3, 7, 11])
+    fig = plotly_charts.mistakes_figure(X, Y, A, [3, 7, 11])
     assert [t.type for t in fig.data] == ["heatmap", "bar"] * 3
     trace_axes_exist_and_fit_on_the_page(fig)
     layout = fig.layout
@@ -219,19 +221,19 @@ def test_visitors_following_one_run_share_its_curves_figure():
     from nn_core.training import StepRecord
 
     records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
-    first = figures.curves_figure(list(records), 10)  # two visitors' views: two lists of the same records
-    assert figures.curves_figure(list(records), 10) is first and figures.shared(first)
-    later = figures.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
+    first = live_curve.curves_figure(list(records), 10)  # two visitors' views: two lists of the same records
+    assert live_curve.curves_figure(list(records), 10) is first and plotly_charts.shared(first)
+    later = live_curve.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
     assert later is not first and len(later.data[0].x) == 6
-    assert not figures.shared(two_charts())
+    assert not plotly_charts.shared(two_charts())
 
 
 def test_the_same_gradient_matrix_gives_the_same_picture_built_once():
     dW = np.arange(20, dtype=np.float32).reshape(2, 10)
-    first = figures.matrix_picture(dW, "dW1", "unit", "pixel", name="dW1")
-    assert figures.matrix_picture(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
-    assert figures.matrix_picture(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
-    assert figures.matrix_picture(dW, "dW2", "unit", "pixel", name="dW1") is not first
+    first = pictures.matrix_picture(dW, "dW1", "unit", "pixel", name="dW1")
+    assert pictures.matrix_picture(dW.copy(), "dW1", "unit", "pixel", name="dW1") is first  # equal numbers
+    assert pictures.matrix_picture(dW + 1, "dW1", "unit", "pixel", name="dW1") is not first
+    assert pictures.matrix_picture(dW, "dW2", "unit", "pixel", name="dW1") is not first
 
 
 def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
@@ -241,7 +243,7 @@ def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
     from PIL import Image
 
     M = np.array([[-2.0, 0.0, 1.0], [2.0, np.nan, -1.0]])
-    svg = figures.matrix_picture(M, "dZ2", "digit", "example", name="dZ2")
+    svg = pictures.matrix_picture(M, "dZ2", "digit", "example", name="dZ2")
     raster = re.search(r'href="data:image/png;base64,([^"]+)"', svg).group(1)
     pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(raster))).convert("RGB")).astype(int)
     assert pixels.shape == (2, 3, 3)  # one pixel per entry, row 0 at the top
@@ -256,7 +258,7 @@ def test_the_matrix_picture_colours_each_entry_as_the_heatmap_does():
 def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
 
     image = np.arange(784).reshape(28, 28) % 256
-    svg = figures.pixel_grid(image.astype(np.uint8))
+    svg = summaries.pixel_grid(image.astype(np.uint8))
     cells = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="30" height="30" fill="rgb\((\d+),\1,\1\)"/>', svg)
     printed = re.findall(r'fill="#(?:000|fff)">(\d+)</text>', svg)
     assert [int(v) for v in cells] == [int(v) for v in printed] == image.ravel().tolist()  # row after row
@@ -267,10 +269,10 @@ def test_the_pixel_grid_prints_every_value_in_a_cell_of_its_own_grey():
 def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
 
     values = np.array([[0.5], [-1.0], [2.0], [0.0], [-0.25]])
-    svg = figures.column_bars_picture(values, "unit j", off=[3])
+    svg = pictures.column_bars_picture(values, "unit j", off=[3])
     bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="20" fill="(#\w+)"/>', svg)
-    assert [colour for _, _, colour in bars] == [figures.RDBU_BLUE, figures.RDBU_RED, figures.RDBU_BLUE,
-                                                figures.RDBU_RED]  # unit 3 is off: no bar
+    assert [colour for _, _, colour in bars] == [colours.RDBU_BLUE, colours.RDBU_RED, colours.RDBU_BLUE,
+                                                colours.RDBU_RED]  # unit 3 is off: no bar
     widths = np.array([float(w) for _, w, _ in bars])
     np.testing.assert_allclose(widths / widths[0], [1, 2, 4, 0.5], rtol=0.02)  # lengths in proportion
     for text in ("0.50", "-1.00", "2.00", "-0.25", "✕ off", "unit j"):
@@ -279,13 +281,13 @@ def test_the_bars_picture_draws_each_value_by_sign_and_size_and_prints_it():
 
 
 def bars_of(svg):
-    """(height on screen, data-value) of each bar of a figures.bar_picture."""
+    """(height on screen, data-value) of each bar of a pictures.bar_picture."""
     return [(float(r.get("height")), float(r.get("data-value"))) for r in network_svg.bars(svg)]
 
 
 def test_bar_pictures_draw_counts_and_probabilities_in_proportion_with_every_number_printed():
     counts = np.array([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
-    svg = figures.class_counts_chart(counts)
+    svg = summaries.class_counts_chart(counts)
     bars = bars_of(svg)
     assert [v for _, v in bars] == list(counts)
     heights = np.array([h for h, _ in bars])
@@ -294,16 +296,16 @@ def test_bar_pictures_draw_counts_and_probabilities_in_proportion_with_every_num
 
     A = np.full((10, 1), 0.05)
     A[3] = 0.55
-    svg = figures.probability_bars(A, predicted=3, label=5)
+    svg = pictures.probability_bars(A, predicted=3, label=5)
     assert ">3 ★<" in svg and ">5 ✓<" in svg and ">55.0%<" in svg and ">100%<" in svg
-    assert svg.count(f'fill="{figures.ORANGE}"') == 1  # the answer alone stands out
+    assert svg.count(f'fill="{colours.ORANGE}"') == 1  # the answer alone stands out
     assert [v for _, v in bars_of(svg)] == pytest.approx(list(A[:, 0]))
 
 
 def test_the_pixel_histogram_is_on_a_log_scale_and_leaves_out_values_no_pixel_has():
     counts = np.zeros(256, dtype=np.int64)
     counts[0], counts[128], counts[255] = 100_000, 10, 1_000
-    svg = figures.pixel_histogram(counts)
+    svg = summaries.pixel_histogram(counts)
     heights = {v: h for h, v in bars_of(svg)}
     assert heights[0] == 0  # value 1 (and most others): no pixel, no bar
     one_decade = (heights[1000] - heights[10]) / 2
@@ -317,8 +319,8 @@ def test_pictures_of_a_diverged_network_write_nan_and_inf_instead_of_failing():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "invalid value" on the way
-        bars = figures.column_bars_picture(np.array([[np.nan], [np.inf], [1.0], [-2.0]]), "unit j")
-        picture = figures.matrix_picture(np.array([[np.nan, np.inf], [-np.inf, 1.0]]), "W1", "unit", "pixel")
-        empty = figures.column_bars_picture(np.full((3, 1), np.nan), "unit j")
+        bars = pictures.column_bars_picture(np.array([[np.nan], [np.inf], [1.0], [-2.0]]), "unit j")
+        picture = pictures.matrix_picture(np.array([[np.nan, np.inf], [-np.inf, 1.0]]), "W1", "unit", "pixel")
+        empty = pictures.column_bars_picture(np.full((3, 1), np.nan), "unit j")
     assert ">nan<" in bars and ">inf<" in bars and ">-2.00<" in bars
     assert "<svg" in picture and ">nan<" in empty

@@ -17,7 +17,7 @@ WIDGETS = {"button", "download_button", "slider", "select_slider", "selectbox", 
            "pills", "color_picker", "date_input", "time_input", "feedback"}
 SOURCES = ["app.py", *sorted(p.relative_to(ROOT).as_posix() for folder in ("views", "dashboard")
                              for p in (ROOT / folder).rglob("*.py"))]
-PAGES = {"home", "data", "forward", "training", "experiments", "class_board", "draw"}
+PAGES = {"home", "data", "forward", "training", "experiments", "class_page", "draw"}
 
 
 def test_the_tour_visits_every_page_and_sees_their_controls():

@@ -18,7 +18,7 @@ from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-TRAINING = str(ROOT / "views" / "training.py")
+TRAINING = str(ROOT / "views" / "training" / "page.py")
 RUN = "training_run"
 
 
@@ -187,10 +187,10 @@ def test_two_visitors_opening_the_same_link_train_the_same_curves():
 
 
 def test_the_data_page_keeps_its_dev_set_size_in_the_address():
-    at = open_page(str(ROOT / "views" / "data.py"), dev_size="500")
+    at = open_page(str(ROOT / "views" / "data" / "page.py"), dev_size="500")
     assert not at.warning
     assert at.session_state[state.DEV_SIZE][0] == 500 and at.query_params["dev_size"] == "500"
-    bad = open_page(str(ROOT / "views" / "data.py"), dev_size="lots")
+    bad = open_page(str(ROOT / "views" / "data" / "page.py"), dev_size="lots")
     assert "dev_size=lots" in warnings(bad)
 
 
@@ -220,7 +220,7 @@ def test_presenter_mode_makes_the_charts_larger_and_the_network_picture_fit_the_
     pages = []
     for link in ({}, {"presenter": "1"}):
         at = open_page(APP, **link)
-        at.switch_page("views/forward.py")
+        at.switch_page("views/forward/page.py")
         at.session_state["forward_pick_out"] = 3  # output 3 opened: its softmax steps are a plotly chart
         at.run()
         assert not at.exception

@@ -1,4 +1,4 @@
-"""AppTest of views/class_board.py, the Class page: an empty, a small and a 500-run board; a run's link; a hostile
+"""AppTest of views/class_page/page.py, the Class page: an empty, a small and a 500-run board; a run's link; a hostile
 nickname stored cut and shown as plain text; the teacher's key (nothing without it, refused and logged when wrong,
 remove a run and start a new board when right); a file that is not a board; a locked file. And the posts: the
 Training page's runs and the Experiments page's seeds reach the board, even while the file is locked, and a
@@ -21,7 +21,7 @@ import board_store
 from dashboard import board_posts, state
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "class_board.py")
+PAGE = str(ROOT / "views" / "class_page" / "page.py")
 KEY = "owl-42"
 HOSTILE = "<script>alert(1)</script> **bold** [x](http://y) # " + "z" * 5000
 
@@ -96,7 +96,7 @@ def test_a_link_from_the_board_reproduces_the_run_on_the_training_page(board_fil
     fill(board_store.Board(board_file), a_class(3, students=3))
     run = board_store.Board(board_file).runs()[-1]
     query = opened().code[0].value.split("?", 1)[1]
-    training = AppTest.from_file(str(ROOT / "views" / "training.py"), default_timeout=120)
+    training = AppTest.from_file(str(ROOT / "views" / "training" / "page.py"), default_timeout=120)
     training.query_params.update(dict(parse_qsl(query)))
     run_ok(training)
     assert training.select_slider(key="tr_alpha").value == run["alpha"]
@@ -292,7 +292,7 @@ def test_a_locked_board_still_shows_and_a_run_posted_meanwhile_lands_after(board
 
 
 def trained_one_step():
-    at = AppTest.from_file(str(ROOT / "views" / "training.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "training" / "page.py"), default_timeout=120)
     run_ok(at)
     at.button(key="tr_step").click()
     return run_ok(at)
@@ -311,7 +311,7 @@ def test_the_training_pages_run_is_posted_and_updated_not_repeated(board_file):
 
 
 def test_the_experiments_pages_seeds_are_posted_one_run_each(board_file):
-    at = AppTest.from_file(str(ROOT / "views" / "experiments.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "experiments" / "page.py"), default_timeout=120)
     at.session_state["exp_short_runs"] = 3
     run_ok(at)
     at.slider(key="exp_n").set_value(2)

@@ -1,4 +1,4 @@
-"""AppTest of views/data.py: switching the data, the grid controls, the dev size, uploads and the download.
+"""AppTest of views/data/page.py: switching the data, the grid controls, the dev size, uploads and the download.
 
 Every test points state.DATA_DIR at a temporary folder holding the bundled sample (and, for some tests, a small
 fake full MNIST), so the outcome does not depend on what the real data folder or MNIST_PATH hold.
@@ -18,7 +18,7 @@ import nn_core.mnist_files
 from dashboard import state, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "data.py")
+PAGE = str(ROOT / "views" / "data" / "page.py")
 SAMPLE = ROOT / "data" / "mnist_sample.npz"
 
 

@@ -17,15 +17,14 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
-from dashboard.sections import draw as draw_sections
-from dashboard.sections import handwriting, shifted
 from nn_core import preprocessing, training
 from nn_core.evaluation import shifted_accuracy
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
 from training_runs import runs
+from views.draw import handwriting, networks, shifted
 
-PAGE = "../views/draw.py"
+PAGE = "../views/draw/page.py"
 TIMEOUT = 120
 
 
@@ -103,7 +102,7 @@ def first_visit():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MNIST_PATH", raising=False)
         state.shared_sources.clear()  # the sample, whatever an earlier test loaded
-        draw_sections.notebook_network.clear()
+        networks.notebook_network.clear()
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.run()
     yield at
@@ -112,7 +111,7 @@ def first_visit():
 
 def servers_notebook_network():
     """The notebook's network the page trained on this server for the sample (cached: not trained again)."""
-    return draw_sections.notebook_network(state.shared_sources()["bundled sample"].description, 1000, None)
+    return networks.notebook_network(state.shared_sources()["bundled sample"].description, 1000, None)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +224,7 @@ def test_switching_to_the_notebook_network(page, sure_digits):
     at.radio(key="draw_network").set_value("notebook").run()
     assert not at.exception
     notebook, _ = servers_notebook_network()
-    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == draw_sections.NOTEBOOK_STEPS
+    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == networks.NOTEBOOK_STEPS
     assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
     assert at.session_state[state.MODEL] is yours  # the visitor's own network is untouched
     x = canvas_to_input(on_canvas(sure_digits[0][0]))
@@ -464,13 +463,13 @@ def test_a_step_on_the_notebooks_network_changes_only_this_visitors_copy(first_v
     assert metric(at, "Accuracy on your ten").endswith("%")
     at.button(key="draw_mine_step").click().run()
     assert not at.exception
-    copy = at.session_state[draw_sections.NOTEBOOK_MODEL]
+    copy = at.session_state[networks.NOTEBOOK_MODEL]
     assert copy.params is not shared.params and not np.array_equal(copy.params["W1"], weights["W1"])
     for name, value in weights.items():  # every other visitor still reads the original
         np.testing.assert_array_equal(servers_notebook_network()[0].params[name], value)
     assert "Your copy of the notebook's network" in texts(at.caption)
     at.button(key="draw_mine_undo").click().run()
-    assert draw_sections.NOTEBOOK_MODEL not in at.session_state
+    assert networks.NOTEBOOK_MODEL not in at.session_state
     assert "Your copy" not in texts(at.caption)
 
 
@@ -524,6 +523,6 @@ def test_moving_the_drawing_changes_the_784_numbers_and_the_answer(page, sure_di
 def test_the_shifted_accuracy_is_computed_once_per_network(own_network, sample_split):
     params = own_network.params
     same = {name: value.copy() for name, value in params.items()}
-    assert shifted.fingerprint(same) == shifted.fingerprint(params)
+    assert shifted.network_fingerprint(same) == shifted.network_fingerprint(params)
     stepped = dict(params, b2=params["b2"] + np.float32(1e-3))
-    assert shifted.fingerprint(stepped) != shifted.fingerprint(params)
+    assert shifted.network_fingerprint(stepped) != shifted.network_fingerprint(params)

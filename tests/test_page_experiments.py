@@ -20,7 +20,7 @@ from dashboard import state
 from nn_core.data import DigitSet
 from nn_core.mnist_files import load_sample
 
-PAGE = "../views/experiments.py"
+PAGE = "../views/experiments/page.py"
 SHORT = "exp_short_runs"
 FULL_MNIST = os.environ.get("MNIST_PATH")  # read before the fixture below hides it
 

@@ -15,7 +15,7 @@ from dashboard import state
 from nn_core import Hyperparams, train
 from nn_core.training import new_network
 
-PAGE = str(Path(__file__).resolve().parents[1] / "views" / "forward.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "views" / "forward" / "page.py")
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +69,7 @@ def svg_of(image):
 
 
 def bar_values(at, alt_start):
-    """The heights of the bars of the picture (figures.bar_picture) whose alt text starts with alt_start."""
+    """The heights of the bars of the picture (pictures.bar_picture) whose alt text starts with alt_start."""
     image = next(image for image in at.image if image.proto.imgs[0].alt.startswith(alt_start))
     return [float(bar.get("data-value")) for bar in network_svg.bars(svg_of(image))]
 
@@ -85,7 +85,7 @@ def shown_column(at):
 
 
 def raster(image):
-    """The pixels (greys) of a picture the page drew with figures.matrix_picture, from the PNG inside its SVG."""
+    """The pixels (greys) of a picture the page drew with pictures.matrix_picture, from the PNG inside its SVG."""
     import io
 
     from PIL import Image
@@ -262,7 +262,7 @@ def uploaded(n):
     from nn_core.data import DigitSet
     from nn_core.mnist_files import load_sample
 
-    sample = load_sample(Path(PAGE).parents[1] / "data" / "mnist_sample.npz")
+    sample = load_sample(Path(PAGE).parents[2] / "data" / "mnist_sample.npz")
     return DigitSet(sample.images[:n], sample.labels[:n], None, None, "uploaded CSV", f"{n} uploaded digits")
 
 
@@ -299,7 +299,7 @@ def dev_digit(column=0):
     from nn_core.data import split_dev
     from nn_core.mnist_files import load_sample
 
-    split = split_dev(load_sample(Path(PAGE).parents[1] / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
+    split = split_dev(load_sample(Path(PAGE).parents[2] / "data" / "mnist_sample.npz"), dev_size=1000, seed=0)
     return split.X_dev[:, column:column + 1], int(split.Y_dev[column])
 
 
@@ -389,7 +389,7 @@ def test_in_presenter_mode_the_picture_comes_first():
 
 
 def test_a_click_in_the_picture_opens_that_node_as_its_control_would():
-    from dashboard.sections.forward import OUTPUT_PICK, pick_key, picture_click
+    from views.forward.picture import OUTPUT_PICK, pick_key, picture_click
 
     assert picture_click("1:4", 2) == (pick_key(1), 4)
     assert picture_click("out:3", 2) == (OUTPUT_PICK, 3)

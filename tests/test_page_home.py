@@ -23,7 +23,7 @@ def bundled_sample(monkeypatch):
 
 
 def run_home(**state_values):
-    at = AppTest.from_file(str(ROOT / "views" / "home.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "home" / "page.py"), default_timeout=120)
     for key, value in state_values.items():
         at.session_state[key] = value
     at.run()

@@ -1,4 +1,4 @@
-"""AppTest of views/training.py: every control, both presets, Train / Stop / Step / Reset, divergence, the
+"""AppTest of views/training/page.py: every control, both presets, Train / Stop / Step / Reset, divergence, the
 look-inside tabs, and saving and loading a network (good and bad files).
 
 AppTest does not tick a fragment's run_every, so the tests wait for the training thread themselves
@@ -22,7 +22,7 @@ from nn_core.persistence import load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "training.py")
+PAGE = str(ROOT / "views" / "training" / "page.py")
 SAMPLE = ROOT / "data" / "mnist_sample.npz"
 RUN = "training_run"
 TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The notebook's bugs",

@@ -1,12 +1,12 @@
-"""AppTest of the Training page's hidden layer's map of the digits (dashboard/sections/training_map.py): the
+"""AppTest of the Training page's hidden layer's map of the digits (views/training/hidden_map.py): the
 map of the dev digits at every kept step of a run, its scrubber, the chosen digit beside it, and a network with
 no run behind it."""
 
 import numpy as np
 from test_page_training import RUN, TABS, at, chart, click, figure_array, finish_training, open_tab, run_ok, texts
 
-from dashboard.figures import DIGIT_COLOURS, hidden_map_figure
 from nn_core.pca import hidden_activations, pca
+from views.training.hidden_map import DIGIT_COLOURS, hidden_map_figure
 
 __all__ = ["at"]  # the page's fixture, shared with test_page_training
 

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.downloads import log_csv
 from nn_core.mnist_files import load_sample
 from nn_core.network import forward_prop, get_predictions
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network, train, train_to_end
+from views.training.save_load import log_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "take_home" / "predict.py"

@@ -92,7 +92,7 @@ def trained_model(sample_split):
 
 def test_forward_page_vote_question_is_answered_by_column_j_of_W2(trained_model, monkeypatch):
     monkeypatch.delenv("MNIST_PATH", raising=False)
-    at = AppTest.from_file("../views/forward.py", default_timeout=120)
+    at = AppTest.from_file("../views/forward/page.py", default_timeout=120)
     at.session_state[state.MODEL] = trained_model
     run(at)
     W2 = trained_model.params["W2"]

@@ -1,4 +1,4 @@
-"""Tests for dashboard/runs.py, the Training page's live run: stepping, training in the workers, Stop, snapshots,
+"""Tests for training_runs/runs.py, the Training page's live run: stepping, training in the workers, Stop, snapshots,
 the run history, and the short runs and batches of the other pages."""
 
 import threading

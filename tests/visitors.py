@@ -56,7 +56,7 @@ class Visitor:
         return self.at
 
     def open(self, name):
-        self.at.switch_page(f"{PAGES}/{name}.py")
+        self.at.switch_page(f"{PAGES}/{name}/page.py")
         return self.run()
 
     def click(self, key):

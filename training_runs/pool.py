@@ -56,9 +56,6 @@ DIED = ("The process training this run stopped (it may have run out of memory, o
         "Nothing else was lost; press Train to start this run again.")
 
 
-
-
-
 class WorkerProcess:
     """The server's end of one worker: its process, the socket to it, and the slice it is training."""
 

@@ -2,9 +2,9 @@
 
 A set of arrays (X, Y, X_dev, Y_dev and, for full MNIST, X_test, Y_test) is written as .npy files into a folder
 of this server's own, under the temporary directory; every worker memory-maps those files read-only
-(np.load(mmap_mode="r"), dashboard/worker_loop.py), so the workers read the same pages of one file through
+(np.load(mmap_mode="r"), worker_loop.py), so the workers read the same pages of one file through
 the operating system's cache. A set is named by a hash of its contents: identical data is written once, and
-two runs on it can be recognised as identical (dashboard/workers.py).
+two runs on it can be recognised as identical (pool.py).
 
 A folder is deleted when nothing uses it any more and it is not among the last sets published (KEPT_BYTES), and
 the whole folder of the server when the server stops (or, after a crash, when the next server starts).

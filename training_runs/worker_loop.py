@@ -1,4 +1,4 @@
-"""A training worker: a Python process of its own that trains networks for the server (dashboard/workers.py).
+"""A training worker: a Python process of its own that trains networks for the server (pool.py).
 
 Training in a separate process never holds the server's Python lock, so pages stay quick while a class trains,
 and each worker trains on a core of its own. A worker imports only NumPy, threadpoolctl and nn_core (never

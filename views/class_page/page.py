@@ -1,0 +1,74 @@
+"""👥 Class: every run trained on this server on one board, so a class's experiments become one picture.
+
+"Everyone try a different learning rate": each run a student trains on the Training page (and each seed of the
+Experiments page) is posted here when it finishes or is stopped. The board lives in a SQLite file shared by the
+server's processes (board_store/); the page reads it in a fragment every REFRESH seconds, so it updates by
+itself on the projector. Its parts are beside this script: board_view.py (the board's numbers, charts, tables,
+a run's link, the nickname) and teacher.py (the teacher's controls).
+"""
+
+import streamlit as st
+
+from dashboard import board_posts, widgets
+from views.class_page import board_view, teacher
+
+REFRESH = 2.0  # seconds between two readings of the board
+
+
+def board_panel():
+    """The live part of the page: numbers, charts, tables and a run's link (and the teacher's controls)."""
+    writer = board_posts.writer()
+    if writer.problem and writer.waiting:
+        st.warning(f"⏳ {writer.waiting} run(s) from this server wait to be written to the board: {writer.problem}. "
+                   "They are kept and written as soon as the file can be written.")
+    boards = board_view.boards()
+    board_id, current = board_view.chosen_board(boards)
+    rows = board_view.read_runs(board_id)
+    if rows is None:
+        return
+    if not current:
+        st.info(f"🗄️ Archived board {board_id}, read-only. The current board is one choice away, at the bottom.")
+    st.header("What the class found")
+    board_view.numbers(rows, current)
+    if not rows:
+        st.info("No runs on this board yet. Train a network on the 📉 Training page (or run seeds on the 🧪 "
+                "Experiments page): it appears here when it finishes or when you stop it.")
+    else:
+        board_view.charts(rows)
+        board_view.every_run(rows)
+        st.header("🏆 The best runs")
+        board_view.best_runs(rows)
+        st.header("🔗 Reproduce a run")
+        board_view.run_link(rows)
+    board_view.board_selector(boards)
+    if teacher.teacher():
+        teacher.teacher_controls(rows, board_id)
+
+
+st.title("👥 The class's runs")
+widgets.explain(
+    """
+Every network trained on this server lands here when it finishes (or is stopped): who trained it, when, with
+which hyperparameters, on which data, how many steps, its train and dev accuracy, the seconds it took, and
+whether it diverged. **Everyone tries a different learning rate** (or number of hidden units), and the charts
+show what the class found together: where α is too small to learn in 500 steps, where it is just right, where
+it blows up. The board updates by itself every couple of seconds.
+"""
+)
+teacher.follow_key()
+if not widgets.presenter():
+    board_view.nickname_box()
+
+st.fragment(board_panel, run_every=REFRESH)()
+if widgets.presenter():  # the projector shows the board first; students set their names on their own screens
+    with st.expander("✏️ Your name on the board"):
+        board_view.nickname_box()
+
+widgets.try_this(
+    "Split the class: each student trains the notebook's network with a different α (0.001 to 10) and presses "
+    "▶️ Train. Before the results come in, predict the shape of the α chart: where does it peak, where does it "
+    "fall to 10% (a guess)?",
+    "Now vary only the hidden units (2, 5, 10, 32, 128), α 0.1. Does a bigger network always do better in 500 "
+    "full-batch steps? Compare with the mini-batch runs (diamonds).",
+    "Find the best run in the table, open its link, and train it yourself: do you get the same dev accuracy?",
+)

@@ -1,0 +1,90 @@
+"""The Class page's teacher controls, only in a tab opened with the server's class key: remove a run, start
+a new board (the old one is archived, never deleted).
+"""
+
+import logging
+
+import streamlit as st
+
+import board_store
+from dashboard import board_posts
+
+log = logging.getLogger(__name__)
+
+TEACHER = "board_teacher"  # session key: True once this tab opened the page with the server's key
+MESSAGE = "board_message"  # session key: (kind, text) of the teacher's last action
+
+
+def follow_key():
+    """?key=... in the address: the right key turns the teacher's controls on for this tab; a wrong one is
+    refused and logged. The key is taken out of the address at once, so a projector never shows it."""
+    given = st.query_params.get("key")
+    if given is None:
+        return
+    st.query_params.pop("key")
+    configured = board_posts.key()
+    if configured is None:
+        st.warning("🔑 This server was started without a class key, so the board is read-only for everyone. To "
+                   "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
+    elif board_store.key_matches(given, configured):
+        st.session_state[TEACHER] = True
+        st.success("🔑 Teacher controls are on for this tab (at the bottom of the page). The key has been taken "
+                   "out of the address, so the projector does not show it.")
+    else:
+        st.session_state.pop(TEACHER, None)
+        log.warning("Class page: a wrong class key was given; the teacher controls stay off")
+        st.error("🔑 That is not this server's class key: the teacher controls stay off.")
+
+
+def teacher():
+    """True in a tab that opened the page with the server's key (and while the server has one)."""
+    return bool(st.session_state.get(TEACHER)) and board_posts.key() is not None
+
+
+def _act(method, *args, done):
+    """Queue a teacher's change and wait a little for it, so that the board shows it at once."""
+    if not teacher():  # checked again here: a control only a teacher sees is still not trusted
+        st.session_state[MESSAGE] = ("error", "Only the teacher (with the class key) can change the board.")
+        return
+    writer = board_posts.writer()
+    writer.submit(method, *args)
+    written = writer.flush(timeout=3)
+    st.session_state[MESSAGE] = ("success", done) if written else (
+        "info", "The board file is busy: the change is made as soon as it is free.")
+
+
+def on_remove(board_id):
+    number = st.session_state.get("board_remove_run")
+    if number is not None:
+        _act("remove_run", board_id, number, done=f"Run {number} was removed from the board.")
+
+
+def on_new_board():
+    if st.session_state.get("board_confirm_new"):
+        _act("new_board", done="A new, empty board is open; the previous one is archived (see “Board” above).")
+        st.session_state["board_confirm_new"] = False
+
+
+def teacher_controls(rows, board_id):
+    st.header("🔑 Teacher")
+    left, right = st.columns(2)
+    with left:
+        if st.session_state.get("board_remove_run") not in {r["number"] for r in rows}:
+            st.session_state.pop("board_remove_run", None)  # removed meanwhile: back to the newest run
+        st.selectbox("A run to remove", [r["number"] for r in reversed(rows)], key="board_remove_run",
+                     format_func=lambda n: f"run {n}",
+                     help="A run that should not be on the board (a test, a mistake). It disappears from the "
+                          "board for everyone; the file keeps it, marked removed.")
+        st.button("🗑️ Remove this run", key="board_remove", on_click=on_remove, args=(board_id,), disabled=not rows,
+                  help="Removes the chosen run from this board for everyone; the class's other runs stay.")
+    with right:
+        st.toggle("Yes, archive this board", key="board_confirm_new",
+                  help="Confirms the button beside it: a new board starts empty, for a new class or a new "
+                       "question. This board is kept as an archive, never deleted.")
+        st.button("🆕 Start a new board", key="board_new", on_click=on_new_board,
+                  disabled=not st.session_state.get("board_confirm_new"),
+                  help="Archives the current board and opens an empty one. Students keep training as usual; "
+                       "their next runs land on the new board.")
+    message = st.session_state.pop(MESSAGE, None)
+    if message:
+        getattr(st, message[0])(message[1])

@@ -1,0 +1,149 @@
+"""Home: the lesson's network at a glance, where to start, and how a class can use the app."""
+
+
+import numpy as np
+import streamlit as st
+
+from dashboard import network_drawing, state, tables, widgets
+from dashboard.colours import ORANGE, RDBU_BLUE
+from dashboard.widgets import MAX_DRAWN, picture_numbers
+from nn_core.network import forward_prop, layer_count
+from nn_core.training import NOTEBOOK, new_network
+
+
+def network_at_a_glance(model):
+    """The network as a picture (network_drawing.network_picture, the small version) on the first digit of the dev set:
+    the visitor's own network when they have one, else the lesson's 784-10-10 as initialised (random weights,
+    said so). Below it, what it answered and a button to the Forward pass page, which opens every number.
+
+    model : the visitor's state.Model, or None.
+    """
+    mine = model is not None
+    model = model or state.Model(new_network(NOTEBOOK), NOTEBOOK)
+    try:
+        split = state.data_split(model.hp.dev_size)
+    except ValueError as problem:
+        st.info(f"No digit to show the network on: {problem} Choose other data on the 🔢 Data page.")
+        return
+    X, label = split.X_dev[:, :1], int(split.Y_dev[0])  # (784, 1): the dev set's first digit
+    with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
+        cache = forward_prop(model.params, X, model.hp.activation)
+    L = layer_count(model.params)
+    shown = {l: network_drawing.strongest_units(cache[f"A{l}"], MAX_DRAWN) for l in range(1, L)}
+    picture = network_drawing.network_picture(X, model.params, cache, shown, label=label, compact=True, height=400)
+    widgets.svg_picture(picture, "home_picture")
+    A_out = cache[f"A{L}"][:, 0]
+    answer = int(np.argmax(A_out))
+    who = (f"**Your network** ({model.describe()})" if mine else
+           "**The lesson's 784-10-10 as it starts**: random weights, so its W1 rows are noise and its answer a "
+           "guess; train it on the 📉 Training page and this picture becomes yours")
+    wide = [f"layer {l}'s {MAX_DRAWN} strongest of {cache[f'A{l}'].shape[0]} units"
+            for l in range(1, L) if cache[f"A{l}"].shape[0] > MAX_DRAWN]
+    st.caption(
+        f"{who}, reading the dev set's first digit (a {label} ✓): it answers **{answer}** with "
+        f"{A_out[answer]:.0%} (★). Each hidden unit of layer 1 is drawn as its 784 weights (blue raises it, red "
+        "lowers it) beside a node as large as its output; a grey ✕ is a unit ReLU switched off. Edges into the "
+        "answer are as thick as what they add to its score (blue) or take away (red, dashed)."
+        + (f" Drawn: {'; '.join(wide)}." if wide else ""))
+    picture_numbers(model.params, cache, shown, answer)
+    widgets.link_to("views/forward/page.py", "➡️ Open every number: Forward pass", key="home_forward",
+                    what="the same picture for any digit; click a unit or an output to see its sum.")
+
+def network_diagram(hidden=10, width=640, height=400):
+    """The lesson's 784-hidden-10 network as an SVG picture (text, for st.image): the input column X (784 pixels,
+    12 drawn, the rest as dots), the hidden units, the ten outputs, every drawn connection of W1 and W2 as a thin
+    line, and each layer's formula and shapes beside it."""
+    columns = ((70, 12, "#4d4d4d"), (width // 2, min(hidden, 12), RDBU_BLUE), (width - 70, 10, ORANGE))
+    top, bottom = 60, height - 110
+    ys = [[top + k * (bottom - top) / max(n - 1, 1) for k in range(n)] for _, n, _ in columns]
+    lines = [f'<line x1="{x0}" y1="{y0:.1f}" x2="{x1}" y2="{y1:.1f}"/>'
+             for (x0, _, _), (x1, _, _), left, right in zip(columns, columns[1:], ys, ys[1:], strict=False)
+             for y0 in left for y1 in right]
+    nodes = []
+    for (x, _, colour), heights in zip(columns, ys, strict=True):
+        shape = ('<rect x="{x}" y="{y}" width="16" height="16" fill="{c}"/>' if colour == "#4d4d4d"
+                 else '<circle cx="{cx}" cy="{cy}" r="9" fill="{c}"/>')
+        nodes += [shape.format(x=x - 8, y=f"{y - 8:.1f}", cx=x, cy=f"{y:.1f}", c=colour) for y in heights]
+    labels = [(70, height - 80, ["784 pixels", "X (784, m)"]),
+              (width // 2, height - 80, [f"{hidden} hidden units", "A1 = ReLU(W1 X + b1)"]),
+              (width - 70, height - 80, ["10 digits 0-9", "A2 = softmax(Z2)"]),
+              ((70 + width // 2) // 2, 36, [f"W1 ({hidden}, 784), b1 ({hidden}, 1)"]),
+              ((width // 2 + width - 70) // 2, 36, [f"W2 (10, {hidden}), b2 (10, 1)"])]
+    text = [f'<text x="{x}" y="{y + 20 * k}" text-anchor="middle">{line}</text>'
+            for x, y, rows in labels for k, line in enumerate(rows)]
+    text.append(f'<text x="98" y="{(top + bottom) / 2:.0f}" font-size="26">⋮</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">'
+            f'<rect width="{width}" height="{height}" fill="white"/>'
+            f'<g stroke="#b0b8c4" stroke-width="0.6">{"".join(lines)}</g>{"".join(nodes)}{"".join(text)}</svg>')
+
+
+st.title("🧠 A neural network from scratch, number by number")
+widgets.explain(
+    """
+This app takes apart the small network of Samson Zhang's notebook *"Building a neural network FROM SCRATCH
+(no TensorFlow/PyTorch, just numpy & math)"*: **784 inputs → 10 ReLU units → 10 softmax outputs**, written in
+plain NumPy, learning to read handwritten digits (MNIST). Nothing is hidden: every matrix, every gradient and
+every line of code that computes them is on screen.
+"""
+)
+
+REAL, STRUCTURE = "🖼️ The network reading a digit", "🕸️ Every connection"
+picture, start = st.columns([3, 2], gap="large")
+with picture:
+    model = state.get_model()
+    real_tab, structure_tab = st.tabs([REAL, STRUCTURE], default=REAL if model else STRUCTURE, key="home_picture_tab")
+    with real_tab:
+        network_at_a_glance(model)
+    with structure_tab:
+        caption = ("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
+                   "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
+                   "Only 12 of the 784 inputs are drawn.")
+        st.image(network_diagram(), caption=caption, width="stretch",
+                 alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
+        if box := widgets.numbers_box("The numbers behind the picture: each layer's units and parameters",
+                                      "home_numbers"):
+            with box:
+                widgets.table(tables.layer_table(new_network(NOTEBOOK)))
+with start:
+    st.header("Start here")
+    widgets.link_to("views/data/page.py", "▶️ Begin the lesson: 🔢 The data", key="home_start",
+                    what="the first page, what the network reads and how 28 x 28 images become the matrix X.")
+    st.markdown(
+        """
+1. **🔢 The data**: 28 x 28 images become the columns of X (784 x m); why a dev set is held out.
+2. **➡️ Forward pass**: one digit through W1, b1, Z1, A1, W2, b2, Z2 and A2 to a prediction.
+3. **📉 Training**: backpropagation step by step, the learning rate, live loss and accuracy curves.
+4. **🧪 Experiments**: how much one accuracy varies from run to run, and what a bigger network adds.
+5. **👥 Class**: every run the class trained on this server, on one board: what each learning rate gave.
+6. **✏️ Draw a digit**: draw with the mouse and see what the network sees and why it answers.
+"""
+    )
+    st.latex(r"""
+\begin{aligned}
+Z^{[1]} &= W^{[1]} X + b^{[1]} & A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
+Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} & A^{[2]} &= \mathrm{softmax}(Z^{[2]})
+\end{aligned}
+""")
+
+st.header("Using it with a class")
+widgets.explain(
+    """
+- Go through the pages in order: each one builds on the one before.
+- Every visitor has their own network: students can train and break theirs without touching yours.
+- Break things on purpose: a learning rate of 5, a linear activation, one hidden unit.
+  Each page says what to expect and explains what went wrong.
+- On a projector, switch on **📽️ Presenter mode** in the sidebar (or open any page with `?presenter=1`):
+  larger text and charts, explanations folded, the sidebar closed.
+- Ask everyone to try a different learning rate: the **👥 Class** page gathers every run trained on this server
+  on one board, with charts of dev accuracy against the learning rate and the hidden units.
+- The address of the 📉 Training page holds every hyperparameter: send it as a link, and the class opens the
+  same settings (with the same seed, the same curves).
+"""
+)
+
+data = state.digits()
+st.info(f"**Data in use:** {data.description}")
+if data.warning:
+    st.warning(data.warning)
+st.caption("Your network: " + (model.describe() if model else "none yet. Train one on the 📉 Training page."))
