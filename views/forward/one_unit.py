@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import widgets
 from dashboard.widgets import table
+from views.forward.arrays import column_with_shape, layer_numbers, matrix_with_shape, switched_off
 from views.forward.under_the_hood import ACTIVATION_NAME, ACTIVATION_TEX
 
 
@@ -92,22 +93,15 @@ def deeper_layer(l, params, cache, activation):
         rf"\underbrace{{b^{{[{l}]}}}}_{{{W.shape[0]} \times 1}} \qquad A^{{[{l}]}} = {G}\left(Z^{{[{l}]}}\right)"
     )
     w_col, z_col, a_col = st.columns([1.6, 1, 1])
+    off_l = switched_off(Z, activation)
     with w_col:
-        st.markdown(f"### W{l}, shape {W.shape}")
-        widgets.matrix(W, f"W{l}", f"unit of layer {l}", f"unit of layer {l - 1}", width=520)
+        matrix_with_shape(f"W{l}", W, f"W{l}", f"unit of layer {l}", f"unit of layer {l - 1}")
     with z_col:
-        st.markdown(f"### Z{l}, shape {Z.shape}")
-        widgets.vector(Z, f"Z{l}", "unit", f"forward_Z{l}", 420)
+        column_with_shape(f"Z{l}", Z, f"Z{l}", "unit", f"forward_Z{l}")
     with a_col:
-        off_l = np.flatnonzero(Z[:, 0] <= 0) if activation == "relu" else None
-        st.markdown(f"### A{l} = {name}(Z{l}), shape {A.shape}")
-        widgets.vector(A, f"A{l}", "unit", f"forward_A{l}", 420, off_l)
+        column_with_shape(f"A{l} = {name}(Z{l})", A, f"A{l}", "unit", f"forward_A{l}", off=off_l)
     st.caption(f"Same rule as layer 1, with A{l - 1} in place of the pixels. b{l} {b.shape} = ["
                + ", ".join(f"{x:.2f}" for x in b[:12, 0]) + (", ...]" if b.shape[0] > 12 else "]")
                + (f". ReLU switched off {off_l.size} of {Z.shape[0]} units." if off_l is not None else ""))
-    if box := widgets.numbers_box(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}",
-                                  f"forward_numbers_layer{l}"):
-        with box:
-            table(pd.concat([pd.DataFrame({"unit": np.arange(W.shape[0]), f"b{l}": b[:, 0], f"Z{l}": Z[:, 0],
-                                           f"A{l}": A[:, 0]}),
-                             pd.DataFrame(W, columns=[f"W{l}[j, {u}]" for u in range(W.shape[1])])], axis=1))
+    layer_numbers(f"The numbers: b{l}, Z{l}, A{l} and W{l}, one row per unit of layer {l}", f"forward_numbers_layer{l}",
+                  ("unit", np.arange(W.shape[0])), {f"b{l}": b, f"Z{l}": Z, f"A{l}": A}, W, f"W{l}[j, {{}}]")

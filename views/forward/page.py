@@ -14,6 +14,7 @@ from dashboard.widgets import table
 from nn_core import activations
 from nn_core.network import forward_prop, layer_count
 from views.forward import one_unit, picture, under_the_hood
+from views.forward.arrays import column_with_shape, layer_numbers, matrix_with_shape, switched_off
 from views.forward.under_the_hood import ACTIVATION_NAME, ACTIVATION_TEX
 
 MAX_UNIT_IMAGES = 20  # W1 rows drawn as 28 x 28 images; wider layers show their most active units
@@ -179,23 +180,20 @@ st.latex(
     rf"\,\underbrace{{A^{{[0]}}}}_{{784 \times 1}} + \underbrace{{b^{{[1]}}}}_{{{n1} \times 1}}"
     rf"\qquad A^{{[1]}} = {G}\left(Z^{{[1]}}\right)"
 )
-st.markdown(f"### W1, shape {W1.shape}")
-widgets.matrix(W1, f"W1, {n1} rows of 784 weights", "hidden unit j", "input pixel i", width=1200)
+matrix_with_shape("W1", W1, f"W1, {n1} rows of 784 weights", "hidden unit j", "input pixel i", width=1200)
 st.caption(
     "Row j holds hidden unit j's 784 weights, one per pixel. **Blue** (positive): ink on that pixel pushes "
     "z_j up; **red** (negative): ink there pulls it down. The unit's z_j is row j times the column X, plus b_j."
 )
 b_col, z_col, a_col = st.columns(3)
+height = min(520, 120 + 28 * n1)
+off = switched_off(Z1, hp.activation)
 with b_col:
-    st.markdown(f"### b1, shape {b1.shape}")
-    widgets.vector(b1, "b1", "unit j", "forward_b1", min(520, 120 + 28 * n1))
+    column_with_shape("b1", b1, "b1", "unit j", "forward_b1", height)
 with z_col:
-    st.markdown(f"### Z1 = W1 · A0 + b1, shape {Z1.shape}")
-    widgets.vector(Z1, "Z1", "unit j", "forward_Z1", min(520, 120 + 28 * n1))
+    column_with_shape("Z1 = W1 · A0 + b1", Z1, "Z1", "unit j", "forward_Z1", height)
 with a_col:
-    off = np.flatnonzero(Z1[:, 0] <= 0) if hp.activation == "relu" else None
-    st.markdown(f"### A1 = {ACTIVATION_NAME[hp.activation]}(Z1), shape {A1.shape}")
-    widgets.vector(A1, "A1", "unit j", "forward_A1", min(520, 120 + 28 * n1), off)
+    column_with_shape(f"A1 = {ACTIVATION_NAME[hp.activation]}(Z1)", A1, "A1", "unit j", "forward_A1", height, off)
 if hp.activation == "relu" and off.size:
     which = ", ".join(str(j) for j in off) if off.size <= 16 else "listed in 🔢 The numbers"
     st.info(
@@ -261,22 +259,15 @@ st.latex(
 )
 w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
-    st.markdown(f"### W{L}, shape {W_out.shape}")
-    widgets.matrix(W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}", width=520)
+    matrix_with_shape(f"W{L}", W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}")
 with b_col:
-    st.markdown(f"### b{L}, shape {b_out.shape}")
-    widgets.vector(b_out, f"b{L}", "digit k", "forward_b_out", 420)
+    column_with_shape(f"b{L}", b_out, f"b{L}", "digit k", "forward_b_out")
 with z_col:
-    st.markdown(f"### Z{L}, shape {Z_out.shape}")
-    widgets.vector(Z_out, f"Z{L}", "digit k", "forward_Z_out", 420)
+    column_with_shape(f"Z{L}", Z_out, f"Z{L}", "digit k", "forward_Z_out")
 st.caption(f"Row k of W{L} weighs the {W_out.shape[1]} values of A{L - 1} as evidence for digit k. Z{L} holds ten "
            "scores (logits): any real numbers. Softmax turns them into probabilities.")
-if box := widgets.numbers_box(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "forward_numbers_output"):
-    with box:
-        output_numbers = pd.DataFrame({"digit k": np.arange(10), f"b{L}": b_out[:, 0], f"Z{L}": Z_out[:, 0],
-                                       f"A{L}": A_out[:, 0]})
-        weights = pd.DataFrame(W_out, columns=[f"W{L}[k, {u}]" for u in range(W_out.shape[1])])
-        table(pd.concat([output_numbers, weights], axis=1))
+layer_numbers(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "forward_numbers_output",
+              ("digit k", np.arange(10)), {f"b{L}": b_out, f"Z{L}": Z_out, f"A{L}": A_out}, W_out, f"W{L}[k, {{}}]")
 
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:
