@@ -48,11 +48,12 @@ def show(fig, key, height=None):
     st.plotly_chart(styled, width="stretch", key=key, config={"displayModeBar": False})
 
 
-def vector(values, name, unit_title, key, height, off=None):
+def vector(values, name, unit_title, key, height, off=None, width=380):
     """A column vector (n, 1) such as b1, Z1 or A1 as horizontal bars, unit 0 at the top, each value printed.
 
-    Up to 16 numbers it is a picture (pictures.column_bars_picture), drawn at once; a longer vector is a plotly
-    chart whose values show on hover. off : units an activation switched off (a grey ✕).
+    Up to 16 numbers it is a picture (pictures.column_bars_picture), drawn at once, about `width` screen pixels
+    wide; a longer vector is a plotly chart whose values show on hover. off : units an activation switched off (a
+    grey ✕).
     """
     v = np.ravel(values)
     if v.size > 16:
@@ -60,7 +61,7 @@ def vector(values, name, unit_title, key, height, off=None):
         return
     finite = v[np.isfinite(v)]
     span = f"from {finite.min():.2f} to {finite.max():.2f}" if finite.size else "none of them a finite number"
-    st.image(column_bars_picture(values, unit_title, off), width="stretch",
+    st.image(column_bars_picture(values, unit_title, off, width=in_units(width)), width="stretch",
              caption=f"{name}: {v.size} numbers, {span}" + ("" if finite.size == v.size else " (and NaN or inf)"),
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
 
@@ -110,11 +111,11 @@ def svg_picture(svg, key, clickable=False):
     return _picture(data={"svg": svg, "clickable": True}, key=key, on_clicked_change=lambda: None).clicked
 
 
-def probabilities(A, predicted, label=None, height=400):
+def probabilities(A, predicted, label=None, height=400, width=640):
     """The ten probabilities A (10, 1) as bars (pictures.probability_bars), each printed above its bar: the answer
-    ★ in orange, the label ✓ when known. height : of the picture, for a width of 640."""
+    ★ in orange, the label ✓ when known. width, height : about the screen pixels the picture fills."""
     p = np.ravel(A)
-    st.image(probability_bars(A, predicted, label, height=height), width="stretch",
+    st.image(probability_bars(A, predicted, label, width=in_units(width), height=in_units(height)), width="stretch",
              caption=f"The ten probabilities, one per digit: they add up to {p.sum():.0%}.",
              alt="The ten probabilities as bars: " + ", ".join(f"{k}: {x:.1%}" for k, x in enumerate(p))
                  + f". The answer is {predicted}" + (f"; the label is {label}." if label is not None else "."))
@@ -151,18 +152,19 @@ def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square
     width : about the screen pixels it fills (1200 for the page's whole width). Its numbers belong in a table
     nearby."""
     M = np.atleast_2d(M)
-    st.image(matrix_picture(M, title, rows, columns, name=name, width=width, grey=grey, square=square),
+    st.image(matrix_picture(M, title, rows, columns, name=name, width=in_units(width), grey=grey, square=square),
              width="stretch",
              caption=(f"{name}: 0 black, 1 white" if grey else
                       f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}"),
              alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
 
 
-def picture(values, title, name, grey=False):
+def picture(values, title, name, grey=False, width=380):
     """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (pictures.matrix_picture):
-    RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit."""
-    matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=440, grey=grey,
-           square=True)
+    RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit. width : about the screen pixels
+    it fills."""
+    matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=width,
+           grey=grey, square=True)
 
 
 def adds_up(what, total, name, computed):
@@ -355,6 +357,15 @@ html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gi
 def presenter():
     """True in presenter mode: pages fold their explanations away and draw larger charts."""
     return bool(st.session_state.get(PRESENTER, False))
+
+
+def in_units(pixels):
+    """The size of a picture in its own units, for a picture that fills about `pixels` screen pixels (on a page
+    about 1,200 pixels wide, as a projector's 1280 x 720 in presenter mode): as many units as pixels, so its text
+    (16 units and up) comes out at the page's text size; in presenter mode PRESENTER_SCALE times fewer, so the
+    browser, stretching the picture over the same pixels, draws its text PRESENTER_SCALE times larger (21.6 px,
+    the presenter's text size)."""
+    return round(pixels / PRESENTER_SCALE) if presenter() else round(pixels)
 
 
 # Every page: grey text dark enough to read (WCAG AA, 4.5:1 on white: Streamlit's light grey captions and the

@@ -131,7 +131,7 @@ with right:
     first_metric, second_metric = st.columns(2)
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
-    widgets.probabilities(A, k, height=320)
+    widgets.probabilities(A, k, height=300, width=570)
     if box := widgets.numbers_box("The numbers behind the bars", "draw_numbers_bars"):
         with box:
             st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0],

@@ -154,10 +154,10 @@ st.header("Step 0 · the input: A0 = X")
 image_col, strip_col, text_col = st.columns([1.3, 0.9, 1.9])
 with image_col:
     st.markdown("### The image · 28 x 28")
-    widgets.picture(X, "the digit as a picture", "x", grey=True)
+    widgets.picture(X, "the digit as a picture", "x", grey=True, width=360)
 with strip_col:
     st.markdown(f"### X, shape {X.shape}")
-    widgets.matrix(X, "X, one column", "pixel index i", "column 0", name="x", width=300, grey=True)
+    widgets.matrix(X, "X, one column", "pixel index i", "column 0", name="x", width=250, grey=True)
 with text_col:
     st.latex(r"A^{[0]} = X \quad (784 \times 1)")
     ink = int(np.count_nonzero(X))
@@ -261,9 +261,9 @@ w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
     matrix_with_shape(f"W{L}", W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}")
 with b_col:
-    column_with_shape(f"b{L}", b_out, f"b{L}", "digit k", "forward_b_out")
+    column_with_shape(f"b{L}", b_out, f"b{L}", "digit k", "forward_b_out", width=320)
 with z_col:
-    column_with_shape(f"Z{L}", Z_out, f"Z{L}", "digit k", "forward_Z_out")
+    column_with_shape(f"Z{L}", Z_out, f"Z{L}", "digit k", "forward_Z_out", width=320)
 st.caption(f"Row k of W{L} weighs the {W_out.shape[1]} values of A{L - 1} as evidence for digit k. Z{L} holds ten "
            "scores (logits): any real numbers. Softmax turns them into probabilities.")
 layer_numbers(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "forward_numbers_output",
@@ -272,7 +272,7 @@ layer_numbers(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "for
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:
     st.markdown(f"### A{L} = softmax(Z{L}), shape {A_out.shape}")
-    widgets.probabilities(A_out, predicted, label, height=380)
+    widgets.probabilities(A_out, predicted, label, height=460, width=800)
 with answer_col:
     st.markdown("### The prediction")
     st.metric("The network's answer", predicted,
