@@ -70,6 +70,7 @@ with left:
                                    "centred the MNIST way.")
 
 with right:
+    answer = st.container()  # the network's answer, filled in below, at the top of the column: on the first screen
     try:
         split = state.data_split(state.dev_size() or training.NOTEBOOK.dev_size)
     except ValueError as error:
@@ -118,7 +119,7 @@ if rgba is not None:
         st.error(str(error))
         x = None
 
-with right:
+with answer:
     if x is None:
         st.info("✏️ Draw a digit (0 to 9) on the black canvas. The network answers as soon as you lift the mouse.")
         st.stop()

@@ -27,13 +27,14 @@ CHOICES = {
 
 
 st.title("➡️ Forward pass: one digit, number by number")
+# On a projector the picture comes first, right under what kind of network it is (untrained: its answer a guess).
+notice_slot, picture_slot = (st.container(), st.container()) if widgets.presenter() else (None, None)
 widgets.explain(
     "Follow one image through the network. Every matrix below is the real one: the weights of **your** network "
     "and the numbers `forward_prop` computes from them. Going **forward** means only multiplying, adding and "
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
     "pass, is on the 📉 Training page.)"
 )
-picture_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 
 # --- The network --------------------------------------------------------------------------------------------
 model = state.model_or_untrained()
@@ -43,13 +44,14 @@ g, g_deriv = activations.ACTIVATIONS[hp.activation]
 G = ACTIVATION_TEX[hp.activation]
 
 st.header("The network")
+notice = notice_slot or st  # on a projector, above the picture
 if model.trained:
-    st.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
-               "shows them as they are now." if model.training else ""))
+    notice.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
+                   "shows them as they are now." if model.training else ""))
 else:
-    st.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
-               "prediction below is a guess (about 1 in 10 right); the arithmetic is the same as for a trained one. "
-               f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
+    notice.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
+                   "prediction below is a guess (about 1 in 10 right); the arithmetic is the same as for a trained "
+                   f"one. Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
 with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and what a layer is",
                  expanded=not widgets.presenter()):
     left, right = st.columns([1, 1.2])

@@ -87,6 +87,7 @@ def network_diagram(hidden=10, width=680, height=400):
 
 
 st.title("🧠 A neural network from scratch, number by number")
+intro_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 widgets.explain(
     """
 This app takes apart the small network of Samson Zhang's notebook *"Building a neural network FROM SCRATCH
@@ -97,7 +98,7 @@ every line of code that computes them is on screen.
 )
 
 REAL, STRUCTURE = "🖼️ The network reading a digit", "🕸️ Every connection"
-picture, start = st.columns([3, 2], gap="large")
+picture, start = (intro_slot or st).columns([3, 2], gap="large")
 with picture:
     model = state.get_model()
     real_tab, structure_tab = st.tabs([REAL, STRUCTURE], default=REAL if model else STRUCTURE, key="home_picture_tab")
