@@ -346,8 +346,6 @@ html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gi
 /* The key numbers (an answer, an accuracy) stay the largest text on the screen: 2.2rem = 47.5 px. */
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
   { font-size: 2.2rem; line-height: 1.2; }
-/* A long formula scrolls inside its own box instead of pushing the page wider than the screen. */
-.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
 .katex { font-size: 1.2em; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-left: 2rem; padding-right: 2rem; }
 </style>
@@ -384,6 +382,11 @@ READABLE_CSS = """
   border-bottom: 1px solid #e6e7eb; color: #31333f; }
 .scrolling-table th { background: #f0f2f6; font-weight: 600; }
 .scrolling-table tr > :first-child { position: sticky; left: 0; background: #f0f2f6; }
+/* A formula wider than the screen (a phone's) scrolls inside its own box instead of being cut at the edge. */
+.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
+/* A drawing canvas (a key with "_canvas_") shows its toolbar (undo, redo, clear) above its top edge, over whatever
+   is there: room for the toolbar above the canvas, so it covers no text. */
+[data-testid="stElementContainer"][class*="_canvas_"] { padding-top: 2.4rem; }
 </style>
 """
 

@@ -131,8 +131,8 @@ with start:
     )
     st.latex(r"""
 \begin{aligned}
-Z^{[1]} &= W^{[1]} X + b^{[1]} & A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
-Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} & A^{[2]} &= \mathrm{softmax}(Z^{[2]})
+Z^{[1]} &= W^{[1]} X + b^{[1]} \\ A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
+Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} \\ A^{[2]} &= \mathrm{softmax}(Z^{[2]})
 \end{aligned}
 """)
 
