@@ -10,7 +10,6 @@ import tokenize
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
@@ -24,7 +23,7 @@ from dashboard.pictures import (
     units_picture,
     waterfall,
 )
-from dashboard.plotly_charts import Remembered, column_bars, restyled, shared
+from dashboard.plotly_charts import Remembered, column_bars, larger, restyled, shared
 from dashboard.state import PRESENTER
 from nn_core.network import layer_count
 
@@ -409,33 +408,7 @@ def explain(text):
 def style_figure(fig):
     """A plotly figure (go.Figure or a plain figure dict) as it is, or in presenter mode with every font size
     PRESENTER_SCALE times larger and the chart PRESENTER_HEIGHT times taller. Pages pass each chart through it."""
-    if not presenter():
-        return fig
-    spec = fig if isinstance(fig, dict) else fig.to_dict()
-    larger = {**spec, "data": [_larger_fonts(trace) for trace in spec.get("data", [])],
-              "layout": _larger_layout(spec.get("layout", {}))}
-    return larger if isinstance(fig, dict) else go.Figure(larger, _validate=False)
-
-
-def _larger_layout(layout):
-    layout = _larger_fonts(layout)
-    layout["font"] = {**layout.get("font", {})}
-    layout["font"].setdefault("size", round(12 * PRESENTER_SCALE))  # plotly's default is 12 px
-    layout["height"] = round((layout.get("height") or 450) * PRESENTER_HEIGHT)
-    if "margin" in layout:
-        layout["margin"] = {side: round(value * PRESENTER_SCALE) if isinstance(value, (int, float)) else value
-                            for side, value in layout["margin"].items()}
-    return layout
-
-
-def _larger_fonts(node, in_font=False):
-    """A copy of a plotly JSON tree with every font size (a "size" inside a "...font" entry) scaled up."""
-    if isinstance(node, dict):
-        return {key: round(value * PRESENTER_SCALE) if in_font and key == "size" and isinstance(value, (int, float))
-                else _larger_fonts(value, key.endswith("font")) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_larger_fonts(item, in_font) for item in node]
-    return node
+    return larger(fig, PRESENTER_SCALE, PRESENTER_HEIGHT) if presenter() else fig
 
 
 # The numbers behind the network picture (Home and Forward pass draw it)
