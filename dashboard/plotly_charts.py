@@ -93,9 +93,11 @@ class Remembered:
         return value
 
     def holds(self, value):
-        """True when `value` is one of the results remembered (the very object)."""
+        """True when `value` is one of the results remembered (the very object), or one of a result's parts (a
+        result that is a tuple of figures)."""
         with self.lock:
-            return any(entry[1] is value for entry in self.entries.values())
+            return any(entry[1] is value or isinstance(entry[1], tuple) and any(part is value for part in entry[1])
+                       for entry in self.entries.values())
 
 
 SHARED_FIGURES = Remembered()

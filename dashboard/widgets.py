@@ -386,6 +386,14 @@ READABLE_CSS = """
 /* A drawing canvas (a key with "_canvas_") shows its toolbar (undo, redo, clear) above its top edge, over whatever
    is there: room for the toolbar above the canvas, so it covers no text. */
 [data-testid="stElementContainer"][class*="_canvas_"] { padding-top: 2.4rem; }
+/* The Training page's three live charts, one per row on a narrow screen (Streamlit stacks columns below 640 px;
+   three charts need about 700 px side by side). */
+@media (max-width: 700px) {
+  .st-key-tr_curves [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-tr_curves [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+  /* a row of choices (st.segmented_control) wider than a phone wraps, rather than hide its last ones */
+  [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+}
 </style>
 """
 

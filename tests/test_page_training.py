@@ -133,7 +133,7 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == 10
     assert "Finished 10 steps" in at.success[0].value
-    assert [c.key for c in at.get("plotly_chart")][:1] == ["tr_curves"]
+    assert [c.key for c in at.get("plotly_chart")][:3] == ["tr_curves_loss", "tr_curves_accuracy", "tr_curves_update"]
     table = history(at)
     assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
     assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
@@ -152,7 +152,7 @@ def test_mini_batch_with_momentum_learns(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == int(np.ceil(9000 / 64))
     assert run.scores["dev"][1] > 0.85
-    curves = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    curves = chart(at, "tr_curves_accuracy")["data"]
     names = {trace["name"]: trace for trace in curves}
     assert len(names["train accuracy"]["x"]) >= 10 and len(names["dev accuracy"]["x"]) >= 10  # evaluated steps
     assert names["train accuracy"]["x"][-1] == run.step
