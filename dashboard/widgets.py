@@ -386,6 +386,7 @@ READABLE_CSS = """
 /* A drawing canvas (a key with "_canvas_") shows its toolbar (undo, redo, clear) above its top edge, over whatever
    is there: room for the toolbar above the canvas, so it covers no text. */
 [data-testid="stElementContainer"][class*="_canvas_"] { padding-top: 2.4rem; }
+.st-key-sidebar_closer { display: none; }  /* fold_sidebar_after_a_page_is_chosen: nothing to see */
 /* The Training page's three live charts, one per row on a narrow screen (Streamlit stacks columns below 640 px;
    three charts need about 700 px side by side). */
 @media (max-width: 700px) {
@@ -402,6 +403,38 @@ def presenter_style():
     """The page's own CSS (it takes no room on the page): readable grey text always, and in presenter mode
     larger text everywhere. app.py calls it on every page."""
     st.html(READABLE_CSS + (PRESENTER_CSS if presenter() else ""))
+
+
+# A phone's browser tells Streamlit it is a phone, and Streamlit folds the sidebar once a page is chosen in it; on
+# any other narrow screen (a small window, a tablet, a phone that does not say so) the sidebar stays open over the
+# page it opened. This listens for a click on the sidebar's page links and then folds a sidebar that lies over the
+# page (rather than beside it), as Streamlit's own button would.
+_SIDEBAR_JS = """
+export default function () {
+    if (window.nnSidebarCloser) return;  // one listener per tab
+    window.nnSidebarCloser = true;
+    document.addEventListener("click", (event) => {
+        if (!event.target.closest('[data-testid="stSidebarNav"] a')) return;
+        setTimeout(() => {
+            const sidebar = document.querySelector('[data-testid="stSidebar"]');
+            const main = document.querySelector('[data-testid="stMain"]');
+            const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+            if (!sidebar || !main || !button || document.querySelector('[data-testid="stExpandSidebarButton"]')) {
+                return;  // folded already (by Streamlit, on a phone that says so)
+            }
+            if (sidebar.getBoundingClientRect().right > main.getBoundingClientRect().left + 1) button.click();
+        }, 100);
+    });
+}
+"""
+_sidebar_closer = st.components.v2.component("sidebar_closer", js=_SIDEBAR_JS)
+
+
+def fold_sidebar_after_a_page_is_chosen():
+    """On a narrow screen, where the sidebar lies over the page, fold it once a page is chosen in it (app.py calls
+    this on every page; it takes no room)."""
+    with st.sidebar:
+        _sidebar_closer(key="sidebar_closer")
 
 
 def explain(text):
