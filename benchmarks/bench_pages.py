@@ -34,7 +34,7 @@ TITLES = {"": "A neural network from scratch", "data": "The data:", "forward": "
 READY = """() => !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-testid="stSkeleton"]')
   && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
-  && [...document.querySelectorAll('[data-testid^="stBidiComponent"]')]
+  && [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
        .every(c => (c.shadowRoot || c).querySelector('svg'))
   && [...document.querySelectorAll('[data-testid="stImage"] img')].every(img => img.complete)"""
 
