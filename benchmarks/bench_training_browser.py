@@ -75,20 +75,27 @@ def open_training(browser, url):
 
 
 # In the browser: the time from the click on Train (window.clickedAt) to the page's answer (its progress bar) and to
-# the first curve of the run drawn in a live chart (a plotly line through two points or more), and the progress
-# line at that moment.
+# the first curve of the run drawn (a plotly line or a picture's curve through two points or more; a picture
+# placed in the page lives in its component's shadow root), looked for at every frame the browser draws, and the
+# progress line at that moment.
 FIRST_CURVE = """() => { window.firstCurve = null;
-  new MutationObserver((changes, observer) => {
-    if (window.clickedAt === undefined) return;
-    if (!window.answeredAt && document.querySelector('[data-testid="stProgress"]'))
-      window.answeredAt = (performance.now() - window.clickedAt) / 1000;
-    const lines = [...document.querySelectorAll('[data-testid="stPlotlyChart"] path.js-line')];
-    if (lines.some(line => (line.getAttribute('d') || '').includes('L'))) {
-      window.firstCurve = {seconds: (performance.now() - window.clickedAt) / 1000, answered: window.answeredAt,
-                           progress: document.querySelector('[data-testid="stProgress"]')?.innerText};
-      observer.disconnect();
+  const drawn = () => [document, ...[...document.querySelectorAll('[data-testid^="stBidiComponent"]')]
+      .map(e => e.shadowRoot).filter(root => root)]
+    .some(root => [...root.querySelectorAll('path.js-line, path.curve')]
+      .some(line => (line.getAttribute('d') || '').includes('L')));
+  const look = () => {
+    if (window.clickedAt !== undefined) {
+      if (!window.answeredAt && document.querySelector('[data-testid="stProgress"]'))
+        window.answeredAt = (performance.now() - window.clickedAt) / 1000;
+      if (drawn()) {
+        window.firstCurve = {seconds: (performance.now() - window.clickedAt) / 1000, answered: window.answeredAt,
+                             progress: document.querySelector('[data-testid="stProgress"]')?.innerText};
+        return;
+      }
     }
-  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
   document.addEventListener('click', (event) => {
     if (event.target.closest('button')?.innerText.includes('Train')) window.clickedAt = performance.now();
   }, true); }"""
@@ -116,7 +123,9 @@ def first_chart(browser, url, runs):
         page.get_by_role("button", name="▶️ Train").wait_for()
         idle(page)
         page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]') &&
-            [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))""")
+            [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+            && [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
+                 .every(c => (c.shadowRoot || c).querySelector('svg'))""")
         page.evaluate(FIRST_CURVE)
         page.get_by_role("button", name="▶️ Train").click()
         page.wait_for_function("() => window.firstCurve", polling=50)

@@ -6,9 +6,8 @@ The notebook preset (784-10-10, full batch, 500 iterations) on the bundled sampl
 that a busy machine slows each alike:
   bare   nn_core's train() generator consumed in a loop in this process, one BLAS thread, nothing drawn;
   live   the page's way: runs.start_training() hands the run to a worker process (alone, it gets every core's
-         BLAS threads) while this thread plays the page's fragment, every TICK seconds building the curves
-         figure from what has arrived and serialising it to JSON as st.plotly_chart does (the browser's own
-         drawing happens on the visitor's machine);
+         BLAS threads) while this thread plays the page's fragment, every TICK seconds building the curves'
+         three pictures from what has arrived (the browser's own drawing happens on the visitor's machine);
 then how long Stop takes to take effect (from the request to the run having stopped). Each live run starts
 afresh: identical runs are otherwise computed once and shared.
 """
@@ -18,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import plotly.io as pio
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +26,7 @@ from nn_core.mnist_files import load_sample  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
 from training_runs import pool  # noqa: E402
 from training_runs.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
-from views.training.live_curve import curves_figures
+from views.training.live_curve import curves_pictures, layer_names
 
 TICK = FASTEST_REDRAW  # as in views/training/page.py for a visitor training alone
 
@@ -45,8 +43,7 @@ def bare(split):
 def redraw(run):
     """What the page's fragment does on the server for one redraw of the curves."""
     run.seen()
-    figures = curves_figures(list(run.records), run.total)
-    return sum(len(pio.to_json(figure.to_dict(), validate=False)) for figure in figures)  # as st.plotly_chart does
+    return sum(map(len, curves_pictures(list(run.records), run.total, layer_names(run.hp))))
 
 
 def live(split):

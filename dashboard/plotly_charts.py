@@ -1,6 +1,6 @@
 """The plotly charts the pages share, built and returned, never drawn (no Streamlit here): projector-sized
-text, a column vector as bars, the mistakes with their probabilities, and the figures several visitors draw
-alike (a shared run's live curves), which must not be changed.
+text, presenter mode's larger text, a column vector as bars, the mistakes with their probabilities; and a cache of
+what several visitors draw alike (Remembered: a shared run's pictures, the same matrix), which must not be changed.
 """
 
 import copy
@@ -91,21 +91,6 @@ class Remembered:
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
         return value
-
-    def holds(self, value):
-        """True when `value` is one of the results remembered (the very object), or one of a result's parts (a
-        result that is a tuple of figures)."""
-        with self.lock:
-            return any(entry[1] is value or isinstance(entry[1], tuple) and any(part is value for part in entry[1])
-                       for entry in self.entries.values())
-
-
-SHARED_FIGURES = Remembered()
-
-
-def shared(fig):
-    """True for a figure several visitors draw alike (a shared run's curves): it must not be changed."""
-    return SHARED_FIGURES.holds(fig)
 
 
 def projector_sized(fig, height, title=""):

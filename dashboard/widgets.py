@@ -23,28 +23,20 @@ from dashboard.pictures import (
     units_picture,
     waterfall,
 )
-from dashboard.plotly_charts import Remembered, column_bars, larger, restyled, shared
+from dashboard.plotly_charts import column_bars, larger, restyled
 from dashboard.state import PRESENTER
 from nn_core.network import layer_count
 
 FONT = dict(size=16, color="#262730")  # readable from the back of a classroom
 
 
-_styled = Remembered(size=48)  # a shared run's curves
-
-
 def show(fig, key, height=None):
     """Draw a plotly figure at full column width: projector-sized text, no toolbar, larger in presenter mode.
 
     height : screen pixels (None keeps the figure's own). A top margin the figure set is kept; otherwise it
-    leaves room for a title or annotations, if any. A figure several visitors draw alike (a shared run's curves)
-    is styled once.
+    leaves room for a title or annotations, if any.
     """
-    if shared(fig):
-        styled = _styled.get((id(fig), height, presenter()), lambda: style_figure(_restyle(fig, height)), keep=fig)
-    else:
-        styled = style_figure(_restyle(fig, height))
-    st.plotly_chart(styled, width="stretch", key=key, config={"displayModeBar": False})
+    st.plotly_chart(style_figure(_restyle(fig, height)), width="stretch", key=key, config={"displayModeBar": False})
 
 
 def vector(values, name, unit_title, key, height, off=None, width=380):

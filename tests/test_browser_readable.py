@@ -15,6 +15,7 @@ PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
 PAGES = ["", "data", "forward", "training", "experiments", "class", "draw"]
 SMALLEST_LABEL_PX = 20
+CURVES = [f".st-key-tr_curves_{panel}" for panel in ("loss", "accuracy", "update")]  # Training's live curves
 
 # The size on screen of every label of every picture on the page: the font size of each SVG <text> times the
 # scale its picture is drawn at (a picture placed in the page, with getScreenCTM; a picture shown as an image,
@@ -80,7 +81,9 @@ def open_page(page, url):
     page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.querySelector('[data-testid="stSkeleton"]')
         && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)
-        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))""")
+        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+        && [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
+             .every(c => (c.shadowRoot || c).querySelector('svg'))""")
     page.wait_for_timeout(300)
 
 
@@ -130,9 +133,9 @@ def test_every_label_in_a_picture_is_20_px_and_nothing_is_cut_on_a_projector(bro
         assert box(warning)["y"] + box(warning)["height"] <= box(picture)["y"]
         assert on_first_screen(box(picture))
     elif path == "training":  # the three charts, their titles, legends and the step axis, before a run
-        charts = page.locator(".st-key-tr_curves [data-testid='stPlotlyChart']")
-        assert charts.count() == 3 and all(on_first_screen(box(charts.nth(k))) for k in range(3))
-        assert charts.locator(".legend").count() == 3
+        for panel in CURVES:
+            assert on_first_screen(box(page.locator(f"{panel} svg")))
+            assert page.locator(f"{panel} .legend").count() >= 1
     page.screenshot(path=str(ARTIFACTS / f"readable-projector-{path or 'home'}.png"))
     context.close()
 
@@ -169,17 +172,15 @@ def test_training_shows_its_curves_with_their_legends_and_axes_on_the_first_scre
     context, page = tab(browser, PROJECTOR)
     open_page(page, f"{app_url}/training?presenter=1&iterations=50&seed=211")
     page.get_by_role("button", name="▶️ Train").click()
-    page.wait_for_function("""() => [...document.querySelectorAll('.st-key-tr_curves path.js-line')]
-        .some(line => (line.getAttribute('d') || '').includes('L'))""")  # the run's first curves
+    page.locator(f"{CURVES[0]} path.curve[d*='L']").wait_for()  # the run's first curve, a line
     page.screenshot(path=str(ARTIFACTS / "readable-projector-training-running.png"))
     page.get_by_text("step 50 of 50").first.wait_for(timeout=180_000)  # then the page stands still
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-    charts = page.locator(".st-key-tr_curves [data-testid='stPlotlyChart']")
-    for k, legend in enumerate(("loss", "dev accuracy", "dW2")):
-        chart = charts.nth(k)
-        chart.locator(".legend").wait_for()
-        assert on_first_screen(box(chart))
-        assert legend in chart.locator(".legend").text_content() and "gradient step" in chart.text_content()
+    for panel, legend in zip(CURVES, ("loss", "dev accuracy", "dW2"), strict=True):
+        picture = page.locator(f"{panel} svg")
+        assert on_first_screen(box(picture))
+        assert legend in picture.text_content() and "gradient step" in picture.text_content()
+        assert page.locator(f"{panel} path.curve[d*='L']").count() >= 1
     assert_readable(page, "training, after a run")
     context.close()
 
@@ -196,16 +197,15 @@ def test_on_a_phone_the_training_charts_stand_one_per_row_and_the_sidebar_folds_
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect()"
                            ".right <= 0")  # folded away
     assert page.get_by_test_id("stExpandSidebarButton").is_visible() and box(sidebar)["x"] + box(sidebar)["width"] <= 0
-    page.wait_for_function("() => document.querySelectorAll('.st-key-tr_curves .main-svg').length >= 3")
-    charts = page.locator(".st-key-tr_curves [data-testid='stPlotlyChart']")
-    boxes = [box(charts.nth(k)) for k in range(3)]
+    page.locator(f"{CURVES[2]} svg").wait_for()
+    boxes = [box(page.locator(f"{panel} svg")) for panel in CURVES]
     assert [b["x"] for b in boxes] == [boxes[0]["x"]] * 3  # one column
     assert all(upper["y"] + upper["height"] <= lower["y"] + 1 for upper, lower in zip(boxes, boxes[1:], strict=False))
     assert all(b["width"] >= 0.8 * PHONE["width"] for b in boxes)
-    for k in range(3):  # each title fits inside its chart
-        title = box(charts.nth(k).locator(".gtitle"))
+    for k, panel in enumerate(CURVES):  # each title fits inside its chart
+        title = box(page.locator(f"{panel} .title"))
         assert title["x"] >= boxes[k]["x"] and title["x"] + title["width"] <= boxes[k]["x"] + boxes[k]["width"]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
-    charts.first.scroll_into_view_if_needed()
+    page.locator(CURVES[0]).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "readable-phone-training.png"))
     context.close()

@@ -217,34 +217,42 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
     assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
 
 
-def test_visitors_following_one_run_share_its_curves_figures():
+def curves(svg):
+    """The curves of a live curves' picture: {name: (its path element)}."""
+    return {path.get("data-name"): path for path in ET.fromstring(svg).iter(network_svg.SVG + "path")
+            if path.get("class") == "curve"}
+
+
+def test_visitors_following_one_run_share_its_curves_pictures():
     from nn_core.training import StepRecord
 
     records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
-    first = live_curve.curves_figures(list(records), 10)  # two visitors' views: two lists of the same records
-    assert live_curve.curves_figures(list(records), 10) is first
-    assert all(plotly_charts.shared(figure) for figure in first)
-    later = live_curve.curves_figures(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
-    assert later is not first and len(later[0].data[0].x) == 6
-    assert not plotly_charts.shared(two_charts())
+    first = live_curve.curves_pictures(list(records), 10, ["W1", "W2"])  # two visitors' views: two lists of the
+    assert live_curve.curves_pictures(list(records), 10, ["W1", "W2"]) is first  # same records, built once
+    later = live_curve.curves_pictures(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10,
+                                       ["W1", "W2"])
+    assert later is not first and curves(later[0])["loss (cross-entropy)"].get("data-points") == "6"
 
 
-def test_the_live_curves_are_three_figures_with_their_legends_and_empty_ones_before_a_run():
-    """One panel per figure (a narrow screen stacks them), each with its title, its legend and the step axis over
-    the whole run; before a run the same panels, empty, with the layers the controls would train."""
+def test_the_live_curves_are_three_pictures_with_their_legends_and_empty_ones_before_a_run():
+    """One panel per picture (a narrow screen stacks them), each with its title, its legend and the step axis
+    over the whole run, the curves where the steps put them; before a run the same panels, empty."""
     from nn_core.training import StepRecord
 
-    records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
-    loss, accuracy, update = live_curve.curves_figures(records, 10)
-    assert [t.name for t in accuracy.data] == ["train accuracy", "dev accuracy"]
-    assert [t.name for t in update.data] == ["dW1", "dW2"] and update.layout.yaxis.type == "log"
-    for figure, title in zip((loss, accuracy, update), ("Loss", "Accuracy", "Update size"), strict=True):
-        assert title in figure.layout.title.text and figure.layout.showlegend
-        assert figure.layout.xaxis.range == (0, 10) and figure.layout.xaxis.title.text == "gradient step"
-    empty = live_curve.curves_figures([], 500, ["W1", "W2", "W3"])
-    assert [t.name for t in empty[2].data] == ["dW1", "dW2", "dW3"]
-    assert all(list(t.x) == [None] for figure in empty for t in figure.data)  # no point, but in the legend
-    assert empty[0].layout.xaxis.range == (0, 500)
+    records = [StepRecord(step, 1, 2.0 / step, 0.5, 0.4, {"W1": 10.0 ** -step, "W2": 0.2}) for step in range(1, 6)]
+    loss, accuracy, update = live_curve.curves_pictures(records, 10, ["W1", "W2"])
+    assert list(curves(accuracy)) == ["train accuracy", "dev accuracy"] and list(curves(update)) == ["dW1", "dW2"]
+    for svg, title in zip((loss, accuracy, update), ("Loss", "Accuracy", "Update size"), strict=True):
+        assert title in svg and ">gradient step<" in svg and ">10<" in svg  # the x axis ends at the last step, 10
+    assert ">100%<" in accuracy and ">10⁻⁵<" in update  # a log scale down to the smallest update
+    d = curves(loss)["loss (cross-entropy)"].get("d")
+    points = [tuple(map(float, p.split())) for p in re.split("[ML]", d) if p]
+    assert len(points) == 5 and d.count("L") == 4  # one line through the five steps
+    assert all(x1 > x0 and y1 > y0 for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False))  # falling
+    empty = live_curve.curves_pictures([], 500, ["W1", "W2", "W3"])
+    assert list(curves(empty[2])) == ["dW1", "dW2", "dW3"] and "L" not in "".join(
+        p.get("d") for svg in empty for p in curves(svg).values())  # no line yet, its legend already
+    assert ">400<" in empty[0] and ">dW3<" in empty[2]
 
 
 def test_the_same_gradient_matrix_gives_the_same_picture_built_once():

@@ -9,10 +9,12 @@ Runs are kept short (a few iterations) so the file stays fast.
 import io
 import json
 import pickle
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
+from network_svg import SVG
 from streamlit.testing.v1 import AppTest
 
 import nn_core.data
@@ -133,7 +135,7 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == 10
     assert "Finished 10 steps" in at.success[0].value
-    assert [c.key for c in at.get("plotly_chart")][:3] == ["tr_curves_loss", "tr_curves_accuracy", "tr_curves_update"]
+    assert all("<path class=\"curve\"" in curves_picture(at, name) for name in ("loss", "accuracy", "update"))
     table = history(at)
     assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
     assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
@@ -152,10 +154,10 @@ def test_mini_batch_with_momentum_learns(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == int(np.ceil(9000 / 64))
     assert run.scores["dev"][1] > 0.85
-    curves = chart(at, "tr_curves_accuracy")["data"]
-    names = {trace["name"]: trace for trace in curves}
-    assert len(names["train accuracy"]["x"]) >= 10 and len(names["dev accuracy"]["x"]) >= 10  # evaluated steps
-    assert names["train accuracy"]["x"][-1] == run.step
+    curves = {path.get("data-name"): path for path in ET.fromstring(curves_picture(at, "accuracy")).iter(SVG + "path")}
+    assert int(curves["train accuracy"].get("data-points")) >= 10  # evaluated steps
+    assert int(curves["dev accuracy"].get("data-points")) >= 10
+    assert int(curves["train accuracy"].get("data-last")) == run.step
 
 
 def test_step_goes_one_iteration_at_a_time_and_train_carries_on(at):
@@ -283,6 +285,12 @@ def figure_array(array):
     flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
     shape = array.get("shape")
     return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+
+
+def curves_picture(at, panel):
+    """The SVG text of one of the live curves' pictures ("loss", "accuracy" or "update")."""
+    element = next(e for e in at.get("bidi_component") if e.proto.id.endswith(f"-tr_curves_{panel}"))
+    return json.loads(element.proto.json)["svg"]
 
 
 def chart(at, key):
