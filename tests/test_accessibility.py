@@ -258,4 +258,4 @@ def test_the_tour_sees_charts_tables_and_images():
     charts = sum(len(view.charts) for view in tour())
     images = sum(len(view.images) for view in tour())
     scales = sum(1 for view in tour() for _, figure in view.charts for _ in colour_scales(figure))
-    assert charts >= 25 and images >= 120 and scales >= 15, (charts, images, scales)
+    assert charts >= 24 and images >= 120 and scales >= 15, (charts, images, scales)  # live curves: pictures
