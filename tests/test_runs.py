@@ -6,8 +6,10 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
+from training_runs import pool
 from training_runs.runs import (
     advance,
     compare_notebook_bugs,
@@ -149,14 +151,18 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
     assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
 
 
-def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split):
+def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split, monkeypatch):
+    # Both runs below on one BLAS thread, so that they add up the same terms in the same order: the worker's (a
+    # lone run on a quiet machine would otherwise take a thread per core) and this process's.
+    monkeypatch.setattr(pool, "CORES", 1)
     hp = NOTEBOOK.with_changes(iterations=60)
     seen = []
     params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
                                     sample_split.Y_dev, progress=lambda step, total: seen.append((step, total)))
     assert seen == [(step, 60) for step in range(1, 61)] and [r.step for r in records] == list(range(1, 61))
     assert [r.step for r in records if r.dev_accuracy is not None] == [50, 60]  # every 50 steps and at the end
-    expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
+    with threadpool_limits(1, user_api="blas"):
+        expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
     np.testing.assert_allclose(params["W1"], expected["W1"], rtol=1e-5, atol=1e-6)
 
 
