@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -30,6 +31,29 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TIMEOUT_MS = 60_000
+
+
+_board_guard = {}
+
+
+def pytest_configure(config):
+    """Before any test file is imported, the class board is a file of a temporary folder: nothing that runs
+    while tests are collected, or outside the fixture below, can reach the project's data/class_board.sqlite3.
+    The folder is removed when pytest ends."""
+    _board_guard["saved"] = os.environ.get("CLASS_BOARD_PATH")
+    _board_guard["folder"] = tempfile.mkdtemp(prefix="pytest-class-board-")
+    os.environ["CLASS_BOARD_PATH"] = os.path.join(_board_guard["folder"], "class_board.sqlite3")
+
+
+def pytest_unconfigure(config):
+    if "folder" not in _board_guard:
+        return
+    shutil.rmtree(_board_guard.pop("folder"), ignore_errors=True)
+    saved = _board_guard.pop("saved")
+    if saved is None:
+        os.environ.pop("CLASS_BOARD_PATH", None)
+    else:
+        os.environ["CLASS_BOARD_PATH"] = saved
 
 
 @pytest.fixture(scope="session", autouse=True)
