@@ -176,6 +176,6 @@ def test_a_download_switches_only_the_visitor_who_downloaded(data_dir, monkeypat
     assert state._shared_split("bundled sample", 1000, 0) is ben_split  # the sample's cached split was not reloaded
     ben.run()
     assert not ben.at.toast  # said once
-    assert ben.at.button(key="data_use_full")  # one click away
+    assert not ben.at.button(key="data_use_full").disabled  # one click away
     carl = visitors.Visitor("data")  # a newcomer gets the best data the server has now
     assert "Full MNIST" in carl.at.info[0].value
