@@ -33,27 +33,29 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TIMEOUT_MS = 60_000
 
 
-_board_guard = {}
+_scratch = {}  # the folder below, and the settings it replaced
+SCRATCH_SETTINGS = ("CLASS_BOARD_PATH", "HYPOTHESIS_STORAGE_DIRECTORY")
 
 
 def pytest_configure(config):
-    """Before any test file is imported, the class board is a file of a temporary folder: nothing that runs
-    while tests are collected, or outside the fixture below, can reach the project's data/class_board.sqlite3.
-    The folder is removed when pytest ends."""
-    _board_guard["saved"] = os.environ.get("CLASS_BOARD_PATH")
-    _board_guard["folder"] = tempfile.mkdtemp(prefix="pytest-class-board-")
-    os.environ["CLASS_BOARD_PATH"] = os.path.join(_board_guard["folder"], "class_board.sqlite3")
+    """Before any test file is imported, what the tests keep goes to a temporary folder, removed when pytest
+    ends: the class board (nothing that runs while tests are collected, or outside the fixture below, can reach
+    the project's data/class_board.sqlite3), and Hypothesis's files (never a .hypothesis folder in the project)."""
+    _scratch["saved"] = {name: os.environ.get(name) for name in SCRATCH_SETTINGS}
+    _scratch["folder"] = folder = tempfile.mkdtemp(prefix="pytest-scratch-")
+    os.environ["CLASS_BOARD_PATH"] = os.path.join(folder, "class_board.sqlite3")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(folder, "hypothesis")
 
 
 def pytest_unconfigure(config):
-    if "folder" not in _board_guard:
+    if "folder" not in _scratch:
         return
-    shutil.rmtree(_board_guard.pop("folder"), ignore_errors=True)
-    saved = _board_guard.pop("saved")
-    if saved is None:
-        os.environ.pop("CLASS_BOARD_PATH", None)
-    else:
-        os.environ["CLASS_BOARD_PATH"] = saved
+    shutil.rmtree(_scratch.pop("folder"), ignore_errors=True)
+    for name, value in _scratch.pop("saved").items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session", autouse=True)
