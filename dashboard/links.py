@@ -216,9 +216,11 @@ class Setting:
 def whole(low, high):
     """A parser of whole numbers from low to high."""
     def parse(text):
-        if not text.strip().isdigit() or not low <= int(text) <= high:
+        digits = text.strip()
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; and int() refuses more than 4,300 digits
+        if not digits.isdecimal() or len(digits.lstrip("0")) > len(str(high)) or not low <= int(digits) <= high:
             raise ValueError(f"it must be a whole number from {low:,} to {high:,}.")
-        return int(text)
+        return int(digits)
     return parse
 
 

@@ -8,6 +8,7 @@ allow_pickle=False, so a file can only ever give back numbers and text, never ru
 import io
 import json
 import math
+import tokenize
 import zipfile
 from dataclasses import fields
 from os import PathLike
@@ -185,7 +186,9 @@ def _npz_arrays(raw):
             raise ValueError("This .npz contains Python objects (pickled data). For safety only plain "
                              "numbers and text are read, so it is refused.") from error
         raise ValueError(f"This .npz file could not be read as NumPy arrays ({error}).") from error
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, SyntaxError,
+            tokenize.TokenError) as error:  # (an unknown compression method, a member marked encrypted, a broken
+        # .npy header: what zipfile and NumPy raise for bytes damaged there)
         raise ValueError(f"This .npz file is damaged and cannot be read ({error}).") from error
 
 

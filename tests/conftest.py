@@ -5,11 +5,13 @@ it downloads a browser); the test of deploy/ needs Debian's `nginx`. Without the
 to enable them; under CI (CI=true) a missing tool is a failure, not a skip. Screenshots go to test-artifacts/.
 """
 
+import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -30,6 +32,86 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TIMEOUT_MS = 60_000
+
+
+_scratch = {}  # the folder below, and the settings it replaced
+SCRATCH_SETTINGS = ("CLASS_BOARD_PATH", "HYPOTHESIS_STORAGE_DIRECTORY")
+
+
+def pytest_configure(config):
+    """Before any test file is imported, what the tests keep goes to a temporary folder, removed when pytest
+    ends: the class board (nothing that runs while tests are collected, or outside the fixture below, can reach
+    the project's data/class_board.sqlite3), and Hypothesis's files (never a .hypothesis folder in the project)."""
+    _scratch["saved"] = {name: os.environ.get(name) for name in SCRATCH_SETTINGS}
+    _scratch["folder"] = folder = tempfile.mkdtemp(prefix="pytest-scratch-")
+    os.environ["CLASS_BOARD_PATH"] = os.path.join(folder, "class_board.sqlite3")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(folder, "hypothesis")
+
+
+def pytest_unconfigure(config):
+    if "folder" not in _scratch:
+        return
+    shutil.rmtree(_scratch.pop("folder"), ignore_errors=True)
+    for name, value in _scratch.pop("saved").items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+# The share of lines the tests run (pytest-cov, configured in pyproject.toml), per part of the project; a run of the
+# whole suite fails below these.
+COVERAGE_TARGETS = {"nn_core": (["nn_core"], 95.0),
+                    "the app (dashboard, views, training_runs, board_store)": (
+                        ["dashboard", "views", "training_runs", "board_store"], 85.0)}
+_coverage = {}  # part -> percent, for the summary
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session):
+    """After pytest-cov has gathered what this process and its children ran: each part's share of lines."""
+    from coverage.exceptions import CoverageException
+
+    result = yield
+    controller = getattr(session.config.pluginmanager.getplugin("_cov"), "cov_controller", None)
+    if controller is None or session.config.option.collectonly:
+        return result
+    for part, (folders, target) in COVERAGE_TARGETS.items():
+        try:
+            percent = controller.cov.report(include=[str(ROOT / folder / "*") for folder in folders],
+                                            file=io.StringIO(), output_format="total")
+        except CoverageException as error:  # no data: say so rather than end the run with a traceback
+            _coverage[part] = f"not measured ({error})"
+            continue
+        _coverage[part] = percent
+        if percent < target and whole_suite(session):
+            _coverage["failed"] = True
+            session.testsfailed += 1  # as pytest-cov's --cov-fail-under does
+    return result
+
+
+def whole_suite(session):
+    """True when this run is the README's command: every test of testpaths, none chosen or left out."""
+    option = session.config.option
+    return (session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not option.keyword
+            and not option.markexpr and not option.deselect and not getattr(option, "lf", False)
+            and not getattr(option, "stepwise", False))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    if not _coverage:
+        return
+    terminalreporter.write_sep("-", "coverage of lines by part (targets for a run of the whole suite)")
+    for part, (_, target) in COVERAGE_TARGETS.items():
+        percent = _coverage.get(part, "not measured")
+        if isinstance(percent, str):
+            terminalreporter.write_line(f"{part}: {percent}")
+        else:
+            terminalreporter.write_line(f"{part}: {percent:.1f}% (at least {target:g}%)", red=percent < target,
+                                        green=percent >= target)
+    if _coverage.get("failed"):
+        terminalreporter.write_line("FAIL: the whole suite runs less of the code than the targets above", red=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -119,7 +119,6 @@ def test_a_board_of_500_runs(board_file):
     run_ok(at)
     again = time.perf_counter() - start
     print(f"Class page with 500 runs, AppTest: first run {seconds:.2f} s, next {again:.2f} s")
-    assert again < 30
 
 
 def test_presenter_mode_keeps_the_main_columns(board_file):

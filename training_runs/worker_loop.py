@@ -176,7 +176,7 @@ def main(fd, parent_pid, niceness):
     """Lower this process's CPU priority (pages first, training with what is left), then serve the server."""
     try:
         os.nice(niceness)
-    except OSError:
+    except OSError:  # pragma: no cover (lowering one's own priority is always allowed on Linux)
         pass
     connection = Connection(fd)
     try:
