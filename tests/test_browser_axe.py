@@ -2,7 +2,8 @@
 mode, has no serious or critical violation (text contrast, heading order, names of controls, ...).
 
 axe-core comes from the npm registry (`npm install --no-save axe-core@4.14.1` in the project folder; .ci/run does
-it). Without it these tests skip and say so; in CI they must run. Each page's report: test-artifacts/axe-*.json.
+it). Without it these tests skip and say so; in CI they must run. With SCREENSHOTS set, each page's report is
+saved there as axe-*.json.
 """
 
 import json
@@ -10,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, ROOT, TIMEOUT_MS
+from conftest import ROOT, SCREENSHOTS, AppPage
 
 pytestmark = pytest.mark.browser
 
@@ -39,19 +40,17 @@ def audit(page, axe_source):
 @pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
 def test_no_serious_accessibility_violation(browser, app_url, axe_source, path, presenter):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{app_url}/{path}" + ("?presenter=1" if presenter else ""))
-    page.wait_for_selector('[data-testid="stMain"]')
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    app = AppPage(browser, app_url, {"width": 1600, "height": 1000})
+    page = app.page
+    app.open(path + ("?presenter=1" if presenter else ""))
     page.wait_for_selector("style#readable", state="attached")  # the app's own CSS, in place
-    page.wait_for_timeout(1_500)
+    app.wait_still()  # no element still fading in: its colours are measured as they finally are
     violations = audit(page, axe_source)
-    name = f"axe-{path or 'home'}-{'presenter' if presenter else 'normal'}.json"
-    (ARTIFACTS / name).write_text(json.dumps(violations, indent=1))
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        name = f"axe-{path or 'home'}-{'presenter' if presenter else 'normal'}.json"
+        (Path(SCREENSHOTS) / name).write_text(json.dumps(violations, indent=1))
     blocking = [f"{v['impact']}: {v['id']} ({len(v['nodes'])}x) e.g. {v['nodes'][0]['target']}: "
                 f"{v['nodes'][0]['failureSummary'][:200]}" for v in violations if v["impact"] in BLOCKING]
-    context.close()
+    app.close()
     assert not blocking, "\n".join(blocking)
