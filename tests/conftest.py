@@ -208,12 +208,21 @@ class AppPage:
         """Wait until the script has finished running: every run this tab asked for (a click, a changed control) has
         started and ended (script_runs.IDLE). A click asks as it happens; a drawing asks a moment after the mouse
         button is released (wait_drawn waits for that)."""
-        self.page.wait_for_function(IDLE, timeout=timeout_ms)
+        self._wait(IDLE, timeout_ms)
 
     def wait_drawn(self, timeout_ms=TIMEOUT_MS):
         """Wait until the canvas has sent the drawing just made (it asks for a run 0.2 s after the mouse button is
         released) and that run has ended."""
-        self.page.wait_for_function(IDLE_AFTER_RELEASE, timeout=timeout_ms)
+        self._wait(IDLE_AFTER_RELEASE, timeout_ms)
+
+    def _wait(self, condition, timeout_ms):
+        from playwright.sync_api import TimeoutError
+
+        try:
+            self.page.wait_for_function(condition, timeout=timeout_ms)
+        except TimeoutError as error:  # say what the tab was doing
+            runs = self.page.evaluate("() => JSON.stringify(window.scriptRuns)")
+            raise AssertionError(f"{error.message.splitlines()[0]}; the tab's script runs: {runs}") from None
 
     def wait_still(self):
         """Wait until nothing on the page moves any more (no faded element of the run before, no transition)."""

@@ -20,18 +20,8 @@ SEVEN = [[(0.24, 0.18), (0.50, 0.18), (0.76, 0.18), (0.62, 0.50), (0.48, 0.86)]]
 
 
 def draw(page, strokes):
-    """Draw each stroke (a list of (x, y) fractions) with the mouse button held down."""
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")  # all on screen
-    box = canvas.bounding_box()
-    for points in strokes:
-        xs = [box["x"] + fx * box["width"] for fx, _ in points]
-        ys = [box["y"] + fy * box["height"] for _, fy in points]
-        page.mouse.move(xs[0], ys[0])
-        page.mouse.down()
-        for x, y in zip(xs[1:], ys[1:], strict=True):
-            page.mouse.move(x, y, steps=8)
-        page.mouse.up()
+    """Draw each stroke (a list of (x, y) fractions) on the page's own canvas, with the mouse button held down."""
+    draw_on(page, page.locator("canvas.upper-canvas").first, strokes)
 
 
 def ink_on_canvas(page):
@@ -148,14 +138,16 @@ def visit(browser, app_url, screen):
 
 
 def draw_on(page, canvas, strokes):
-    """Draw the strokes (lists of (x, y) fractions) on one canvas element, with the mouse button held down."""
-    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")
+    """Draw the strokes (lists of (x, y) fractions) on one canvas element, with the mouse button held down: one
+    mouse move to each point (the canvas joins them with a smooth curve)."""
+    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")  # all on screen
+    canvas.hover(trial=True)  # waits until it stays in place and nothing covers it
     box = canvas.bounding_box()
     for points in strokes:
         page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])
         page.mouse.down()
         for fx, fy in points[1:]:
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=8)
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
         page.mouse.up()
 
 
@@ -164,6 +156,7 @@ def open_part(app, title):
     header = app.page.locator('[data-testid="stExpander"] summary', has_text=title).first
     header.click()
     app.wait_idle()
+    app.wait_still()  # the part has slid open
     header.evaluate("element => element.scrollIntoView({block: 'start', behavior: 'instant'})")
     return header
 
@@ -193,8 +186,10 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
         if digit == 3:
             scroll_to(app, page.locator('[data-testid="stExpander"] summary', has_text="Your handwriting").first)
             app.screenshot(f"{name}-draw-handwriting-collect")
+        canvas.evaluate("element => { element.dataset.drawnOn = 'yes'; }")
         page.get_by_role("button", name=f"Keep this as my {digit}").click()
         app.wait_idle()
+        expect(page.locator("canvas.upper-canvas[data-drawn-on]")).to_have_count(0)  # a fresh canvas in its place
         if digit < 9:
             expect(page.get_by_text(f"Now draw a {digit + 1}")).to_have_count(1)
             expect(page.get_by_text(f"{digit + 1} of 10 drawn")).to_have_count(1)
