@@ -1,7 +1,6 @@
-"""The app as a class sees it on a projector (1280 x 720, presenter mode from ?presenter=1) and on a laptop
-(1600 x 1000): nothing wider than the screen, each page's main thing on the first screen, the key numbers
-large, and one network that every page describes truthfully while it trains. Screenshots (with SCREENSHOTS):
-each page's first screen, and the Training page running and stopped."""
+"""The Training page on a projector (1280 x 720, presenter mode from ?presenter=1): the live curves on the first
+screen and the results large; and on a laptop (1600 x 1000), one network that every page describes truthfully
+while it trains and once it has stopped. (Every page's fit to both screens: test_browser_axe.py.)"""
 
 import re
 
@@ -12,25 +11,10 @@ pytestmark = pytest.mark.browser
 
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1600, "height": 1000}
-PAGES = ["", "data", "forward", "training", "experiments", "class", "draw"]
 LARGE_NUMBERS_PX = 40
 # The notebook's recipe, long enough to be still training when the test presses Stop, with a seed no other test
 # trains (identical runs in progress are shared by the server's visitors).
 LONG_RUN = "training?iterations=2000&seed={seed}"
-
-
-def open_page(app, path):
-    """Open a page and wait until it has run and shows its own content (not an empty frame)."""
-    from playwright.sync_api import expect
-
-    app.open(path)
-    expect(app.page.locator('[data-testid="stMain"] h1').first).to_be_visible()
-
-
-def widest(page):
-    """How wide the page is drawn, in CSS pixels (more than the window means a sideways scroll)."""
-    return page.evaluate("() => Math.max(document.documentElement.scrollWidth, "
-                         "document.querySelector('[data-testid=\"stMain\"]').scrollWidth)")
 
 
 def metric_sizes(page):
@@ -48,25 +32,6 @@ def stop(app):
     expect(progress).to_contain_text("⏸️")
     app.wait_idle()
     return int(re.search(r"step ([\d,]+) of 2,000", progress.inner_text()).group(1).replace(",", ""))
-
-
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
-def test_every_page_fits_the_screen_in_presenter_mode_and_on_a_laptop(browser, app_url, path):
-    for viewport, query, name in ((PROJECTOR, "?presenter=1", "projector"), (LAPTOP, "", "laptop")):
-        app = AppPage(browser, app_url, viewport)
-        open_page(app, f"{path}{query}")
-        app.assert_no_exception()
-        assert widest(app.page) <= viewport["width"], f"{path or 'home'} is wider than the {name}'s screen"
-        app.screenshot(f"{name}-{path or 'home'}")  # the first screen, as the class sees it
-        app.close()
-
-
-def test_the_canvas_of_draw_a_digit_is_on_the_first_screen(browser, app_url):
-    app = AppPage(browser, app_url, PROJECTOR)
-    open_page(app, "draw?presenter=1")
-    box = app.page.locator("canvas.upper-canvas").first.bounding_box()
-    assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"], box
-    app.close()
 
 
 def test_training_shows_its_live_curves_on_the_first_screen_and_large_results(browser, app_url):
