@@ -133,6 +133,9 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == 10
     assert "Finished 10 steps" in at.success[0].value
+    assert "✅ finished · step 10 of 10" in at.get("progress")[0].proto.text
+    if run.scores["dev"][1] < 0.3:  # 10 steps are a run's very start (about 23% on the sample): low, and said why
+        assert "Only 10 steps, so the accuracy is still low" in at.success[0].value
     assert [c.key for c in at.get("plotly_chart")][:1] == ["tr_curves"]
     table = history(at)
     assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
@@ -222,6 +225,26 @@ def test_dead_relu_units_are_explained(at):
     click(at, "tr_train")
     finish_training(at)
     assert "ReLU units of layer 1 are dead" in at.error[0].value
+    run = at.session_state[RUN]
+    assert f"training went wrong: {run.dead} of 10 ReLU units dead (α 10 too large)" in at.warning[0].value
+    assert history(at)["status"][0].startswith("went wrong: ")
+
+
+def test_one_hidden_unit_finishes_but_is_not_called_a_success(at):
+    """One hidden unit: the run trains to its end, near chance (10.5% after 100 steps on the sample, 23% after
+    500), so the page says it went wrong and why, and the history table says the same."""
+    at.slider(key="tr_hidden").set_value(1)
+    at.select_slider(key="tr_iterations").set_value(100)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    run = at.session_state[RUN]
+    assert run.status == "finished" and run.scores["dev"][1] < 0.3 and run.dead == 0
+    cause = "only 1 hidden unit, too few for ten digits"
+    assert not at.success and f"but training went wrong: {cause}" in at.warning[0].value
+    assert "every digit reaches the output layer as only 1 number" in at.error[0].value
+    assert at.get("progress")[0].proto.text.startswith(f"⚠️ went wrong ({cause}) · step 100 of 100")
+    assert history(at)["status"].tolist() == [f"went wrong: {cause}"]
 
 
 def test_backprop_tab_for_a_chosen_digit(at):

@@ -177,3 +177,22 @@ def test_a_live_chart_takes_a_new_pace_when_the_class_s_runs_start_or_end(monkey
     assert not runs.pace_changed(2.1) and not runs.pace_changed(1.5)
     monkeypatch.setattr(runs, "runs_in_progress", lambda: 1)  # most have finished
     assert runs.pace_changed(2.1)
+
+
+def test_a_run_is_judged_by_its_dev_accuracy_with_the_cause_it_shows():
+    """Below 30% (chance + 20 points) a finished run went wrong, once it had 100 steps or shows a cause that more
+    steps cannot cure; the cause is the first one the run shows."""
+    from training_runs.runs import judge
+
+    notebook, one_unit = NOTEBOOK, NOTEBOOK.with_changes(hidden_sizes=(1,))
+    assert judge(notebook, 500, 0.848, 0, 2.81, 0.47) is None
+    assert judge(notebook, 10, 0.232, 0, 2.81, 2.27) is None  # a short run: low because it is short
+    assert str(judge(NOTEBOOK.with_changes(alpha=5.0), 20, 0.112, 8, 2.81, 2.40)) == \
+        "8 of 10 ReLU units dead (α 5 too large)"
+    assert judge(NOTEBOOK.with_changes(alpha=2.0), 500, 0.9, 9, 2.81, 2.30) is None  # dead, but it still reads
+    assert judge(NOTEBOOK.with_changes(alpha=2.0), 20, 0.11, 1, 2.81, 3.5).cause == "alpha too large"
+    assert str(judge(one_unit, 500, 0.233, 0, 2.44, 1.99)) == "only 1 hidden unit, too few for ten digits"
+    assert str(judge(NOTEBOOK.with_changes(alpha=0.001), 500, 0.199, 0, 2.81, 2.40)) == \
+        "α 0.001 too small for 500 steps"
+    assert judge(NOTEBOOK.with_changes(init="he"), 500, 0.25, 0, 2.3, 2.0).cause == "unknown"
+    assert judge(notebook, 500, None, 0, 2.81, 0.47) is None  # no dev set, no verdict

@@ -104,12 +104,16 @@ def live_panel():
                 st.caption("update_size_W: the RMS of dW, each layer's curve in the right-hand chart.")
 
 
+OUTCOMES = {"running": "⏳ training", "finished": "✅ finished", "went wrong": "⚠️ went wrong",
+            "diverged": "💥 diverged", "paused": "⏸️ paused", "ready": "🆕 ready", "failed": "⚠️ failed"}
+
+
 def progress_text(run):
-    """Where the run is, in one line. Once it has stopped, its dev accuracy is the score of its final weights
-    (the same number as the card below); while it trains, the last one measured on the way."""
-    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕",
-            "failed": "⚠️"}[run.status]
-    text = f"{icon} step {run.step:,} of {run.total:,}"
+    """Where the run is, in one line, in the same words as the history table and the class board. Once it has
+    stopped, its dev accuracy is the score of its final weights (the same number as the card below); while it
+    trains, the last one measured on the way."""
+    text = f"{OUTCOMES[run.outcome]}" + (f" ({run.problem})" if run.outcome == "went wrong" else "")
+    text += f" · step {run.step:,} of {run.total:,}"
     if run.records:
         dev = run.scores["dev"][1] if "dev" in run.scores and not run.training else next(
             (r.dev_accuracy for r in reversed(run.records) if r.dev_accuracy is not None), None)

@@ -49,7 +49,7 @@ if run and not running and not resumable_run() and not run.ended and run.step:
 every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
 st.fragment(live_panel, run_every=every)()
 if run and not running:
-    results.outcome(run, split_for(run.hp))
+    results.outcome(run)
 
 st.header("The hyperparameters")
 hp = controls(disabled=running)
