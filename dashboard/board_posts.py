@@ -76,10 +76,11 @@ def post(run_summary):
 
 def post_training_run(run):
     """The Training page's run (a runs.LiveRun), once it has finished, gone wrong, diverged or been stopped; a run
-    with no step done is not a run. Posting the same run again (stopped, then trained on) updates its row. The
-    board says what the page says: a run that went wrong is posted so, with the cause (run.problem)."""
+    with no step done, or loaded from a file, is not a run of this class. Posting the same run again (stopped,
+    then trained on) updates its row. The board says what the page says: a run that went wrong is posted so,
+    with the cause (run.problem)."""
     try:
-        if run.step == 0 or run.training:
+        if run.step == 0 or run.training or run.loaded:  # a loaded network was not trained here, now
             return
         status = run.outcome if run.outcome in ("finished", "diverged", "went wrong") else "stopped"
         accuracy = {name: value for name, (_, value) in run.scores.items()}

@@ -151,6 +151,8 @@ class Model:
             return f"{arch} {hp.activation}, untrained (freshly initialised, seed {hp.seed})"
         steps = f"training: step {len(self.history):,} of {self.run.total:,}" if self.training \
             else f"{len(self.history):,} steps"
+        if self.run is not None and self.run.loaded:
+            steps = f"loaded from {self.run.loaded}, " + (steps if self.history else "its steps not in the file")
         acc = f", dev accuracy {self.dev_accuracy:.1%}" if self.dev_accuracy is not None else ""
         return f"{arch} {hp.activation}, {hp.method}, alpha {hp.alpha:g}, {steps}{acc}"
 

@@ -20,6 +20,7 @@ import nn_core.mnist_files
 from dashboard import state
 from nn_core.persistence import load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network
+from training_runs.runs import training_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "training" / "page.py")
@@ -398,7 +399,8 @@ def test_save_then_load_a_network_sets_the_controls(at, monkeypatch):
     button = next(b for b in at.get("download_button") if b.proto.label == "⬇️ Download the network")
     content, file_name = downloaded(stores, button)
     assert file_name == "network-784-32-10.npz"
-    with np.load(io.BytesIO(content)) as got, np.load(io.BytesIO(save_model(trained.params, trained.hp))) as saved:
+    expected = save_model(trained.params, trained.hp, training_of(at.session_state[RUN]))
+    with np.load(io.BytesIO(content)) as got, np.load(io.BytesIO(expected)) as saved:
         assert sorted(got.files) == sorted(saved.files)  # the file save_model writes for the trained network
         for name in saved.files:
             np.testing.assert_array_equal(got[name], saved[name])
@@ -420,6 +422,55 @@ def test_save_then_load_a_network_sets_the_controls(at, monkeypatch):
     assert loaded.hp == trained.hp
     for name, value in trained.params.items():
         np.testing.assert_array_equal(loaded.params[name], value)
+
+
+def test_a_loaded_network_shows_its_own_steps_accuracies_and_curves(at, monkeypatch):
+    """Loading shows the network as it was saved: its step (not "step 0 of 500"), its accuracies measured on the
+    data in use, and its curves from the file's log; the run history says the same."""
+    stores = keep_downloads(monkeypatch)
+    at.select_slider(key="tr_iterations").set_value(20)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    trained = at.session_state[RUN]
+    open_tab(at, TABS[4])
+    button = next(b for b in at.get("download_button") if b.proto.label == "⬇️ Download the network")
+    content, file_name = downloaded(stores, button)
+    click(at, "tr_reset")
+    assert "step 0 of 20" in at.get("progress")[0].proto.text
+    npz_upload(at, file_name, content)
+    run = at.session_state[RUN]
+    assert run.status == "loaded" and run.step == 20 and not at.exception
+    dev = run.scores["dev"][1]
+    assert dev == trained.scores["dev"][1]  # the same weights, scored on the same data
+    loss = trained.records[-1].loss
+    assert at.get("progress")[0].proto.text.startswith(f"📂 loaded · step 20 of 20 · loss {loss:.3f} · dev accuracy "
+                                                       f"{dev:.1%}")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Steps"] == "20 of 20" and metrics["dev accuracy"] == f"{dev:.1%}"
+    assert f"Loaded from {file_name}.** It had trained 20 of 20 steps" in texts(at)
+    curves = {trace["name"]: trace for trace in chart(at, "tr_curves")["data"]}
+    assert figure_array(curves["loss (cross-entropy)"]["x"]).tolist() == list(range(1, 21))
+    np.testing.assert_allclose(figure_array(curves["loss (cross-entropy)"]["y"]),
+                               [r.loss for r in trained.records], rtol=1e-6)
+    row = history(at).iloc[-1]
+    assert (row["steps"], row["status"], row["dev accuracy"]) == ("20 of 20", "loaded, finished when saved", dev)
+    click(at, "tr_step")  # a loaded network is not trained on: Step starts a new one from its settings
+    assert at.session_state[RUN] is not run and at.session_state[RUN].step == 1
+
+
+def test_a_file_without_its_training_still_loads_and_says_what_it_lacks(at):
+    """A network saved by an older version (weights and hyperparameters only): its accuracies are measured, and the
+    page says its steps are not in the file instead of showing step 0."""
+    open_tab(at, TABS[4])
+    npz_upload(at, "old.npz", save_model(new_network(NOTEBOOK), NOTEBOOK))
+    run = at.session_state[RUN]
+    assert run.status == "loaded" and not run.records and "dev" in run.scores
+    assert "its steps are not in the file" in at.get("progress")[0].proto.text
+    assert "step 0 of" not in at.get("progress")[0].proto.text
+    assert {m.label: m.value for m in at.metric}["Steps"] == "not in the file"
+    assert "keeps no training log" in texts(at)
+    assert history(at).iloc[-1]["steps"] == "not in the file"
 
 
 @pytest.mark.parametrize("content", [

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nn_core.evaluation import dead_units, scores
+from nn_core.persistence import ENDINGS, Training
 from nn_core.training import (
     Hyperparams,
     evaluate,
@@ -25,10 +26,14 @@ from nn_core.training import (
     new_network,
     total_steps,
 )
-from training_runs.computations import Follower, Spec
+from training_runs.computations import Computation, Follower, Spec
 from training_runs.pool import runner
 from training_runs.shared_digits import publish
-from training_runs.worker_loop import SNAPSHOT_UNITS, snapshot_steps  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
+from training_runs.worker_loop import (  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
+    SNAPSHOT_UNITS,
+    first_layer,
+    snapshot_steps,
+)
 
 UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
 REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
@@ -133,10 +138,11 @@ def judge(hp, steps, dev_accuracy, dead, first_loss, last_loss):
 class LiveRun:
     """One visitor's training run: their view of a computation, up to the step they have reached.
 
-    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged" or "failed"
-    (its worker died: message says so). records : one StepRecord per step done. snapshots : (step, first rows
-    of W1, the same rows of b1) at log-spaced steps. seconds : time spent in gradient steps. wall_seconds : time
-    from Train to the end of the run (or Stop), waiting included. shared : the computation was already there
+    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged", "failed"
+    (its worker died: message says so) or "loaded" (a network read from a file, see loaded_run). records : one
+    StepRecord per step done. snapshots : (step, first rows of W1, the same rows of b1) at log-spaced steps.
+    seconds : time spent in gradient steps. wall_seconds : time from Train to the end of the run (or Stop),
+    waiting included. shared : the computation was already there
     (another visitor, or an earlier run, trained these exact settings), so the numbers are shared. dead,
     problem : set by score(): the dead units of layer 1, and why a finished run went wrong (outcome says it).
     """
@@ -161,6 +167,8 @@ class LiveRun:
     started: float = 0.0
     dead: int = 0  # units of hidden layer 1 that output 0 for every training digit, as last scored
     problem: Problem | None = None  # why a finished run went wrong (see judge), as last scored
+    loaded: str = ""  # the file a loaded network came from ("" for a run trained here)
+    ending: str = ""  # how a loaded network's run had ended when it was saved ("" when the file does not say)
 
     @property
     def following(self):
@@ -206,7 +214,7 @@ class LiveRun:
 
     @property
     def ended(self):
-        return self.status in ("finished", "diverged", "failed")
+        return self.status in ("finished", "diverged", "failed", "loaded")
 
     @property
     def training(self):
@@ -228,6 +236,32 @@ class LiveRun:
             self.status, self.message = computation.status, computation.message
         else:
             self.status = "paused"
+
+
+def loaded_run(number, hp, params, data_description, name, training: Training | None = None):
+    """A network read from the file `name` as a run that has ended ("loaded"): its own steps, seconds and log
+    when the file keeps its training (training), else none. Train and Step start a new network from its
+    hyperparameters. Its first layer at step 0, for the pictures of what training changed, is the fresh network
+    of hp: a network is saved with its log only from a run trained in the app, which starts from exactly that."""
+    records = list(training.records) if training else []
+    start = new_network(hp) if records else params
+    computation = Computation(spec=None, number=0, records=records,
+                              seconds_at=list(training.seconds_at) if training else [],
+                              snapshots=[first_layer(0, start), first_layer(len(records), params)] if records else [],
+                              params=params, params_step=len(records), status="finished")
+    return LiveRun(number, hp, data_description, computation, training.total if training else 0, start,
+                   status="loaded", cursor=len(records), paused_params=params, loaded=name,
+                   ending=training.ending if training else "")
+
+
+def training_of(run) -> Training | None:
+    """What a file keeps of the run's training (persistence.Training), or None: nothing trained yet, or a network
+    loaded from a file that kept none."""
+    if run is None or not run.records:
+        return None
+    ending = run.ending if run.loaded else run.outcome if run.outcome in ENDINGS else "paused"
+    return Training(run.step, run.total, run.seconds, ending, tuple(run.records),
+                    tuple(run.computation.seconds_at[:run.step]))
 
 
 def start_run(number, hp, split, data_description, params=None):
@@ -355,9 +389,10 @@ def history_row(run):
         "init": hp.init,
         "seed": hp.seed,
         "bugs": "on" if hp.notebook_bugs else "off",
-        "steps": f"{run.step} of {run.total}",
+        "steps": "not in the file" if run.loaded and not run.records else f"{run.step} of {run.total}",
         "seconds": round(run.seconds, 1),
-        "status": run.outcome + (f": {run.problem}" if run.problem and run.outcome == "went wrong" else ""),
+        "status": run.outcome + (f": {run.problem}" if run.problem and run.outcome == "went wrong" else "")
+        + (f", {run.ending} when saved" if run.loaded and run.ending else ""),
     }
     for name, (_, accuracy) in run.scores.items():
         row[f"{name} accuracy"] = accuracy

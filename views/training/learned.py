@@ -41,18 +41,19 @@ def learned_section(model, run, split):
         step = c1.select_slider("Training step", steps, value=steps[-1], key="tr_w1_step",
                                 help="W1 as it was at these steps (kept at roughly log-spaced steps). "
                                      "Slide to step 0 for the random start; later steps show strokes forming.")
-    view = c2.radio("Show", ["weights", "change"], key="tr_w1_view", horizontal=True, disabled=not mine,
-                    index=1 if mine and hp.init == "notebook" else 0,
+    start = mine and bool(run.snapshots)  # W1 at step 0 is known (a file saved without its log does not say)
+    view = c2.radio("Show", ["weights", "change"], key="tr_w1_view", horizontal=True, disabled=not start,
+                    index=1 if start and hp.init == "notebook" else 0,
                     format_func={"weights": "W1", "change": "W1 − W1 at step 0"}.get,
                     help="W1 itself, or what training added to the random start. With the notebook's init "
                          "(every weight in ±0.5) the start is so noisy that the change shows the strokes better.")
     rows = _unit_rows(run if mine else None, params, step)
     title = f"W1 rows at step {step if step is not None else (run.step if mine else 'now')}"
-    if view == "change" and mine:
+    if view == "change" and start:
         rows, title = rows - run.snapshots[0][1], title + ", minus step 0"
     if params["W1"].shape[0] > len(rows):
         title += f" (first {len(rows)} of {params['W1'].shape[0]} units)"
-    show(units_figure(rows, title, "change" if view == "change" and mine else "weight",
+    show(units_figure(rows, title, "change" if view == "change" and start else "weight",
                       per_line=5 if len(rows) <= 10 else 10), key="tr_w1")
     if box := numbers_box("The numbers: one row per unit, one column per pixel", "training_numbers_units"):
         with box:

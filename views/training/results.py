@@ -27,14 +27,22 @@ def outcome(run):
         return
     if run.status in ("ready", "running") or not run.scores:
         return
+    unknown = run.loaded and not run.records  # a file saved without its training
     columns = st.columns(2 + len(run.scores))
-    columns[0].metric("Steps", f"{run.step:,} of {run.total:,}", border=True)
-    columns[1].metric("Training time", f"{run.seconds:.1f} s", border=True)
+    columns[0].metric("Steps", "not in the file" if unknown else f"{run.step:,} of {run.total:,}", border=True)
+    columns[1].metric("Training time", "not in the file" if unknown else f"{run.seconds:.1f} s", border=True)
     for column, (name, (loss, accuracy)) in zip(columns[2:], run.scores.items(), strict=True):
         column.metric(f"{name} accuracy", f"{accuracy:.1%}", f"loss {loss:.3f}", delta_color="off",
                       delta_arrow="off", border=True)
     dev = run.scores["dev"][1] if "dev" in run.scores else None
-    if run.outcome == "went wrong":
+    if run.loaded:
+        trained = ("The file does not say how it was trained (an older version of the app saved it), so there are "
+                   "no curves." if unknown else
+                   f"It had trained {run.step:,} of {run.total:,} steps in {run.seconds:.1f} s"
+                   + (f" ({run.ending} when saved)" if run.ending else "") + ": the curves above are its log.")
+        st.info(f"📂 **Loaded from {run.loaded}.** {trained} The accuracies are measured now, on the data in use. "
+                "▶️ Train and ⏭️ Step start a new network with these settings.")
+    elif run.outcome == "went wrong":
         st.warning(f"⚠️ **Finished {run.step:,} steps in {run.seconds:.1f} s, but training went wrong: "
                    f"{run.problem}.** Dev accuracy {dev:.1%}, where guessing gives {CHANCE:.0%}.")
         _why(run)
