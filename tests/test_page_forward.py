@@ -400,3 +400,33 @@ def test_a_click_in_the_picture_opens_that_node_as_its_control_would():
     at = run_page(forward_picture={"clicked": "out:3"})  # the picture's state on the run a click starts
     assert at.pills(key="forward_pick_out").value == 3
     assert any(s.value.startswith("Output 3: its score Z2[3]") for s in at.subheader)
+
+
+def test_the_linear_exercise_says_which_of_the_visitors_own_runs_won(data_dir):
+    """"Which scored higher, linear or ReLU?": once the visitor has trained both (short runs, same settings but the
+    activation), the exercise names both dev accuracies from their run history and says which won, and why."""
+    from visitors import Visitor
+
+    visitor = Visitor("forward")
+    exercise = next(m.value for m in visitor.at.markdown if "Take the activation away" in m.value)
+    assert "Guess before you train." in exercise and "stays below" not in exercise
+    visitor.open("training")
+    visitor.at.select_slider(key="tr_iterations").set_value(20)
+    for activation in ("relu", "linear"):
+        visitor.at.selectbox(key="tr_activation").set_value(activation)
+        visitor.run()
+        visitor.click("tr_train")
+        run = visitor.state["training_run"]
+        run.worker.join(120)
+        visitor.run()
+        assert run.status == "finished" and run.hp.activation == activation
+    history = visitor.state[state.RUN_HISTORY]
+    relu, linear = (row["dev accuracy"] for row in history.values())
+    visitor.open("forward")
+    exercise = next(m.value for m in visitor.at.markdown if "Take the activation away" in m.value)
+    assert f"linear **{linear:.1%}**, ReLU **{relu:.1%}** on the dev set" in exercise
+    assert "784-10-10, full-batch, α 0.1, 20 steps" in exercise
+    if linear >= relu:
+        assert "One matrix did as well or better" in exercise
+    else:
+        assert "ReLU won" in exercise

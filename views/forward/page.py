@@ -316,8 +316,10 @@ if hood.open:
 widgets.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
     f"wrong. Which hidden units were switched on, and which row of W{L} outvoted the right digit?",
-    "**Take the activation away.** On the 📉 Training page train a network with the *linear* activation, then come "
-    "back: the \"Why non-linearity?\" tab shows it is one matrix, and its dev accuracy stays below ReLU's.",
+    "**Take the activation away.** On the 📉 Training page train the notebook's network with ReLU, then again with "
+    "the *linear* activation, and come back: the \"Why non-linearity?\" tab shows the linear one is one matrix. "
+    "Which scored higher on the dev set, and why? "
+    + (under_the_hood.linear_against_relu_text(state.run_history()) or "Guess before you train."),
 )
 widgets.quiz(
     "What is the shape of Z1 for the one digit above?",

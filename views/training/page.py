@@ -16,7 +16,7 @@ from training_runs.runs import redraw_interval
 from views.training import learned, look_inside, results
 from views.training.controls import controls, hyperparams_from_widgets, init_controls, set_controls
 from views.training.live_curve import live_panel
-from views.training.run_buttons import HISTORY, REDRAW_EVERY, buttons, current_run, resumable_run, split_for
+from views.training.run_buttons import REDRAW_EVERY, buttons, current_run, resumable_run, split_for
 from views.training.save_load import save_and_load
 
 # ---------------------------------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ hp = controls(disabled=running)
 state.set_dev_size(hp.dev_size, "training")
 links.mirror_hyperparams(hp, arrival)  # the address always shows the controls, so it can be sent as a link
 links.link_box("training")
-results.history_table(list(st.session_state.get(HISTORY, {}).values()))
+results.history_table(state.run_history())
 
 st.header("Look inside")
 model = state.model_or_untrained(hp)
@@ -82,7 +82,8 @@ widgets.try_this(
     "Press **📓 The notebook**, then **▶️ Train**, and note the dev accuracy (about 83-85%). Then press **⚡ Fast and "
     "accurate** and train again: how much better is it, and how many more seconds did it take?",
     "Set α to **5** (or 10) and train: watch the loss curve, and read what the page says went wrong. Back at α 0.1, "
-    "switch the activation to **linear**: where does the dev accuracy stall?",
+    "switch the activation to **linear** and train: does one matrix beat the notebook's ReLU network? The "
+    "activation's ⓘ and the ➡️ Forward pass page's \"Why non-linearity?\" tab say when it does.",
     "Train, then open **🧠 What the network learned** and slide the hidden layer's map from step 0 to the end. "
     "Which digit's cloud pulls away first? Which two clouds stay mixed, and does the confusion matrix below show "
     "the network confusing that same pair?",
