@@ -146,6 +146,25 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     assert [s for s, _, _ in run.snapshots] == [0, 1, 2, 5, 10]
 
 
+def test_the_presets_exercise_finds_both_runs_and_their_seconds_in_the_table(at):
+    """"Press 📓 The notebook, train; press ⚡ Fast and accurate, train: how long did each take? (The table of your
+    runs lists both.)" Shortened here (20 iterations, 1 epoch), each run is one row with its seconds."""
+    exercise = next(m.value for m in at.markdown if "Fast and accurate** and train again" in m.value)
+    assert "how long did each take" in exercise and "how many more seconds" not in exercise
+    for preset, shorten in (("tr_preset_notebook", ("select_slider", "tr_iterations", 20)),
+                            ("tr_preset_fast", ("slider", "tr_epochs", 1))):
+        click(at, preset)
+        kind, key, value = shorten
+        getattr(at, kind)(key=key).set_value(value)
+        run_ok(at)
+        click(at, "tr_train")
+        finish_training(at)
+    table = history(at)
+    assert table["network"].tolist() == ["784-10-10 relu", "784-128-10 relu"]
+    assert table["method"].tolist() == ["full-batch", "mini-batch 64"] and (table["seconds"] >= 0).all()
+    assert table["seconds"].tolist()[-1] == round(at.session_state[RUN].seconds, 1)
+
+
 def test_mini_batch_with_momentum_learns(at):
     click(at, "tr_preset_fast")
     at.slider(key="tr_hidden").set_value(32)
