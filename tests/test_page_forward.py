@@ -430,3 +430,66 @@ def test_the_linear_exercise_says_which_of_the_visitors_own_runs_won(data_dir):
         assert "One matrix did as well or better" in exercise
     else:
         assert "ReLU won" in exercise
+
+
+def tiles(image):
+    """The 28 x 28 RGB tiles of a units picture (pictures.units_picture), in order; the colour bar left out."""
+    import io
+
+    from PIL import Image
+
+    pngs = re.findall(r'<image x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="([\d.]+)" style="image-rendering:'
+                      r'pixelated" href="data:image/png;base64,([^"]+)"', svg_of(image))
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")) for _, _, png in pngs]
+
+
+def test_the_rows_tab_shows_what_training_changed_and_says_which_it_shows(data_dir, sample_split):
+    """After a run of the Training page the tab shows W1 − W1 at step 0 (the run's own start), and says so: the
+    pictures are exactly those differences, and pixels no training digit inks stay 0 (white), as its caption says.
+    W1 itself is one click away, with how large the start is beside the change."""
+    from visitors import Visitor
+
+    from dashboard.pictures import image_of, rdbu_rgb, symmetric
+
+    visitor = Visitor("training")
+    visitor.at.select_slider(key="tr_iterations").set_value(20)
+    visitor.run()
+    visitor.click("tr_train")
+    run = visitor.state["training_run"]
+    run.worker.join(120)
+    visitor.run()
+    visitor.open("forward")
+    visitor.state["forward_layer1_tab"] = ROWS_TAB
+    at = visitor.run()
+    assert at.radio(key="forward_rows_view").value == "change"
+    model = visitor.state[state.MODEL]
+    start, W1 = run.start_params["W1"], model.params["W1"]
+    np.testing.assert_array_equal(start, new_network(run.hp)["W1"])  # the run's step 0
+    change = W1 - start
+    picture = next(image for image in at.image if "(change), for units" in image.proto.imgs[0].alt)
+    drawn = tiles(picture)
+    assert len(drawn) == 10
+    for unit, tile in enumerate(drawn):
+        np.testing.assert_array_equal(tile, rdbu_rgb(image_of(change[unit]), symmetric(change)))
+    never_inked = ~np.any(sample_split.X_train > 0, axis=1)  # pixels no training digit inks (the app's split)
+    assert never_inked[0] and np.all(change[:, never_inked] == 0)  # the corner among them: white in every tile
+    caption = next(c.value for c in at.caption if "What training added to the random start" in c.value)
+    rms = float(np.sqrt(np.mean(np.square(change))))
+    assert f"moved the weights by {rms:.3f}" in caption and "stay exactly 0" in caption
+
+    at.radio(key="forward_rows_view").set_value("weights")
+    at = visitor.run()
+    picture = next(image for image in at.image if "(weight), for units" in image.proto.imgs[0].alt)
+    np.testing.assert_array_equal(tiles(picture)[3], rdbu_rgb(image_of(W1[3]), symmetric(W1)))
+    caption = next(c.value for c in at.caption if "W1 as it is: the random start plus" in c.value)
+    before = float(np.sqrt(np.mean(np.square(start))))
+    assert f"The start is {before / rms:.0f} times the change" in caption  # 20 steps: W1 is still mostly its start
+
+
+def test_the_rows_tab_of_an_untrained_or_unknown_start_shows_w1_and_says_why(trained_model):
+    at = run_page(forward_layer1_tab=ROWS_TAB)
+    assert at.radio(key="forward_rows_view").options == ["W1 as it is now"]
+    assert any("An untrained network's rows are its random start: noise" in c.value for c in at.caption)
+    at = run_page(**{state.MODEL: trained_model, "forward_layer1_tab": ROWS_TAB})
+    assert at.radio(key="forward_rows_view").options == ["W1 as it is now"]
+    assert any("this network's start is not known here" in c.value for c in at.caption)
