@@ -143,7 +143,7 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
     model = at.session_state["model"]
     assert model.params is run.params and model.dev_accuracy == run.scores["dev"][1]
-    assert [s for s, _, _ in run.snapshots] == [0, 1, 2, 5, 10]
+    assert [s for s, *_ in run.snapshots] == [0, 1, 2, 5, 10]
 
 
 def test_the_presets_exercise_finds_both_runs_and_their_seconds_in_the_table(at):
@@ -347,7 +347,7 @@ def test_what_the_network_learned_tab_scrubs_through_snapshots(at):
     finish_training(at)
     open_tab(at, TABS[3])
     assert at.select_slider(key="tr_w1_step").options == ["0", "1", "2", "5", "10", "20"]
-    snapshots = {step: W1 for step, W1, _ in at.session_state[RUN].snapshots}
+    snapshots = {step: W1 for step, W1, *_ in at.session_state[RUN].snapshots}
     at.radio(key="tr_w1_view").set_value("weights")
     run_ok(at)
     at_the_end = chart(at, "tr_w1")

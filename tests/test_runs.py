@@ -54,11 +54,19 @@ def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_s
     # process one, and a sum split between threads is added up in another order.
     assert [r.loss for r in records] == pytest.approx([r.loss for r in run.records], rel=1e-5)
     np.testing.assert_allclose(params["W1"], run.params["W1"], rtol=1e-5, atol=1e-6)
-    assert [s for s, _, _ in run.snapshots] == [0, 1, 2, 5, 10, 12]
-    for _, W1, b1 in run.snapshots:  # the first layer as it was at that step: b1 with W1
-        assert W1.shape == (10, 784) and b1.shape == (10, 1)
+    assert [s for s, *_ in run.snapshots] == [0, 1, 2, 5, 10, 12]
+    for _, W1, b1, rest in run.snapshots:  # the first layer as it was at that step: b1 with W1, and the rest
+        assert W1.shape == (10, 784) and b1.shape == (10, 1) and set(rest) == {"W2", "b2"}
     np.testing.assert_allclose(run.snapshots[-1][2], run.params["b1"], rtol=1e-6)
+    np.testing.assert_allclose(run.snapshots[-1][3]["W2"], run.params["W2"], rtol=1e-6)
     assert not np.allclose(run.snapshots[0][2], run.snapshots[-1][2])
+
+
+def test_a_wide_layers_snapshots_keep_its_first_rows_only_and_not_the_rest():
+    from training_runs.worker_loop import SNAPSHOT_UNITS, first_layer
+
+    step, W1, b1, rest = first_layer(3, new_network(NOTEBOOK.with_changes(hidden_sizes=(100,))))
+    assert (step, W1.shape, b1.shape, rest) == (3, (SNAPSHOT_UNITS, 784), (SNAPSHOT_UNITS, 1), None)
 
 
 def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split):

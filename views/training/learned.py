@@ -20,7 +20,7 @@ from views.training.hidden_map import hidden_map_section
 
 def _unit_rows(run, params, step_choice):
     if run is not None and step_choice is not None:
-        for step, rows, _ in run.snapshots:
+        for step, rows, _, _ in run.snapshots:
             if step == step_choice:
                 return rows
     return params["W1"][:SNAPSHOT_UNITS]
