@@ -105,6 +105,17 @@ def test_a_link_from_the_board_reproduces_the_run_on_the_training_page(board_fil
     assert not training.warning  # every value of the link was used
 
 
+def test_a_runs_link_to_this_computer_warns_that_students_cannot_open_it(board_file, monkeypatch):
+    from dashboard import links
+
+    fill(board_store.Board(board_file), a_class(3, students=3))
+    monkeypatch.setattr(links, "browser_address", lambda: "http://localhost:8501/class")
+    at = opened()
+    assert at.code[0].value.startswith("http://localhost:8501/training?")
+    assert any("Students cannot open this link" in w.value and "--server.address 0.0.0.0" in w.value
+               for w in at.warning)
+
+
 def test_a_board_of_500_runs(board_file):
     fill(board_store.Board(board_file), a_class(500, students=25))
     start = time.perf_counter()

@@ -255,7 +255,7 @@ def best_runs(rows):
 def link_of(hp):
     """The Training page's address that reproduces a run: this server's address with every hyperparameter."""
     query = urlencode(links.address_of(hp))
-    page = (st.context.url or "").split("?")[0]
+    page = (links.browser_address() or "").split("?")[0]
     base = page.rsplit("/", 1)[0] if "://" in page else ""
     return f"{base}/training?{query}"
 
@@ -275,7 +275,9 @@ def run_link(rows):
     chosen = st.selectbox("A run to reproduce", numbers_, format_func=label, key="board_link_run",
                           help="Pick a run from the board: below is the Training page's address with its "
                                "hyperparameters. Opened and trained, it draws the same curves again.")
-    st.code(link_of(by_number[chosen]["hyperparams"]), language=None, wrap_lines=True)
+    link = link_of(by_number[chosen]["hyperparams"])
+    st.code(link, language=None, wrap_lines=True)
+    links.local_address_warning(link)
     if by_number[chosen]["page"] == "experiments":
         st.caption("This run was a seed of the Experiments page, whose seed also shuffles the dev set: the Training "
                    "page splits it its own way, so the result comes out close, not identical.")
