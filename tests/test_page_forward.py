@@ -116,10 +116,13 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess(data_dir):
     assert shown_column(at) == 0
     from nn_core.data import split_dev
     from nn_core.mnist_files import load_sample
-    from nn_core.network import forward_prop
+    from nn_core.network import forward_prop, get_predictions
 
-    dev = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0).X_dev  # as the page splits
+    split = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0)  # as the page splits
+    dev = split.X_dev
     untrained = new_network(Hyperparams())  # the page's network when the visitor has none: seeded, so the same
+    right = np.mean(get_predictions(forward_prop(untrained, dev)["A2"]) == split.Y_dev)  # 17.3%: chance, by luck
+    assert f"(it gets {right:.1%} of the dev set right, where guessing gives 10%)" in warnings
     for column in (0, 7, 42):
         at.number_input(key="forward_index").set_value(column).run()
         A2 = forward_prop(untrained, dev[:, column:column + 1])["A2"]

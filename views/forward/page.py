@@ -78,8 +78,11 @@ if model.trained:
     st.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
                "shows them as they are now." if model.training else ""))
 else:
+    untrained = state.dev_accuracy_of(params, hp)  # random weights score near chance, more or less by luck
     st.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
-               "prediction below is a guess (about 1 in 10 right); the arithmetic is the same as for a trained one. "
+               "prediction below is a guess" + (f" (it gets {untrained:.1%} of the dev set right, where guessing "
+                                                "gives 10%)" if untrained is not None else "")
+               + "; the arithmetic is the same as for a trained one. "
                f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
 with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and what a layer is",
                  expanded=not widgets.presenter()):
