@@ -49,7 +49,7 @@ def test_two_visitors_runs_appear_on_a_third_visitors_board_without_a_click(brow
             trainer.page.get_by_role("button", name="▶️ Train").click()
         for trainer in trainers:
             expect(trainer.page.locator('[data-testid="stProgress"]').first).to_contain_text(
-                "✅ step 20 of 20", timeout=120_000)
+                "✅ finished · step 20 of 20", timeout=120_000)
             # The page has scored the run, listed it in its history and posted it to the board.
             expect(trainer.page.get_by_text("Runs in this session")).to_be_visible()
 

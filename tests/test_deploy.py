@@ -208,7 +208,7 @@ class Student:
         assert self.tab.has_alert(UNTRAINED)
         await self.page("training", TRAINING_LINK)
         await self.helper.train(self.tab)
-        assert self.tab.progress_text().startswith("✅ step 100 of 100"), self.tab.progress_text()
+        assert self.tab.progress_text().startswith("✅ finished · step 100 of 100"), self.tab.progress_text()
         await self.page("forward")
         assert self.tab.has_alert(TRAINED)
         assert self.tab.session_id == self.session
