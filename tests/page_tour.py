@@ -38,7 +38,7 @@ TRAINING_TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "�
                  "🧠 What the network learned", "💾 Save / load"]
 # The pages the tour visits, known without running it: tests are parametrized by these names when they are
 # collected, and the tour itself runs only when a test asks for it (tour()).
-PAGES = ("class_board", "data", "draw", "experiments", "forward", "home", "training")
+PAGES = ("class_page", "data", "draw", "experiments", "forward", "home", "training")
 
 
 @dataclass
@@ -206,7 +206,7 @@ def tour_draw(model, split):
     return views + [look(at.run(), "draw", "your ten scored, one step on them, the drawing moved")]
 
 
-def tour_class_board():
+def tour_class_page():
     """A class's board (30 runs) seen by the teacher (the server's key in the address): every control shows."""
     from class_runs import a_class, fill, forget_writer
 
@@ -239,7 +239,7 @@ def tour():
     try:
         model, split = trained_network()
         return tuple(tour_home(model) + tour_data() + tour_forward(model, split) + tour_training()
-                     + tour_experiments() + tour_class_board() + tour_draw(model, split))
+                     + tour_experiments() + tour_class_page() + tour_draw(model, split))
     finally:
         if saved is not None:
             os.environ["MNIST_PATH"] = saved
