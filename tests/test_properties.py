@@ -5,7 +5,7 @@
 - a network saved and loaded (nn_core/persistence.py) comes back as it was, whatever its sizes and settings,
   and a damaged file is refused in words;
 - a link (dashboard/links.py) gives back the settings it was made from, and no address makes it raise;
-- a CSV of digits (nn_core/mnist_files.py) is read right or refused with a one-line message, never a traceback;
+- a CSV of digits (nn_core/csv_digits.py) is read right or refused with a one-line message, never a traceback;
 - a nickname (board_store/store.py) is cleaned to at most 30 printable characters, and cleaning it again changes
   nothing.
 
@@ -27,9 +27,9 @@ from hypothesis.extra import numpy as hnp
 
 import board_store
 from dashboard import links
-from nn_core import mnist_files, persistence
+from nn_core import csv_digits, mnist_files, persistence
 from nn_core.activations import ACTIVATIONS
-from nn_core.mnist_files import digitset_from_csv, read_digits_csv
+from nn_core.csv_digits import digitset_from_csv, read_digits_csv
 from nn_core.persistence import load_model, save_model
 from nn_core.preprocessing import FIELD, centre_of_mass, rotate, shift, thicken
 from nn_core.training import Hyperparams
@@ -369,7 +369,7 @@ def one_line(error):
 @settings(FEW, max_examples=30)
 @given(table=digit_tables(), layout=csv_layouts(), chunk=st.integers(1, 6))
 def test_a_csv_of_digits_is_read_right_however_it_is_written(table, layout, chunk):
-    with mock.patch.object(mnist_files, "_CHUNK_ROWS", chunk):  # big files are read a few rows at a time
+    with mock.patch.object(csv_digits, "_CHUNK_ROWS", chunk):  # big files are read a few rows at a time
         images, labels = read_digits_csv(csv_bytes(table, layout))
         digits_read = digitset_from_csv(csv_bytes(table, layout), name="mine.csv")
     assert images.dtype == labels.dtype == np.uint8
