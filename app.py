@@ -13,6 +13,7 @@ st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,
                   help="For a projector: larger text and charts, explanations folded into expanders. "
                        "The address gets ?presenter=1, so a link opens the app this way.")
 widgets.all_numbers_toggle()
+widgets.fold_sidebar_after_a_page_is_chosen()
 links.mirror_presenter()
 widgets.presenter_style()
 

@@ -28,7 +28,7 @@ from nn_core.mnist_files import load_sample  # noqa: E402
 from nn_core.training import NOTEBOOK, new_network, train  # noqa: E402
 from training_runs import pool  # noqa: E402
 from training_runs.runs import FASTEST_REDRAW, POINTS_PER_CURVE, start_run, start_training, stop_training  # noqa: E402
-from views.training.live_curve import curves_figure
+from views.training.live_curve import curves_figures
 
 TICK = FASTEST_REDRAW  # as in views/training/page.py for a visitor training alone
 
@@ -45,8 +45,8 @@ def bare(split):
 def redraw(run):
     """What the page's fragment does on the server for one redraw of the curves."""
     run.seen()
-    figure = curves_figure(list(run.records), run.total)
-    return len(pio.to_json(figure.to_dict(), validate=False))  # what st.plotly_chart does with a Figure
+    figures = curves_figures(list(run.records), run.total)
+    return sum(len(pio.to_json(figure.to_dict(), validate=False)) for figure in figures)  # as st.plotly_chart does
 
 
 def live(split):

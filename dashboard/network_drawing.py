@@ -8,7 +8,7 @@ import numpy as np
 from plotly.colors import sample_colorscale
 
 from dashboard.colours import GREY, ORANGE, RDBU_BLUE, RDBU_RED
-from dashboard.pictures import grey_rgb, image_of, png_bytes, rdbu_rgb, symmetric
+from dashboard.pictures import TEXT, grey_rgb, image_of, png_bytes, rdbu_rgb, symmetric, text_width
 
 NODE_INK = "#262730"  # the outline of a node, and the ring around the selected one
 
@@ -63,7 +63,10 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     answer = int(np.argmax(A_out))
     target = focus[1] if focus and focus[0] == "output" else answer  # the output whose incoming edges stand out
     units = {l: np.asarray(shown[l]) for l in range(1, L)} | {L: np.arange(10)}
-    node_x = dict(zip(range(1, L + 1), np.linspace(0.43, 0.80, L), strict=True))
+    # The outputs as far right as their labels ("0 100.0% ★ ✓" beside the largest node) leave room for.
+    last = min(0.80, 1 - (text_width("0 100.0% ★ ✓") + 36) / (width - 20))
+    # Layer 1's nodes leave room for the numbers written beside its pictures and its nodes (not in the small one).
+    node_x = dict(zip(range(1, L + 1), np.linspace(0.43 if compact else 0.50, last, L), strict=True))
     node_y = {l: _spread(len(units[l])) for l in units}
     # Hidden layer 1's weight images (fractions of the drawing area): more than five zigzag over two columns.
     n1 = len(units[1])
@@ -131,7 +134,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     # few large weights that would leave every pattern pale on a scale stretched to the largest one.
     W1, A1 = params["W1"], np.ravel(cache["A1"])
     weight_limit = float(np.percentile(np.abs(np.nan_to_num(W1[units[1]])), 99)) or symmetric(W1)
-    for j, x, y in zip(units[1], image_x, node_y[1], strict=True):
+    for b, (j, x, y) in enumerate(zip(units[1], image_x, node_y[1], strict=True)):
         x0, y0, side = square(x - image_half, x + image_half, y - image_half_h, y + image_half_h)
         parts.append(f'<image class="weights" data-unit="{j}" x="{x0:.1f}" y="{y0:.1f}" width="{side:.1f}" '
                      f'height="{side:.1f}" style="image-rendering:pixelated" '
@@ -140,9 +143,10 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
         if A1[j] == 0:  # switched off: the picture faded behind a white veil
             parts.append(f'<rect class="veil" x="{x0:.1f}" y="{y0:.1f}" width="{side:.1f}" height="{side:.1f}" '
                          'fill="white" fill-opacity="0.72"/>')
-        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover)
-            parts.append(f'<text x="{x0 - 4:.1f}" y="{py(y) + 4:.1f}" text-anchor="end" font-size="12" '
-                         f'fill="#55565f">{j}</text>')
+        if not compact:  # the unit's number beside its picture (the small picture leaves it to the hover): left
+            right = two_columns and b % 2  # of the pictures of the left column, right of those of the right one
+            parts.append(f'<text x="{x0 + side + 4 if right else x0 - 4:.1f}" y="{py(y) + 5:.1f}" '
+                         f'text-anchor="{"start" if right else "end"}" fill="#55565f">{j}</text>')
 
     # The nodes: each hidden layer's units, then the outputs. A node's area grows with its value.
     drawn = {}  # (layer, unit) -> the node's centre and radius
@@ -167,7 +171,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                          f'<title>{hover}</title>{shape}</g>')
             if l > 1 or not compact:  # the value beside the node (the small picture leaves layer 1's to the hover)
                 halo = ' stroke="white" stroke-width="4" paint-order="stroke"' if l > 1 else ""
-                parts.append(f'<text x="{cx - r - 4:.1f}" y="{cy + 4:.1f}" text-anchor="end" font-size="13"{halo} '
+                parts.append(f'<text x="{cx - r - 4:.1f}" y="{cy + 5:.1f}" text-anchor="end"{halo} '
                              f'fill="{"#6b6b6b" if off else NODE_INK}">{"off" if off else f"{v:.2f}"}</text>')
     for k, p in enumerate(A_out):
         size = float(np.nan_to_num(max(p, 0.0)))  # a diverged network's NaN is written, drawn as 0
@@ -176,7 +180,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
                      f'<title>digit {k}\nA{L} = {p:.2%}</title><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" '
                      f'fill="{ORANGE if k == answer else "#9aa5b1"}" stroke="{NODE_INK}"/></g>')
         marks = (" ★" if k == answer else "") + (" ✓" if k == label else "")
-        parts.append(f'<text x="{cx + r + 12:.1f}" y="{cy + 5:.1f}" font-size="15"><tspan font-weight="bold">{k}'
+        parts.append(f'<text x="{cx + r + 12:.1f}" y="{cy + 6:.1f}"><tspan font-weight="bold">{k}'
                      f'</tspan> {p:.1%}{marks}</text>')
     if focus:
         l, i = (L, focus[1]) if focus[0] == "output" else (focus[1], focus[2])
@@ -188,7 +192,7 @@ def network_picture(X, params, cache, shown, focus=None, label=None, compact=Fal
     titles = [(0.095, "X: the digit"), (0.285, "row j of W1"), (node_x[1], "A1")]
     titles += [(node_x[l], f"A{l}") for l in range(2, L)]
     titles.append((node_x[L] + 0.05, f"A{L} = softmax"))
-    parts += [f'<text x="{px(x):.1f}" y="{top - 12}" text-anchor="middle" font-weight="bold" '
-              f'font-size="{14 if compact else 15}">{text}</text>' for x, text in titles]
+    parts += [f'<text x="{px(x):.1f}" y="{top - 12}" text-anchor="middle" font-weight="bold">{text}</text>'
+              for x, text in titles]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" font-family="sans-serif" fill="{NODE_INK}">{"".join(parts)}</svg>')
+            f'height="{height}" font-family="sans-serif" font-size="{TEXT}" fill="{NODE_INK}">{"".join(parts)}</svg>')

@@ -17,6 +17,26 @@ from plotly.colors import get_colorscale
 from dashboard.colours import BLUE, GREY, ORANGE, RDBU_BLUE, RDBU_RED
 from dashboard.plotly_charts import Remembered
 
+TEXT = 16  # a picture's smallest text, in its own units: the page's text size when drawn one unit to a pixel
+
+
+def text_width(text, size=TEXT):
+    """About how wide `text` is drawn at `size` units in a sans-serif font (DejaVu Sans, the widest of the usual
+    ones: most characters 0.6 of the size)."""
+    return 0.62 * size * len(text)
+
+
+def title_lines(text, room, size=TEXT):
+    """A title cut at spaces into lines that each fit in `room` units."""
+    lines = [""]
+    for word in text.split(" "):
+        joined = f"{lines[-1]} {word}".strip()
+        if lines[-1] and text_width(joined, size) > room:
+            lines.append(word)
+        else:
+            lines[-1] = joined
+    return lines
+
 
 def symmetric(values):
     """The largest |value| (ignoring NaN), so that a diverging scale puts 0 exactly in its white middle."""
@@ -88,6 +108,7 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
     slot = plot_w / n
     gap = 0.2 * slot if n <= 32 else 0.0
     base = head + plot_h
+    placed = []  # the texts above the bars so far, as boxes (left, right, baseline)
     for k, value in enumerate(v):
         x = left + k * slot + gap / 2
         y = y_of(value) if value > 0 or not log else base
@@ -95,7 +116,12 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
                      f'fill="{colours[k]}" data-value="{float(exact[k])!r}"/>')
         middle = x + (slot - gap) / 2
         if texts is not None:
-            parts.append(f'<text x="{middle:.1f}" y="{y - 6:.1f}" text-anchor="middle">{html.escape(texts[k])}</text>')
+            half, above = text_width(texts[k]) / 2, y - 6
+            for left_x, right_x, baseline in reversed(placed[-2:]):  # a text wider than its bar: above its neighbours'
+                if left_x < middle + half and middle - half < right_x and abs(above - baseline) < TEXT + 2:
+                    above = baseline - TEXT - 2
+            placed.append((middle - half, middle + half, above))
+            parts.append(f'<text x="{middle:.1f}" y="{above:.1f}" text-anchor="middle">{html.escape(texts[k])}</text>')
         if labels is not None:
             parts.append(f'<text x="{middle:.1f}" y="{base + 22}" text-anchor="middle">{html.escape(labels[k])}</text>')
     for position, text in (ticks or {}).items():
@@ -235,7 +261,7 @@ def waterfall(units, terms, off, rest, bias, Z, k, L, y_title=None, width=900, h
     parts.append(f'<text x="20" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 20 {middle:.0f})">'
                  f'{html.escape(y_title or f"adds to the score of {k}")}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
+            f'height="{height}" font-family="sans-serif" font-size="{TEXT}" fill="#262730">{"".join(parts)}</svg>')
 
 
 def units_picture(rows, titles, what, per_line=5, width=900):
@@ -249,7 +275,7 @@ def units_picture(rows, titles, what, per_line=5, width=900):
     limit = symmetric(rows)
     lines_of = [str(title).split("\n") for title in titles]
     title_h = 20 * max(len(lines) for lines in lines_of) + 6
-    bar = 96  # room for the colour bar
+    bar = 24 + colour_bar_room(limit, html.escape(what))  # room for the colour bar
     cell = (width - bar - 10) / per_line
     side = cell - 18
     row_h = title_h + side + 16
@@ -266,7 +292,7 @@ def units_picture(rows, titles, what, per_line=5, width=900):
                      'stroke="#8c8c8c"/>')
     parts.append(_colour_bar(width - bar + 14, 30, min(height - 40, 260), limit, html.escape(what)))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
+            f'height="{height}" font-family="sans-serif" font-size="{TEXT}" fill="#262730">{"".join(parts)}</svg>')
 
 
 def pixelated(image, side=168):
@@ -332,50 +358,68 @@ def png_bytes(rgb):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _colour_bar_labels(limit, grey=False):
+    """The values a colour bar writes beside it, from the top: its largest, its middle and its smallest."""
+    low = 0.0 if grey else -limit
+    return [f"{value:.2g}" for value in (limit, (limit + low) / 2, low)]
+
+
+def colour_bar_room(limit, name="", grey=False):
+    """The width a colour bar takes with its labels (the bar, a gap, the widest label, or its name if wider), in
+    picture units. name : as the picture writes it (escaped)."""
+    return max(20 + max(map(text_width, _colour_bar_labels(limit, grey))), 8 + text_width(html.unescape(name)))
+
+
 def _colour_bar(x, top, height, limit, name, grey=False):
     """The SVG of a colour bar at (x, top), `height` tall: RdBu from +limit (top) to -limit, or with grey white
-    (limit) to black (0), its ends and middle written beside it and `name` (escaped already) above it."""
+    (limit) to black (0), its ends and middle written beside it and `name` (escaped already) above it, ending at
+    the bar's right edge plus its labels' room."""
     low = 0.0 if grey else -limit
     scale = np.linspace(limit, low, 64)[:, None]  # its largest value at the top
     parts = [f'<image x="{x}" y="{top}" width="14" height="{height}" preserveAspectRatio="none" '
              f'href="{png_bytes(grey_rgb(scale) if grey else rdbu_rgb(scale, limit))}"/>']
-    for value, y in ((limit, top + 10), ((limit + low) / 2, top + height / 2 + 5), (low, top + height)):
-        parts.append(f'<text x="{x + 18}" y="{y:.0f}" font-size="13">{value:.2g}</text>')
-    parts.append(f'<text x="{x + 7}" y="{top - 8}" text-anchor="middle" font-size="13">{name}</text>')
+    for text, y in zip(_colour_bar_labels(limit, grey), (top + 12, top + height / 2 + 6, top + height), strict=True):
+        parts.append(f'<text x="{x + 18}" y="{y:.0f}">{text}</text>')
+    parts.append(f'<text x="{x + colour_bar_room(limit, name, grey):.0f}" y="{top - 8}" text-anchor="end">{name}'
+                 '</text>')
     return "".join(parts)
 
 
 def _matrix_svg(M, title, row_label, column_label, name, width=720, grey=False, square=False):
-    title, row_label, column_label, name = map(html.escape, (title, row_label, column_label, name))  # text in SVG
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
     rows, columns = M.shape
     limit = 1.0 if grey else symmetric(M)
     raster = png_bytes(grey_rgb(M) if grey else rdbu_rgb(M, limit))
-    left, top, bar = 86, 40, 74  # room for the row title and ticks, the title, and the colour bar
-    plot_w = width - left - bar - 16
-    plot_h = plot_w * rows // columns if square else int(min(max(18 * rows, 60), 300))
+    lines = title_lines(title, width - 20)  # a long title on a narrow picture takes two lines
+    row_label, column_label, name = map(html.escape, (row_label, column_label, name))  # text in SVG
+    # The room left of the raster (the row title, turned, and the widest row number), above it (the title, then
+    # the colour bar's name) and right of it (the colour bar and its labels).
+    left, top = 34 + text_width(str(rows - 1)), 22 * len(lines) + 30
+    plot_w = max(width - left - colour_bar_room(limit, name, grey) - 26, 40)
+    plot_h = plot_w * rows // columns if square else int(min(max(22 * rows, 60), 300))  # rows 22 units apart
     height = top + plot_h + 52
-    parts = [f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{left}" y="24" font-weight="bold">{title}</text>',
-             f'<image x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" preserveAspectRatio="none" '
-             f'style="image-rendering:pixelated" href="{raster}"/>',
-             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#8c8c8c"/>']
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
+    parts += [f'<text x="10" y="{22 * (n + 1)}" font-weight="bold">{html.escape(line)}</text>'
+              for n, line in enumerate(lines)]
+    parts += [f'<image x="{left:.0f}" y="{top}" width="{plot_w:.0f}" height="{plot_h}" preserveAspectRatio="none" '
+              f'style="image-rendering:pixelated" href="{raster}"/>',
+              f'<rect x="{left:.0f}" y="{top}" width="{plot_w:.0f}" height="{plot_h}" fill="none" stroke="#8c8c8c"/>']
     row_ticks = range(rows) if rows <= 16 else np.unique(np.linspace(0, rows - 1, 5).round().astype(int))
     for r in row_ticks:
         y = top + (r + 0.5) * plot_h / rows
-        parts.append(f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end">{r}</text>')
+        parts.append(f'<text x="{left - 6:.0f}" y="{y + 6:.1f}" text-anchor="end">{r}</text>')
     column_ticks = range(columns) if columns <= 16 else np.unique(np.linspace(0, columns - 1, 6).round().astype(int))
     for c in column_ticks:
         x = left + (c + 0.5) * plot_w / columns
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{c}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 42}" text-anchor="middle">'
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 20}" text-anchor="middle">{c}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 44}" text-anchor="middle">'
                  f'{column_label}</text>')
     middle = top + plot_h / 2
     parts.append(f'<text x="18" y="{middle:.0f}" text-anchor="middle" transform="rotate(-90 18 {middle:.0f})">'
                  f'{row_label}</text>')
-    parts.append(_colour_bar(left + plot_w + 14, top, plot_h, limit, name, grey))
+    parts.append(_colour_bar(round(left + plot_w + 12), top, plot_h, limit, name, grey))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">{"".join(parts)}</svg>')
+            f'height="{height}" font-family="sans-serif" font-size="{TEXT}" fill="#262730">{"".join(parts)}</svg>')
 
 
 def mosaic(rows, per_line=10, gap=2):

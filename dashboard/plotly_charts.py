@@ -93,9 +93,11 @@ class Remembered:
         return value
 
     def holds(self, value):
-        """True when `value` is one of the results remembered (the very object)."""
+        """True when `value` is one of the results remembered (the very object), or one of a result's parts (a
+        result that is a tuple of figures)."""
         with self.lock:
-            return any(entry[1] is value for entry in self.entries.values())
+            return any(entry[1] is value or isinstance(entry[1], tuple) and any(part is value for part in entry[1])
+                       for entry in self.entries.values())
 
 
 SHARED_FIGURES = Remembered()
@@ -112,6 +114,31 @@ def projector_sized(fig, height, title=""):
                                  margin=dict(l=10, r=10, t=50 if title else 10, b=10),
                                  title=dict(text=f"<b>{title}</b>" if title else "", font=dict(size=17))),
                        axes=dict(tickfont=dict(size=15), title=dict(font=dict(size=16))))
+
+
+def larger(fig, text, height):
+    """A plotly figure (go.Figure or a plain figure dict) with every font size `text` times larger, its margins too,
+    and the chart `height` times taller (presenter mode: widgets.style_figure)."""
+    spec = fig if isinstance(fig, dict) else fig.to_dict()
+    layout = _larger_fonts(spec.get("layout", {}), text)
+    layout["font"] = {**layout.get("font", {})}
+    layout["font"].setdefault("size", round(12 * text))  # plotly's default is 12 px
+    layout["height"] = round((layout.get("height") or 450) * height)
+    if "margin" in layout:
+        layout["margin"] = {side: round(value * text) if isinstance(value, (int, float)) else value
+                            for side, value in layout["margin"].items()}
+    spec = {**spec, "data": [_larger_fonts(trace, text) for trace in spec.get("data", [])], "layout": layout}
+    return spec if isinstance(fig, dict) else go.Figure(spec, _validate=False)
+
+
+def _larger_fonts(node, text, in_font=False):
+    """A copy of a plotly JSON tree with every font size (a "size" inside a "...font" entry) `text` times larger."""
+    if isinstance(node, dict):
+        return {key: round(value * text) if in_font and key == "size" and isinstance(value, (int, float))
+                else _larger_fonts(value, text, key.endswith("font")) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_larger_fonts(item, text, in_font) for item in node]
+    return node
 
 
 PICTURE_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")

@@ -10,7 +10,6 @@ import tokenize
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
@@ -24,7 +23,7 @@ from dashboard.pictures import (
     units_picture,
     waterfall,
 )
-from dashboard.plotly_charts import Remembered, column_bars, restyled, shared
+from dashboard.plotly_charts import Remembered, column_bars, larger, restyled, shared
 from dashboard.state import PRESENTER
 from nn_core.network import layer_count
 
@@ -48,11 +47,12 @@ def show(fig, key, height=None):
     st.plotly_chart(styled, width="stretch", key=key, config={"displayModeBar": False})
 
 
-def vector(values, name, unit_title, key, height, off=None):
+def vector(values, name, unit_title, key, height, off=None, width=380):
     """A column vector (n, 1) such as b1, Z1 or A1 as horizontal bars, unit 0 at the top, each value printed.
 
-    Up to 16 numbers it is a picture (pictures.column_bars_picture), drawn at once; a longer vector is a plotly
-    chart whose values show on hover. off : units an activation switched off (a grey ✕).
+    Up to 16 numbers it is a picture (pictures.column_bars_picture), drawn at once, about `width` screen pixels
+    wide; a longer vector is a plotly chart whose values show on hover. off : units an activation switched off (a
+    grey ✕).
     """
     v = np.ravel(values)
     if v.size > 16:
@@ -60,7 +60,7 @@ def vector(values, name, unit_title, key, height, off=None):
         return
     finite = v[np.isfinite(v)]
     span = f"from {finite.min():.2f} to {finite.max():.2f}" if finite.size else "none of them a finite number"
-    st.image(column_bars_picture(values, unit_title, off), width="stretch",
+    st.image(column_bars_picture(values, unit_title, off, width=in_units(width)), width="stretch",
              caption=f"{name}: {v.size} numbers, {span}" + ("" if finite.size == v.size else " (and NaN or inf)"),
              alt=f"{name} as bars: " + ", ".join(f"{unit_title} {u}: {x:.2f}" for u, x in enumerate(v)))
 
@@ -110,11 +110,11 @@ def svg_picture(svg, key, clickable=False):
     return _picture(data={"svg": svg, "clickable": True}, key=key, on_clicked_change=lambda: None).clicked
 
 
-def probabilities(A, predicted, label=None, height=400):
+def probabilities(A, predicted, label=None, height=400, width=640):
     """The ten probabilities A (10, 1) as bars (pictures.probability_bars), each printed above its bar: the answer
-    ★ in orange, the label ✓ when known. height : of the picture, for a width of 640."""
+    ★ in orange, the label ✓ when known. width, height : about the screen pixels the picture fills."""
     p = np.ravel(A)
-    st.image(probability_bars(A, predicted, label, height=height), width="stretch",
+    st.image(probability_bars(A, predicted, label, width=in_units(width), height=in_units(height)), width="stretch",
              caption=f"The ten probabilities, one per digit: they add up to {p.sum():.0%}.",
              alt="The ten probabilities as bars: " + ", ".join(f"{k}: {x:.1%}" for k, x in enumerate(p))
                  + f". The answer is {predicted}" + (f"; the label is {label}." if label is not None else "."))
@@ -151,18 +151,19 @@ def matrix(M, title, rows, columns, name="weight", width=720, grey=False, square
     width : about the screen pixels it fills (1200 for the page's whole width). Its numbers belong in a table
     nearby."""
     M = np.atleast_2d(M)
-    st.image(matrix_picture(M, title, rows, columns, name=name, width=width, grey=grey, square=square),
+    st.image(matrix_picture(M, title, rows, columns, name=name, width=in_units(width), grey=grey, square=square),
              width="stretch",
              caption=(f"{name}: 0 black, 1 white" if grey else
                       f"{name}: blue positive, red negative, white 0; the largest size is {symmetric(M):.2g}"),
              alt=f"{title}: a heatmap of {M.shape[0]} rows ({rows}) by {M.shape[1]} columns ({columns})")
 
 
-def picture(values, title, name, grey=False):
+def picture(values, title, name, grey=False, width=380):
     """784 numbers (a row of W1, a digit x, the terms w * x) as a 28 x 28 picture (pictures.matrix_picture):
-    RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit."""
-    matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=440, grey=grey,
-           square=True)
+    RdBu centred on 0, or, with grey, 0 black and 1 white as MNIST stores a digit. width : about the screen pixels
+    it fills."""
+    matrix(np.asarray(values, dtype=np.float64).reshape(28, 28), title, "row", "column", name, width=width,
+           grey=grey, square=True)
 
 
 def adds_up(what, total, name, computed):
@@ -358,6 +359,15 @@ def presenter():
     return bool(st.session_state.get(PRESENTER, False))
 
 
+def in_units(pixels):
+    """The size of a picture in its own units, for a picture that fills about `pixels` screen pixels (on a page
+    about 1,200 pixels wide, as a projector's 1280 x 720 in presenter mode): as many units as pixels, so its text
+    (16 units and up) comes out at the page's text size; in presenter mode PRESENTER_SCALE times fewer, so the
+    browser, stretching the picture over the same pixels, draws its text PRESENTER_SCALE times larger (21.6 px,
+    the presenter's text size)."""
+    return round(pixels / PRESENTER_SCALE) if presenter() else round(pixels)
+
+
 # Every page: grey text dark enough to read (WCAG AA, 4.5:1 on white: Streamlit's light grey captions and the
 # labels of controls that are switched off measure 3.7:1 and 2.2:1).
 READABLE_CSS = """
@@ -374,6 +384,20 @@ READABLE_CSS = """
   border-bottom: 1px solid #e6e7eb; color: #31333f; }
 .scrolling-table th { background: #f0f2f6; font-weight: 600; }
 .scrolling-table tr > :first-child { position: sticky; left: 0; background: #f0f2f6; }
+/* A formula wider than the screen (a phone's) scrolls inside its own box instead of being cut at the edge. */
+.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
+/* A drawing canvas (a key with "_canvas_") shows its toolbar (undo, redo, clear) above its top edge, over whatever
+   is there: room for the toolbar above the canvas, so it covers no text. */
+[data-testid="stElementContainer"][class*="_canvas_"] { padding-top: 2.4rem; }
+.st-key-sidebar_closer { display: none; }  /* fold_sidebar_after_a_page_is_chosen: nothing to see */
+/* The Training page's three live charts, one per row on a narrow screen (Streamlit stacks columns below 640 px;
+   three charts need about 700 px side by side). */
+@media (max-width: 700px) {
+  .st-key-tr_curves [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-tr_curves [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+  /* a row of choices (st.segmented_control) wider than a phone wraps, rather than hide its last ones */
+  [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+}
 </style>
 """
 
@@ -382,6 +406,38 @@ def presenter_style():
     """The page's own CSS (it takes no room on the page): readable grey text always, and in presenter mode
     larger text everywhere. app.py calls it on every page."""
     st.html(READABLE_CSS + (PRESENTER_CSS if presenter() else ""))
+
+
+# A phone's browser tells Streamlit it is a phone, and Streamlit folds the sidebar once a page is chosen in it; on
+# any other narrow screen (a small window, a tablet, a phone that does not say so) the sidebar stays open over the
+# page it opened. This listens for a click on the sidebar's page links and then folds a sidebar that lies over the
+# page (rather than beside it), as Streamlit's own button would.
+_SIDEBAR_JS = """
+export default function () {
+    if (window.nnSidebarCloser) return;  // one listener per tab
+    window.nnSidebarCloser = true;
+    document.addEventListener("click", (event) => {
+        if (!event.target.closest('[data-testid="stSidebarNav"] a')) return;
+        setTimeout(() => {
+            const sidebar = document.querySelector('[data-testid="stSidebar"]');
+            const main = document.querySelector('[data-testid="stMain"]');
+            const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+            if (!sidebar || !main || !button || document.querySelector('[data-testid="stExpandSidebarButton"]')) {
+                return;  // folded already (by Streamlit, on a phone that says so)
+            }
+            if (sidebar.getBoundingClientRect().right > main.getBoundingClientRect().left + 1) button.click();
+        }, 100);
+    });
+}
+"""
+_sidebar_closer = st.components.v2.component("sidebar_closer", js=_SIDEBAR_JS)
+
+
+def fold_sidebar_after_a_page_is_chosen():
+    """On a narrow screen, where the sidebar lies over the page, fold it once a page is chosen in it (app.py calls
+    this on every page; it takes no room)."""
+    with st.sidebar:
+        _sidebar_closer(key="sidebar_closer")
 
 
 def explain(text):
@@ -396,33 +452,7 @@ def explain(text):
 def style_figure(fig):
     """A plotly figure (go.Figure or a plain figure dict) as it is, or in presenter mode with every font size
     PRESENTER_SCALE times larger and the chart PRESENTER_HEIGHT times taller. Pages pass each chart through it."""
-    if not presenter():
-        return fig
-    spec = fig if isinstance(fig, dict) else fig.to_dict()
-    larger = {**spec, "data": [_larger_fonts(trace) for trace in spec.get("data", [])],
-              "layout": _larger_layout(spec.get("layout", {}))}
-    return larger if isinstance(fig, dict) else go.Figure(larger, _validate=False)
-
-
-def _larger_layout(layout):
-    layout = _larger_fonts(layout)
-    layout["font"] = {**layout.get("font", {})}
-    layout["font"].setdefault("size", round(12 * PRESENTER_SCALE))  # plotly's default is 12 px
-    layout["height"] = round((layout.get("height") or 450) * PRESENTER_HEIGHT)
-    if "margin" in layout:
-        layout["margin"] = {side: round(value * PRESENTER_SCALE) if isinstance(value, (int, float)) else value
-                            for side, value in layout["margin"].items()}
-    return layout
-
-
-def _larger_fonts(node, in_font=False):
-    """A copy of a plotly JSON tree with every font size (a "size" inside a "...font" entry) scaled up."""
-    if isinstance(node, dict):
-        return {key: round(value * PRESENTER_SCALE) if in_font and key == "size" and isinstance(value, (int, float))
-                else _larger_fonts(value, key.endswith("font")) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_larger_fonts(item, in_font) for item in node]
-    return node
+    return larger(fig, PRESENTER_SCALE, PRESENTER_HEIGHT) if presenter() else fig
 
 
 # The numbers behind the network picture (Home and Forward pass draw it)

@@ -217,15 +217,34 @@ def test_the_mistakes_figure_puts_each_image_above_its_probabilities():
     assert [a.text for a in layout.annotations] == [f"true {Y[i]}, said {A[:, i].argmax()}" for i in (3, 7, 11)]
 
 
-def test_visitors_following_one_run_share_its_curves_figure():
+def test_visitors_following_one_run_share_its_curves_figures():
     from nn_core.training import StepRecord
 
     records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
-    first = live_curve.curves_figure(list(records), 10)  # two visitors' views: two lists of the same records
-    assert live_curve.curves_figure(list(records), 10) is first and plotly_charts.shared(first)
-    later = live_curve.curves_figure(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
-    assert later is not first and len(later.data[0].x) == 6
+    first = live_curve.curves_figures(list(records), 10)  # two visitors' views: two lists of the same records
+    assert live_curve.curves_figures(list(records), 10) is first
+    assert all(plotly_charts.shared(figure) for figure in first)
+    later = live_curve.curves_figures(records + [StepRecord(6, 6.0, 0.3, 0.5, 0.4, {"W1": 0.1, "W2": 0.2})], 10)
+    assert later is not first and len(later[0].data[0].x) == 6
     assert not plotly_charts.shared(two_charts())
+
+
+def test_the_live_curves_are_three_figures_with_their_legends_and_empty_ones_before_a_run():
+    """One panel per figure (a narrow screen stacks them), each with its title, its legend and the step axis over
+    the whole run; before a run the same panels, empty, with the layers the controls would train."""
+    from nn_core.training import StepRecord
+
+    records = [StepRecord(step, step / 1, 2.0 / step, 0.5, 0.4, {"W1": 0.1, "W2": 0.2}) for step in range(1, 6)]
+    loss, accuracy, update = live_curve.curves_figures(records, 10)
+    assert [t.name for t in accuracy.data] == ["train accuracy", "dev accuracy"]
+    assert [t.name for t in update.data] == ["dW1", "dW2"] and update.layout.yaxis.type == "log"
+    for figure, title in zip((loss, accuracy, update), ("Loss", "Accuracy", "Update size"), strict=True):
+        assert title in figure.layout.title.text and figure.layout.showlegend
+        assert figure.layout.xaxis.range == (0, 10) and figure.layout.xaxis.title.text == "gradient step"
+    empty = live_curve.curves_figures([], 500, ["W1", "W2", "W3"])
+    assert [t.name for t in empty[2].data] == ["dW1", "dW2", "dW3"]
+    assert all(list(t.x) == [None] for figure in empty for t in figure.data)  # no point, but in the legend
+    assert empty[0].layout.xaxis.range == (0, 500)
 
 
 def test_the_same_gradient_matrix_gives_the_same_picture_built_once():

@@ -233,7 +233,7 @@ def test_presenter_mode_makes_the_charts_larger_and_the_network_picture_fit_the_
         heights.append(json.loads(chart.proto.spec)["layout"].get("height", 450))
     assert heights[1] > heights[0]
     pictures = [json.loads(next(e for e in at.get("bidi_component")).proto.json)["svg"] for at in (normal, big)]
-    assert 'viewBox="0 0 780 540"' in pictures[0] and 'viewBox="0 0 780 360"' in pictures[1]
+    assert 'viewBox="0 0 840 580"' in pictures[0] and 'viewBox="0 0 622 274"' in pictures[1]  # larger text
 
 
 def test_a_bad_presenter_value_warns_and_stays_off():

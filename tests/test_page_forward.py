@@ -387,8 +387,9 @@ def test_in_presenter_mode_the_picture_comes_first():
     first_picture = next(i for i, kind in enumerate(order) if kind != "header")
     assert order[first_picture].endswith("-forward_picture")
     assert "header" not in order[:first_picture]  # before "The network" and "Choose a digit"
-    assert 'viewBox="0 0 780 360"' in picture(at)  # shorter, to fit a projector's first screen
-    assert 'viewBox="0 0 780 540"' in picture(run_page())
+    # Shorter, to fit a projector's first screen, and in fewer units, so its text is drawn larger.
+    assert 'viewBox="0 0 622 274"' in picture(at)
+    assert 'viewBox="0 0 840 580"' in picture(run_page())
 
 
 def test_a_click_in_the_picture_opens_that_node_as_its_control_would():

@@ -137,7 +137,7 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     assert "✅ finished · step 10 of 10" in at.get("progress")[0].proto.text
     if run.scores["dev"][1] < 0.3:  # 10 steps are a run's very start (about 23% on the sample): low, and said why
         assert "Only 10 steps, so the accuracy is still low" in at.success[0].value
-    assert [c.key for c in at.get("plotly_chart")][:1] == ["tr_curves"]
+    assert [c.key for c in at.get("plotly_chart")][:3] == ["tr_curves_loss", "tr_curves_accuracy", "tr_curves_update"]
     table = history(at)
     assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
     assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
@@ -175,7 +175,7 @@ def test_mini_batch_with_momentum_learns(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == int(np.ceil(9000 / 64))
     assert run.scores["dev"][1] > 0.85
-    curves = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    curves = chart(at, "tr_curves_accuracy")["data"]
     names = {trace["name"]: trace for trace in curves}
     assert len(names["train accuracy"]["x"]) >= 10 and len(names["dev accuracy"]["x"]) >= 10  # evaluated steps
     assert names["train accuracy"]["x"][-1] == run.step
@@ -468,7 +468,7 @@ def test_a_loaded_network_shows_its_own_steps_accuracies_and_curves(at, monkeypa
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Steps"] == "20 of 20" and metrics["dev accuracy"] == f"{dev:.1%}"
     assert f"Loaded from {file_name}.** It had trained 20 of 20 steps" in texts(at)
-    curves = {trace["name"]: trace for trace in chart(at, "tr_curves")["data"]}
+    curves = {trace["name"]: trace for trace in chart(at, "tr_curves_loss")["data"]}
     assert figure_array(curves["loss (cross-entropy)"]["x"]).tolist() == list(range(1, 21))
     np.testing.assert_allclose(figure_array(curves["loss (cross-entropy)"]["y"]),
                                [r.loss for r in trained.records], rtol=1e-6)

@@ -53,6 +53,7 @@ FONT = dict(size=16)
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("🔢 The data: what the network sees")
+digits_slot = st.container() if widgets.presenter() else None  # on a projector the digits come first
 widgets.explain(
     """
 **The task** (MNIST): look at a 28 x 28 greyscale picture of a handwritten digit and say which of the
@@ -76,7 +77,10 @@ if state.UPLOADED in st.session_state:
     sizes["uploaded CSV"] = len(st.session_state[state.UPLOADED].labels)
 st.session_state[SOURCE_PICK] = data.source  # the radio always shows the data really in use
 
-pick_column, upload_column, download_column = st.columns([1, 1.4, 1], gap="large")
+# On a projector the set-up is folded away, below the digits.
+setup = (st.expander("⚙️ Choose other digits", expanded=UPLOAD_ERROR in st.session_state
+                     or DOWNLOAD_NOTE in st.session_state) if widgets.presenter() else st.container())
+pick_column, upload_column, download_column = setup.columns([1, 1.4, 1], gap="large")
 with pick_column:
     st.radio(
         "Data in use", choices, key=SOURCE_PICK, on_change=switch_source,
@@ -130,83 +134,85 @@ with table_column:
     )
 
 # 3. Looking at the digits -------------------------------------------------------------------------------
-st.header("3 · Look at the digits")
-pick_digit, shuffle_button = st.columns([4, 1], vertical_alignment="bottom")
-with pick_digit:
-    digit = st.segmented_control(
-        "Show", ["all", *DIGITS], default="all", required=True, key=GRID_DIGIT,
-        format_func=lambda d: "all digits" if d == "all" else str(d),
-        help="Show random digits of every class, or only of one class, to see how differently people write it.",
-    )
-with shuffle_button:
-    st.button("🔀 Reshuffle", key="data_reshuffle", on_click=reshuffle, width="stretch",
-              help="Draw another random set of digits. The set stays the same while you use other controls.")
-
-picks = pick_examples(data.labels, digit, GRID_ROWS * GRID_COLUMNS, st.session_state.get(GRID_SEED, 0))
-if len(picks) == 0:
-    st.warning(f"There is no digit {digit} in this data: pick another class.")
-else:
-    # One element holding every picture of the grid (the browser lays them out in rows), not one per picture.
-    st.image([bigger(data.images[index].reshape(SIDE, SIDE)) for index in picks], width=SIDE * SCALE,
-             caption=[f"label {data.labels[index]}" for index in picks],
-             alt=[f"a handwritten {data.labels[index]}, 28 x 28 pixels" for index in picks])
-
-    st.subheader("One digit, enlarged: the 784 numbers the network reads")
-    pick_column, image_column, text_column = st.columns([1, 0.6, 1.6], gap="large")
-    with pick_column:
-        chosen = st.selectbox(
-            "Enlarge one digit", range(len(picks)), key=ENLARGED,
-            format_func=lambda i: f"#{i + 1} in the grid (label {data.labels[picks[i]]})",
-            help="Pick a digit from the grid above to see all 784 of its numbers below.",
+with digits_slot or st.container():
+    st.header("3 · Look at the digits")
+    pick_digit, shuffle_button = st.columns([4, 1], vertical_alignment="bottom")
+    with pick_digit:
+        digit = st.segmented_control(
+            "Show", ["all", *DIGITS], default="all", required=True, key=GRID_DIGIT,
+            format_func=lambda d: "all digits" if d == "all" else str(d),
+            help="Show random digits of every class, or only of one class, to see how differently people write it.",
         )
-    index = picks[chosen if chosen is not None and chosen < len(picks) else 0]
-    image = data.images[index].reshape(SIDE, SIDE)
-    with image_column:
-        st.image(bigger(image, 8), caption=f"row {index} of the table: label {data.labels[index]}",
-                 alt=f"the handwritten {data.labels[index]} of row {index}, enlarged",
-                 width="stretch")
-    with text_column:
-        st.markdown(
-            f"The network reads this image as the **784 numbers** below, row after row: pixel (row r, "
-            f"column c) is number **28·r + c** of the row in the table. For example row {INK_ROW}, "
-            f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
-            "and the grey edges of the strokes lie in between."
-        )
-    st.image(pixel_grid(image), width="stretch",
-             caption=f"The 784 numbers of row {index} (label {data.labels[index]}), each in its pixel: 28 rows of 28, "
-                     "row r and column c numbered along the edges.",
-             alt=f"The handwritten {data.labels[index]} as a 28 by 28 grid of numbers from 0 to 255; the table "
-                 "below holds the same numbers.")
-    if box := widgets.numbers_box("These 784 numbers as a table", "data_numbers_pixels"):
+    with shuffle_button:
+        st.button("🔀 Reshuffle", key="data_reshuffle", on_click=reshuffle, width="stretch",
+                  help="Draw another random set of digits. The set stays the same while you use other controls.")
+
+    picks = pick_examples(data.labels, digit, GRID_ROWS * GRID_COLUMNS, st.session_state.get(GRID_SEED, 0))
+    if len(picks) == 0:
+        st.warning(f"There is no digit {digit} in this data: pick another class.")
+    else:
+        # One element holding every picture of the grid (the browser lays them out in rows), not one per picture.
+        st.image([bigger(data.images[index].reshape(SIDE, SIDE)) for index in picks], width=SIDE * SCALE,
+                 caption=[f"label {data.labels[index]}" for index in picks],
+                 alt=[f"a handwritten {data.labels[index]}, 28 x 28 pixels" for index in picks])
+
+        st.subheader("One digit, enlarged: the 784 numbers the network reads")
+        pick_column, image_column, text_column = st.columns([1, 0.6, 1.6], gap="large")
+        with pick_column:
+            chosen = st.selectbox(
+                "Enlarge one digit", range(len(picks)), key=ENLARGED,
+                format_func=lambda i: f"#{i + 1} in the grid (label {data.labels[picks[i]]})",
+                help="Pick a digit from the grid above to see all 784 of its numbers below.",
+            )
+        index = picks[chosen if chosen is not None and chosen < len(picks) else 0]
+        image = data.images[index].reshape(SIDE, SIDE)
+        with image_column:
+            st.image(bigger(image, 8), caption=f"row {index} of the table: label {data.labels[index]}",
+                     alt=f"the handwritten {data.labels[index]} of row {index}, enlarged",
+                     width="stretch")
+        with text_column:
+            st.markdown(
+                f"The network reads this image as the **784 numbers** below, row after row: pixel (row r, "
+                f"column c) is number **28·r + c** of the row in the table. For example row {INK_ROW}, "
+                f"column 10 is `pixel{INK_ROW * SIDE + 10}` = **{image[INK_ROW, 10]}**. Black is 0, white is 255, "
+                "and the grey edges of the strokes lie in between."
+            )
+        st.image(pixel_grid(image), width="stretch",
+                 caption=f"The 784 numbers of row {index} (label {data.labels[index]}), each in its pixel: 28 rows of "
+                         "28, row r and column c numbered along the edges.",
+                 alt=f"The handwritten {data.labels[index]} as a 28 by 28 grid of numbers from 0 to 255; the table "
+                     "below holds the same numbers.")
+        if box := widgets.numbers_box("These 784 numbers as a table", "data_numbers_pixels"):
+            with box:
+                st.dataframe(tables.wide_table(image, range(SIDE)), height=1015)
+
+    per_class, pixel_counts, averages = statistics(digits_fingerprint(data), data)
+    counts_column, histogram_column = st.columns(2, gap="large")
+    with counts_column:
+        st.image(class_counts_chart(per_class, widgets.in_units(560), widgets.in_units(400)), width="stretch",
+                 caption=f"{m:,} digits; the classes are roughly, not exactly, balanced.",
+                 alt="Bars of the number of images of each digit: " + ", ".join(
+                     f"{digit}: {count:,}" for digit, count in zip(DIGITS, per_class, strict=True)))
+    with histogram_column:
+        share = pixel_counts / pixel_counts.sum()
+        st.image(pixel_histogram(pixel_counts, widgets.in_units(560), widgets.in_units(400)), width="stretch",
+                 caption=f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
+                         "(full white); the rest are the grey edges of the strokes.",
+                 alt=f"Bars of how many pixels have each value 0 to 255, on a log scale: {share[0]:.0%} are 0 and "
+                     f"{share[255]:.1%} are 255; the values between are far rarer.")
+
+    if box := widgets.numbers_box("The numbers behind these charts", "data_numbers_charts"):
         with box:
-            st.dataframe(tables.wide_table(image, range(SIDE)), height=1015)
+            left, right = st.columns(2)
+            left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
+            right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}),
+                            hide_index=True)
 
-per_class, pixel_counts, averages = statistics(digits_fingerprint(data), data)
-counts_column, histogram_column = st.columns(2, gap="large")
-with counts_column:
-    st.image(class_counts_chart(per_class), width="stretch",
-             caption=f"{m:,} digits; the classes are roughly, not exactly, balanced.",
-             alt="Bars of the number of images of each digit: " + ", ".join(
-                 f"{digit}: {count:,}" for digit, count in zip(DIGITS, per_class, strict=True)))
-with histogram_column:
-    share = pixel_counts / pixel_counts.sum()
-    st.image(pixel_histogram(pixel_counts), width="stretch",
-             caption=f"{share[0]:.0%} of all pixels are exactly 0 (black background), {share[255]:.1%} are 255 "
-                     "(full white); the rest are the grey edges of the strokes.",
-             alt=f"Bars of how many pixels have each value 0 to 255, on a log scale: {share[0]:.0%} are 0 and "
-                 f"{share[255]:.1%} are 255; the values between are far rarer.")
-
-if box := widgets.numbers_box("The numbers behind these charts", "data_numbers_charts"):
-    with box:
-        left, right = st.columns(2)
-        left.dataframe(pd.DataFrame({"digit": DIGITS, "images": per_class}), hide_index=True)
-        right.dataframe(pd.DataFrame({"pixel value": np.arange(256), "how many pixels": pixel_counts}), hide_index=True)
-
-st.subheader("The average image of each digit")
-st.image([bigger(averages[shown].astype(np.uint8)) for shown in DIGITS], width=SIDE * SCALE,
-         caption=[f"{shown} ({per_class[shown]:,})" for shown in DIGITS],
-         alt=[f"the average of every {shown} in the data: a blurred {shown}" for shown in DIGITS])
-st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
+    st.subheader("The average image of each digit")
+    st.image([bigger(averages[shown].astype(np.uint8)) for shown in DIGITS], width=SIDE * SCALE,
+             caption=[f"{shown} ({per_class[shown]:,})" for shown in DIGITS],
+             alt=[f"the average of every {shown} in the data: a blurred {shown}" for shown in DIGITS])
+    st.caption("Each pixel averaged over every image of that class (count in brackets): a blurry 'typical' digit.")
 
 # 4. From the table to X ---------------------------------------------------------------------------------
 st.header("4 · From the table to X: the notebook's preparation")

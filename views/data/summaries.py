@@ -84,26 +84,28 @@ def pixel_grid(image, cell=30):
             x, y = margin + c * cell, margin + r * cell
             cells.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="rgb({v},{v},{v})"/>')
             ink = "#000" if v >= 128 else "#fff"  # dark text on light cells, light on dark
-            numbers.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" fill="{ink}">{v}</text>')
+            numbers.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 5}" fill="{ink}">{v}</text>')
     for k in range(side):
         middle = margin + k * cell + cell / 2
         edges.append(f'<text x="{middle}" y="{margin - 10}">{k}</text>')  # column numbers, on top
-        edges.append(f'<text x="{margin / 2}" y="{middle + 4}">{k}</text>')  # row numbers, on the left
+        edges.append(f'<text x="{margin / 2}" y="{middle + 5}">{k}</text>')  # row numbers, on the left
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
             f'font-family="sans-serif" text-anchor="middle"><rect width="{size}" height="{size}" fill="white"/>'
-            f'{"".join(cells)}<g font-size="11">{"".join(numbers)}</g>'
-            f'<g font-size="12" fill="#262730">{"".join(edges)}</g></svg>')
+            f'{"".join(cells)}<g font-size="15">{"".join(numbers)}</g>'
+            f'<g font-size="16" fill="#262730">{"".join(edges)}</g></svg>')
 
 
-def class_counts_chart(per_class):
-    """How many digits of each class there are, as a picture (bar_picture), each count printed on its bar."""
+def class_counts_chart(per_class, width=640, height=420):
+    """How many digits of each class there are, as a picture (bar_picture), each count printed on its bar. width,
+    height : in the picture's units."""
     return bar_picture(per_class, "Digits per class", "digit (label)", "number of images",
-                       labels=[str(k) for k in range(10)], texts=[f"{n:,}" for n in per_class])
+                       labels=[str(k) for k in range(10)], texts=[f"{n:,}" for n in per_class], width=width,
+                       height=height)
 
 
-def pixel_histogram(pixel_counts):
+def pixel_histogram(pixel_counts, width=640, height=420):
     """How often each pixel value 0..255 occurs, on a log scale (most pixels are 0: black background), as a
-    picture (bar_picture)."""
+    picture (bar_picture). width, height : in the picture's units."""
     return bar_picture(pixel_counts, "Pixel values over all images", "pixel value (0 black ... 255 white)",
                        "number of pixels (log scale)", colours=ORANGE, log=True,
-                       ticks={value: str(value) for value in (0, 50, 100, 150, 200, 255)})
+                       ticks={value: str(value) for value in (0, 50, 100, 150, 200, 255)}, width=width, height=height)

@@ -70,6 +70,7 @@ with left:
                                    "centred the MNIST way.")
 
 with right:
+    answer = st.container()  # the network's answer, filled in below, at the top of the column: on the first screen
     try:
         split = state.data_split(state.dev_size() or training.NOTEBOOK.dev_size)
     except ValueError as error:
@@ -118,7 +119,7 @@ if rgba is not None:
         st.error(str(error))
         x = None
 
-with right:
+with answer:
     if x is None:
         st.info("✏️ Draw a digit (0 to 9) on the black canvas. The network answers as soon as you lift the mouse.")
         st.stop()
@@ -131,7 +132,7 @@ with right:
     first_metric, second_metric = st.columns(2)
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
-    widgets.probabilities(A, k, height=320)
+    widgets.probabilities(A, k, height=300, width=570)
     if box := widgets.numbers_box("The numbers behind the bars", "draw_numbers_bars"):
         with box:
             st.dataframe(pd.DataFrame({"digit": np.arange(10), f"Z{L} (score)": Z[:, 0],

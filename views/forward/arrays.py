@@ -14,10 +14,11 @@ def matrix_with_shape(heading, M, title, rows, columns, width=520):
     widgets.matrix(M, title, rows, columns, width=width)
 
 
-def column_with_shape(heading, v, name, unit_title, key, height=420, off=None):
-    """A column vector (n, 1) under its heading and shape, as bars; `off`: the units an activation switched off."""
+def column_with_shape(heading, v, name, unit_title, key, height=420, off=None, width=380):
+    """A column vector (n, 1) under its heading and shape, as bars; `off`: the units an activation switched off.
+    width : about the screen pixels of its column."""
     st.markdown(f"### {heading}, shape {v.shape}")
-    widgets.vector(v, name, unit_title, key, height, off)
+    widgets.vector(v, name, unit_title, key, height, off, width)
 
 
 def layer_numbers(label, key, index, columns, W, weight_name):

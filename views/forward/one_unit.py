@@ -44,11 +44,12 @@ def one_unit(W1, b1, Z1, X, j, key="forward_unit"):
     zero = terms.size - positive.size - negative.size
 
     st.latex(rf"z_{{{j}}} = \sum_{{i=0}}^{{783}} w_{{{j},i}}\, x_i + b_{{{j}}}")
-    st.latex(
-        rf"= \underbrace{{{tex_products(top) or '0'} + \dots}}_{{\text{{the largest terms}}}}"
-        rf"\; + \; \underbrace{{{tex_products(bottom) or '0'} + \dots}}_{{\text{{the most negative terms}}}}"
-        rf"\; + \; \underbrace{{{tex_number(float(b1[j, 0]), 3)}}}_{{b_{{{j}}}}}"
-    )
+    largest = rf"\underbrace{{{tex_products(top) or '0'} + \dots}}_{{\text{{the largest terms}}}}"
+    rest = (rf"+ \; \underbrace{{{tex_products(bottom) or '0'} + \dots}}_{{\text{{the most negative terms}}}}"
+            rf"\; + \; \underbrace{{{tex_number(float(b1[j, 0]), 3)}}}_{{b_{{{j}}}}}")
+    # In presenter mode's larger text the sum is wider than the screen on one line: it takes two.
+    st.latex(rf"\begin{{aligned}} &= {largest} \\ &\quad {rest} \end{{aligned}}" if widgets.presenter() else
+             rf"= {largest} \; {rest}")
     st.latex(
         rf"= \underbrace{{{positive.sum():.3f}}}_{{\text{{{positive.size} positive terms}}}}"
         rf"\; \underbrace{{-\,{abs(negative.sum()):.3f}}}_{{\text{{{negative.size} negative terms}}}}"

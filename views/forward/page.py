@@ -58,13 +58,14 @@ def rows_caption(model, view, W1, start):
 
 
 st.title("➡️ Forward pass: one digit, number by number")
+# On a projector the picture comes first, right under what kind of network it is (untrained: its answer a guess).
+notice_slot, picture_slot = (st.container(), st.container()) if widgets.presenter() else (None, None)
 widgets.explain(
     "Follow one image through the network. Every matrix below is the real one: the weights of **your** network "
     "and the numbers `forward_prop` computes from them. Going **forward** means only multiplying, adding and "
     "applying an activation, layer after layer, until ten probabilities come out. (Learning, the backward "
     "pass, is on the 📉 Training page.)"
 )
-picture_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 
 # --- The network --------------------------------------------------------------------------------------------
 model = state.model_or_untrained()
@@ -74,16 +75,17 @@ g, g_deriv = activations.ACTIVATIONS[hp.activation]
 G = ACTIVATION_TEX[hp.activation]
 
 st.header("The network")
+notice = notice_slot or st  # on a projector, above the picture
 if model.trained:
-    st.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
-               "shows them as they are now." if model.training else ""))
+    notice.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
+                   "shows them as they are now." if model.training else ""))
 else:
     untrained = state.dev_accuracy_of(params, hp)  # random weights score near chance, more or less by luck
-    st.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
-               "prediction below is a guess" + (f" (it gets {untrained:.1%} of the dev set right, where guessing "
-                                                "gives 10%)" if untrained is not None else "")
-               + "; the arithmetic is the same as for a trained one. "
-               f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
+    notice.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
+                   "prediction below is a guess" + (f" (it gets {untrained:.1%} of the dev set right, where "
+                                                    "guessing gives 10%)" if untrained is not None else "")
+                   + "; the arithmetic is the same as for a trained one. "
+                   f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
 with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and what a layer is",
                  expanded=not widgets.presenter()):
     left, right = st.columns([1, 1.2])
@@ -188,10 +190,10 @@ st.header("Step 0 · the input: A0 = X")
 image_col, strip_col, text_col = st.columns([1.3, 0.9, 1.9])
 with image_col:
     st.markdown("### The image · 28 x 28")
-    widgets.picture(X, "the digit as a picture", "x", grey=True)
+    widgets.picture(X, "the digit as a picture", "x", grey=True, width=360)
 with strip_col:
     st.markdown(f"### X, shape {X.shape}")
-    widgets.matrix(X, "X, one column", "pixel index i", "column 0", name="x", width=300, grey=True)
+    widgets.matrix(X, "X, one column", "pixel index i", "column 0", name="x", width=250, grey=True)
 with text_col:
     st.latex(r"A^{[0]} = X \quad (784 \times 1)")
     ink = int(np.count_nonzero(X))
@@ -305,9 +307,9 @@ w_col, b_col, z_col = st.columns([1.6, 1, 1])
 with w_col:
     matrix_with_shape(f"W{L}", W_out, f"W{L}", "output unit k (digit)", f"unit of layer {L - 1}")
 with b_col:
-    column_with_shape(f"b{L}", b_out, f"b{L}", "digit k", "forward_b_out")
+    column_with_shape(f"b{L}", b_out, f"b{L}", "digit k", "forward_b_out", width=320)
 with z_col:
-    column_with_shape(f"Z{L}", Z_out, f"Z{L}", "digit k", "forward_Z_out")
+    column_with_shape(f"Z{L}", Z_out, f"Z{L}", "digit k", "forward_Z_out", width=320)
 st.caption(f"Row k of W{L} weighs the {W_out.shape[1]} values of A{L - 1} as evidence for digit k. Z{L} holds ten "
            "scores (logits): any real numbers. Softmax turns them into probabilities.")
 layer_numbers(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "forward_numbers_output",
@@ -316,7 +318,7 @@ layer_numbers(f"The numbers: W{L}, b{L}, Z{L} and A{L}, one row per digit", "for
 prob_col, answer_col = st.columns([2.2, 1])
 with prob_col:
     st.markdown(f"### A{L} = softmax(Z{L}), shape {A_out.shape}")
-    widgets.probabilities(A_out, predicted, label, height=380)
+    widgets.probabilities(A_out, predicted, label, height=460, width=800)
 with answer_col:
     st.markdown("### The prediction")
     st.metric("The network's answer", predicted,

@@ -95,8 +95,9 @@ def network_picture(params, cache, X, label, activation):
     picture_col, pick_col = st.columns([3.6, 1.4], vertical_alignment="center")
     focus = picture_focus(shown, L, pick_col)
     with picture_col:
-        height = 360 if widgets.presenter() else 540
-        svg = network_drawing.network_picture(X, params, cache, shown, focus, label, height=height)
+        # On a projector the picture fits the first screen under the title, its text at the presenter's size.
+        width, height = widgets.in_units(840), widgets.in_units(370 if widgets.presenter() else 580)
+        svg = network_drawing.network_picture(X, params, cache, shown, focus, label, width=width, height=height)
         widgets.svg_picture(svg, PICTURE, clickable=True)  # a click reruns the page, picture_focus opens the node
     answer = int(np.argmax(cache[f"A{L}"][:, 0]))
     st.caption(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import network_drawing, state, tables, widgets
 from dashboard.colours import ORANGE, RDBU_BLUE
+from dashboard.pictures import TEXT, text_width
 from dashboard.widgets import MAX_DRAWN, picture_numbers
 from nn_core.network import forward_prop, layer_count
 from nn_core.training import NOTEBOOK, new_network
@@ -30,7 +31,8 @@ def network_at_a_glance(model):
         cache = forward_prop(model.params, X, model.hp.activation)
     L = layer_count(model.params)
     shown = {l: network_drawing.strongest_units(cache[f"A{l}"], MAX_DRAWN) for l in range(1, L)}
-    picture = network_drawing.network_picture(X, model.params, cache, shown, label=label, compact=True, height=400)
+    picture = network_drawing.network_picture(X, model.params, cache, shown, label=label, compact=True,
+                                              width=widgets.in_units(680), height=widgets.in_units(420))
     widgets.svg_picture(picture, "home_picture")
     A_out = cache[f"A{L}"][:, 0]
     answer = int(np.argmax(A_out))
@@ -49,36 +51,43 @@ def network_at_a_glance(model):
     widgets.link_to("views/forward/page.py", "➡️ Open every number: Forward pass", key="home_forward",
                     what="the same picture for any digit; click a unit or an output to see its sum.")
 
-def network_diagram(hidden=10, width=640, height=400):
+def network_diagram(hidden=10, width=680, height=400):
     """The lesson's 784-hidden-10 network as an SVG picture (text, for st.image): the input column X (784 pixels,
     12 drawn, the rest as dots), the hidden units, the ten outputs, every drawn connection of W1 and W2 as a thin
-    line, and each layer's formula and shapes beside it."""
-    columns = ((70, 12, "#4d4d4d"), (width // 2, min(hidden, 12), RDBU_BLUE), (width - 70, 10, ORANGE))
-    top, bottom = 60, height - 110
+    line, and each layer's formula and shapes beside it. width, height : in the picture's units; the columns
+    leave room for their labels (16 units), and the nodes are as large as the room between them allows."""
+    below = [["784 pixels", "X (784, m)"], [f"{hidden} hidden units", "A1 = ReLU(W1 X + b1)"],
+             ["10 digits 0-9", "A2 = softmax(Z2)"]]
+    above = [[f"W1 ({hidden}, 784), b1 ({hidden}, 1)"], [f"W2 (10, {hidden}), b2 (10, 1)"]]
+    ends = [max(70, max(map(text_width, rows)) / 2 + 6) for rows in (below[0], below[2])]  # room for the labels
+    xs = [round(ends[0]), width // 2, round(width - ends[1])]
+    if max(text_width(rows[0]) for rows in above) > (xs[2] - xs[0]) / 2 - 10:  # too wide side by side: two lines
+        above = [rows[0].replace(", b", ",\nb").split("\n") for rows in above]
+    columns = ((xs[0], 12, "#4d4d4d"), (xs[1], min(hidden, 12), RDBU_BLUE), (xs[2], 10, ORANGE))
+    top, bottom = 36 + 22 * len(above[0]), height - 96
     ys = [[top + k * (bottom - top) / max(n - 1, 1) for k in range(n)] for _, n, _ in columns]
+    r = min(9.0, 0.4 * (bottom - top) / 11)  # a node's radius, the squares as wide: 12 rows never touch
     lines = [f'<line x1="{x0}" y1="{y0:.1f}" x2="{x1}" y2="{y1:.1f}"/>'
              for (x0, _, _), (x1, _, _), left, right in zip(columns, columns[1:], ys, ys[1:], strict=False)
              for y0 in left for y1 in right]
     nodes = []
     for (x, _, colour), heights in zip(columns, ys, strict=True):
-        shape = ('<rect x="{x}" y="{y}" width="16" height="16" fill="{c}"/>' if colour == "#4d4d4d"
-                 else '<circle cx="{cx}" cy="{cy}" r="9" fill="{c}"/>')
-        nodes += [shape.format(x=x - 8, y=f"{y - 8:.1f}", cx=x, cy=f"{y:.1f}", c=colour) for y in heights]
-    labels = [(70, height - 80, ["784 pixels", "X (784, m)"]),
-              (width // 2, height - 80, [f"{hidden} hidden units", "A1 = ReLU(W1 X + b1)"]),
-              (width - 70, height - 80, ["10 digits 0-9", "A2 = softmax(Z2)"]),
-              ((70 + width // 2) // 2, 36, [f"W1 ({hidden}, 784), b1 ({hidden}, 1)"]),
-              ((width // 2 + width - 70) // 2, 36, [f"W2 (10, {hidden}), b2 (10, 1)"])]
-    text = [f'<text x="{x}" y="{y + 20 * k}" text-anchor="middle">{line}</text>'
+        shape = (f'<rect x="{{x}}" y="{{y}}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{{c}}"/>'
+                 if colour == "#4d4d4d" else f'<circle cx="{{cx}}" cy="{{cy}}" r="{r:.1f}" fill="{{c}}"/>')
+        nodes += [shape.format(x=f"{x - r:.1f}", y=f"{y - r:.1f}", cx=x, cy=f"{y:.1f}", c=colour) for y in heights]
+    labels = [(x, height - 64, rows) for x, rows in zip(xs, below, strict=True)]
+    labels += [((xs[0] + xs[1]) // 2, 32, above[0]), ((xs[1] + xs[2]) // 2, 32, above[1])]
+    text = [f'<text x="{x}" y="{y + 22 * k}" text-anchor="middle">{line}</text>'
             for x, y, rows in labels for k, line in enumerate(rows)]
-    text.append(f'<text x="98" y="{(top + bottom) / 2:.0f}" font-size="26">⋮</text>')
+    text.append(f'<text x="{xs[0] + 2 * r + 10:.0f}" y="{(top + bottom) / 2:.0f}" font-size="26">⋮</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" font-family="sans-serif" font-size="15" fill="#262730">'
+            f'height="{height}" font-family="sans-serif" font-size="{TEXT}" fill="#262730">'
             f'<rect width="{width}" height="{height}" fill="white"/>'
             f'<g stroke="#b0b8c4" stroke-width="0.6">{"".join(lines)}</g>{"".join(nodes)}{"".join(text)}</svg>')
 
 
 st.title("🧠 A neural network from scratch, number by number")
+intro_slot = st.container() if widgets.presenter() else None  # on a projector the picture comes first
 widgets.explain(
     """
 This app takes apart the small network of Samson Zhang's notebook *"Building a neural network FROM SCRATCH
@@ -89,7 +98,7 @@ every line of code that computes them is on screen.
 )
 
 REAL, STRUCTURE = "🖼️ The network reading a digit", "🕸️ Every connection"
-picture, start = st.columns([3, 2], gap="large")
+picture, start = (intro_slot or st).columns([3, 2], gap="large")
 with picture:
     model = state.get_model()
     real_tab, structure_tab = st.tabs([REAL, STRUCTURE], default=REAL if model else STRUCTURE, key="home_picture_tab")
@@ -99,7 +108,8 @@ with picture:
         caption = ("The network of the lesson: each of the 784 pixels feeds each of the 10 hidden units (the 7,840 "
                    "weights of W1), and each hidden unit feeds each of the 10 outputs (the 100 weights of W2). "
                    "Only 12 of the 784 inputs are drawn.")
-        st.image(network_diagram(), caption=caption, width="stretch",
+        st.image(network_diagram(width=widgets.in_units(680), height=widgets.in_units(400)), caption=caption,
+                 width="stretch",
                  alt="A diagram of the network: 784 input pixels, 10 hidden units and 10 outputs, fully connected.")
         if box := widgets.numbers_box("The numbers behind the picture: each layer's units and parameters",
                                       "home_numbers"):
@@ -121,8 +131,8 @@ with start:
     )
     st.latex(r"""
 \begin{aligned}
-Z^{[1]} &= W^{[1]} X + b^{[1]} & A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
-Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} & A^{[2]} &= \mathrm{softmax}(Z^{[2]})
+Z^{[1]} &= W^{[1]} X + b^{[1]} \\ A^{[1]} &= \mathrm{ReLU}(Z^{[1]}) \\
+Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} \\ A^{[2]} &= \mathrm{softmax}(Z^{[2]})
 \end{aligned}
 """)
 

@@ -24,6 +24,7 @@ from views.training.save_load import save_and_load
 # ---------------------------------------------------------------------------------------------------------
 
 st.title("📉 Training")
+top = st.container() if widgets.presenter() else None  # on a projector the buttons and curves come first
 widgets.explain(
     """
 Training is four moves repeated: **forward** (compute A2 for the training examples), **loss** (how wrong
@@ -43,13 +44,14 @@ running = bool(run and run.training)
 
 if not widgets.presenter():  # on a projector the buttons say it, and the curves need the room
     st.header("Train")
-buttons(running)
-if run and not running and not resumable_run() and not run.ended and run.step:
-    st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
-every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
-st.fragment(live_panel, run_every=every)()
-if run and not running:
-    results.outcome(run)
+with top or st.container():
+    buttons(running)
+    if run and not running and not resumable_run() and not run.ended and run.step:
+        st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
+    every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
+    st.fragment(live_panel, run_every=every)()
+    if run and not running:
+        results.outcome(run)
 
 st.header("The hyperparameters")
 hp = controls(disabled=running)
