@@ -375,6 +375,8 @@ READABLE_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }  /* Streamlit draws captions at 60% opacity */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55565f !important; }
 [data-testid="stWidgetLabel"] p { color: #31333f !important; }
+/* the chosen one of a row of choices: Streamlit's red on pink is 4.47:1 */
+[data-testid="stButtonGroup"] [data-selected="true"] [data-testid="stMarkdownContainer"] { color: #b03340 !important; }
 .stCode .token.string { color: #137333 !important; }  /* code: strings and comments dark enough to read */
 .stCode .token.comment { color: #5c5f6b !important; }
 /* scrolling_table: a wide table that scrolls sideways, its first column (the label) kept in view */
