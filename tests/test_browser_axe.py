@@ -26,7 +26,7 @@ LAPTOP = ({"width": 1600, "height": 1000}, "", "laptop")
 # away; on a laptop they come first, and the main element may be further down).
 MAIN = {
     "": '[data-testid="stButton"]:has-text("Begin the lesson")',  # where to start
-    "data": '[data-testid="stRadio"]',  # the digits in use
+    "data": 'h2:has-text("Look at the digits")',  # the digits themselves (in presenter mode, their set-up below)
     "forward": ".st-key-forward_picture",  # the whole network as one picture
     "training": '[data-testid="stButton"]:has-text("Train")',  # the presets and Train (the curves: projector test)
     "experiments": 'h2:has-text("How sure is")',  # the first experiment

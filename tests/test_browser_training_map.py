@@ -23,7 +23,7 @@ def train_and_open_the_map(app, query=""):
     page = app.page
     app.open(f"training?iterations={STEPS}{query}")
     page.get_by_role("button", name="▶️ Train").click()
-    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text(f"✅ step {STEPS} of {STEPS}")
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text(f"✅ finished · step {STEPS} of {STEPS}")
     app.wait_idle()
     page.get_by_role("tab", name="🧠 What the network learned").click()
     app.wait_idle()

@@ -55,8 +55,9 @@ def test_linear_against_relu_as_the_activation_help_and_the_linear_tab_say(sampl
 def test_what_alpha_1_2_and_5_do_as_the_alpha_quiz_says(sample_split):
     at_1, _ = dev_accuracy(NOTEBOOK.with_changes(alpha=1.0), sample_split)
     at_2, _ = dev_accuracy(NOTEBOOK.with_changes(alpha=2.0), sample_split)
-    assert (f"{at_1:.1%}", f"{at_2:.1%}") == ("91.4%", "11.2%")
-    assert "91.4% at α 1, 11.2% at α 2" in TRAINING_PAGE
+    # float32 sums taken in another order (another BLAS thread count) move the last digit: the text rounds
+    assert abs(at_1 - 0.914) < 0.005 and abs(at_2 - 0.112) < 0.005
+    assert "about 91% at α 1, 11% at α 2" in TRAINING_PAGE
     hp = NOTEBOOK.with_changes(alpha=5.0, iterations=50)
     steps = list(train(new_network(hp), sample_split.X_train, sample_split.Y_train, hp))
     losses = [record.loss for _, record in steps]

@@ -104,7 +104,7 @@ widgets.quiz("What happens if you train the notebook's network with α = 5?",
          "Nothing: α only sets how long each step takes to compute"],
         "The loss jumps around or blows up (NaN), and accuracy collapses",
         "Each step moves the weights by α dW. Larger steps learn faster only up to a point (about 1 here: on the "
-        "bundled sample 500 steps reach 91.4% at α 1, 11.2% at α 2); at α = 5 the first steps overshoot the bottom "
+        "bundled sample 500 steps reach about 91% at α 1, 11% at α 2); at α = 5 the first steps overshoot the bottom "
         "of the loss and land higher up the other side (the loss jumps from 2.8 to 12 by step 3), and on the way "
         "most ReLU units die: 9 of 10 by step 50. The loss then sits at 2.30 ≈ ln 10: every digit gets about the "
         "same ten probabilities, the answer is always 1, and accuracy is the 11% of dev digits that are 1s. Set α "
