@@ -247,6 +247,11 @@ def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url
     thumb.focus()
     for _ in range(4):
         thumb.press("ArrowRight")
+    expect(thumb).to_have_value("4")
+    # the slider sends its value a moment after the last key press: wait for the run that moves the ink 4 columns
+    page.wait_for_function("""() => [...document.querySelectorAll('p')].some(p => {
+        const m = p.innerText.match(/column ([\\d.]+) to row [\\d.]+, column ([\\d.]+)/);
+        return m && Math.abs(parseFloat(m[2]) - parseFloat(m[1]) - 4) < 0.11; })""")
     app.wait_idle()
     expect(page.get_by_text(re.compile(r"[1-9]\d* of the 784 numbers changed"))).to_have_count(1)
     centres = re.search(r"column ([\d.]+) to row [\d.]+, column ([\d.]+)",
