@@ -134,7 +134,7 @@ def backward_prop(params, cache, X, Y, activation="relu", notebook=False, m=None
     for l in range(L, 0, -1):
         dZs[f"dZ{l}"] = dZ
         A_prev = X if l == 1 else cache[f"A{l - 1}"]
-        grads[f"dW{l}"] = matmul_transposed(dZ, A_prev) / m  # dZ_l @ A_(l-1).T, (n_l, n_(l-1))
+        grads[f"dW{l}"] = matmul_transposed(dZ / m, A_prev)  # (1/m) dZ_l @ A_(l-1).T, (n_l, n_(l-1))
         if notebook:
             grads[f"db{l}"] = np.sum(dZ) / m  # the notebook's bug: one scalar shared by every unit
         else:
@@ -168,5 +168,5 @@ def compute_loss(A2, Y):
     A2 : (10, m) probabilities. Y : (m,) labels. A probability that underflowed to 0 is read as the smallest
     positive number, so a hopeless prediction costs about 87 (float32) instead of infinity.
     """
-    p = A2[np.asarray(Y), np.arange(A2.shape[1])]
-    return float(-np.mean(np.log(np.maximum(p, np.finfo(A2.dtype).tiny))))
+    p = A2[np.asarray(Y), np.arange(A2.shape[1])]  # (m,): the probability given to the right digit
+    return -float(np.log(np.maximum(p, np.finfo(A2.dtype).tiny)).sum()) / p.size  # the average of -log(p)

@@ -5,7 +5,8 @@ small `StepRecord` per gradient step, draws what it likes, and can stop simply b
 Every step is computed by the lesson's own functions, the code the Training page shows: one forward_prop, one
 backward_prop and one update_params (with the notebook's bugs when hp.notebook_bugs asks for them).
 What is made once per run, before the first step, is data preparation and stays here, outside the math:
-    * the labels as one-hot columns, so that backward_prop need not make them again at every step;
+    * for full batches, the labels as one-hot columns, so that backward_prop need not make them again at every
+      step (a mini-batch's few labels are made one-hot by backward_prop);
     * for mini-batches, a copy of X with one example per row, (m, 784): the 128 examples of a batch are then 128
       whole rows, gathered at once, where they would be 128 columns scattered over all of X; `.T` of those rows
       is the lesson's X_batch (784, b), at no cost. The copy of a read-only X (the app's data) is kept for the
@@ -186,23 +187,24 @@ def example_rows(X, block=2048):
 
 
 def _prepared(X, Y, hp, dtype):
-    """The examples and their one-hot labels as the steps read them, made once per run.
+    """The examples as the steps read them, made once per run, with the one-hot labels of a full batch.
 
-    Full batch: X (784, m) itself and one_hot(Y) (10, m). Mini-batch: both with one example per row, (m, 784)
-    and (m, 10), so that a batch is a set of whole rows (see example_rows).
+    Full batch: X (784, m) itself and one_hot(Y) (10, m). Mini-batch: X with one example per row, (m, 784), so
+    that a batch is a set of whole rows (see example_rows); a batch's one-hot labels are made by backward_prop,
+    from its 128 or so labels.
     """
     if hp.method == "full-batch":
         return X, one_hot(Y, dtype=dtype)
-    return example_rows(X), np.ascontiguousarray(one_hot(Y, dtype=dtype).T)
+    return example_rows(X), None
 
 
 def _step_examples(X, Y, prepared, batch):
-    """(X_step (784, b), Y_step (b,), one_hot(Y_step) (10, b)): all m examples when batch is None, else the
-    columns in batch, read from the rows of the prepared copies: rows[batch].T is X[:, batch]."""
+    """(X_step (784, b), Y_step (b,), one_hot(Y_step) (10, b) or None): all m examples when batch is None, else
+    the columns in batch, read from the rows of the prepared copy: rows[batch].T is X[:, batch]."""
     examples, one_hot_Y = prepared
     if batch is None:
         return examples, Y, one_hot_Y
-    return examples[batch].T, Y[batch], one_hot_Y[batch].T
+    return examples[batch].T, Y[batch], None
 
 
 def _update(params, grads, velocity, hp):
