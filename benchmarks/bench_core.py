@@ -6,7 +6,8 @@ Every comparison is measured in one run with its contestants interleaved (one af
 again), so that a busy machine slows them alike, on one BLAS thread as the app uses.
 1. One mini-batch epoch on the 60,000 MNIST training digits (batch 128, alpha 0.05, momentum 0.9, He init),
    784-10-10 and 784-128-10: nn_core's train() against the train_step of neural-network-digits 1.2.2, the
-   closest peer app. The peer is downloaded from PyPI by `pip download` into benchmarks/.cache and imported
+   closest peer app; both end the epoch by measuring their accuracy on 2,000 training digits, as train() ends
+   a run. The peer is downloaded from PyPI by `pip download` into benchmarks/.cache and imported
    from there; it is never installed, and neither the app nor the tests need it.
 2. One full-batch step of 784-10-10 on 41,000 examples (the notebook's train/dev split of Kaggle's 42,000
    rows), fastest of 11: the notebook's way, nn_core's train(), and the floor: the two float32 matrix
@@ -72,13 +73,16 @@ def peer_network_class():
     return NeuralNetwork
 
 
-def peer_epoch(net, X_rows, Y_hot_rows, hp, rng):
+def peer_epoch(net, X_rows, Y_hot_rows, hp, rng, eval_size=2000):
     """One epoch the peer's way (its training loop, without its data augmentation): rows in a new random order,
-    hp.batch_size at a time, each batch one call of its own train_step (no L2 penalty, no dropout, as nn_core)."""
+    hp.batch_size at a time, each batch one call of its own train_step (no L2 penalty, no dropout, as nn_core).
+    It ends as train() ends a run: with the accuracy on the first eval_size training examples (train()'s
+    train_eval_size). The peer's own epoch measures more: every training and validation photo."""
     order = rng.permutation(len(X_rows))
     for start in range(0, len(order), hp.batch_size):
         group = order[start:start + hp.batch_size]
         net.train_step(X_rows[group], Y_hot_rows[group], hp.alpha, hp.momentum, l2=0.0, dropout=0.0, rng=rng)
+    return float(np.mean(net.predict(X_rows[:eval_size]).argmax(axis=1) == Y_hot_rows[:eval_size].argmax(axis=1)))
 
 
 def floor_epoch(X_rows, hp, rng):
