@@ -6,7 +6,8 @@ Every comparison is measured in one run with its contestants interleaved (one af
 again), so that a busy machine slows them alike, on one BLAS thread as the app uses.
 1. One mini-batch epoch on the 60,000 MNIST training digits (batch 128, alpha 0.05, momentum 0.9, He init),
    784-10-10 and 784-128-10: nn_core's train() against the train_step of neural-network-digits 1.2.2, the
-   closest peer app. The peer is downloaded from PyPI by `pip download` into benchmarks/.cache and imported
+   closest peer app; both end the epoch by measuring their accuracy on 2,000 training digits, as train() ends
+   a run. The peer is downloaded from PyPI by `pip download` into benchmarks/.cache and imported
    from there; it is never installed, and neither the app nor the tests need it.
 2. One full-batch step of 784-10-10 on 41,000 examples (the notebook's train/dev split of Kaggle's 42,000
    rows), fastest of 11: the notebook's way, nn_core's train(), and the floor: the two float32 matrix
@@ -33,15 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nn_core.data import DigitSet, split_dev  # noqa: E402
-from nn_core.fast_step import example_rows, times, weight_gradient  # noqa: E402
 from nn_core.mnist_files import load_full_mnist, load_sample  # noqa: E402
-from nn_core.network import forward_prop, get_predictions, init_params  # noqa: E402
+from nn_core.network import forward_prop, get_predictions, init_params, matmul, matmul_transposed  # noqa: E402
 from nn_core.preprocessing import canvas_to_input  # noqa: E402
 from nn_core.training import (  # noqa: E402
     FAST_AND_ACCURATE,
     NOTEBOOK,
     Hyperparams,
     evaluate,
+    example_rows,
     new_network,
     train,
     train_to_end,
@@ -72,25 +73,28 @@ def peer_network_class():
     return NeuralNetwork
 
 
-def peer_epoch(net, X_rows, Y_hot_rows, hp, rng):
+def peer_epoch(net, X_rows, Y_hot_rows, hp, rng, eval_size=2000):
     """One epoch the peer's way (its training loop, without its data augmentation): rows in a new random order,
-    hp.batch_size at a time, each batch one call of its own train_step (no L2 penalty, no dropout, as nn_core)."""
+    hp.batch_size at a time, each batch one call of its own train_step (no L2 penalty, no dropout, as nn_core).
+    It ends as train() ends a run: with the accuracy on the first eval_size training examples (train()'s
+    train_eval_size). The peer's own epoch measures more: every training and validation photo."""
     order = rng.permutation(len(X_rows))
     for start in range(0, len(order), hp.batch_size):
         group = order[start:start + hp.batch_size]
         net.train_step(X_rows[group], Y_hot_rows[group], hp.alpha, hp.momentum, l2=0.0, dropout=0.0, rng=rng)
+    return float(np.mean(net.predict(X_rows[:eval_size]).argmax(axis=1) == Y_hot_rows[:eval_size].argmax(axis=1)))
 
 
 def floor_epoch(X_rows, hp, rng):
     """The work of a mini-batch epoch that no way of training can skip: gather each batch's rows, and the two
-    products with them, W1 @ X_batch and dZ1 @ X_batch.T (in the fastest ways nn_core knows, fast_step's)."""
+    products with them, W1 @ X_batch and dZ1 @ X_batch.T (done as forward_prop and backward_prop do them)."""
     n = hp.hidden_sizes[0]
     W1, dZ1 = rng.standard_normal((n, 784), dtype=np.float32), rng.standard_normal((n, hp.batch_size), dtype=np.float32)
     order = rng.permutation(len(X_rows))
     for start in range(0, len(order), hp.batch_size):
         X_batch = X_rows[order[start:start + hp.batch_size]].T
-        times(W1, X_batch)
-        weight_gradient(dZ1[:, :X_batch.shape[1]], X_batch)
+        matmul(W1, X_batch)
+        matmul_transposed(dZ1[:, :X_batch.shape[1]], X_batch)
 
 
 def timed(work):
@@ -246,7 +250,7 @@ def main():
     print(f"2. one full-batch step, 784-10-10, m = {m:,}, fastest of 11 interleaved (wall ms; CPU ms):")
     print(f"  the notebook's way (float64, one-hot and X.T each step): {ms['notebook'][0]:6.1f}; "
           f"{ms['notebook'][1]:6.1f}")
-    print(f"  nn_core train() (float32, the lean step):               {ms['nn_core'][0]:6.1f}; {ms['nn_core'][1]:6.1f}"
+    print(f"  nn_core train() (float32, the lesson's functions):      {ms['nn_core'][0]:6.1f}; {ms['nn_core'][1]:6.1f}"
           f"   {ratio[0]:.2f}x the notebook's speed (target 2.3x); CPU {ratio[1]:.2f}x")
     print(f"  the floor, W1 @ X and dZ1 @ X.T in float32:              {ms['floor'][0]:6.1f}; {ms['floor'][1]:6.1f}"
           f"   nn_core takes {floor[0]:.2f}x the floor (target within 1.15x); CPU {floor[1]:.2f}x")

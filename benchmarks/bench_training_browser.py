@@ -149,7 +149,7 @@ def full_run(page):
             changes.append(now)
             first_change = first_change or (now if step(text) else None)
             last = text
-        if text.startswith("✅") or text.startswith("💥"):
+        if text.startswith(("✅", "💥", "⚠️")):  # finished, diverged, or went wrong: the run has ended
             break
         page.wait_for_timeout(50)
     wall = time.perf_counter() - start

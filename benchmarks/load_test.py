@@ -317,7 +317,7 @@ class Visitor:
         progress = page.locator('[data-testid="stProgress"]').first
         while True:
             text = (await progress.inner_text(timeout=STEP_TIMEOUT_MS)).strip() if await progress.count() else ""
-            if text.startswith(("✅", "💥")):
+            if text.startswith(("✅", "💥", "⚠️")):  # finished, diverged, or went wrong: the run has ended
                 break
             if text.startswith("⏸️") and await train.is_enabled():  # paused by itself: press Train again
                 self.pauses += 1

@@ -6,7 +6,8 @@ to v + 1, so a new file runs every step and an older one the steps it lacks; a n
 
 import sqlite3
 
-STATUSES = ("finished", "stopped", "diverged")  # how a run can end
+# How a run can end. "went wrong": it trained to its end, far below where it should (its problem column says why).
+STATUSES = ("finished", "stopped", "diverged", "went wrong")
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,8 +55,14 @@ CREATE TABLE processes (                -- how many runs each app process is tra
 INSERT INTO meta VALUES ('app', 'class board'), ('revision', '0');
 """
 
+# Schema 2: why a run went wrong, in a few words ("9 of 10 ReLU units dead (α 5 too large)"); NULL for the
+# others, and for every run of an older file.
+PROBLEM = """
+ALTER TABLE runs ADD COLUMN problem TEXT;
+"""
+
 # MIGRATIONS[v] brings a file from schema version v to v + 1; the last version is this app's.
-MIGRATIONS = [SCHEMA]
+MIGRATIONS = [SCHEMA, PROBLEM]
 
 
 def statements(script):

@@ -72,13 +72,16 @@ def data_label(description):
     return "uploaded CSV"
 
 
-def summary(uid, page, hp: Hyperparams, data, steps, total, train_accuracy, dev_accuracy, seconds, status):
-    """A run as the board keeps it: plain values, no weights. Accuracies from 0 to 1 (None if not measured)."""
+def summary(uid, page, hp: Hyperparams, data, steps, total, train_accuracy, dev_accuracy, seconds, status,
+            problem=None):
+    """A run as the board keeps it: plain values, no weights. Accuracies from 0 to 1 (None if not measured).
+    problem : why a run "went wrong", in a few words (kept only for such a run)."""
     if status not in STATUSES:
         raise ValueError(f"a run's status is one of {', '.join(STATUSES)}, not {status!r}")
     return {"uid": uid, "page": page, "hyperparams": hp.as_dict(), "data": data, "steps": int(steps),
             "total": int(total), "train_accuracy": _fraction(train_accuracy), "dev_accuracy": _fraction(dev_accuracy),
-            "seconds": float(seconds), "status": status}
+            "seconds": float(seconds), "status": status,
+            "problem": str(problem) if problem and status == "went wrong" else None}
 
 
 def _fraction(value):
@@ -260,12 +263,12 @@ class Board:
             number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM runs WHERE board = ?",
                                         (board,)).fetchone()[0]
             columns = ("uid", "visitor", "page", "posted", "hyperparams", "alpha", "hidden_units", "method", "data",
-                       "steps", "total", "train_accuracy", "dev_accuracy", "seconds", "status")
+                       "steps", "total", "train_accuracy", "dev_accuracy", "seconds", "status", "problem")
             updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("uid", "visitor"))
             connection.execute(
                 f"INSERT INTO runs (board, number, {', '.join(columns)}) VALUES (?, ?{', ?' * len(columns)}) "
                 f"ON CONFLICT (board, visitor, uid) DO UPDATE SET {updated}",
-                (board, number, *(values[c] for c in columns)))
+                (board, number, *(values.get(c) for c in columns)))
 
     def set_nickname(self, visitor, nickname):
         """A visitor's nickname on the current board (None: back to "student N"); they join it if new."""

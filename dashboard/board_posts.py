@@ -75,16 +75,18 @@ def post(run_summary):
 
 
 def post_training_run(run):
-    """The Training page's run (a runs.LiveRun), once it has finished, diverged or been stopped; a run with no
-    step done is not a run. Posting the same run again (stopped, then trained on) updates its row."""
+    """The Training page's run (a runs.LiveRun), once it has finished, gone wrong, diverged or been stopped; a run
+    with no step done, or loaded from a file, is not a run of this class. Posting the same run again (stopped,
+    then trained on) updates its row. The board says what the page says: a run that went wrong is posted so,
+    with the cause (run.problem)."""
     try:
-        if run.step == 0 or run.training:
+        if run.step == 0 or run.training or run.loaded:  # a loaded network was not trained here, now
             return
-        status = {"finished": "finished", "diverged": "diverged"}.get(run.status, "stopped")
+        status = run.outcome if run.outcome in ("finished", "diverged", "went wrong") else "stopped"
         accuracy = {name: value for name, (_, value) in run.scores.items()}
         data = board_store.data_label(run.data_description)
         post(board_store.summary(f"training-{run.number}", "training", run.hp, data, run.step, run.total,
-                                 accuracy.get("train"), accuracy.get("dev"), run.seconds, status))
+                                 accuracy.get("train"), accuracy.get("dev"), run.seconds, status, run.problem))
     except Exception:
         log.exception("class board: the Training page's run could not be posted")
 

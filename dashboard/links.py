@@ -10,9 +10,10 @@ The Training page writes every hyperparameter, defaults included: a link then me
 default changes one day. The pure functions (text <-> Hyperparams) come first, then the page side.
 """
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -182,16 +183,51 @@ def mirror_hyperparams(hp: Hyperparams, arrival=None):
 
 
 def link_box(path):
-    """"🔗 Copy a link to these settings": the address of this page with its settings, with a copy button."""
+    """"🔗 Copy a link to these settings": the address of this page with its settings, with a copy button, and a
+    warning when the address is this computer's own (the students' laptops cannot open it)."""
     box = st.expander("🔗 Copy a link to these settings", key=f"{path}_link_box", on_change="rerun")
     if not box.open:  # the link is written when the box is opened (a fresh tab draws sooner without code)
         return
     query = urlencode({name: st.query_params[name] for name in st.query_params})
-    base = st.context.url or f"/{path}"
+    base = browser_address() or f"/{path}"
     with box:
-        st.code(f"{base.split('?')[0]}?{query}", language=None, wrap_lines=True)
-        st.caption("Send it to the class (the copy button is at the right of the link): it opens this page with "
-                   "these controls. With the same seed and the same data, ▶️ Train draws the same curves.")
+        link = f"{base.split('?')[0]}?{query}"
+        st.code(link, language=None, wrap_lines=True)
+        if not local_address_warning(link):
+            st.caption("Send it to the class (the copy button is at the right of the link): it opens this page with "
+                       "these controls. With the same seed and the same data, ▶️ Train draws the same curves.")
+
+
+def browser_address():
+    """The address of the app in this visitor's browser (st.context.url), or None outside a browser."""
+    return st.context.url
+
+
+def this_computer_only(address):
+    """True when the address names the computer it is opened on (127.0.0.1, localhost, ::1, ...): typed on a
+    student's laptop, it means that laptop, not the teacher's."""
+    host = urlparse(address).hostname
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_address_warning(address):
+    """Warn, under a link, when it is this computer's own address, and say how to serve the class. Returns True
+    when it warned."""
+    if not this_computer_only(address):
+        return False
+    st.warning(f"⚠️ **Students cannot open this link**: {urlparse(address).hostname} is this computer's own "
+               "address, and on a student's laptop it means the laptop itself. To serve the class, start the app "
+               "with `streamlit run app.py --server.address 0.0.0.0` and open it at the Network URL Streamlit "
+               "prints (such as http://192.168.1.20:8501): give the students that address, and the links here "
+               "use it too.")
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -216,9 +252,11 @@ class Setting:
 def whole(low, high):
     """A parser of whole numbers from low to high."""
     def parse(text):
-        if not text.strip().isdigit() or not low <= int(text) <= high:
+        digits = text.strip()
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; and int() refuses more than 4,300 digits
+        if not digits.isdecimal() or len(digits.lstrip("0")) > len(str(high)) or not low <= int(digits) <= high:
             raise ValueError(f"it must be a whole number from {low:,} to {high:,}.")
-        return int(text)
+        return int(digits)
     return parse
 
 

@@ -31,6 +31,7 @@ MODEL = "model"                 # the visitor's network: a Model
 DRAWN = "drawn_input"           # the last digit drawn on the canvas, (784, 1) float32
 PRESENTER = "presenter"         # presenter mode (the sidebar toggle): larger text and charts, explanations folded
 DEV_SIZE = "shared_dev_size"    # (dev-set size, page that set it): the Data, Training and Experiments pages agree
+RUN_HISTORY = "training_history"  # {run number: its row}: the Training page's runs of this session
 
 
 BEST_FIRST = ("full MNIST", "bundled sample")  # the order in which the shared sources are preferred
@@ -151,6 +152,8 @@ class Model:
             return f"{arch} {hp.activation}, untrained (freshly initialised, seed {hp.seed})"
         steps = f"training: step {len(self.history):,} of {self.run.total:,}" if self.training \
             else f"{len(self.history):,} steps"
+        if self.run is not None and self.run.loaded:
+            steps = f"loaded from {self.run.loaded}, " + (steps if self.history else "its steps not in the file")
         acc = f", dev accuracy {self.dev_accuracy:.1%}" if self.dev_accuracy is not None else ""
         return f"{arch} {hp.activation}, {hp.method}, alpha {hp.alpha:g}, {steps}{acc}"
 
@@ -215,6 +218,12 @@ def get_model() -> Model | None:
                                                          or len(model.history) != model.run.step):
         model = st.session_state[MODEL] = model_of_run(model.run, model.data_description)
     return model
+
+
+def run_history():
+    """The rows of the Training page's run-history table (training_runs.runs.history_row), oldest first: what this
+    visitor trained, for any page that compares their runs."""
+    return list(st.session_state.get(RUN_HISTORY, {}).values())
 
 
 def set_model(model: Model):

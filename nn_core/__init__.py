@@ -1,13 +1,16 @@
 """nn_core: the lesson's neural network in plain NumPy (no Streamlit here: the pages import this, never the reverse).
 
-    network       init_params, forward_prop, backward_prop, update_params, ... (the math of the lesson)
+    network       init_params, forward_prop, backward_prop, update_params, ... (the math of the lesson, the code
+                  training runs)
     activations   ReLU, sigmoid, tanh, linear and their derivatives; softmax
     gradcheck     backpropagation checked against finite differences
-    training      Hyperparams and the training loop that yields one record per step
+    training      Hyperparams and the training loop that yields one record per step: each step is forward_prop,
+                  backward_prop and update_params, around data prepared once per run
     data          the digits as stored (DigitSet) and as the network sees them (split_dev -> X, Y)
     mnist_files   where the digits come from: full MNIST, the bundled sample, a CSV, a download
     evaluation    scores, the confusion matrix, dead units, the linear collapse
     pca           the hidden layer's map of the digits: PCA by SVD, and how well a map separates the digits
+    persistence   a trained network saved to an .npz file (weights and hyperparameters, no pickles) and read back
     preprocessing a drawing on the canvas -> the 784 numbers the network reads
 """
 

@@ -1,56 +1,148 @@
 """Saving a network to a file and reading it back, checking everything a file could get wrong.
 
 A saved network is an .npz file (NumPy's zip of named arrays) holding W1, b1, W2, b2, ... as float32, and
-"hyperparams": the Hyperparams that made it, written as JSON text. There are no pickles: reading uses
-allow_pickle=False, so a file can only ever give back numbers and text, never run code.
+"hyperparams": the Hyperparams that made it, written as JSON text. A network trained in the app also keeps its
+training (from this version on): "training", JSON text with the steps done, of how many, the seconds and how
+the run ended, and "log", one row per step (LOG_COLUMNS, then each weight matrix's update size). A file without
+them (saved by an older version) still loads: its training is simply unknown. There are no pickles: reading
+uses allow_pickle=False, so a file can only ever give back numbers and text, never run code.
 """
 
 import io
 import json
 import math
+import tokenize
 import zipfile
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from os import PathLike
 
 import numpy as np
 
 from nn_core.activations import ACTIVATIONS
-from nn_core.training import Hyperparams
+from nn_core.training import Hyperparams, StepRecord
 
 MAX_FILE_BYTES = 50_000_000  # a 784-256-256-10 network takes about 1 MB
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_UNITS = 4096
 METHODS = ("full-batch", "mini-batch")
 INITS = ("he", "notebook")
+ENDINGS = ("finished", "went wrong", "paused", "diverged")  # how a saved network's run had ended
+LOG_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "dev_accuracy", "seconds")  # then update_size_W1, ...
+MAX_STEPS = 10_000_000
 
 
-def save_model(params, hp) -> bytes:
-    """The network as the bytes of an .npz file: its weights and biases, and its hyperparameters as JSON.
+@dataclass(frozen=True)
+class Training:
+    """How a saved network was trained. steps : gradient steps done, of `total`; seconds : of training; ending :
+    one of ENDINGS; records : its StepRecords, one per step; seconds_at : the seconds of training after each."""
+
+    steps: int
+    total: int
+    seconds: float
+    ending: str
+    records: tuple = ()
+    seconds_at: tuple = ()
+
+
+def save_model(params, hp, training: Training | None = None) -> bytes:
+    """The network as the bytes of an .npz file: its weights and biases, its hyperparameters as JSON and, when
+    given, its training (a Training: steps, seconds, how it ended, and its log).
 
     params : {"W1": (n1, 784), "b1": (n1, 1), ..., "WL": (10, n_(L-1)), "bL": (10, 1)}
     hp : the Hyperparams that made it (their hidden_sizes must match the shapes of params).
     """
     hp = hyperparams_from_dict(hp.as_dict())
     params = _checked_params({name: np.asarray(value) for name, value in params.items()}, hp)
+    extra = {}
+    if training is not None:
+        extra = {"training": np.array(json.dumps({"steps": training.steps, "total": training.total,
+                                                  "seconds": training.seconds, "ending": training.ending})),
+                 "log": _log_array(training, len(hp.layer_sizes) - 1)}
+        _checked_training(extra["training"], extra["log"], len(hp.layer_sizes) - 1)
     buffer = io.BytesIO()
-    np.savez(buffer, hyperparams=np.array(json.dumps(hp.as_dict())), **params)
+    np.savez(buffer, hyperparams=np.array(json.dumps(hp.as_dict())), **params, **extra)
     return buffer.getvalue()
 
 
 def load_model(file):
-    """Read a network saved by save_model: returns (params, Hyperparams).
+    """Read a network saved by save_model: returns (params, Hyperparams). load_network also gives its training.
 
     file : the bytes of the file, a path, or an open binary file (such as an upload).
     Raises ValueError, with a message saying what is wrong, for anything that is not such a network:
     not an .npz, pickled objects, missing or extra arrays, shapes that do not chain 784 -> ... -> 10,
-    weights that are inf or NaN, or hyperparameters out of range.
+    weights that are inf or NaN, hyperparameters out of range, or a training log that does not fit.
     """
+    params, hp, _ = load_network(file)
+    return params, hp
+
+
+def load_network(file):
+    """Read a network saved by save_model: returns (params, Hyperparams, Training or None). None: the file keeps
+    no training (an older version of the app saved it). Raises ValueError as load_model does."""
     raw = _file_bytes(file)
     arrays = _npz_arrays(raw)
     if "hyperparams" not in arrays:
         raise ValueError("This .npz holds no 'hyperparams' entry, so it is not a network saved by this app.")
     hp = hyperparams_from_dict(_json_of(arrays.pop("hyperparams")))
-    return _checked_params(arrays, hp), hp
+    training_entry, log = arrays.pop("training", None), arrays.pop("log", None)
+    params = _checked_params(arrays, hp)
+    if training_entry is None and log is None:
+        return params, hp, None
+    if training_entry is None or log is None:
+        raise ValueError("This file has a 'training' entry or a 'log', but not both: its training cannot be read.")
+    return params, hp, _checked_training(training_entry, log, len(hp.layer_sizes) - 1)
+
+
+def _log_array(training, layers):
+    """The log as one float64 row per step: LOG_COLUMNS, then the update size of W1 .. W<layers>; NaN for an
+    accuracy not measured at that step."""
+    def number(value):
+        return np.nan if value is None else float(value)
+
+    return np.array([[r.step, r.epoch, r.loss, number(r.train_accuracy), number(r.dev_accuracy), seconds,
+                      *(number(r.update_size.get(f"W{l}")) for l in range(1, layers + 1))]
+                     for r, seconds in zip(training.records, training.seconds_at, strict=True)],
+                    dtype=np.float64).reshape(len(training.records), len(LOG_COLUMNS) + layers)
+
+
+def _checked_training(entry, log, layers) -> Training:
+    """A Training from the file's "training" JSON and its "log" array, after checking that they fit together."""
+    if entry.shape != () or entry.dtype.kind != "U":
+        raise ValueError("The 'training' entry must be one piece of JSON text.")
+    try:
+        values = json.loads(str(entry[()]))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"The 'training' entry is not valid JSON ({error.msg}).") from error
+    if not isinstance(values, dict) or set(values) != {"steps", "total", "seconds", "ending"}:
+        raise ValueError("The 'training' entry must hold steps, total, seconds and ending, and nothing else.")
+    steps, total, seconds, ending = (values[name] for name in ("steps", "total", "seconds", "ending"))
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (steps, total))
+    if not (whole and 0 <= steps <= total <= MAX_STEPS):
+        raise ValueError(f"The training's steps and total must be whole numbers, 0 <= steps <= total <= "
+                         f"{MAX_STEPS:,}, not {steps!r} and {total!r}.")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+        raise ValueError(f"The training's seconds must be a number from 0 up, not {seconds!r}.")
+    if ending not in ENDINGS:
+        raise ValueError(f"The training's ending must be one of {', '.join(ENDINGS)}, not {ending!r}.")
+    columns = len(LOG_COLUMNS) + layers
+    if log.dtype.kind not in "fiu" or log.shape != (steps, columns):
+        raise ValueError(f"The 'log' must be {steps} rows (one per step) of {columns} numbers, not an array of "
+                         f"shape {log.shape} ({log.dtype}).")
+    log = log.astype(np.float64)
+    accuracies = log[:, 3:5]
+    finite = np.isfinite(np.delete(log, [3, 4], axis=1)).all()
+    if not finite or not np.all(np.isnan(accuracies) | ((accuracies >= 0) & (accuracies <= 1))) \
+            or not np.array_equal(log[:, 0], np.arange(1, steps + 1)):
+        raise ValueError("The 'log' must count its steps 1, 2, 3, ..., with finite numbers and accuracies from 0 "
+                         "to 1: this one does not.")
+
+    def accuracy(value):
+        return None if np.isnan(value) else float(value)
+
+    records = tuple(StepRecord(int(row[0]), float(row[1]), float(row[2]), accuracy(row[3]), accuracy(row[4]),
+                               {f"W{l}": float(row[len(LOG_COLUMNS) + l - 1]) for l in range(1, layers + 1)})
+                    for row in log)
+    return Training(steps, total, float(seconds), ending, records, tuple(float(t) for t in log[:, 5]))
 
 
 def hyperparams_from_dict(values) -> Hyperparams:
@@ -185,7 +277,9 @@ def _npz_arrays(raw):
             raise ValueError("This .npz contains Python objects (pickled data). For safety only plain "
                              "numbers and text are read, so it is refused.") from error
         raise ValueError(f"This .npz file could not be read as NumPy arrays ({error}).") from error
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, SyntaxError,
+            tokenize.TokenError) as error:  # (an unknown compression method, a member marked encrypted, a broken
+        # .npy header: what zipfile and NumPy raise for bytes damaged there)
         raise ValueError(f"This .npz file is damaged and cannot be read ({error}).") from error
 
 

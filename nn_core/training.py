@@ -2,16 +2,24 @@
 
 `train` is a generator: it never prints and never draws. The caller (a page, a test, a benchmark) reads one
 small `StepRecord` per gradient step, draws what it likes, and can stop simply by not asking for more.
-Its steps compute the numbers of forward_prop, backward_prop and update_params through fast_step, which does
-the same math with less work; with the notebook's bugs switched on, they call the lesson's functions themselves.
+Every step is computed by the lesson's own functions, the code the Training page shows: one forward_prop, one
+backward_prop and one update_params (with the notebook's bugs when hp.notebook_bugs asks for them).
+What is made once per run, before the first step, is data preparation and stays here, outside the math:
+    * for full batches, the labels as one-hot columns, so that backward_prop need not make them again at every
+      step (a mini-batch's few labels are made one-hot by backward_prop);
+    * for mini-batches, a copy of X with one example per row, (m, 784): the 128 examples of a batch are then 128
+      whole rows, gathered at once, where they would be 128 columns scattered over all of X; `.T` of those rows
+      is the lesson's X_batch (784, b), at no cost. The copy of a read-only X (the app's data) is kept for the
+      next run on the same digits;
+    * momentum's velocity, kept from one step to the next.
 """
 
 import math
+import weakref
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from nn_core import fast_step
 from nn_core.network import (
     backward_prop,
     compute_loss,
@@ -123,13 +131,6 @@ def full_batch_gradients(params, X, Y, activation="relu", notebook=False, m=None
     return grads, loss_sum / m_total, correct / m_total
 
 
-def mini_batch_gradients(params, X_batch, Y_batch, activation="relu", notebook=False):
-    """The gradients and loss of one mini-batch: a noisy but cheap estimate of the full-batch gradient."""
-    cache = forward_prop(params, X_batch, activation, notebook)
-    grads = backward_prop(params, cache, X_batch, Y_batch, activation, notebook)
-    return grads, compute_loss(cache[f"A{layer_count(params)}"], Y_batch)
-
-
 def total_steps(hp, m):
     """Gradient steps in a run of hp on m training examples: hp.iterations for full batch, and for mini-batch
     hp.epochs passes of ceil(m / hp.batch_size) steps (the last batch of an epoch may be smaller)."""
@@ -156,41 +157,67 @@ def _batches(m, hp, rng, start_step):
         first = 0
 
 
-def _lean_layout(X, Y, hp, dtype):
-    """What fast_step reads instead of Y (and X): one-hot labels (10, m) for full batch; for mini-batch, X and
-    the one-hot labels with one example per row, (m, 784) and (m, 10), so a batch is a set of whole rows."""
+# The row-ordered copies of read-only X's trained on lately: {id(X): (weak reference to X, its rows)}.
+_ROWS_KEPT = 2
+_kept_rows = {}
+
+
+def example_rows(X, block=2048):
+    """X (784, m), one example per column -> (m, 784), one example per row: X.T with its rows contiguous.
+
+    When X is itself the transpose of such rows, that is X.T, at no cost. Otherwise it is a copy, made a block
+    of columns at a time, so that each block is read and written while it sits in the cache. The copy of a
+    read-only X (the app's data: it cannot change) is kept while X lives, for the next run on the same digits;
+    the copies of the last two such X's are kept.
+    """
+    if X.T.flags.c_contiguous:
+        return X.T
+    kept = _kept_rows.get(id(X))
+    if kept is not None and kept[0]() is X:
+        return kept[1]
+    rows = np.empty((X.shape[1], X.shape[0]), X.dtype)
+    for start in range(0, X.shape[1], block):
+        rows[start:start + block] = X[:, start:start + block].T
+    if not X.flags.writeable:
+        while len(_kept_rows) >= _ROWS_KEPT:
+            _kept_rows.pop(next(iter(_kept_rows)))
+        key = id(X)
+        _kept_rows[key] = (weakref.ref(X, lambda _, key=key: _kept_rows.pop(key, None)), rows)
+    return rows
+
+
+def _prepared(X, Y, hp, dtype):
+    """The examples as the steps read them, made once per run, with the one-hot labels of a full batch.
+
+    Full batch: X (784, m) itself and one_hot(Y) (10, m). Mini-batch: X with one example per row, (m, 784), so
+    that a batch is a set of whole rows (see example_rows); a batch's one-hot labels are made by backward_prop,
+    from its 128 or so labels.
+    """
     if hp.method == "full-batch":
-        return one_hot(Y, dtype=dtype)
-    return fast_step.example_rows(X), fast_step.one_hot_rows(Y, dtype)
+        return X, one_hot(Y, dtype=dtype)
+    return example_rows(X), None
 
 
-def _gradients(params, X, Y, batch, hp, layout, m_for_grads):
-    """(grads, loss, train accuracy or None) of one step: on all of X (784, m) when batch is None, else on the
-    columns in batch. With the notebook's bugs, by the lesson's own functions; else by fast_step."""
-    if hp.notebook_bugs:
-        if batch is None:
-            return full_batch_gradients(params, X, Y, hp.activation, True, m=m_for_grads)
-        return *mini_batch_gradients(params, X[:, batch], Y[batch], hp.activation, True), None
+def _step_examples(X, Y, prepared, batch):
+    """(X_step (784, b), Y_step (b,), one_hot(Y_step) (10, b) or None): all m examples when batch is None, else
+    the columns in batch, read from the rows of the prepared copy: rows[batch].T is X[:, batch]."""
+    examples, one_hot_Y = prepared
     if batch is None:
-        return fast_step.full_batch(params, X, Y, layout, hp.activation)
-    rows, hot_rows = layout
-    X_batch, Y_hot = rows[batch].T, hot_rows[batch].T  # X[:, batch] (784, b) and one_hot(Y[batch]) (10, b)
-    grads, A_L = fast_step.gradients(params, X_batch, Y_hot, hp.activation)
-    return grads, fast_step.loss(A_L, Y[batch]), None
+        return examples, Y, one_hot_Y
+    return examples[batch].T, Y[batch], None
 
 
 def _update(params, grads, velocity, hp):
-    """The step W <- W - alpha * v, with v <- momentum * v + grad. Returns (new params, velocity).
+    """update_params, following the velocity v <- momentum * v + grad when hp.momentum > 0.
 
-    With the notebook's bugs, velocity is a new dict every step (its db are scalars); else it is updated in
-    place by fast_step.
+    velocity : {"dW1": ..., "db1": ...}, zeros at the start, updated in place (it belongs to this run alone).
     """
-    if not hp.notebook_bugs:
-        return fast_step.momentum_update(params, grads, velocity, hp.alpha, hp.momentum), velocity
-    if hp.momentum > 0:
-        velocity = grads if velocity is None else {k: hp.momentum * velocity[k] + grads[k] for k in grads}
-        grads = velocity
-    return update_params(params, grads, hp.alpha), velocity
+    if hp.momentum == 0:
+        return update_params(params, grads, hp.alpha)
+    for name, v in velocity.items():
+        v *= hp.momentum
+        v += grads[name]
+    return update_params(params, velocity, hp.alpha)
 
 
 def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, start_step=0,
@@ -212,26 +239,36 @@ def train(params, X, Y, hp, X_dev=None, Y_dev=None, rng=None, eval_every=1, star
     m = X.shape[1]
     total = total_steps(hp, m)
     steps_per_epoch = 1 if hp.method == "full-batch" else math.ceil(m / hp.batch_size)
-    # The notebook's m is counted on the whole file, before the dev rows were split off.
-    m_for_grads = m + hp.dev_size if (hp.notebook_bugs and hp.method == "full-batch") else m
+    # backward_prop averages over the step's examples; the notebook's full batch divides by its m counted on the
+    # whole file, before the dev rows were split off.
+    m_for_grads = m + hp.dev_size if (hp.notebook_bugs and hp.method == "full-batch") else None
     dtype = np.result_type(X, *params.values())
-    layout = None if hp.notebook_bugs else _lean_layout(X, Y, hp, dtype)
-    velocity = None if hp.notebook_bugs else {k: np.zeros(v.shape, dtype) for k, v in params.items()}
+    prepared = _prepared(X, Y, hp, dtype)
+    velocity = {"d" + k: np.zeros(v.shape, dtype) for k, v in params.items()} if hp.momentum > 0 else None
     batches = _batches(m, hp, rng, start_step) if hp.method == "mini-batch" else None
+    L = layer_count(params)
     update_size, last_good = None, params
     for step in range(start_step + 1, start_step + total + 1):
         evaluating = (step - start_step) % eval_every == 0 or step == start_step + total
         checking = evaluating or hp.notebook_bugs
         batch = None if batches is None else next(batches)
+        X_step, Y_step, one_hot_Y = _step_examples(X, Y, prepared, batch)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up below, as divergence
-            grads, loss, train_acc = _gradients(params, X, Y, batch, hp, layout, m_for_grads)
-            if evaluating and batch is not None:
+            cache = forward_prop(params, X_step, hp.activation, hp.notebook_bugs)
+            grads = backward_prop(params, cache, X_step, Y_step, hp.activation, hp.notebook_bugs, m=m_for_grads,
+                                  one_hot_Y=one_hot_Y)
+            loss = compute_loss(cache[f"A{L}"], Y_step)
+            if batch is None:  # the whole training set: its accuracy comes with the step
+                train_acc = get_accuracy(get_predictions(cache[f"A{L}"]), Y)
+            elif evaluating:
                 train_acc = evaluate(params, X[:, :train_eval_size], Y[:train_eval_size], hp.activation)[1]
+            else:
+                train_acc = None
             dev_acc = evaluate(params, X_dev, Y_dev, hp.activation)[1] \
                 if evaluating and X_dev is not None and X_dev.shape[1] > 0 else None
             if evaluating or update_size is None:
                 update_size = {k[1:]: _rms(v) for k, v in grads.items() if k.startswith("dW")}
-            new_params, velocity = _update(params, grads, velocity, hp)
+            new_params = _update(params, grads, velocity, hp)
         record = StepRecord(step, step / steps_per_epoch, loss, train_acc, dev_acc, update_size)
         if not math.isfinite(loss):  # these params are broken (or overflow): back to the last good ones
             yield last_good, replace(record, diverged=True)

@@ -36,7 +36,8 @@ def load_network(path):
     try:
         with np.load(path, allow_pickle=False) as saved:
             hyperparams = json.loads(str(saved["hyperparams"]))
-            params = {name: saved[name] for name in saved.files if name != "hyperparams"}
+            params = {name: saved[name] for name in saved.files  # W1, b1, W2, b2, ...: not the training log
+                      if name[0] in "Wb" and name[1:].isdigit()}
         return params, hyperparams["activation"]
     except OSError as error:
         raise BadInputError(f"cannot read {path}: {error.strerror or error}") from None

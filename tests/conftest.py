@@ -2,19 +2,23 @@
 
 Browser tests need Debian's `chromium` package and the pip package `playwright` (never `playwright install`:
 it downloads a browser); the test of deploy/ needs Debian's `nginx`. Without them these tests skip, saying how
-to enable them; under CI (CI=true) a missing tool is a failure, not a skip. Screenshots go to test-artifacts/.
+to enable them; under CI (CI=true) a missing tool is a failure, not a skip. Screenshots are taken only when
+SCREENSHOTS names a folder for them (CI does not set it).
 """
 
+import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from script_runs import COUNTER, IDLE, IDLE_AFTER_RELEASE, STILL
 from threadpoolctl import threadpool_limits
 
 # As in the app (dashboard/state.py): one BLAS thread, which keeps a busy machine fast.
@@ -25,11 +29,91 @@ threadpool_limits(1, user_api="blas")
 os.environ["WORKER_NICENESS"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: the browser tests save what they see there, for a person
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TIMEOUT_MS = 60_000
+
+
+_scratch = {}  # the folder below, and the settings it replaced
+SCRATCH_SETTINGS = ("CLASS_BOARD_PATH", "HYPOTHESIS_STORAGE_DIRECTORY")
+
+
+def pytest_configure(config):
+    """Before any test file is imported, what the tests keep goes to a temporary folder, removed when pytest
+    ends: the class board (nothing that runs while tests are collected, or outside the fixture below, can reach
+    the project's data/class_board.sqlite3), and Hypothesis's files (never a .hypothesis folder in the project)."""
+    _scratch["saved"] = {name: os.environ.get(name) for name in SCRATCH_SETTINGS}
+    _scratch["folder"] = folder = tempfile.mkdtemp(prefix="pytest-scratch-")
+    os.environ["CLASS_BOARD_PATH"] = os.path.join(folder, "class_board.sqlite3")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(folder, "hypothesis")
+
+
+def pytest_unconfigure(config):
+    if "folder" not in _scratch:
+        return
+    shutil.rmtree(_scratch.pop("folder"), ignore_errors=True)
+    for name, value in _scratch.pop("saved").items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+# The share of lines the tests run (pytest-cov, configured in pyproject.toml), per part of the project; a run of the
+# whole suite fails below these.
+COVERAGE_TARGETS = {"nn_core": (["nn_core"], 95.0),
+                    "the app (dashboard, views, training_runs, board_store)": (
+                        ["dashboard", "views", "training_runs", "board_store"], 85.0)}
+_coverage = {}  # part -> percent, for the summary
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session):
+    """After pytest-cov has gathered what this process and its children ran: each part's share of lines."""
+    from coverage.exceptions import CoverageException
+
+    result = yield
+    controller = getattr(session.config.pluginmanager.getplugin("_cov"), "cov_controller", None)
+    if controller is None or session.config.option.collectonly:
+        return result
+    for part, (folders, target) in COVERAGE_TARGETS.items():
+        try:
+            percent = controller.cov.report(include=[str(ROOT / folder / "*") for folder in folders],
+                                            file=io.StringIO(), output_format="total")
+        except CoverageException as error:  # no data: say so rather than end the run with a traceback
+            _coverage[part] = f"not measured ({error})"
+            continue
+        _coverage[part] = percent
+        if percent < target and whole_suite(session):
+            _coverage["failed"] = True
+            session.testsfailed += 1  # as pytest-cov's --cov-fail-under does
+    return result
+
+
+def whole_suite(session):
+    """True when this run is the README's command: every test of testpaths, none chosen or left out."""
+    option = session.config.option
+    return (session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not option.keyword
+            and not option.markexpr and not option.deselect and not getattr(option, "lf", False)
+            and not getattr(option, "stepwise", False))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    if not _coverage:
+        return
+    terminalreporter.write_sep("-", "coverage of lines by part (targets for a run of the whole suite)")
+    for part, (_, target) in COVERAGE_TARGETS.items():
+        percent = _coverage.get(part, "not measured")
+        if isinstance(percent, str):
+            terminalreporter.write_line(f"{part}: {percent}")
+        else:
+            terminalreporter.write_line(f"{part}: {percent:.1f}% (at least {target:g}%)", red=percent < target,
+                                        green=percent >= target)
+    if _coverage.get("failed"):
+        terminalreporter.write_line("FAIL: the whole suite runs less of the code than the targets above", red=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,14 +208,19 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Start `streamlit run app.py` on a free port of 127.0.0.1, on the bundled sample, and return its address."""
+def _needs_a_browser():
     missing = _browser_missing()
     if missing:
         unavailable("browser tests skipped: " + missing)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start `streamlit run app.py` on a free port of 127.0.0.1, on the bundled sample, and return its address."""
+    _needs_a_browser()
     port = _free_port()
-    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "streamlit-server.log", "w")
+    log_path = tmp_path_factory.mktemp("server") / "streamlit-server.log"
+    log = open(log_path, "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -147,7 +236,7 @@ def app_url():
                 break
         except OSError:
             if server.poll() is not None:
-                pytest.fail("the Streamlit server exited; see test-artifacts/streamlit-server.log")
+                pytest.fail("the Streamlit server exited:\n" + log_path.read_text()[-3000:])
             time.sleep(0.3)
     else:
         server.kill()
@@ -168,8 +257,10 @@ def nginx():
 
 
 @pytest.fixture(scope="session")
-def browser(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
+
+    _needs_a_browser()
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -188,54 +279,68 @@ def use_seed(page, seed):
 
 
 class AppPage:
-    """One visitor's browser tab on the app, with the few moves every browser test needs."""
+    """One visitor's browser tab on the app (a context of its own: its own cookies and Streamlit session), with the
+    few moves every browser test needs."""
 
-    def __init__(self, page, url):
-        self.page, self.url = page, url
+    def __init__(self, browser, url, viewport):
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=TIMEOUT_MS)  # expect(...) waits as long as any other step (its own default: 5 s)
+        self.context = browser.new_context(viewport=viewport)
+        self.context.add_init_script(COUNTER)  # counts the tab's script runs, for wait_idle
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page, self.url = self.context.new_page(), url
+
+    def close(self):
+        self.context.close()
 
     def open(self, path=""):
-        """Go to a page of the app ("" is home, "data", "training", ...) and wait until it has run."""
+        """Go to a page of the app ("" is home, "data", "training?presenter=1", ...) and wait until it has run."""
         self.page.goto(f"{self.url}/{path}", timeout=TIMEOUT_MS)
         self.page.wait_for_selector('[data-testid="stMain"]', timeout=TIMEOUT_MS)
         self.wait_idle()
 
     def wait_idle(self, timeout_ms=TIMEOUT_MS):
-        """Wait until the script has finished running (Streamlit's 'Running...' widget is gone)."""
-        self.page.wait_for_timeout(300)
-        self.page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-        self.page.wait_for_timeout(200)
+        """Wait until the script has finished running: every run this tab asked for (a click, a changed control) has
+        started and ended (script_runs.IDLE). A click asks as it happens; a drawing asks a moment after the mouse
+        button is released (wait_drawn waits for that)."""
+        self._wait(IDLE, timeout_ms)
+
+    def wait_drawn(self, timeout_ms=TIMEOUT_MS):
+        """Wait until the canvas has sent the drawing just made (it asks for a run 0.2 s after the mouse button is
+        released) and that run has ended."""
+        self._wait(IDLE_AFTER_RELEASE, timeout_ms)
+
+    def _wait(self, condition, timeout_ms):
+        from playwright.sync_api import TimeoutError
+
+        try:
+            self.page.wait_for_function(condition, timeout=timeout_ms)
+        except TimeoutError as error:  # say what the tab was doing
+            runs = self.page.evaluate("() => JSON.stringify(window.scriptRuns)")
+            raise AssertionError(f"{error.message.splitlines()[0]}; the tab's script runs: {runs}") from None
+
+    def wait_still(self):
+        """Wait until nothing on the page moves any more (no faded element of the run before, no transition)."""
+        self.page.wait_for_function(STILL)
 
     def assert_no_exception(self):
         boxes = self.page.locator('[data-testid="stException"]')
         assert boxes.count() == 0, boxes.first.inner_text()
 
-    def screenshot(self, name, whole_page=True):
-        """Save test-artifacts/<name>.png. Streamlit scrolls inside its own container, so for the whole page
-        the window is first made as tall as the content, then put back."""
-        path = ARTIFACTS / f"{name}.png"
-        viewport = self.page.viewport_size
-        if whole_page:
-            height = self.page.evaluate(
-                "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
-                "[data-testid=\"stAppViewContainer\"], section.main')].map(e => e.scrollHeight), 900)")
-            self.page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 40, 16000)})
-            self.page.wait_for_timeout(500)
-        self.page.screenshot(path=str(path), full_page=True)
-        if whole_page:
-            self.page.set_viewport_size(viewport)
+    def screenshot(self, name):
+        """Save what the window shows as SCREENSHOTS/<name>.png when SCREENSHOTS names a folder; else nothing."""
+        if not SCREENSHOTS:
+            return None
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path))
         return path
 
 
 @pytest.fixture
 def app(browser, app_url):
-    """A fresh browser tab (its own Streamlit session) on the running app. Playwright's expect(...) assertions
-    wait as long as any other step (their own default is 5 s, short on a busy machine)."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield AppPage(page, app_url)
-    context.close()
+    """A fresh browser tab (its own Streamlit session) on the running app, at 1440 x 900."""
+    tab = AppPage(browser, app_url, {"width": 1440, "height": 900})
+    yield tab
+    tab.close()

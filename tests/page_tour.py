@@ -36,6 +36,9 @@ FORWARD_TABS = {
 }
 TRAINING_TABS = ["🔁 Backpropagation step by step", "🩺 Gradient check", "🐞 The notebook's bugs",
                  "🧠 What the network learned", "💾 Save / load"]
+# The pages the tour visits, known without running it: tests are parametrized by these names when they are
+# collected, and the tour itself runs only when a test asks for it (tour()).
+PAGES = ("class_page", "data", "draw", "experiments", "forward", "home", "training")
 
 
 @dataclass
@@ -203,14 +206,15 @@ def tour_draw(model, split):
     return views + [look(at.run(), "draw", "your ten scored, one step on them, the drawing moved")]
 
 
-def tour_class_board():
+def tour_class_page():
     """A class's board (30 runs) seen by the teacher (the server's key in the address): every control shows."""
     from class_runs import a_class, fill, forget_writer
 
     import board_store
 
     saved = {name: os.environ.get(name) for name in ("CLASS_BOARD_PATH", "CLASS_KEY")}
-    path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"
+    folder = tempfile.TemporaryDirectory(prefix="tour-board-")  # removed afterwards
+    path = Path(folder.name) / "class_board.sqlite3"
     os.environ.update(CLASS_BOARD_PATH=str(path), CLASS_KEY="tour")
     try:
         fill(board_store.Board(path), a_class(30))
@@ -219,6 +223,7 @@ def tour_class_board():
         return [look(at.run(), "class_page", "30 runs, with the teacher's key")]
     finally:
         forget_writer(path, timeout=5)
+        folder.cleanup()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -234,7 +239,7 @@ def tour():
     try:
         model, split = trained_network()
         return tuple(tour_home(model) + tour_data() + tour_forward(model, split) + tour_training()
-                     + tour_experiments() + tour_class_board() + tour_draw(model, split))
+                     + tour_experiments() + tour_class_page() + tour_draw(model, split))
     finally:
         if saved is not None:
             os.environ["MNIST_PATH"] = saved

@@ -4,6 +4,7 @@ processes) losing nothing, a restart, a locked file that delays a write without 
 refuse (from a newer version, another program's database, not a database at all) or migrate (an older version).
 """
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -315,14 +316,49 @@ def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path):
 
 def test_a_file_from_an_older_version_is_migrated_and_keeps_its_runs(tmp_path, monkeypatch):
     path = tmp_path / "board.sqlite3"
-    board_store.Board(path).add_run("v1", "Ada", a_run())  # written at schema 1
+    board_store.Board(path).add_run("v1", "Ada", a_run())  # written at this app's schema
     newer = [*board_store.MIGRATIONS, "ALTER TABLE runs ADD COLUMN comment TEXT;"]
     monkeypatch.setattr(board_store.schema, "MIGRATIONS", newer)
     store = board_store.Board(path)
     assert [r["who"] for r in store.runs()] == ["Ada"]
     assert store.runs()[0]["comment"] is None
     with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(newer)
+
+
+def test_a_schema_1_file_gains_the_problem_column_and_keeps_its_runs(tmp_path, monkeypatch):
+    path = tmp_path / "board.sqlite3"
+    with monkeypatch.context() as patched:  # a file written by the app before runs could "go wrong"
+        patched.setattr(board_store.schema, "MIGRATIONS", board_store.MIGRATIONS[:1])
+        board_store.Board(path).set_nickname("v1", "Ada")
+    with sqlite3.connect(path) as connection:  # a run as that app wrote it: no problem column
+        assert "problem" not in [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
+        connection.execute(
+            "INSERT INTO runs (board, number, uid, visitor, page, posted, hyperparams, alpha, hidden_units, method, "
+            "data, steps, total, train_accuracy, dev_accuracy, seconds, status) VALUES (1, 1, 'r1', 'v1', "
+            "'training', 1000.0, ?, 0.1, 10, 'full-batch', 'bundled sample', 500, 500, 0.86, 0.85, 11.5, "
+            "'finished')", (json.dumps(NOTEBOOK.as_dict()),))
+    store = board_store.Board(path)
+    run = store.runs()[0]
+    assert (run["who"], run["status"], run["dev_accuracy"], run["problem"]) == ("Ada", "finished", 0.85, None)
+    with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    store.add_run("v1", "Ada", board_store.summary("r2", "training", NOTEBOOK.with_changes(alpha=5.0),
+                                                   "bundled sample", 500, 500, 0.113, 0.112, 12.0, "went wrong",
+                                                   "9 of 10 ReLU units dead (α 5 too large)"))
+    assert [(r["status"], r["problem"]) for r in store.runs()] == [
+        ("finished", None), ("went wrong", "9 of 10 ReLU units dead (α 5 too large)")]
+
+
+def test_only_a_run_that_went_wrong_keeps_a_problem():
+    assert a_run(status="went wrong")["problem"] is None  # no cause given
+    hp = NOTEBOOK.with_changes(hidden_sizes=(1,))
+    wrong = board_store.summary("r", "training", hp, "bundled sample", 500, 500, 0.23, 0.233, 9.0, "went wrong",
+                                "1 hidden unit: too few for ten digits")
+    assert wrong["problem"] == "1 hidden unit: too few for ten digits"
+    fine = board_store.summary("r", "training", hp, "bundled sample", 500, 500, 0.23, 0.233, 9.0, "finished",
+                               "ignored")
+    assert fine["problem"] is None
 
 
 def test_a_class_of_runs_reads_quickly(store):

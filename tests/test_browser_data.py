@@ -1,6 +1,6 @@
 """The data page in a real browser: it runs without an exception, the head() table and the digit grid render.
 
-The screenshot test-artifacts/data-page.png is for a person to look at: is it readable on a projector?
+With SCREENSHOTS set, data-page.png is saved there for a person to look at: is it readable on a projector?
 """
 
 import pytest
@@ -12,12 +12,11 @@ SHARP = 112  # each grid image is 28 x 28 pixels drawn 4 x 4 times larger
 
 
 def open_data_page(app):
-    """Open the data page through the app's router (the home page first, so app.py has set up the pages)."""
-    app.open("")
+    from playwright.sync_api import expect
+
     app.open("data")
-    app.page.get_by_text("Look at the digits").wait_for()
-    app.page.locator('[data-testid="stImage"] img[alt^="Bars of the number of images"]').wait_for()
-    app.wait_idle()
+    expect(app.page.get_by_text("Look at the digits")).to_be_visible()
+    expect(app.page.locator('[data-testid="stImage"] img[alt^="Bars of the number of images"]')).to_be_visible()
     app.assert_no_exception()
 
 
@@ -55,10 +54,7 @@ def test_data_page_renders_the_table_and_the_digits(app):
     for i in range(GRID):
         expect(captions.nth(i)).to_have_text(re.compile(r"^label \d$"))
 
-    # Streamlit scrolls inside its main area, so grow the window to the page's height for a full screenshot
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1440, "height": height})
-    app.wait_idle()
+    page.get_by_text("Look at the digits").scroll_into_view_if_needed()
     app.screenshot("data-page")
 
 

@@ -20,19 +20,8 @@ SEVEN = [[(0.24, 0.18), (0.50, 0.18), (0.76, 0.18), (0.62, 0.50), (0.48, 0.86)]]
 
 
 def draw(page, strokes):
-    """Draw each stroke (a list of (x, y) fractions) with the mouse button held down."""
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")  # all on screen
-    page.wait_for_timeout(300)
-    box = canvas.bounding_box()
-    for points in strokes:
-        xs = [box["x"] + fx * box["width"] for fx, _ in points]
-        ys = [box["y"] + fy * box["height"] for _, fy in points]
-        page.mouse.move(xs[0], ys[0])
-        page.mouse.down()
-        for x, y in zip(xs[1:], ys[1:], strict=True):
-            page.mouse.move(x, y, steps=8)
-        page.mouse.up()
+    """Draw each stroke (a list of (x, y) fractions) on the page's own canvas, with the mouse button held down."""
+    draw_on(page, page.locator("canvas.upper-canvas").first, strokes)
 
 
 def ink_on_canvas(page):
@@ -63,17 +52,10 @@ def expect_prediction(app, digit):
     app.wait_idle()
 
 
-def screenshot_whole_page(app, name):
-    """Save a screenshot of the whole page, however long: the window is made as tall as the page first."""
-    height = app.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    app.page.set_viewport_size({"width": 1440, "height": max(900, height)})
-    app.wait_idle()  # the charts redraw at the new size
-    app.screenshot(name)
-    app.page.set_viewport_size({"width": 1440, "height": 900})
-
-
 def wait_for_hint(app):
-    app.page.get_by_text("Draw a digit (0 to 9) on the black canvas").wait_for(timeout=60_000)
+    from playwright.sync_api import expect
+
+    expect(app.page.get_by_text("Draw a digit (0 to 9) on the black canvas")).to_be_visible()
     app.wait_idle()
 
 
@@ -108,18 +90,19 @@ def test_drawn_digits_are_read_correctly(app):
     draw(app.page, SEVEN)
     expect_prediction(app, "7")
     app.assert_no_exception()
-    screenshot_whole_page(app, "draw-7")
+    app.screenshot("draw-7")
 
     app.page.locator('[data-testid="stSelectbox"]').first.click()  # "What digit is it really?"
     app.page.keyboard.type("1")
     app.page.keyboard.press("Enter")
     app.wait_idle()
     app.page.get_by_role("button", name="Take one step").click()
-    app.page.get_by_role("button", name="Keep this change").wait_for()
+    expect(app.page.get_by_role("button", name="Keep this change")).to_be_visible()
     app.wait_idle()
     app.assert_no_exception()
     expect(app.page.get_by_text("Prediction after the step")).to_have_count(1)
-    screenshot_whole_page(app, "draw-7-teach")
+    app.page.get_by_text("Prediction after the step").scroll_into_view_if_needed()
+    app.screenshot("draw-7-teach")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -148,24 +131,23 @@ def visit(browser, app_url, screen):
     from conftest import AppPage
 
     viewport, query, _ = screen
-    context = browser.new_context(viewport=viewport)
-    context.set_default_timeout(60_000)
-    app = AppPage(context.new_page(), app_url)
+    app = AppPage(browser, app_url, viewport)
     app.open(f"draw{query}")
     wait_for_hint(app)
-    return context, app
+    return app
 
 
 def draw_on(page, canvas, strokes):
-    """Draw the strokes (lists of (x, y) fractions) on one canvas element, with the mouse button held down."""
-    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")
-    page.wait_for_timeout(300)
+    """Draw the strokes (lists of (x, y) fractions) on one canvas element, with the mouse button held down: one
+    mouse move to each point (the canvas joins them with a smooth curve)."""
+    canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")  # all on screen
+    canvas.hover(trial=True)  # waits until it stays in place and nothing covers it
     box = canvas.bounding_box()
     for points in strokes:
         page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])
         page.mouse.down()
         for fx, fy in points[1:]:
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=8)
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
         page.mouse.up()
 
 
@@ -174,8 +156,8 @@ def open_part(app, title):
     header = app.page.locator('[data-testid="stExpander"] summary', has_text=title).first
     header.click()
     app.wait_idle()
+    app.wait_still()  # the part has slid open
     header.evaluate("element => element.scrollIntoView({block: 'start', behavior: 'instant'})")
-    app.page.wait_for_timeout(300)
     return header
 
 
@@ -184,14 +166,13 @@ def scroll_to(app, locator):
     locator.evaluate("element => { element.scrollIntoView({block: 'start', behavior: 'instant'}); "
                      "for (const box of document.querySelectorAll('[data-testid=\"stMain\"], "
                      "[data-testid=\"stAppViewContainer\"]')) box.scrollBy(0, -80); }")
-    app.page.wait_for_timeout(500)
 
 
 @pytest.mark.parametrize("screen", [LAPTOP, PROJECTOR], ids=lambda s: s[2])
 def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, screen):
     from playwright.sync_api import expect
 
-    context, app = visit(browser, app_url, screen)
+    app = visit(browser, app_url, screen)
     name = screen[2]
     page = app.page
     open_part(app, "Your handwriting as a test set")
@@ -201,12 +182,14 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     for digit, strokes in enumerate(DIGITS):
         canvas = page.locator("canvas.upper-canvas").nth(1)  # the guided canvas, below the page's own
         draw_on(page, canvas, strokes)
-        app.wait_idle()
+        app.wait_drawn()  # the drawing has reached the server: Keep reads it
         if digit == 3:
             scroll_to(app, page.locator('[data-testid="stExpander"] summary', has_text="Your handwriting").first)
-            app.screenshot(f"{name}-draw-handwriting-collect", whole_page=False)
+            app.screenshot(f"{name}-draw-handwriting-collect")
+        canvas.evaluate("element => { element.dataset.drawnOn = 'yes'; }")
         page.get_by_role("button", name=f"Keep this as my {digit}").click()
         app.wait_idle()
+        expect(page.locator("canvas.upper-canvas[data-drawn-on]")).to_have_count(0)  # a fresh canvas in its place
         if digit < 9:
             expect(page.get_by_text(f"Now draw a {digit + 1}")).to_have_count(1)
             expect(page.get_by_text(f"{digit + 1} of 10 drawn")).to_have_count(1)
@@ -214,7 +197,7 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     score = page.locator('[data-testid="stMetric"]', has_text="Accuracy on your ten")
     expect(score).to_have_count(1)
     scroll_to(app, score)
-    app.screenshot(f"{name}-draw-handwriting-score", whole_page=False)
+    app.screenshot(f"{name}-draw-handwriting-score")
     marks = page.locator('[data-testid="stPlotlyChart"] text', has_text="your ")
     expect(marks).to_have_count(10)
     read = marks.all_text_contents()  # "your 3: ✓ 3", "your 8: ✗ 3", ...
@@ -223,9 +206,12 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     for digit in (0, 1, 7):  # drawn as well as on the page's own canvas, where the notebook's network reads them
         assert f"your {digit}: ✓ {digit}" in read, read
     why = page.get_by_text("Why it can do worse on yours")
-    if why.is_visible():  # in presenter mode it is folded into an "Explanation" for the teacher to say
-        scroll_to(app, why)
-        app.screenshot(f"{name}-draw-handwriting-why", whole_page=False)
+    if name == "projector":  # in presenter mode it is folded into an "Explanation" for the teacher to say
+        expect(why).to_be_hidden()
+        page.locator('[data-testid="stExpander"]', has=why).last.locator("summary").first.click()
+    expect(why).to_be_visible()
+    scroll_to(app, why)
+    app.screenshot(f"{name}-draw-handwriting-why")
 
     step = page.get_by_role("button", name="One step on my ten")
     step.click()
@@ -235,20 +221,20 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     expect(page.get_by_text("Does learning your handwriting cost the others?")).to_have_count(1)
     expect(page.get_by_text("Your copy of the notebook's network")).to_have_count(1)
     scroll_to(app, page.get_by_text("Learn your handwriting: one step on all ten"))
-    app.screenshot(f"{name}-draw-handwriting-step", whole_page=False)
+    app.screenshot(f"{name}-draw-handwriting-step")
     page.get_by_role("button", name="Undo: put the network back").click()
     app.wait_idle()
     expect(page.get_by_text("Undone: the network is as it was")).to_have_count(1)
     expect(page.get_by_text("Your copy of the notebook's network")).to_have_count(0)
     app.assert_no_exception()
-    context.close()
+    app.close()
 
 
 @pytest.mark.parametrize("screen", [LAPTOP, PROJECTOR], ids=lambda s: s[2])
 def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url, screen):
     from playwright.sync_api import expect
 
-    context, app = visit(browser, app_url, screen)
+    app = visit(browser, app_url, screen)
     name = screen[2]
     page = app.page
     draw(page, SEVEN)
@@ -261,6 +247,11 @@ def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url
     thumb.focus()
     for _ in range(4):
         thumb.press("ArrowRight")
+    expect(thumb).to_have_value("4")
+    # the slider sends its value a moment after the last key press: wait for the run that moves the ink 4 columns
+    page.wait_for_function("""() => [...document.querySelectorAll('p')].some(p => {
+        const m = p.innerText.match(/column ([\\d.]+) to row [\\d.]+, column ([\\d.]+)/);
+        return m && Math.abs(parseFloat(m[2]) - parseFloat(m[1]) - 4) < 0.11; })""")
     app.wait_idle()
     expect(page.get_by_text(re.compile(r"[1-9]\d* of the 784 numbers changed"))).to_have_count(1)
     centres = re.search(r"column ([\d.]+) to row [\d.]+, column ([\d.]+)",
@@ -268,10 +259,10 @@ def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url
     assert float(centres.group(2)) - float(centres.group(1)) == pytest.approx(4, abs=0.11)
     app.assert_no_exception()
     scroll_to(app, header)
-    app.screenshot(f"{name}-draw-shifted", whole_page=False)
+    app.screenshot(f"{name}-draw-shifted")
     chart_title = page.get_by_text("Accuracy on dev digits moved by 0 to 6 pixels")
     expect(chart_title).to_have_count(1)
     scroll_to(app, chart_title)
-    page.locator('[data-testid="stPlotlyChart"] text', has_text="chance: 10%").wait_for()
-    app.screenshot(f"{name}-draw-shifted-chart", whole_page=False)
-    context.close()
+    expect(page.locator('[data-testid="stPlotlyChart"] text', has_text="chance: 10%")).to_be_visible()
+    app.screenshot(f"{name}-draw-shifted-chart")
+    app.close()

@@ -1,20 +1,10 @@
 """The forward-pass page in a real browser: it runs without an exception, its charts and formulas render, a
-click sends another digit through, and the whole page is screenshotted (test-artifacts/forward-page.png)
-for a person to look at."""
+click sends another digit through, and the network's picture of a trained network opens a unit's and an output's
+numbers, on a laptop and on a projector. Screenshots (with SCREENSHOTS): forward-page and forward-picture-*."""
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-
-def show_whole_page(app):
-    """Make the window as tall as the page: Streamlit scrolls inside its own container, so a 'full page'
-    screenshot would otherwise stop at the first screen."""
-    height = app.page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMain\"] *')]"
-        ".map(e => e.scrollHeight))")
-    app.page.set_viewport_size({"width": 1440, "height": min(int(height) + 100, 12_000)})
-    app.page.wait_for_timeout(2500)  # plotly redraws at the new size
 
 
 def expected_reading(column):
@@ -59,10 +49,9 @@ def shown_column(page):
 def test_forward_page_renders_the_whole_chain(app):
     from playwright.sync_api import expect
 
-    app.open("")  # start where a visitor starts, so the app's navigation (and wide layout) is in place
     app.open("forward")
     page = app.page
-    page.get_by_text("Step 0 · the input").first.wait_for()
+    expect(page.get_by_text("Step 0 · the input").first).to_be_visible()
     app.assert_no_exception()
     expect(page.get_by_text("This network is untrained").first).to_be_visible()
     expect(page.locator(".st-key-forward_picture svg image.weights")).to_have_count(10)  # the network, drawn
@@ -96,35 +85,29 @@ def test_forward_page_renders_the_whole_chain(app):
     app.assert_no_exception()
 
     page.mouse.move(5, 5)  # no tooltip left over the page
-    show_whole_page(app)
-    app.assert_no_exception()
     app.screenshot("forward-page")
-
-
 
 def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector(browser, app_url):
     """One visitor trains a small network, then: the Forward page's picture of it draws, a click on a hidden unit's
     button opens its sum below the picture, a click on an output's node in the picture opens its softmax; Home
     shows the small picture; switched to presenter mode at 1280 x 720, the whole picture and its controls are on
     the first screen, and a click on an output's button opens its softmax.
-    Screenshots: forward-picture-laptop.png, forward-picture-unit-laptop.png, home-picture.png,
-    forward-picture-projector.png, forward-picture-output-projector.png."""
+    Screenshots: forward-picture-laptop, forward-picture-unit-laptop, home-picture, forward-picture-projector,
+    forward-picture-output-projector."""
     from conftest import TIMEOUT_MS, AppPage
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    app = AppPage(page, app_url)
-    app.open("training?iterations=100&alpha=0.5&init=he")
+    app = AppPage(browser, app_url, {"width": 1600, "height": 1000})
+    page = app.page
+    app.open("training?iterations=20&alpha=0.5&init=he")  # a short run: what is checked is its picture
     page.get_by_role("button", name="▶️ Train").click()
-    page.get_by_text("Finished 100 steps").first.wait_for(timeout=240_000)
+    expect(page.get_by_text("Finished 20 steps").first).to_be_visible()
 
     def picture_page():
         """Go to the Forward pass page through the app's own navigation (the same visitor, the same network)."""
         page.get_by_role("link", name="Forward pass").click()
-        page.locator(".st-key-forward_picture svg image.weights").first.wait_for()
+        expect(page.locator(".st-key-forward_picture svg image.weights").first).to_be_visible()
         app.wait_idle()
         app.assert_no_exception()
 
@@ -136,15 +119,14 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     expect(page.get_by_text("Your network:").first).to_be_visible()
     page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'center'})")
     page.mouse.move(5, 5)
-    app.screenshot("forward-picture-laptop", whole_page=False)
+    app.screenshot("forward-picture-laptop")
     units.get_by_role("radio", name="3", exact=True).click()
     expect(page.get_by_role("heading", name="Hidden unit 3 of layer 1, number by number")).to_be_visible()
     expect(page.get_by_text("The 784 products add up to").first).to_be_visible()
     expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "true")
     app.wait_idle()
     page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(1000)
-    app.screenshot("forward-picture-unit-laptop", whole_page=False)
+    app.screenshot("forward-picture-unit-laptop")
     picture.locator('[data-node="out:5"]').click()  # a click on output 5 in the picture itself
     expect(page.get_by_role("heading", name="Output 5: its score Z2[5], edge by edge, then softmax")).to_be_visible()
     expect(outputs.get_by_role("radio", name="5", exact=True)).to_have_attribute("aria-checked", "true")
@@ -157,34 +139,32 @@ def test_the_network_picture_of_a_trained_network_on_a_laptop_and_on_a_projector
     app.wait_idle()
 
     page.get_by_role("link", name="Home").click()  # the small picture, the visitor's network first
-    page.locator(".st-key-home_picture svg image.weights").first.wait_for()
+    expect(page.locator(".st-key-home_picture svg image.weights").first).to_be_visible()
     app.wait_idle()
     app.assert_no_exception()
     expect(page.get_by_text("reading the dev set's first digit").first).to_be_visible()
     page.mouse.move(5, 5)
-    app.screenshot("home-picture", whole_page=False)
+    app.screenshot("home-picture")
 
     picture_page()
     page.locator('[data-testid="stSidebar"]').get_by_text("📽️ Presenter mode").click()
     app.wait_idle()
     page.set_viewport_size({"width": 1280, "height": 720})
-    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button')
-    if collapse.count():  # the projector's full width, as presenter mode opens the page
-        collapse.first.click()
+    # Presenter mode closes the sidebar: the projector's full width, as when a link opens the page in it.
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
     page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
-    page.wait_for_timeout(1000)
+    app.wait_still()  # the sidebar has slid away and the picture has taken the room
     for element in (picture, units, outputs):  # the picture and its controls fill the first screen
         box = element.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box
     page.mouse.move(5, 5)
-    app.screenshot("forward-picture-projector", whole_page=False)
+    app.screenshot("forward-picture-projector")
     outputs.get_by_role("radio", name="3", exact=True).click()
     expect(page.get_by_role("heading", name="Output 3: its score Z2[3], edge by edge, then softmax")).to_be_visible()
     expect(page.get_by_text("Z2[3] is").first).to_be_visible()  # checked against forward_prop
     expect(units.get_by_role("radio", name="3", exact=True)).to_have_attribute("aria-checked", "false")
     app.wait_idle()
     page.evaluate("() => document.querySelector('.st-key-forward_picture').scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(1000)
-    app.screenshot("forward-picture-output-projector", whole_page=False)
+    app.screenshot("forward-picture-output-projector")
     app.assert_no_exception()
-    context.close()
+    app.close()

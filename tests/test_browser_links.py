@@ -1,6 +1,6 @@
 """A link sent to the class, opened in a real browser: the Training page comes up with the link's settings, the
 address keeps following the controls, a bad value is named on the page, and presenter mode from a link makes
-everything larger. Screenshots: presenter mode and normal mode of the same page, side by side in test-artifacts/.
+everything larger. Screenshots (with SCREENSHOTS): presenter mode and normal mode of the same page, side by side.
 """
 
 import pytest
@@ -71,7 +71,7 @@ def test_a_bad_value_in_a_link_is_named_on_the_page(app):
     expect(page).not_to_have_url(re.compile("colour"))
     expect(page).to_have_url(re.compile(r"[?&]alpha=0\.1(&|$)"))
     assert "colour" not in query_of(page) and query_of(page)["alpha"] == "0.1"
-    app.screenshot("link-bad-value", whole_page=False)
+    app.screenshot("link-bad-value")
 
 
 def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
@@ -83,7 +83,7 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
     for mode, suffix in (("normal", ""), ("presenter", "&presenter=1")):
         app.open("forward?" + suffix.lstrip("&") if suffix else "forward")
         app.assert_no_exception()
-        page.locator(".st-key-forward_picture svg image.weights").first.wait_for()  # the network, drawn
+        expect(page.locator(".st-key-forward_picture svg image.weights").first).to_be_visible()  # the network
         if mode == "presenter":  # presenter mode closes the sidebar: open it to reach the toggle
             page.locator('[data-testid="stExpandSidebarButton"]').first.click()
         toggle = page.locator('[data-testid="stSidebar"] input[type="checkbox"]').first  # its only toggle
@@ -96,7 +96,7 @@ def test_presenter_mode_from_a_link_is_larger_and_folds_explanations(app):
             expect(toggle).not_to_be_checked()
             expect(explanations).to_have_count(0)
         sizes[mode] = page.evaluate(font_size)
-        app.screenshot(f"presenter-{mode}-forward", whole_page=False)
+        app.screenshot(f"presenter-{mode}-forward")
     assert sizes["presenter"] >= 1.3 * sizes["normal"], sizes
 
     # Switched off from the sidebar: normal size again, and the address drops ?presenter.

@@ -1,6 +1,6 @@
 """Real-browser test of the Training page: train the notebook preset on the sample, watch the curves move,
-press Stop midway, and look at the results and the details. Screenshots: training-running, training-stopped
-(with the backpropagation walkthrough, the first tab) and training-details (in test-artifacts/).
+press Stop midway, and look at the results and the details. Screenshots (with SCREENSHOTS): training-running,
+training-stopped (with the backpropagation walkthrough, the first tab) and training-details.
 """
 
 import re
@@ -25,13 +25,11 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     from playwright.sync_api import expect
 
     page = app.page
-    page.set_viewport_size({"width": 1440, "height": 2100})  # tall enough to show controls, curves and results
     app.open("training")  # a deep link, as a teacher would share it
     app.assert_no_exception()
     page.get_by_role("button", name="📓 The notebook").click()
     app.wait_idle()
     use_seed(page, 102)  # a run of its own: one another test trained would be shared, already finished
-    app.wait_idle()
     page.get_by_role("button", name="▶️ Train").click()
 
     # While it trains, the progress text and the curves change several times, without any click.
@@ -40,7 +38,7 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
         f"() => {{ const seen = window.progressSeen = window.progressSeen || new Set();"
         f" seen.add(document.querySelector('{PROGRESS}')?.innerText); return seen.size >= 3; }}", polling=100)
     expect(page.get_by_role("button", name="⏹️ Stop")).to_be_enabled()
-    app.screenshot("training-running", whole_page=False)  # the tall window: no resizing while the run goes on
+    app.screenshot("training-running")
 
     page.get_by_role("button", name="⏹️ Stop").click()
     progress = page.locator(PROGRESS).first
@@ -50,9 +48,7 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     stopped = progress_text(page)
     assert 0 < step_of(stopped) < 500, stopped
     assert re.search(r"dev accuracy \d+\.\d%", stopped), stopped
-    page.wait_for_timeout(2000)
-    assert progress_text(page) == stopped  # Stop really stopped: nothing moves any more
-    assert "Loss (lower is better)" in page.locator(".st-key-tr_curves_loss svg").first.text_content()
+    expect(page.locator(".st-key-tr_curves_loss svg").first).to_contain_text("Loss (lower is better)")
     metrics = page.locator('[data-testid="stMetric"]')
     expect(metrics.nth(3)).to_contain_text("dev accuracy")
     expect(metrics.nth(3)).to_contain_text("%")
@@ -61,9 +57,10 @@ def test_train_the_notebook_preset_stop_midway_and_look_inside(app):
     expect(page.locator(".katex-error")).to_have_count(0)  # every formula rendered
     app.screenshot("training-stopped")
 
-    page.get_by_role("tab", name="🧠 What the network learned").click()
-    page.get_by_text("Mistakes on the dev set").wait_for()
+    page.get_by_role("tab", name="🧠 What the network learned").click()  # the page runs again
+    expect(page.get_by_text("Mistakes on the dev set")).to_be_visible()
     app.wait_idle()
     app.assert_no_exception()
+    assert progress_text(page) == stopped  # Stop really stopped: the run has not moved since
     page.get_by_role("tab", name="🧠 What the network learned").scroll_into_view_if_needed()
     app.screenshot("training-details")

@@ -4,7 +4,8 @@ The visitors speak Streamlit's protocol (benchmarks/protocol_client.py) and keep
 Checked: each visitor stays on one process (nginx's log; their trained network still there after page changes
 and after a dropped websocket); the visitors of a process that dies mid-lesson reconnect, as Streamlit's page
 does, and get a fresh session on the other process, never another visitor's; the others are not disturbed;
-and once the launcher stops (SIGTERM, Ctrl-C, or killed outright) no process of it is left.
+and once the launcher stops (SIGTERM, Ctrl-C, or killed outright) no process of it is left. In Chromium through
+nginx, a CSV and a saved network uploaded by one visitor reach their own process and session, and no one else's.
 """
 
 import asyncio
@@ -207,7 +208,7 @@ class Student:
         assert self.tab.has_alert(UNTRAINED)
         await self.page("training", TRAINING_LINK)
         await self.helper.train(self.tab)
-        assert self.tab.progress_text().startswith("✅ step 100 of 100"), self.tab.progress_text()
+        assert self.tab.progress_text().startswith("✅ finished · step 100 of 100"), self.tab.progress_text()
         await self.page("forward")
         assert self.tab.has_alert(TRAINED)
         assert self.tab.session_id == self.session
@@ -311,3 +312,88 @@ def test_the_launcher_leaves_no_process_behind(nginx, how):
         assert not run_dir.exists()
     else:
         shutil.rmtree(run_dir)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Uploads through nginx, in a real browser
+# ---------------------------------------------------------------------------------------------------------
+
+REQUEST_LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) visitor=(?P<visitor>\S+) upstream=(?P<upstream>.*)$')
+
+
+def requests_of(path, visitor):
+    """(request line, status, port of the process that answered) of each request of `visitor` in the access log."""
+    found = []
+    for line in Path(path).read_text().splitlines():
+        m = REQUEST_LINE.search(line)
+        if m and m["visitor"] == visitor and m["upstream"] != "-":
+            found.append((m["request"], int(m["status"]), int(m["upstream"].split(",")[-1].strip().rsplit(":", 1)[1])))
+    return found
+
+
+def file_input(page, label):
+    """The <input type=file> of the st.file_uploader whose label holds `label`."""
+    return page.locator('[data-testid="stFileUploader"]', has_text=label).locator('input[type="file"]')
+
+
+@pytest.mark.browser
+def test_uploads_through_nginx_reach_the_visitors_own_process_and_no_one_else(nginx, browser):
+    """A browser through nginx uploads a CSV on the Data page and a saved network on the Training page: both reach
+    the process that holds the visitor's session (in nginx's log every request of theirs, the two uploads too, went
+    to that process), the pages use them, and another visitor of the same process sees neither."""
+    from conftest import AppPage
+    from playwright.sync_api import expect
+    from visitors import csv_of_sample_digits
+
+    from nn_core.persistence import save_model
+    from nn_core.training import NOTEBOOK, new_network
+
+    # The launcher's own temporary run folder: as root, nginx's workers (nobody) write an upload's body there, and
+    # they cannot reach a folder inside pytest's private tmp_path.
+    launcher = Launcher(processes=2)
+    tabs = []
+    try:
+        launcher.wait_ready()
+        access_log = launcher.run_dir() / "access.log"
+        ports = sorted(launcher.app_pids())
+        port = ports[0]
+        anna_cookie, ben_cookie = cookies_on_each_process(launcher.url, access_log, ports, 2)[port]
+        for cookie in (anna_cookie, ben_cookie):  # two browsers that nginx sends to the same process
+            tabs.append(AppPage(browser, launcher.url, {"width": 1440, "height": 900}))
+            tabs[-1].context.add_cookies([{"name": COOKIE, "value": cookie, "url": launcher.url}])
+        anna, ben = tabs
+
+        anna.open("data")
+        file_input(anna.page, "upload your own CSV").set_input_files(
+            files=[{"name": "anna.csv", "mimeType": "text/csv", "buffer": csv_of_sample_digits(300)}])
+        expect(anna.page.get_by_text("In use: 300 labelled digits from anna.csv")).to_be_visible()
+        anna.wait_idle()
+        anna.page.get_by_role("link", name="Training").click()  # the app's own navigation: the same session
+        expect(anna.page.get_by_text("Data in use: 300 labelled digits from anna.csv")).to_be_visible()
+        anna.page.get_by_role("tab", name="💾 Save / load").click()
+        hp = NOTEBOOK.with_changes(hidden_sizes=(12,), seed=5)
+        network = save_model(new_network(hp), hp)
+        file_input(anna.page, "Load a network saved by this app").set_input_files(
+            files=[{"name": "anna.npz", "mimeType": "application/octet-stream", "buffer": network}])
+        expect(anna.page.get_by_text("Loaded anna.npz: 784-12-10 relu", exact=False).first).to_be_visible()
+        expect(anna.page.get_by_text("Your network: 784-12-10 relu")).to_be_visible()
+        anna.assert_no_exception()
+
+        ben.open("data")
+        expect(ben.page.get_by_text("In use: Bundled sample")).to_be_visible()
+        expect(ben.page.locator('[data-testid="stRadio"]').first.get_by_role("radio")).to_have_count(1)  # no CSV
+        ben.page.get_by_role("link", name="Training").click()
+        expect(ben.page.get_by_text("Your network: 784-10-10 relu, untrained")).to_be_visible()
+        expect(ben.page.get_by_text(re.compile(r"anna\.(csv|npz)"))).to_have_count(0)
+        ben.assert_no_exception()
+
+        for cookie in (anna_cookie, ben_cookie):
+            assert {served for _, _, served in requests_of(access_log, cookie)} == {port}
+        uploads = [(request, status) for request, status, _ in requests_of(access_log, anna_cookie)
+                   if "/_stcore/upload_file/" in request and not request.startswith("DELETE")]
+        assert len(uploads) == 2 and all(status < 300 for _, status in uploads), uploads
+    finally:
+        for tab in tabs:
+            tab.close()
+        left = launcher.stop(signal.SIGTERM)
+    assert not left, f"processes left running after SIGTERM: {left}"

@@ -6,6 +6,7 @@ own weights, curves, history and uploads. The shared datasets, in contrast, must
 everyone: no copy per visitor and none per rerun.
 """
 
+import time
 
 import numpy as np
 import pytest
@@ -17,8 +18,10 @@ import nn_core.mnist_files
 from dashboard import state
 from nn_core.persistence import save_model
 from nn_core.training import NOTEBOOK, new_network
+from training_runs import computations
 
 RUN, HISTORY = "training_run", "training_history"
+HELD_AT = 5  # steps after which Ben's long run waits for the workers (the first test)
 SAVE_LOAD_TAB = "💾 Save / load"
 
 
@@ -50,7 +53,12 @@ def set_controls(visitor, **values):
     visitor.run()
 
 
-def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
+def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir, monkeypatch):
+    # Ben's run of 2,000 steps trains its first HELD_AT steps, then waits for the workers, however fast the
+    # machine is: it is still in progress while Anna trains hers, and he stops it midway.
+    wanted_until = computations.Computation.wanted_until
+    monkeypatch.setattr(computations.Computation, "wanted_until",
+                        lambda c: min(wanted_until(c), HELD_AT) if c.total == 2000 else wanted_until(c))
     anna, ben = Visitor(), Visitor()
 
     # Anna uploads her own digits; Ben keeps the bundled sample.
@@ -72,12 +80,17 @@ def test_two_visitors_training_at_once_each_see_only_their_own_work(data_dir):
     anna.click("tr_train")
     assert ben.training_run().training, "Ben's run should still be training while Anna's starts"
     anna.wait_for_training()
+    anna_run, ben_run = anna.training_run(), ben.training_run()
+    assert ben_run.training
+    deadline = time.monotonic() + 120
+    while ben_run.step < HELD_AT:
+        assert time.monotonic() < deadline, f"Ben's run is at step {ben_run.step}, not {HELD_AT}"
+        time.sleep(0.05)
     ben.run()
     ben.click("tr_stop")  # Ben stops his run midway; Anna's run has already finished
-    anna_run, ben_run = anna.training_run(), ben.training_run()
     assert anna_run is not ben_run
     assert anna_run.status == "finished" and anna_run.step == 20
-    assert ben_run.status == "paused" and 0 < ben_run.step < 2000
+    assert ben_run.status == "paused" and ben_run.step == HELD_AT
 
     # Weights: each network has its own shapes and numbers.
     anna_model, ben_model = anna.state[state.MODEL], ben.state[state.MODEL]
@@ -164,6 +177,6 @@ def test_a_download_switches_only_the_visitor_who_downloaded(data_dir, monkeypat
     assert state._shared_split("bundled sample", 1000, 0) is ben_split  # the sample's cached split was not reloaded
     ben.run()
     assert not ben.at.toast  # said once
-    assert ben.at.button(key="data_use_full")  # one click away
+    assert not ben.at.button(key="data_use_full").disabled  # one click away
     carl = visitors.Visitor("data")  # a newcomer gets the best data the server has now
     assert "Full MNIST" in carl.at.info[0].value

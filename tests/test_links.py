@@ -240,3 +240,43 @@ def test_a_bad_presenter_value_warns_and_stays_off():
     at = open_page(APP, presenter="sometimes")
     assert at.sidebar.toggle(key=state.PRESENTER).value is False
     assert "presenter=sometimes" in warnings(at)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The link box: an address the class can open, or a warning that says how to get one
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address, local", [
+    ("http://127.0.0.1:8501/training", True), ("http://localhost:8501/", True), ("http://[::1]:8501/class", True),
+    ("http://127.0.1.1:8501/training", True), ("http://192.168.1.20:8501/training", False),
+    ("https://class.example.org/training", False), ("/training", False),
+])
+def test_this_computers_own_address_is_recognised(address, local):
+    assert links.this_computer_only(address) is local
+
+
+def link_box_page(monkeypatch, address):
+    monkeypatch.setattr(links, "browser_address", lambda: address)
+    at = AppTest.from_file(TRAINING, default_timeout=120)
+    at.session_state["training_link_box"] = True  # the box opened
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_to_this_computer_warns_that_students_cannot_open_it_and_says_how_to_serve_them(monkeypatch):
+    at = link_box_page(monkeypatch, "http://127.0.0.1:8501/training")
+    link = next(code.value for code in at.code if "?hidden_sizes=" in code.value)
+    assert link.startswith("http://127.0.0.1:8501/training?hidden_sizes=10&")
+    warning = next(w.value for w in at.warning if "Students cannot open this link" in w.value)
+    assert "127.0.0.1 is this computer's own address" in warning
+    assert "`streamlit run app.py --server.address 0.0.0.0`" in warning and "Network URL" in warning
+    assert not any("Send it to the class" in c.value for c in at.caption)
+
+
+def test_a_link_on_the_network_is_offered_to_the_class_without_a_warning(monkeypatch):
+    at = link_box_page(monkeypatch, "http://192.168.1.20:8501/training")
+    link = next(code.value for code in at.code if "?hidden_sizes=" in code.value)
+    assert link.startswith("http://192.168.1.20:8501/training?") and not at.warning
+    assert any("Send it to the class" in c.value for c in at.caption)

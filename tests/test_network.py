@@ -5,12 +5,15 @@ import pytest
 
 from nn_core.activations import ACTIVATIONS, softmax, softmax_notebook
 from nn_core.network import (
+    SMALL_PRODUCT,
     backward_prop,
     compute_loss,
     forward_prop,
     get_accuracy,
     get_predictions,
     init_params,
+    matmul,
+    matmul_transposed,
     one_hot,
     update_params,
 )
@@ -165,6 +168,30 @@ def test_m_counted_before_the_split_shrinks_every_gradient():
     right = backward_prop(p, cache, X, Y)
     wrong = backward_prop(p, cache, X, Y, m=12)
     np.testing.assert_allclose(wrong["dW1"], right["dW1"] * 10 / 12, rtol=1e-5, atol=1e-8)
+
+
+def test_backward_prop_with_the_one_hot_labels_made_beforehand_gives_the_same_gradients():
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((784, 40)), rng.integers(0, 10, 40)
+    params = init_params((784, 12, 10), seed=0, dtype=np.float64)
+    cache = forward_prop(params, X)
+    expected = backward_prop(params, cache, X, Y)
+    grads = backward_prop(params, cache, X, Y, one_hot_Y=one_hot(Y, dtype=np.float64))
+    assert all(np.array_equal(grads[k], expected[k]) for k in expected)
+
+
+@pytest.mark.parametrize("b", [128, 200, 37, 2000])
+def test_the_products_of_forward_and_backward_prop_are_the_plain_products(b):
+    """matmul and matmul_transposed take other ways to the same numbers: two halves of a product just over
+    OpenBLAS's limit for small products (b = 128, 200), the transposed product over a contiguous X (b = 2000)."""
+    rng = np.random.default_rng(b)
+    W, dZ = rng.standard_normal((10, 784)).astype(np.float32), rng.standard_normal((10, b)).astype(np.float32)
+    rows = rng.random((b, 784)).astype(np.float32)
+    for X in (rows.T, np.ascontiguousarray(rows.T)):  # a batch gathered from rows, a full batch's X
+        X64 = X.astype(np.float64)
+        np.testing.assert_allclose(matmul(W, X), W.astype(np.float64) @ X64, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(matmul_transposed(dZ, X), dZ.astype(np.float64) @ X64.T, rtol=1e-4, atol=1e-4)
+    assert (SMALL_PRODUCT < 10 * 784 * b <= 2 * SMALL_PRODUCT) == (b in (128, 200))
 
 
 def test_update_params_steps_against_the_gradient():

@@ -131,7 +131,8 @@ def test_the_tables_of_numbers_are_built_when_opened_or_when_every_table_is_aske
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state[widgets.ALL_NUMBERS] = True  # the sidebar's "Every table of numbers open"
     at.run()
-    assert all(box.proto.expanded for box in at.expander if "numbers" in box.label)
+    boxes = {box.label: box.proto.expanded for box in at.expander if "numbers" in box.label}
+    assert boxes == {"These 784 numbers as a table": True, "The numbers behind these charts": True}
     assert has(at, "how many pixels") and len(at.dataframe) == 3  # the three opened
     assert len(at.table) == 3  # section 4's small tables, drawn as plain tables
 
@@ -233,7 +234,7 @@ def test_download_without_internet_says_so_and_keeps_the_sample(data_dir, monkey
     assert "Could not get the full MNIST. No internet connection" in at.error[0].value
     assert "Bundled sample" in in_use(at)
     assert not (data_dir / "mnist.npz").exists()
-    assert at.button(key="data_get_full")  # the button is still there to try again
+    assert not at.button(key="data_get_full").disabled  # the button is still there to try again
 
 
 def test_a_successful_download_switches_to_full_mnist(data_dir, monkeypatch):

@@ -116,10 +116,13 @@ def test_untrained_network_runs_and_says_its_answer_is_a_guess(data_dir):
     assert shown_column(at) == 0
     from nn_core.data import split_dev
     from nn_core.mnist_files import load_sample
-    from nn_core.network import forward_prop
+    from nn_core.network import forward_prop, get_predictions
 
-    dev = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0).X_dev  # as the page splits
+    split = split_dev(load_sample(data_dir / "mnist_sample.npz"), dev_size=1000, seed=0)  # as the page splits
+    dev = split.X_dev
     untrained = new_network(Hyperparams())  # the page's network when the visitor has none: seeded, so the same
+    right = np.mean(get_predictions(forward_prop(untrained, dev)["A2"]) == split.Y_dev)  # 17.3%: chance, by luck
+    assert f"(it gets {right:.1%} of the dev set right, where guessing gives 10%)" in warnings
     for column in (0, 7, 42):
         at.number_input(key="forward_index").set_value(column).run()
         A2 = forward_prop(untrained, dev[:, column:column + 1])["A2"]
@@ -401,3 +404,96 @@ def test_a_click_in_the_picture_opens_that_node_as_its_control_would():
     at = run_page(forward_picture={"clicked": "out:3"})  # the picture's state on the run a click starts
     assert at.pills(key="forward_pick_out").value == 3
     assert any(s.value.startswith("Output 3: its score Z2[3]") for s in at.subheader)
+
+
+def test_the_linear_exercise_says_which_of_the_visitors_own_runs_won(data_dir):
+    """"Which scored higher, linear or ReLU?": once the visitor has trained both (short runs, same settings but the
+    activation), the exercise names both dev accuracies from their run history and says which won, and why."""
+    from visitors import Visitor
+
+    visitor = Visitor("forward")
+    exercise = next(m.value for m in visitor.at.markdown if "Take the activation away" in m.value)
+    assert "Guess before you train." in exercise and "stays below" not in exercise
+    visitor.open("training")
+    visitor.at.select_slider(key="tr_iterations").set_value(20)
+    for activation in ("relu", "linear"):
+        visitor.at.selectbox(key="tr_activation").set_value(activation)
+        visitor.run()
+        visitor.click("tr_train")
+        run = visitor.state["training_run"]
+        run.worker.join(120)
+        visitor.run()
+        assert run.status == "finished" and run.hp.activation == activation
+    history = visitor.state[state.RUN_HISTORY]
+    relu, linear = (row["dev accuracy"] for row in history.values())
+    visitor.open("forward")
+    exercise = next(m.value for m in visitor.at.markdown if "Take the activation away" in m.value)
+    assert f"linear **{linear:.1%}**, ReLU **{relu:.1%}** on the dev set" in exercise
+    assert "784-10-10, full-batch, α 0.1, 20 steps" in exercise
+    if linear >= relu:
+        assert "One matrix did as well or better" in exercise
+    else:
+        assert "ReLU won" in exercise
+
+
+def tiles(image):
+    """The 28 x 28 RGB tiles of a units picture (pictures.units_picture), in order; the colour bar left out."""
+    import io
+
+    from PIL import Image
+
+    pngs = re.findall(r'<image x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="([\d.]+)" style="image-rendering:'
+                      r'pixelated" href="data:image/png;base64,([^"]+)"', svg_of(image))
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")) for _, _, png in pngs]
+
+
+def test_the_rows_tab_shows_what_training_changed_and_says_which_it_shows(data_dir, sample_split):
+    """After a run of the Training page the tab shows W1 − W1 at step 0 (the run's own start), and says so: the
+    pictures are exactly those differences, and pixels no training digit inks stay 0 (white), as its caption says.
+    W1 itself is one click away, with how large the start is beside the change."""
+    from visitors import Visitor
+
+    from dashboard.pictures import image_of, rdbu_rgb, symmetric
+
+    visitor = Visitor("training")
+    visitor.at.select_slider(key="tr_iterations").set_value(20)
+    visitor.run()
+    visitor.click("tr_train")
+    run = visitor.state["training_run"]
+    run.worker.join(120)
+    visitor.run()
+    visitor.open("forward")
+    visitor.state["forward_layer1_tab"] = ROWS_TAB
+    at = visitor.run()
+    assert at.radio(key="forward_rows_view").value == "change"
+    model = visitor.state[state.MODEL]
+    start, W1 = run.start_params["W1"], model.params["W1"]
+    np.testing.assert_array_equal(start, new_network(run.hp)["W1"])  # the run's step 0
+    change = W1 - start
+    picture = next(image for image in at.image if "(change), for units" in image.proto.imgs[0].alt)
+    drawn = tiles(picture)
+    assert len(drawn) == 10
+    for unit, tile in enumerate(drawn):
+        np.testing.assert_array_equal(tile, rdbu_rgb(image_of(change[unit]), symmetric(change)))
+    never_inked = ~np.any(sample_split.X_train > 0, axis=1)  # pixels no training digit inks (the app's split)
+    assert never_inked[0] and np.all(change[:, never_inked] == 0)  # the corner among them: white in every tile
+    caption = next(c.value for c in at.caption if "What training added to the random start" in c.value)
+    rms = float(np.sqrt(np.mean(np.square(change))))
+    assert f"moved the weights by {rms:.3f}" in caption and "stay exactly 0" in caption
+
+    at.radio(key="forward_rows_view").set_value("weights")
+    at = visitor.run()
+    picture = next(image for image in at.image if "(weight), for units" in image.proto.imgs[0].alt)
+    np.testing.assert_array_equal(tiles(picture)[3], rdbu_rgb(image_of(W1[3]), symmetric(W1)))
+    caption = next(c.value for c in at.caption if "W1 as it is: the random start plus" in c.value)
+    before = float(np.sqrt(np.mean(np.square(start))))
+    assert f"The start is {before / rms:.0f} times the change" in caption  # 20 steps: W1 is still mostly its start
+
+
+def test_the_rows_tab_of_an_untrained_or_unknown_start_shows_w1_and_says_why(trained_model):
+    at = run_page(forward_layer1_tab=ROWS_TAB)
+    assert at.radio(key="forward_rows_view").options == ["W1 as it is now"]
+    assert any("An untrained network's rows are its random start: noise" in c.value for c in at.caption)
+    at = run_page(**{state.MODEL: trained_model, "forward_layer1_tab": ROWS_TAB})
+    assert at.radio(key="forward_rows_view").options == ["W1 as it is now"]
+    assert any("this network's start is not known here" in c.value for c in at.caption)

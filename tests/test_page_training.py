@@ -22,6 +22,7 @@ import nn_core.mnist_files
 from dashboard import state
 from nn_core.persistence import load_model, save_model
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network
+from training_runs.runs import training_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "training" / "page.py")
@@ -135,13 +136,35 @@ def test_train_a_short_run_shows_curves_results_and_history(at):
     run = at.session_state[RUN]
     assert run.status == "finished" and run.step == 10
     assert "Finished 10 steps" in at.success[0].value
+    assert "✅ finished · step 10 of 10" in at.get("progress")[0].proto.text
+    if run.scores["dev"][1] < 0.3:  # 10 steps are a run's very start (about 23% on the sample): low, and said why
+        assert "Only 10 steps, so the accuracy is still low" in at.success[0].value
     assert all("<path class=\"curve\"" in curves_picture(at, name) for name in ("loss", "accuracy", "update"))
     table = history(at)
     assert list(table["run"]) == [1] and table["steps"][0] == "10 of 10"
     assert 0 < table["dev accuracy"][0] <= 1 and "test accuracy" not in table.columns
     model = at.session_state["model"]
     assert model.params is run.params and model.dev_accuracy == run.scores["dev"][1]
-    assert [s for s, _, _ in run.snapshots] == [0, 1, 2, 5, 10]
+    assert [s for s, *_ in run.snapshots] == [0, 1, 2, 5, 10]
+
+
+def test_the_presets_exercise_finds_both_runs_and_their_seconds_in_the_table(at):
+    """"Press 📓 The notebook, train; press ⚡ Fast and accurate, train: how long did each take? (The table of your
+    runs lists both.)" Shortened here (20 iterations, 1 epoch), each run is one row with its seconds."""
+    exercise = next(m.value for m in at.markdown if "Fast and accurate** and train again" in m.value)
+    assert "how long did each take" in exercise and "how many more seconds" not in exercise
+    for preset, shorten in (("tr_preset_notebook", ("select_slider", "tr_iterations", 20)),
+                            ("tr_preset_fast", ("slider", "tr_epochs", 1))):
+        click(at, preset)
+        kind, key, value = shorten
+        getattr(at, kind)(key=key).set_value(value)
+        run_ok(at)
+        click(at, "tr_train")
+        finish_training(at)
+    table = history(at)
+    assert table["network"].tolist() == ["784-10-10 relu", "784-128-10 relu"]
+    assert table["method"].tolist() == ["full-batch", "mini-batch 64"] and (table["seconds"] >= 0).all()
+    assert table["seconds"].tolist()[-1] == round(at.session_state[RUN].seconds, 1)
 
 
 def test_mini_batch_with_momentum_learns(at):
@@ -224,6 +247,26 @@ def test_dead_relu_units_are_explained(at):
     click(at, "tr_train")
     finish_training(at)
     assert "ReLU units of layer 1 are dead" in at.error[0].value
+    run = at.session_state[RUN]
+    assert f"training went wrong: {run.dead} of 10 ReLU units dead (α 10 too large)" in at.warning[0].value
+    assert history(at)["status"][0].startswith("went wrong: ")
+
+
+def test_one_hidden_unit_finishes_but_is_not_called_a_success(at):
+    """One hidden unit: the run trains to its end, near chance (10.5% after 100 steps on the sample, 23% after
+    500), so the page says it went wrong and why, and the history table says the same."""
+    at.slider(key="tr_hidden").set_value(1)
+    at.select_slider(key="tr_iterations").set_value(100)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    run = at.session_state[RUN]
+    assert run.status == "finished" and run.scores["dev"][1] < 0.3 and run.dead == 0
+    cause = "only 1 hidden unit, too few for ten digits"
+    assert not at.success and f"but training went wrong: {cause}" in at.warning[0].value
+    assert "every digit reaches the output layer as only 1 number" in at.error[0].value
+    assert at.get("progress")[0].proto.text.startswith(f"⚠️ went wrong ({cause}) · step 100 of 100")
+    assert history(at)["status"].tolist() == [f"went wrong: {cause}"]
 
 
 def test_backprop_tab_for_a_chosen_digit(at):
@@ -312,7 +355,7 @@ def test_what_the_network_learned_tab_scrubs_through_snapshots(at):
     finish_training(at)
     open_tab(at, TABS[3])
     assert at.select_slider(key="tr_w1_step").options == ["0", "1", "2", "5", "10", "20"]
-    snapshots = {step: W1 for step, W1, _ in at.session_state[RUN].snapshots}
+    snapshots = {step: W1 for step, W1, *_ in at.session_state[RUN].snapshots}
     at.radio(key="tr_w1_view").set_value("weights")
     run_ok(at)
     at_the_end = chart(at, "tr_w1")
@@ -383,7 +426,8 @@ def test_save_then_load_a_network_sets_the_controls(at, monkeypatch):
     button = next(b for b in at.get("download_button") if b.proto.label == "⬇️ Download the network")
     content, file_name = downloaded(stores, button)
     assert file_name == "network-784-32-10.npz"
-    with np.load(io.BytesIO(content)) as got, np.load(io.BytesIO(save_model(trained.params, trained.hp))) as saved:
+    expected = save_model(trained.params, trained.hp, training_of(at.session_state[RUN]))
+    with np.load(io.BytesIO(content)) as got, np.load(io.BytesIO(expected)) as saved:
         assert sorted(got.files) == sorted(saved.files)  # the file save_model writes for the trained network
         for name in saved.files:
             np.testing.assert_array_equal(got[name], saved[name])
@@ -405,6 +449,55 @@ def test_save_then_load_a_network_sets_the_controls(at, monkeypatch):
     assert loaded.hp == trained.hp
     for name, value in trained.params.items():
         np.testing.assert_array_equal(loaded.params[name], value)
+
+
+def test_a_loaded_network_shows_its_own_steps_accuracies_and_curves(at, monkeypatch):
+    """Loading shows the network as it was saved: its step (not "step 0 of 500"), its accuracies measured on the
+    data in use, and its curves from the file's log; the run history says the same."""
+    stores = keep_downloads(monkeypatch)
+    at.select_slider(key="tr_iterations").set_value(20)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    trained = at.session_state[RUN]
+    open_tab(at, TABS[4])
+    button = next(b for b in at.get("download_button") if b.proto.label == "⬇️ Download the network")
+    content, file_name = downloaded(stores, button)
+    click(at, "tr_reset")
+    assert "step 0 of 20" in at.get("progress")[0].proto.text
+    npz_upload(at, file_name, content)
+    run = at.session_state[RUN]
+    assert run.status == "loaded" and run.step == 20 and not at.exception
+    dev = run.scores["dev"][1]
+    assert dev == trained.scores["dev"][1]  # the same weights, scored on the same data
+    loss = trained.records[-1].loss
+    assert at.get("progress")[0].proto.text.startswith(f"📂 loaded · step 20 of 20 · loss {loss:.3f} · dev accuracy "
+                                                       f"{dev:.1%}")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Steps"] == "20 of 20" and metrics["dev accuracy"] == f"{dev:.1%}"
+    assert f"Loaded from {file_name}.** It had trained 20 of 20 steps" in texts(at)
+    loss_curve = next(path for path in ET.fromstring(curves_picture(at, "loss")).iter(SVG + "path")
+                      if path.get("data-name") == "loss (cross-entropy)")
+    assert (loss_curve.get("data-points"), loss_curve.get("data-last")) == ("20", "20")  # the file's 20 steps
+    np.testing.assert_allclose([r.loss for r in run.records], [r.loss for r in trained.records], rtol=1e-6)
+    row = history(at).iloc[-1]
+    assert (row["steps"], row["status"], row["dev accuracy"]) == ("20 of 20", "loaded, finished when saved", dev)
+    click(at, "tr_step")  # a loaded network is not trained on: Step starts a new one from its settings
+    assert at.session_state[RUN] is not run and at.session_state[RUN].step == 1
+
+
+def test_a_file_without_its_training_still_loads_and_says_what_it_lacks(at):
+    """A network saved by an older version (weights and hyperparameters only): its accuracies are measured, and the
+    page says its steps are not in the file instead of showing step 0."""
+    open_tab(at, TABS[4])
+    npz_upload(at, "old.npz", save_model(new_network(NOTEBOOK), NOTEBOOK))
+    run = at.session_state[RUN]
+    assert run.status == "loaded" and not run.records and "dev" in run.scores
+    assert "its steps are not in the file" in at.get("progress")[0].proto.text
+    assert "step 0 of" not in at.get("progress")[0].proto.text
+    assert {m.label: m.value for m in at.metric}["Steps"] == "not in the file"
+    assert "keeps no training log" in texts(at)
+    assert history(at).iloc[-1]["steps"] == "not in the file"
 
 
 @pytest.mark.parametrize("content", [

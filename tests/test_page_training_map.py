@@ -50,7 +50,7 @@ def test_the_map_follows_the_scrubber_through_the_runs_snapshots(at, sample_spli
     open_tab(at, TABS[3])
     scrubber = at.select_slider(key="tr_map_step")
     assert scrubber.options == ["0", "1", "2", "5", "10", "20"] and scrubber.value == 20
-    snapshots = {step: (W1, b1) for step, W1, b1 in at.session_state[RUN].snapshots}
+    snapshots = {step: (W1, b1) for step, W1, b1, _ in at.session_state[RUN].snapshots}
     at_the_end = chart(at, "tr_map")
     assert "step 20" in at_the_end["layout"]["title"]["text"]
     expected, found = expected_points(*snapshots[20], sample_split)
@@ -93,3 +93,35 @@ def test_a_network_with_no_run_gets_its_map_and_no_scrubber(at):
     assert not [s for s in at.select_slider if s.key == "tr_map_step"]
     assert "A1 of 1,000 dev digits at step 0" in chart(at, "tr_map")["layout"]["title"]["text"]
     assert "Train a network above" in texts(at)
+
+
+def test_the_panel_beside_the_map_speaks_for_the_step_the_slider_is_on(at, sample_split):
+    """Slid back to step 0, the panel names step 0 and gives the answer of the network as it was then (the
+    run's fresh network), not the network at the end; the slider's marks are steps, and its help says they are
+    not evenly spaced."""
+    from nn_core.network import forward_prop
+    from nn_core.training import new_network
+
+    at.select_slider(key="tr_iterations").set_value(20)
+    run_ok(at)
+    click(at, "tr_train")
+    finish_training(at)
+    open_tab(at, TABS[3])
+    at.number_input(key="tr_map_digit").set_value(5)
+    run_ok(at)
+    scrubber = at.select_slider(key="tr_map_step")
+    assert scrubber.options == ["0", "1", "2", "5", "10", "20"] and "not even in steps" in scrubber.help
+    X = sample_split.X_dev[:, 5:6]
+    run = at.session_state[RUN]
+    separated = {}
+    for step, network in ((20, run.params), (0, new_network(run.hp))):
+        at.select_slider(key="tr_map_step").set_value(step)
+        run_ok(at)
+        separated[step] = int(next(m.value for m in at.metric if m.label == "Digits nearest their own centre")[:-1])
+        A2 = forward_prop(network, X)["A2"][:, 0]
+        said = f"The network at step {step} says **{A2.argmax()}** ({A2.max():.0%})"
+        assert said in texts(at), (step, said)
+        hover = chart(at, "tr_map")["data"][0]["hovertemplate"]
+        assert f"the network at step {step} says" in hover
+    assert "The network at step 20 says" not in texts(at)  # at step 0, nothing speaks for the end
+    assert 10 < separated[0] < separated[20]  # "mostly mixed" at step 0 (above chance), gathering as it learns

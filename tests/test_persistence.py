@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from nn_core.network import init_params
-from nn_core.persistence import hyperparams_from_dict, load_model, save_model
-from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, new_network
+from nn_core.persistence import Training, hyperparams_from_dict, load_model, load_network, save_model
+from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, Hyperparams, StepRecord, new_network
 
 
 def npz_bytes(**arrays):
@@ -147,3 +147,66 @@ def test_a_file_that_is_too_big_is_refused():
 
     with pytest.raises(ValueError, match="larger than"):
         load_model(b"0" * (persistence.MAX_FILE_BYTES + 1))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The training a file keeps: steps, seconds, how it ended, and the log
+# ---------------------------------------------------------------------------------------------------------
+
+
+def a_training(steps=3, total=5, layers=2):
+    records = tuple(StepRecord(k, float(k), 2.5 - 0.1 * k, 0.1 * k, 0.2 if k == steps else None,
+                               {f"W{l}": 0.01 * k + l for l in range(1, layers + 1)}) for k in range(1, steps + 1))
+    return Training(steps, total, 0.75, "paused", records, tuple(0.25 * k for k in range(1, steps + 1)))
+
+
+@pytest.mark.parametrize("hp", [NOTEBOOK, NOTEBOOK.with_changes(hidden_sizes=(16, 8))])
+def test_a_network_keeps_its_steps_seconds_ending_and_log(hp):
+    training = a_training(layers=len(hp.layer_sizes) - 1)
+    params, loaded_hp, loaded = load_network(save_model(new_network(hp), hp, training))
+    assert loaded_hp == hp and loaded == training
+    assert loaded.records[0].dev_accuracy is None and loaded.records[-1].dev_accuracy == 0.2  # not measured: None
+    assert set(load_model(save_model(new_network(hp), hp, training))[0]) == set(params)  # load_model as before
+
+
+def test_an_older_file_without_training_still_loads():
+    params, hp, training = load_network(save_model(new_network(NOTEBOOK), NOTEBOOK))
+    assert hp == NOTEBOOK and training is None and set(params) == {"W1", "b1", "W2", "b2"}
+    old = npz_bytes(**saved_arrays())  # written the way the app wrote files before it kept the training
+    assert load_network(old)[2] is None
+
+
+def training_arrays(**changes):
+    raw = save_model(new_network(NOTEBOOK), NOTEBOOK, a_training())
+    with np.load(io.BytesIO(raw)) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays.update(changes)
+    return npz_bytes(**{k: v for k, v in arrays.items() if v is not None})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"log": None}, "but not both"),
+    ({"training": None}, "but not both"),
+    ({"training": np.array("{not json")}, "not valid JSON"),
+    ({"training": np.array(json.dumps({"steps": 3, "total": 5, "seconds": 1.0}))}, "steps, total, seconds and ending"),
+    ({"training": np.array(json.dumps({"steps": 6, "total": 5, "seconds": 1.0, "ending": "finished"}))},
+     "0 <= steps <= total"),
+    ({"training": np.array(json.dumps({"steps": 3, "total": 5, "seconds": -1, "ending": "finished"}))},
+     "seconds must be a number from 0 up"),
+    ({"training": np.array(json.dumps({"steps": 3, "total": 5, "seconds": 1.0, "ending": "won"}))},
+     "ending must be one of"),
+    ({"log": np.zeros((2, 8))}, "must be 3 rows"),
+    ({"log": np.ones((3, 8))}, "count its steps 1, 2, 3"),
+])
+def test_a_training_that_does_not_fit_is_refused_clearly(changes, message):
+    with pytest.raises(ValueError, match=message):
+        load_network(training_arrays(**changes))
+
+
+def test_accuracies_in_the_log_must_lie_between_0_and_1():
+    log = save_model(new_network(NOTEBOOK), NOTEBOOK, a_training())
+    with np.load(io.BytesIO(log)) as npz:
+        bad = npz["log"].copy()
+    bad[0, 3] = 1.5
+    with pytest.raises(ValueError, match="accuracies from 0 to 1"):
+        load_network(training_arrays(log=bad))

@@ -11,7 +11,7 @@ import pytest
 
 from nn_core.mnist_files import load_sample
 from nn_core.network import forward_prop, get_predictions
-from nn_core.persistence import save_model
+from nn_core.persistence import Training, save_model
 from nn_core.training import NOTEBOOK, new_network, train, train_to_end
 from views.training.save_load import log_csv
 
@@ -32,8 +32,9 @@ def test_the_exported_script_gives_the_apps_predictions(tmp_path, activation, hi
     images, labels = digits.images[:300], digits.labels[:300]
     X = (images.T / 255).astype(np.float32)
     hp = NOTEBOOK.with_changes(iterations=30, activation=activation, hidden_sizes=hidden, init="he")
-    params, _ = train_to_end(new_network(hp), X, labels.astype(np.int64), hp)
-    (tmp_path / "network.npz").write_bytes(save_model(params, hp))
+    params, records = train_to_end(new_network(hp), X, labels.astype(np.int64), hp)
+    training = Training(30, 30, 1.0, "finished", tuple(records), tuple(np.linspace(0, 1, 31)[1:]))
+    (tmp_path / "network.npz").write_bytes(save_model(params, hp, training))  # the training log is skipped
     write_csv(tmp_path / "digits.csv", images, labels if with_labels else None, header=with_labels)
 
     out = subprocess.run([sys.executable, str(SCRIPT), "network.npz", "digits.csv"], cwd=tmp_path,

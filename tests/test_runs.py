@@ -6,8 +6,10 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
+from training_runs import pool
 from training_runs.runs import (
     advance,
     compare_notebook_bugs,
@@ -54,11 +56,19 @@ def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_s
     # process one, and a sum split between threads is added up in another order.
     assert [r.loss for r in records] == pytest.approx([r.loss for r in run.records], rel=1e-5)
     np.testing.assert_allclose(params["W1"], run.params["W1"], rtol=1e-5, atol=1e-6)
-    assert [s for s, _, _ in run.snapshots] == [0, 1, 2, 5, 10, 12]
-    for _, W1, b1 in run.snapshots:  # the first layer as it was at that step: b1 with W1
-        assert W1.shape == (10, 784) and b1.shape == (10, 1)
+    assert [s for s, *_ in run.snapshots] == [0, 1, 2, 5, 10, 12]
+    for _, W1, b1, rest in run.snapshots:  # the first layer as it was at that step: b1 with W1, and the rest
+        assert W1.shape == (10, 784) and b1.shape == (10, 1) and set(rest) == {"W2", "b2"}
     np.testing.assert_allclose(run.snapshots[-1][2], run.params["b1"], rtol=1e-6)
+    np.testing.assert_allclose(run.snapshots[-1][3]["W2"], run.params["W2"], rtol=1e-6)
     assert not np.allclose(run.snapshots[0][2], run.snapshots[-1][2])
+
+
+def test_a_wide_layers_snapshots_keep_its_first_rows_only_and_not_the_rest():
+    from training_runs.worker_loop import SNAPSHOT_UNITS, first_layer
+
+    step, W1, b1, rest = first_layer(3, new_network(NOTEBOOK.with_changes(hidden_sizes=(100,))))
+    assert (step, W1.shape, b1.shape, rest) == (3, (SNAPSHOT_UNITS, 784), (SNAPSHOT_UNITS, 1), None)
 
 
 def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split):
@@ -149,14 +159,18 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
     assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
 
 
-def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split):
+def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split, monkeypatch):
+    # Both runs below on one BLAS thread, so that they add up the same terms in the same order: the worker's (a
+    # lone run on a quiet machine would otherwise take a thread per core) and this process's.
+    monkeypatch.setattr(pool, "CORES", 1)
     hp = NOTEBOOK.with_changes(iterations=60)
     seen = []
     params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
                                     sample_split.Y_dev, progress=lambda step, total: seen.append((step, total)))
     assert seen == [(step, 60) for step in range(1, 61)] and [r.step for r in records] == list(range(1, 61))
     assert [r.step for r in records if r.dev_accuracy is not None] == [50, 60]  # every 50 steps and at the end
-    expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
+    with threadpool_limits(1, user_api="blas"):
+        expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
     np.testing.assert_allclose(params["W1"], expected["W1"], rtol=1e-5, atol=1e-6)
 
 
@@ -177,3 +191,22 @@ def test_a_live_chart_takes_a_new_pace_when_the_class_s_runs_start_or_end(monkey
     assert not runs.pace_changed(2.1) and not runs.pace_changed(1.5)
     monkeypatch.setattr(runs, "runs_in_progress", lambda: 1)  # most have finished
     assert runs.pace_changed(2.1)
+
+
+def test_a_run_is_judged_by_its_dev_accuracy_with_the_cause_it_shows():
+    """Below 30% (chance + 20 points) a finished run went wrong, once it had 100 steps or shows a cause that more
+    steps cannot cure; the cause is the first one the run shows."""
+    from training_runs.runs import judge
+
+    notebook, one_unit = NOTEBOOK, NOTEBOOK.with_changes(hidden_sizes=(1,))
+    assert judge(notebook, 500, 0.848, 0, 2.81, 0.47) is None
+    assert judge(notebook, 10, 0.232, 0, 2.81, 2.27) is None  # a short run: low because it is short
+    assert str(judge(NOTEBOOK.with_changes(alpha=5.0), 20, 0.112, 8, 2.81, 2.40)) == \
+        "8 of 10 ReLU units dead (α 5 too large)"
+    assert judge(NOTEBOOK.with_changes(alpha=2.0), 500, 0.9, 9, 2.81, 2.30) is None  # dead, but it still reads
+    assert judge(NOTEBOOK.with_changes(alpha=2.0), 20, 0.11, 1, 2.81, 3.5).cause == "alpha too large"
+    assert str(judge(one_unit, 500, 0.233, 0, 2.44, 1.99)) == "only 1 hidden unit, too few for ten digits"
+    assert str(judge(NOTEBOOK.with_changes(alpha=0.001), 500, 0.199, 0, 2.81, 2.40)) == \
+        "α 0.001 too small for 500 steps"
+    assert judge(NOTEBOOK.with_changes(init="he"), 500, 0.25, 0, 2.3, 2.0).cause == "unknown"
+    assert judge(notebook, 500, None, 0, 2.81, 0.47) is None  # no dev set, no verdict

@@ -26,7 +26,8 @@ def test_nn_core_source_never_mentions_streamlit_or_print():
 def test_ruff_finds_nothing():
     """ruff, from requirements-dev.txt, run as a module of the Python running the tests: whatever the PATH holds,
     the linter runs, and a missing ruff is a failure, not a skip."""
-    out = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
+                         text=True)  # (no .ruff_cache/ left in the project)
     if "No module named ruff" in out.stderr:
         on_path = shutil.which("ruff")
         pytest.fail(f"ruff is not installed for {sys.executable}: pip install -r requirements-dev.txt"

@@ -1,8 +1,11 @@
 """Tests for nn_core/training.py: training really learns, repeats exactly, and stops cleanly on divergence."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
+from nn_core import training
 from nn_core.network import backward_prop, forward_prop, init_params
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, full_batch_gradients, new_network, train, train_to_end
 
@@ -77,3 +80,33 @@ def test_training_can_resume_where_it_stopped(sample_split):
     params, first = run(hp, sample_split)
     _, record = next(train(params, sample_split.X_train, sample_split.Y_train, hp, start_step=5))
     assert record.step == 6
+
+
+@pytest.mark.parametrize("hp", [
+    NOTEBOOK.with_changes(iterations=7),
+    NOTEBOOK.with_changes(iterations=7, notebook_bugs=True, momentum=0.9),
+    FAST_AND_ACCURATE.with_changes(epochs=2, batch_size=100, hidden_sizes=(16,)),
+    FAST_AND_ACCURATE.with_changes(epochs=1, batch_size=128, notebook_bugs=True),
+], ids=["full-batch", "full-batch-notebook-bugs", "mini-batch", "mini-batch-notebook-bugs"])
+def test_every_step_is_one_forward_prop_one_backward_prop_and_one_update_params(hp, sample_split, monkeypatch):
+    """train() computes each step with the lesson's functions, the code the Training page shows: once each."""
+    calls = Counter()
+
+    def counting(name, function):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return counted
+
+    for name in ("forward_prop", "backward_prop", "update_params", "evaluate"):
+        monkeypatch.setattr(training, name, counting(name, getattr(training, name)))
+    X, Y = sample_split.X_train[:, :1000], sample_split.Y_train[:1000]
+    calls_before = Counter()
+    for _, record in train(new_network(hp), X, Y, hp, eval_every=3):
+        step_calls = calls - calls_before
+        calls_before = calls.copy()
+        evaluations = step_calls["evaluate"]  # each runs a forward_prop of its own, on other examples
+        assert evaluations == (hp.method == "mini-batch" and record.train_accuracy is not None)
+        assert step_calls["forward_prop"] == 1 + evaluations, record.step
+        assert step_calls["backward_prop"] == 1 and step_calls["update_params"] == 1, record.step
+    assert record.step == training.total_steps(hp, 1000) and record.step > 1

@@ -67,7 +67,8 @@ class Follower:
 class Computation:
     """One training run as the workers compute it, shared by all its followers.
 
-    records : StepRecords so far; seconds_at : seconds of training after each. snapshots : (step, W1 rows, b1 rows).
+    records : StepRecords so far; seconds_at : seconds of training after each. snapshots : (step, W1 rows, b1 rows,
+    the other layers or None), see worker_loop.first_layer.
     params : the latest params received, of step params_step. status : "waiting" (nothing left to do now, or
     in line for a slice), "finished", "diverged" or "failed" (message says why). scores : from the worker at
     the end, when spec.score.
@@ -109,6 +110,7 @@ class Computation:
         return {f.visitor for f in self.followers if f.wants > self.step}
 
     def nbytes(self):
-        arrays = [rows for _, *layer in self.snapshots for rows in layer] + list((self.params or {}).values())
+        arrays = [array for _, W1, b1, rest in self.snapshots for array in (W1, b1, *(rest or {}).values())]
+        arrays += list((self.params or {}).values())
         return sum(a.nbytes for a in arrays) + 600 * len(self.records)
 

@@ -374,11 +374,11 @@ class Runner:
             if record.step == computation.step + 1:  # after a restart, the steps already known come again
                 computation.records.append(record)
                 computation.seconds_at.append(max(seconds, computation.seconds))
-        for step, W1, b1 in news.get("snapshots", ()):
+        for step, W1, b1, rest in news.get("snapshots", ()):
             if not computation.snapshots or step > computation.snapshots[-1][0]:
-                W1.setflags(write=False)
-                b1.setflags(write=False)
-                computation.snapshots.append((step, W1, b1))
+                for value in (W1, b1, *(rest or {}).values()):
+                    value.setflags(write=False)
+                computation.snapshots.append((step, W1, b1, rest))
         if news.get("params") is not None and news["params_step"] >= computation.params_step:
             for value in news["params"].values():
                 value.setflags(write=False)  # shared by every follower: nobody may change them

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nn_core.evaluation import scores
+from nn_core.evaluation import dead_units, scores
+from nn_core.persistence import ENDINGS, Training
 from nn_core.training import (
     Hyperparams,
     evaluate,
@@ -25,10 +26,14 @@ from nn_core.training import (
     new_network,
     total_steps,
 )
-from training_runs.computations import Follower, Spec
+from training_runs.computations import Computation, Follower, Spec
 from training_runs.pool import runner
 from training_runs.shared_digits import publish
-from training_runs.worker_loop import SNAPSHOT_UNITS, snapshot_steps  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
+from training_runs.worker_loop import (  # noqa: F401 (SNAPSHOT_UNITS: for the pages)
+    SNAPSHOT_UNITS,
+    first_layer,
+    snapshot_steps,
+)
 
 UNWATCHED_AFTER = 300.0  # seconds: a run that no page has drawn for this long (the page was left) pauses
 REDRAWS_PER_SECOND = 10.0  # live-chart redraws a second for the whole server, shared by the runs in progress
@@ -77,15 +82,69 @@ class Following:
         self.follower.done.wait(timeout)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# What went wrong
+# ---------------------------------------------------------------------------------------------------------
+
+CHANCE = 0.10  # guessing one of ten digits
+# A run that ends below 30% (chance + 20 points) did not learn what it should. Guessing, or always answering
+# the commonest digit, scores 10-11% on the dev set, give or take a point (1,000 digits); the notebook's own
+# network passes 30% within 30 full-batch steps (33% at step 30 on the bundled sample) and is at 65% by step
+# 100. So after JUDGED_AFTER steps, below POOR is far below where training should be, not a run still starting.
+POOR = CHANCE + 0.20
+JUDGED_AFTER = 100  # gradient steps: a shorter run may still be low because it is short
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a finished run went wrong. cause : "dead units", "alpha too large", "too few units", "alpha too
+    small" or "unknown"; words : the same in a few words, for tables and the class board."""
+
+    cause: str
+    words: str
+
+    def __str__(self):
+        return self.words
+
+
+def judge(hp, steps, dev_accuracy, dead, first_loss, last_loss):
+    """What went wrong with a run that trained to its end, or None when nothing did.
+
+    A run went wrong when its dev accuracy ended below POOR and either it had JUDGED_AFTER steps or more, or it
+    shows a cause that more steps cannot cure: half or more of layer 1's ReLU units dead, or a loss that ended
+    above where it started. The cause is the first of these the run shows: dead units; a loss gone up (α too
+    large); fewer hidden units than digits; α below 0.05 (tiny steps); else unknown.
+    """
+    if dev_accuracy is None or dev_accuracy >= POOR:
+        return None
+    units = hp.hidden_sizes[0] if hp.hidden_sizes else 0
+    went_up = first_loss is not None and last_loss is not None and last_loss > first_loss
+    too_big = f" (α {hp.alpha:g} too large)" if hp.alpha > 1 else ""
+    if units and 2 * dead >= units:
+        return Problem("dead units", f"{dead} of {units} ReLU units dead{too_big}")
+    if went_up:
+        return Problem("alpha too large", f"the loss went up (α {hp.alpha:g} too large)")
+    if steps < JUDGED_AFTER:
+        return None
+    if hp.hidden_sizes and min(hp.hidden_sizes) < 10:
+        fewest = min(hp.hidden_sizes)
+        return Problem("too few units", f"only {fewest} hidden unit{'s' if fewest > 1 else ''}, too few for ten digits")
+    if hp.alpha < 0.05:
+        return Problem("alpha too small", f"α {hp.alpha:g} too small for {steps:,} steps")
+    return Problem("unknown", "dev accuracy far below what training should reach")
+
+
 @dataclass(eq=False)
 class LiveRun:
     """One visitor's training run: their view of a computation, up to the step they have reached.
 
-    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged" or "failed"
-    (its worker died: message says so). records : one StepRecord per step done. snapshots : (step, first rows
-    of W1, the same rows of b1) at log-spaced steps. seconds : time spent in gradient steps. wall_seconds : time
-    from Train to the end of the run (or Stop), waiting included. shared : the computation was already there
-    (another visitor, or an earlier run, trained these exact settings), so the numbers are shared.
+    status : "ready" (step 0), "paused" (after Step or Stop), "running", "finished", "diverged", "failed"
+    (its worker died: message says so) or "loaded" (a network read from a file, see loaded_run). records : one
+    StepRecord per step done. snapshots : (step, first rows of W1, the same rows of b1) at log-spaced steps.
+    seconds : time spent in gradient steps. wall_seconds : time from Train to the end of the run (or Stop),
+    waiting included. shared : the computation was already there
+    (another visitor, or an earlier run, trained these exact settings), so the numbers are shared. dead,
+    problem : set by score(): the dead units of layer 1, and why a finished run went wrong (outcome says it).
     """
 
     number: int | None
@@ -106,6 +165,10 @@ class LiveRun:
     cursor: int = 0  # the steps of the computation this view has reached (all of them while following)
     paused_params: dict | None = None
     started: float = 0.0
+    dead: int = 0  # units of hidden layer 1 that output 0 for every training digit, as last scored
+    problem: Problem | None = None  # why a finished run went wrong (see judge), as last scored
+    loaded: str = ""  # the file a loaded network came from ("" for a run trained here)
+    ending: str = ""  # how a loaded network's run had ended when it was saved ("" when the file does not say)
 
     @property
     def following(self):
@@ -144,8 +207,14 @@ class LiveRun:
         return self.computation.diverged_record if self.status == "diverged" else None
 
     @property
+    def outcome(self):
+        """How the run ended as every table and the class board say it: its status, except that a run which
+        finished far below where it should is "went wrong" (self.problem says why)."""
+        return "went wrong" if self.status == "finished" and self.problem else self.status
+
+    @property
     def ended(self):
-        return self.status in ("finished", "diverged", "failed")
+        return self.status in ("finished", "diverged", "failed", "loaded")
 
     @property
     def training(self):
@@ -167,6 +236,32 @@ class LiveRun:
             self.status, self.message = computation.status, computation.message
         else:
             self.status = "paused"
+
+
+def loaded_run(number, hp, params, data_description, name, training: Training | None = None):
+    """A network read from the file `name` as a run that has ended ("loaded"): its own steps, seconds and log
+    when the file keeps its training (training), else none. Train and Step start a new network from its
+    hyperparameters. Its first layer at step 0, for the pictures of what training changed, is the fresh network
+    of hp: a network is saved with its log only from a run trained in the app, which starts from exactly that."""
+    records = list(training.records) if training else []
+    start = new_network(hp) if records else params
+    computation = Computation(spec=None, number=0, records=records,
+                              seconds_at=list(training.seconds_at) if training else [],
+                              snapshots=[first_layer(0, start), first_layer(len(records), params)] if records else [],
+                              params=params, params_step=len(records), status="finished")
+    return LiveRun(number, hp, data_description, computation, training.total if training else 0, start,
+                   status="loaded", cursor=len(records), paused_params=params, loaded=name,
+                   ending=training.ending if training else "")
+
+
+def training_of(run) -> Training | None:
+    """What a file keeps of the run's training (persistence.Training), or None: nothing trained yet, or a network
+    loaded from a file that kept none."""
+    if run is None or not run.records:
+        return None
+    ending = run.ending if run.loaded else run.outcome if run.outcome in ENDINGS else "paused"
+    return Training(run.step, run.total, run.seconds, ending, tuple(run.records),
+                    tuple(run.computation.seconds_at[:run.step]))
 
 
 def start_run(number, hp, split, data_description, params=None):
@@ -271,8 +366,14 @@ def stop_training(run, timeout=30):
 
 
 def score(run, split):
-    """Loss and accuracy of the run's current weights on train, dev and (full MNIST only) test: run.scores."""
+    """Loss and accuracy of the run's current weights on train, dev and (full MNIST only) test: run.scores; the
+    dead units of its first hidden layer (run.dead); and, once it has finished, what went wrong (run.problem)."""
     run.scores = scores(run.params, split, run.hp.activation)
+    run.dead = dead_units(run.params, split.X_train[:, :10_000], run.hp.activation)
+    records = run.records
+    dev = run.scores.get("dev", (None, None))[1]
+    run.problem = judge(run.hp, run.step, dev, run.dead, records[0].loss if records else None,
+                        records[-1].loss if records else None) if run.status == "finished" else None
     return run.scores
 
 
@@ -288,9 +389,10 @@ def history_row(run):
         "init": hp.init,
         "seed": hp.seed,
         "bugs": "on" if hp.notebook_bugs else "off",
-        "steps": f"{run.step} of {run.total}",
+        "steps": "not in the file" if run.loaded and not run.records else f"{run.step} of {run.total}",
         "seconds": round(run.seconds, 1),
-        "status": run.status,
+        "status": run.outcome + (f": {run.problem}" if run.problem and run.outcome == "went wrong" else "")
+        + (f", {run.ending} when saved" if run.loaded and run.ending else ""),
     }
     for name, (_, accuracy) in run.scores.items():
         row[f"{name} accuracy"] = accuracy

@@ -122,7 +122,7 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # pragma: no cover (another user's process: the tests start none)
         return True
     return True
 

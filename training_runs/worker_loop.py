@@ -68,9 +68,13 @@ class Data:
 
 
 def first_layer(step, params):
-    """A snapshot: (step, the first SNAPSHOT_UNITS rows of W1 (units, 784), the same rows of b1 (units, 1)).
-    With b1 the page can compute A1 = g(W1 @ X + b1) as it was at that step (the hidden layer's map)."""
-    return step, params["W1"][:SNAPSHOT_UNITS].copy(), params["b1"][:SNAPSHOT_UNITS].copy()
+    """A snapshot: (step, the first SNAPSHOT_UNITS rows of W1 (units, 784), the same rows of b1 (units, 1), the
+    other layers). With b1 the page can compute A1 = g(W1 @ X + b1) as it was at that step (the hidden layer's
+    map). The other layers, {"W2": ..., "b2": ..., ...} (a few thousand numbers at most), come along when all of W1
+    is kept, so the page has the whole network of that step; for a wider layer they are None."""
+    whole = params["W1"].shape[0] <= SNAPSHOT_UNITS
+    rest = {name: value.copy() for name, value in params.items() if name not in ("W1", "b1")} if whole else None
+    return step, params["W1"][:SNAPSHOT_UNITS].copy(), params["b1"][:SNAPSHOT_UNITS].copy(), rest
 
 
 class Run:
@@ -176,7 +180,7 @@ def main(fd, parent_pid, niceness):
     """Lower this process's CPU priority (pages first, training with what is left), then serve the server."""
     try:
         os.nice(niceness)
-    except OSError:
+    except OSError:  # pragma: no cover (lowering one's own priority is always allowed on Linux)
         pass
     connection = Connection(fd)
     try:

@@ -15,7 +15,7 @@ import streamlit as st
 
 import board_store
 from dashboard import board_posts, links, widgets
-from dashboard.colours import BLUE, GREY, ORANGE, VERMILLION
+from dashboard.colours import BLUE, GREY, ORANGE, PURPLE, VERMILLION
 from nn_core.training import NOTEBOOK
 from training_runs import runs
 
@@ -25,10 +25,11 @@ BEST = 10  # runs in the table of the best
 # How each way of training is drawn: a colour (Okabe-Ito) and a marker shape, so that colour is never alone.
 METHODS = {"full-batch": ("full batch", BLUE, "circle"), "mini-batch": ("mini-batches", ORANGE, "diamond")}
 DIVERGED = ("diverged", VERMILLION, "x")
+WENT_WRONG = ("went wrong", PURPLE, "triangle-down")
 ALPHA_TICKS = (0.001, 0.01, 0.1, 1, 10)
 UNIT_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 CURRENT = 0  # the board selector's value for "the current board", whichever it is
-STATUS = {"finished": "✅ finished", "stopped": "⏹️ stopped", "diverged": "💥 diverged"}
+STATUS = {"finished": "✅ finished", "stopped": "⏹️ stopped", "diverged": "💥 diverged", "went wrong": "⚠️ went wrong"}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ def accuracy_chart(rows, x, title, notebook_x, ticks):
     data = []
     groups = [(name, colour, symbol, [r for r in rows if r["method"] == method and r["status"] == "finished"])
               for method, (name, colour, symbol) in METHODS.items()]
+    groups.append((*WENT_WRONG, [r for r in rows if r["status"] == "went wrong"]))
     groups.append((*DIVERGED, [r for r in rows if r["status"] == "diverged"]))
     for name, colour, symbol, chosen in groups:
         chosen = [r for r in chosen if r["dev_accuracy"] is not None]
@@ -170,7 +172,8 @@ def charts(rows):
                      key="board_hidden", height=height)
     shown = sum(r["status"] != "stopped" and r["dev_accuracy"] is not None for r in rows)
     st.caption(f"Each marker is a run that trained to its end ({shown} of {len(rows)}): circles full batch, "
-               "diamonds mini-batches, crosses the runs that diverged. Stopped runs are in the table only. The "
+               "diamonds mini-batches, triangles the runs that went wrong (far below where they should end: the "
+               "table says why), crosses the runs that diverged. Stopped runs are in the table only. The "
                "dashed lines mark the notebook's own settings. Both axes are logarithmic.")
 
 
@@ -198,10 +201,15 @@ def frame(rows):
         "run": r["number"], "who": r["who"], "when": when(r["posted"]),
         "dev accuracy": as_percent_points(r["dev_accuracy"]), "train accuracy": as_percent_points(r["train_accuracy"]),
         "α": r["alpha"], "hidden units": r["hidden_units"], "method": METHODS[r["method"]][0],
-        "steps": f"{r['steps']:,} of {r['total']:,}", "seconds": r["seconds"], "status": STATUS[r["status"]],
+        "steps": f"{r['steps']:,} of {r['total']:,}", "seconds": r["seconds"], "status": status_text(r),
         "network": "-".join(map(str, r["hyperparams"].layer_sizes)) + f" {r['hyperparams'].activation}",
         "other settings": settings_text(r["hyperparams"]), "data": r["data"], "page": r["page"],
     } for r in reversed(rows)])
+
+
+def status_text(run):
+    """How a run ended, in words, as the Training page says it: "⚠️ went wrong: 9 of 10 ReLU units dead"."""
+    return STATUS[run["status"]] + (f": {run['problem']}" if run.get("problem") else "")
 
 
 def as_percent_points(value):
@@ -247,7 +255,7 @@ def best_runs(rows):
 def link_of(hp):
     """The Training page's address that reproduces a run: this server's address with every hyperparameter."""
     query = urlencode(links.address_of(hp))
-    page = (st.context.url or "").split("?")[0]
+    page = (links.browser_address() or "").split("?")[0]
     base = page.rsplit("/", 1)[0] if "://" in page else ""
     return f"{base}/training?{query}"
 
@@ -267,7 +275,9 @@ def run_link(rows):
     chosen = st.selectbox("A run to reproduce", numbers_, format_func=label, key="board_link_run",
                           help="Pick a run from the board: below is the Training page's address with its "
                                "hyperparameters. Opened and trained, it draws the same curves again.")
-    st.code(link_of(by_number[chosen]["hyperparams"]), language=None, wrap_lines=True)
+    link = link_of(by_number[chosen]["hyperparams"])
+    st.code(link, language=None, wrap_lines=True)
+    links.local_address_warning(link)
     if by_number[chosen]["page"] == "experiments":
         st.caption("This run was a seed of the Experiments page, whose seed also shuffles the dev set: the Training "
                    "page splits it its own way, so the result comes out close, not identical.")

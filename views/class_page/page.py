@@ -50,9 +50,10 @@ widgets.explain(
     """
 Every network trained on this server lands here when it finishes (or is stopped): who trained it, when, with
 which hyperparameters, on which data, how many steps, its train and dev accuracy, the seconds it took, and
-whether it diverged. **Everyone tries a different learning rate** (or number of hidden units), and the charts
-show what the class found together: where α is too small to learn in 500 steps, where it is just right, where
-it blows up. The board updates by itself every couple of seconds.
+how it ended: finished, stopped, diverged, or went wrong (and why). **Everyone tries a different learning rate**
+(or number of hidden units), and the charts show what the class found together: where α is too small to learn
+in 500 steps, where it is just right, where it is so large that training breaks down. The board updates by
+itself every couple of seconds.
 """
 )
 teacher.follow_key()

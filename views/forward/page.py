@@ -26,6 +26,37 @@ CHOICES = {
 }
 
 
+def start_of_W1(model):
+    """W1 as it was at step 0 of the run these weights come from (every row), or None when it is not known: an
+    untrained network, or one with no run of the Training page behind it (a file saved without its log)."""
+    run = model.run
+    if run is None or not model.trained or run.params is not model.params or (run.loaded and not run.records):
+        return None
+    return run.start_params["W1"]
+
+
+def rows_caption(model, view, W1, start):
+    """What the rows show and why, with this network's own numbers."""
+    if not model.trained:
+        return ("An untrained network's rows are its random start: noise. Train it on the 📉 Training page, then "
+                "come back to see what training changed.")
+    if start is None:
+        return ("These rows mix the random start with what training added, and this network's start is not "
+                "known here (it has no run of the 📉 Training page behind it), so the change cannot be shown.")
+    change, before = float(np.sqrt(np.mean(np.square(W1 - start)))), float(np.sqrt(np.mean(np.square(start))))
+    sizes = f"Here training moved the weights by {change:.3f} on average (RMS), from a start of {before:.3f}."
+    if change == 0:
+        return f"{sizes} No gradient has reached layer 1 yet: its rows are still exactly their random start."
+    if view == "change":
+        return (f"What training added to the random start. {sizes} Pixels that no training digit ever inks, such "
+                "as the border, get no gradient: they stay exactly 0 (white). The shapes in the middle are the "
+                "ink each unit learned to look for.")
+    return (f"W1 as it is: the random start plus what training added. {sizes} "
+            + (f"The start is {before / change:.0f} times the change, so the rows still look like their random "
+               "start: pick W1 − W1 at step 0 to see what was learned." if 2 * change < before else
+               "The change is not small beside the start, so what was learned shows in W1 too."))
+
+
 st.title("➡️ Forward pass: one digit, number by number")
 # On a projector the picture comes first, right under what kind of network it is (untrained: its answer a guess).
 notice_slot, picture_slot = (st.container(), st.container()) if widgets.presenter() else (None, None)
@@ -49,9 +80,12 @@ if model.trained:
     notice.success(f"**Your network:** {model.describe()}" + (" Its weights change while it trains: this page "
                    "shows them as they are now." if model.training else ""))
 else:
+    untrained = state.dev_accuracy_of(params, hp)  # random weights score near chance, more or less by luck
     notice.warning("**This network is untrained**: its weights are random numbers from initialisation, so its "
-                   "prediction below is a guess (about 1 in 10 right); the arithmetic is the same as for a trained "
-                   f"one. Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
+                   "prediction below is a guess" + (f" (it gets {untrained:.1%} of the dev set right, where "
+                                                    "guessing gives 10%)" if untrained is not None else "")
+                   + "; the arithmetic is the same as for a trained one. "
+                   f"Train one on the **📉 Training** page and come back. Shown: {model.describe()}.")
 with st.expander(f"Its layers: {' → '.join(map(str, hp.layer_sizes))}, and what a layer is",
                  expanded=not widgets.presenter()):
     left, right = st.columns([1, 1.2])
@@ -223,6 +257,7 @@ if unit_tab.open:
 
 if rows_tab.open:
     with rows_tab:
+        start = start_of_W1(model)
         if n1 <= MAX_UNIT_IMAGES:
             shown = np.arange(n1)
             st.markdown(f"Each of the {n1} rows of W1, reshaped to 28 x 28: the pattern of ink that turns that "
@@ -232,12 +267,21 @@ if rows_tab.open:
             st.markdown(f"Layer 1 has {n1} units; here are the {MAX_UNIT_IMAGES} with the largest Z1 for this "
                         "digit, each row of W1 reshaped to 28 x 28 (blue: ink here turns the unit on; red: off). "
                         "Any unit can be studied in the first tab.")
+        views = ["change", "weights"] if start is not None else ["weights"]
+        if st.session_state.get("forward_rows_view") not in views:
+            st.session_state["forward_rows_view"] = views[0]
+        view = st.radio("Show", views, key="forward_rows_view",
+                        horizontal=True, format_func={"change": "W1 − W1 at step 0: what training changed",
+                                                      "weights": "W1 as it is now"}.get,
+                        help="W1 itself mixes the random start with what training added to it; W1 minus its "
+                             "step-0 value shows only what training added (the start is known for a network "
+                             "trained on the Training page).")
         per_line = min(5, shown.size)
-        widgets.units(W1[shown], [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], "weight", shown,
-                      "Each row of W1 as 28 x 28: blue positive, red negative, white 0.", per_line)
-        st.caption("An untrained network's rows are noise; after training, many look like strokes or blobs of "
-                   "digits: the shapes those units have learned to detect.")
-
+        rows, what = (W1[shown] - start[shown], "change") if view == "change" else (W1[shown], "weight")
+        widgets.units(rows, [f"unit {u}: z = {Z1[u, 0]:.2f}" for u in shown], what, shown,
+                      f"Each row of W1{' − W1 at step 0' if view == 'change' else ''} as 28 x 28: blue positive, "
+                      "red negative, white 0.", per_line)
+        st.caption(rows_caption(model, view, W1, start))
 if numbers_tab.open or st.session_state.get(widgets.ALL_NUMBERS):  # like every table of numbers: when asked for
     with numbers_tab:
         st.markdown("**b1, Z1 and A1, unit by unit**")
@@ -318,8 +362,10 @@ if hood.open:
 widgets.try_this(
     "**Find a mistake.** Choose *One of a chosen digit*, pick 8 (or 5), and step through them until the answer is "
     f"wrong. Which hidden units were switched on, and which row of W{L} outvoted the right digit?",
-    "**Take the activation away.** On the 📉 Training page train a network with the *linear* activation, then come "
-    "back: the \"Why non-linearity?\" tab shows it is one matrix, and its dev accuracy stays below ReLU's.",
+    "**Take the activation away.** On the 📉 Training page train the notebook's network with ReLU, then again with "
+    "the *linear* activation, and come back: the \"Why non-linearity?\" tab shows the linear one is one matrix. "
+    "Which scored higher on the dev set, and why? "
+    + (under_the_hood.linear_against_relu_text(state.run_history()) or "Guess before you train."),
 )
 widgets.quiz(
     "What is the shape of Z1 for the one digit above?",

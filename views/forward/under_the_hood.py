@@ -147,6 +147,52 @@ def linear_tab(params, X, Z_out, activation):
                         "W · X + b, one matrix": collapsed[:, 0], f"Z{L}, the real network": Z_out[:, 0]}))
     st.markdown(
         "So a stack of linear layers, however deep, is one linear map: each digit's score is a weighted sum of "
-        "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). The "
-        "activation between the layers is what lets a network learn curved, complicated patterns."
+        "pixels, and the boundaries it can draw between digits are flat (straight lines and planes). A linear "
+        "network is **softmax regression**, however many units it has, and can never do better than it (about "
+        "92-93% on MNIST, trained long). The activation between the layers is what *lets* a network learn curved, "
+        "complicated patterns; it does not promise a better score. " + LINEAR_AGAINST_RELU
     )
+
+
+# Measured on the bundled sample (dev set of 1,000, seed 0): nn_core.training.train_to_end on the split the app uses.
+LINEAR_AGAINST_RELU = (
+    "On the bundled sample, with the notebook's 10 units and 500 full-batch steps at α 0.1, the linear network "
+    "scores higher (87.0% on the dev set against ReLU's 84.8%): 10 ReLU units trained that briefly do not beat one "
+    "matrix. With ⚡ Fast and accurate's 128 units, ReLU pulls ahead: 94.8% against the linear network's 88.3%.")
+
+COMPARED = ("network sizes", "method", "alpha", "momentum", "init", "seed", "bugs", "steps")
+
+
+def linear_against_relu(rows):
+    """What the visitor's own runs say: (linear dev accuracy, ReLU dev accuracy, the shared settings' row) of the
+    last pair of runs of the Training page (state.run_history() rows) that trained to their end with the same
+    settings but the activation, or None when there is no such pair."""
+    def settings(row):
+        return tuple(row["network"].rsplit(" ", 1)[0] if name == "network sizes" else row.get(name)
+                     for name in COMPARED)
+
+    ended = [row for row in rows if str(row.get("status", "")).startswith(("finished", "went wrong"))
+             and row.get("dev accuracy") is not None]
+    for linear in reversed([row for row in ended if row["network"].endswith(" linear")]):
+        relu = next((row for row in reversed(ended) if row["network"].endswith(" relu")
+                     and settings(row) == settings(linear)), None)
+        if relu is not None:
+            return linear["dev accuracy"], relu["dev accuracy"], relu
+    return None
+
+
+def linear_against_relu_text(rows):
+    """The visitor's own linear and ReLU runs compared in words, with why; None before they have both."""
+    pair = linear_against_relu(rows)
+    if pair is None:
+        return None
+    linear, relu, row = pair
+    units = row["network"].split("-")[1]
+    said = (f"Your two runs ({row['network'].rsplit(' ', 1)[0]}, {row['method']}, α {row['alpha']:g}, "
+            f"{row['steps'].split(' of ')[0]} steps): linear **{linear:.1%}**, ReLU **{relu:.1%}** on the dev set. ")
+    if linear >= relu:
+        return said + (f"One matrix did as well or better: {units} ReLU units trained this way do not beat softmax "
+                       "regression. Give ReLU more units (try ⚡ Fast and accurate's 128) and it can; a linear "
+                       "network never can.")
+    return said + ("ReLU won: its bends let the network draw boundaries that no single matrix can, and this run "
+                   "was trained enough to use them.")

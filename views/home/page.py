@@ -141,8 +141,8 @@ widgets.explain(
     """
 - Go through the pages in order: each one builds on the one before.
 - Every visitor has their own network: students can train and break theirs without touching yours.
-- Break things on purpose: a learning rate of 5, a linear activation, one hidden unit.
-  Each page says what to expect and explains what went wrong.
+- Break things on purpose: a learning rate of 5, or one hidden unit: the Training page says the run went
+  wrong, and why. Then take the activation away (linear) and see whether that breaks anything.
 - On a projector, switch on **📽️ Presenter mode** in the sidebar (or open any page with `?presenter=1`):
   larger text and charts, explanations folded, the sidebar closed.
 - Ask everyone to try a different learning rate: the **👥 Class** page gathers every run trained on this server

@@ -98,8 +98,10 @@ def controls(disabled):
     c2.radio("Hidden layers", (1, 2), key="tr_layers", horizontal=True, disabled=disabled,
              help="1: 784 → hidden → 10 as in the notebook. 2: a second hidden layer of the same size.")
     c2.selectbox("Activation g", ("relu", "sigmoid", "tanh", "linear"), key="tr_activation", disabled=disabled,
-                 help="The non-linearity of the hidden layers. 'linear' means none: the network collapses "
-                      "into one linear map and stalls near 90%.")
+                 help="The non-linearity of the hidden layers. 'linear' means none: the layers collapse into "
+                      "one matrix, softmax regression, which no training lifts much past 92-93% on MNIST. With the "
+                      "notebook's 10 units and 500 steps linear still wins (bundled sample: 87.0% against ReLU's "
+                      "84.8%); with 128 units ReLU does (94.8% against 88.3%).")
     c3.radio("Method", tuple(METHODS), format_func=METHODS.get, key="tr_method", disabled=disabled,
              help="Full batch: every step uses all m training examples (the notebook). Mini-batches: many "
                   "small, noisy but cheap steps per pass.")

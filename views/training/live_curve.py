@@ -175,15 +175,24 @@ def live_panel():
         if pace_changed(st.session_state.get(REDRAW_EVERY)):
             st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
         sync_model(run)
-    st.progress(min(run.step / max(run.total, 1), 1.0), text=progress_text(run))
+    done = 1.0 if run.loaded and not run.records else min(run.step / max(run.total, 1), 1.0)
+    st.progress(done, text=progress_text(run))
     if run.shared:
         st.caption(SHARED_NOTE)
+    if run.loaded and not run.records:
+        st.caption("This file keeps no training log, so there are no curves to draw.")
+        return
     show_curves(list(run.records), run.total, layer_names(run.hp))  # a copy: the thread appends
     if run.worker is None and run.records:  # once training has stopped: the numbers behind the curves
         if box := widgets.numbers_box("The numbers behind the curves, one row per step", "training_numbers_curves"):
             with box:
                 st.dataframe(save_load.log_table(run.records), hide_index=True, width="stretch", height=260)
                 st.caption("update_size_W: the RMS of dW, each layer's curve in the right-hand chart.")
+
+
+OUTCOMES = {"running": "⏳ training", "finished": "✅ finished", "went wrong": "⚠️ went wrong",
+            "diverged": "💥 diverged", "paused": "⏸️ paused", "ready": "🆕 ready", "failed": "⚠️ failed",
+            "loaded": "📂 loaded"}
 
 
 def layer_names(hp):
@@ -203,11 +212,14 @@ def show_curves(records, total, layers):
 
 
 def progress_text(run):
-    """Where the run is, in one line. Once it has stopped, its dev accuracy is the score of its final weights
-    (the same number as the card below); while it trains, the last one measured on the way."""
-    icon = {"running": "⏳", "finished": "✅", "diverged": "💥", "paused": "⏸️", "ready": "🆕",
-            "failed": "⚠️"}[run.status]
-    text = f"{icon} step {run.step:,} of {run.total:,}"
+    """Where the run is, in one line, in the same words as the history table and the class board. Once it has
+    stopped, its dev accuracy is the score of its final weights (the same number as the card below); while it
+    trains, the last one measured on the way."""
+    text = f"{OUTCOMES[run.outcome]}" + (f" ({run.problem})" if run.outcome == "went wrong" else "")
+    if run.loaded and not run.records:
+        dev = run.scores.get("dev", (None, None))[1]
+        return text + " · its steps are not in the file" + (f" · dev accuracy {dev:.1%}" if dev is not None else "")
+    text += f" · step {run.step:,} of {run.total:,}"
     if run.records:
         dev = run.scores["dev"][1] if "dev" in run.scores and not run.training else next(
             (r.dev_accuracy for r in reversed(run.records) if r.dev_accuracy is not None), None)

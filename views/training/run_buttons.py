@@ -9,6 +9,7 @@ from dashboard import board_posts, state
 from training_runs.runs import (
     advance,
     history_row,
+    loaded_run,
     score,
     start_run,
     start_training,
@@ -16,7 +17,7 @@ from training_runs.runs import (
 )
 from views.training.controls import dev_options, hyperparams_from_widgets, presets
 
-RUN, HISTORY = "training_run", "training_history"
+RUN, HISTORY = "training_run", state.RUN_HISTORY
 REDRAW_EVERY = "training_redraw_every"  # seconds between two redraws of the live chart, as last set up
 
 
@@ -39,12 +40,20 @@ def resumable_run():
     return None
 
 
-def new_run(params=None, hp=None):
-    """A run at step 0 from a fresh network of the controls (or from params, e.g. a loaded network)."""
-    hp = hp or hyperparams_from_widgets()
-    run = start_run(None, hp, split_for(hp), state.digits().description, params)
+def new_run():
+    """A run at step 0 from a fresh network of the controls."""
+    hp = hyperparams_from_widgets()
+    run = start_run(None, hp, split_for(hp), state.digits().description)
     st.session_state[RUN] = run
     sync_model(run)
+    return run
+
+
+def load_run(name, params, hp, training):
+    """A network read from the file `name` becomes the visitor's run: with its own steps, seconds and log when the
+    file keeps them (training), scored on the data in use, listed in the history."""
+    run = st.session_state[RUN] = loaded_run(None, hp, params, state.digits().description, name, training)
+    finish(run)
     return run
 
 

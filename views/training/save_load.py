@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nn_core.persistence import MAX_FILE_BYTES, load_model, save_model
+from nn_core.persistence import MAX_FILE_BYTES, load_network, save_model
+from training_runs.runs import training_of
 from views.training.controls import CONTROLS, set_controls
-from views.training.run_buttons import finish, new_run
+from views.training.run_buttons import load_run
 
 LOADED, LOAD_ERROR = "training_loaded_file", "training_load_error"
 SCRIPT = Path(__file__).resolve().parents[2] / "take_home" / "predict.py"
@@ -22,26 +23,35 @@ def on_upload():
     if file is None:
         return
     try:
-        params, hp = load_model(file)
+        params, hp, training = load_network(file)
     except ValueError as error:
         st.session_state[LOAD_ERROR] = f"**{file.name}** was not loaded: {error}"
         return
     st.session_state.pop(LOAD_ERROR, None)
     set_controls(hp)
     st.session_state[CONTROLS] = hp
-    run = new_run(params, hp)
-    st.session_state[LOADED] = f"Loaded **{file.name}**: {'-'.join(map(str, hp.layer_sizes))} {hp.activation}."
-    finish(run)
+    load_run(file.name, params, hp, training)
+    st.session_state[LOADED] = f"Loaded **{file.name}**: {'-'.join(map(str, hp.layer_sizes))} {hp.activation}" + (
+        f", {training.steps:,} steps with their log." if training else
+        ": the file keeps no training log (an older version of the app saved it).")
+
+
+def network_file(model):
+    """The bytes of the model's .npz: its weights, its hyperparameters, and its training when the model is a run's
+    current weights (steps, seconds, how it ended, the log). Raises ValueError when it cannot be saved."""
+    run = model.run
+    return save_model(model.params, model.hp, training_of(run) if run is not None and run.params is model.params
+                      else None)
 
 
 def save_and_load(model):
     left, right = st.columns(2)
     with left:
-        st.markdown("**💾 Save** the current network: its weights and hyperparameters in one .npz file "
-                    "(NumPy arrays and JSON text; no pickles).")
+        st.markdown("**💾 Save** the current network: its weights, its hyperparameters and its training log in one "
+                    ".npz file (NumPy arrays and JSON text; no pickles).")
         arch = "-".join(map(str, model.hp.layer_sizes))
         try:
-            data = save_model(model.params, model.hp)
+            data = network_file(model)
         except ValueError as error:
             st.error(f"This network cannot be saved: {error}")
         else:
@@ -81,12 +91,13 @@ def section(model):
     st.markdown("Three files to keep working without this app: your network, a short script that reads digits "
                 "with it using nothing but NumPy, and the log of its training (one row per step).")
     arch = "-".join(map(str, model.hp.layer_sizes))
-    network_file = f"network-{arch}.npz"
+    file_name = f"network-{arch}.npz"
     c1, c2, c3 = st.columns(3)
     try:
-        c1.download_button("⬇️ The network (.npz)", save_model(model.params, model.hp), file_name=network_file,
+        c1.download_button("⬇️ The network (.npz)", network_file(model), file_name=file_name,
                            mime="application/octet-stream", key="tr_home_network", on_click="ignore",
-                           width="stretch", help="W1, b1, W2, b2, ... and the hyperparameters that made them.")
+                           width="stretch", help="W1, b1, W2, b2, ... and the hyperparameters that made them, with "
+                                                 "the training's steps, seconds and log, so a load shows its curves.")
     except ValueError as error:
         c1.error(f"This network cannot be saved: {error}")
     c2.download_button("⬇️ predict.py", SCRIPT.read_bytes(), file_name="predict.py", mime="text/x-python",
@@ -99,10 +110,10 @@ def section(model):
                             "a spreadsheet or with pandas. Empty until the network has been trained here.")
     st.markdown("At home, with Python and NumPy, and a CSV of digits (784 pixel values 0-255 per row, like "
                 "Kaggle's train.csv; a header line and a `label` column are allowed):")
-    st.code(f"python predict.py {network_file} digits.csv", language="bash")
+    st.code(f"python predict.py {file_name} digits.csv", language="bash")
     st.caption("It prints one predicted digit per row, and the accuracy when the file has labels.")
     st.markdown("**On Kaggle.** The notebook's digits come from Kaggle's *Digit Recognizer* competition. Download "
                 "its test.csv (28,000 digits, no labels) and write the file Kaggle scores:")
-    st.code(f"python predict.py {network_file} test.csv --submission submission.csv", language="bash")
+    st.code(f"python predict.py {file_name} test.csv --submission submission.csv", language="bash")
     st.caption("submission.csv has a header `ImageId,Label` and one row per digit; upload it on the competition's "
                "Submit page. An existing file is never replaced unless you add --overwrite.")
