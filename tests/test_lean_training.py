@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nn_core import training
-from nn_core.network import backward_prop, forward_prop, one_hot, update_params
+from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, example_rows, new_network, total_steps, train, train_to_end
 
 
