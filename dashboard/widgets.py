@@ -391,6 +391,8 @@ READABLE_CSS = """
   .st-key-tr_curves [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
   /* a row of choices (st.segmented_control) wider than a phone wraps, rather than hide its last ones */
   [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+  /* formulas a little smaller, so that the short ones (the update rule, Z1 = W1 X + b1) fit a phone's width */
+  .katex-display { font-size: 0.82em; }
 }
 </style>
 """

@@ -312,7 +312,7 @@ c1.number_input(
     help="Fixes the dev split and the initial weights of every rung. Another seed gives slightly different "
          "numbers (section 1 shows how much); the order of the rungs is what to look at.")
 c2.toggle(
-    "Add the two control rungs: ① and ② trained with mini-batches", key="exp_controls", disabled=busy(),
+    "Add ①c and ②c: mini-batch controls", key="exp_controls", disabled=busy(),
     help="Adds ①c and ②c: the same two small networks, trained with mini-batches of 64, momentum 0.9, α 0.01, "
          "He init, 10 epochs (one recipe for both, a few seconds each). They show what ① and ② can reach when "
          "optimisation is not the bottleneck.")
