@@ -151,6 +151,20 @@ def draw_on(page, canvas, strokes):
         page.mouse.up()
 
 
+def draw_and_send(app, canvas, strokes, tries=3):
+    """Draw the strokes on the canvas and wait until it has sent the drawing to the server. A canvas put in place a
+    moment ago on a busy machine may not yet listen to the mouse, and then nothing is sent: draw again, as a person
+    would whose stroke did not show."""
+    for attempt in range(1, tries + 1):
+        draw_on(app.page, canvas, strokes)
+        try:
+            app.wait_drawn(timeout_ms=20_000)
+            return
+        except AssertionError:
+            if attempt == tries:
+                raise
+
+
 def open_part(app, title):
     """Open one of the page's folded parts by its title, and bring it to the top of the screen."""
     header = app.page.locator('[data-testid="stExpander"] summary', has_text=title).first
@@ -181,8 +195,7 @@ def test_your_handwriting_drawn_with_the_mouse_is_scored(browser, app_url, scree
     expect(page.get_by_text("The canvas is empty: draw a 0 first")).to_have_count(1)
     for digit, strokes in enumerate(DIGITS):
         canvas = page.locator("canvas.upper-canvas").nth(1)  # the guided canvas, below the page's own
-        draw_on(page, canvas, strokes)
-        app.wait_drawn()  # the drawing has reached the server: Keep reads it
+        draw_and_send(app, canvas, strokes)  # the drawing has reached the server: Keep reads it
         if digit == 3:
             scroll_to(app, page.locator('[data-testid="stExpander"] summary', has_text="Your handwriting").first)
             app.screenshot(f"{name}-draw-handwriting-collect")

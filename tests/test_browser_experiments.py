@@ -43,23 +43,24 @@ def test_the_sidebar_leads_to_the_page_and_stop_halts_a_real_run(app):
     page.get_by_role("button", name="▶️ Run 5 seeds", exact=True).click()  # the real recipe: 500 iterations a seed
     bar = page.locator('[data-testid="stProgress"]').first
     expect(bar).to_contain_text(re.compile(r"step [1-9][\d,]* of 500"))  # seed 0 is training
-    page.get_by_role("button", name="⏹️ Stop", exact=True).first.click()
-    text_appears(app, "Stopped during seed 0")
+    page.get_by_role("button", name="⏹️ Stop", exact=True).first.click()  # (on a busy machine, a seed or two later)
+    text_appears(app, "Stopped during seed")
     app.wait_idle()
     app.assert_no_exception()
-    message = page.get_by_text("Stopped during seed 0").first.inner_text()
+    message = page.get_by_text("Stopped during seed").first.inner_text()
+    seed = int(re.search(r"Stopped during seed (\d)", message).group(1))
     assert 0 < int(re.search(r"at step ([\d,]+) of 500", message).group(1).replace(",", "")) < 500, message
-    expect(bar).to_contain_text("⏹️ 0 of 5 runs done")
+    expect(bar).to_contain_text(f"⏹️ {seed} of 5 runs done")  # the seeds before it finished, and only those
     expect(page.get_by_role("button", name="⏹️ Stop", exact=True).first).to_be_disabled()
     expect(page.get_by_role("button", name="▶️ Run 5 seeds", exact=True)).to_be_enabled()
     stopped = (bar.inner_text(), bar.get_by_role("progressbar").get_attribute("aria-valuenow"), message)
     page.locator("body").press("r")  # Streamlit's own key for running the page again: it reads the runs anew
     app.wait_idle()
-    now = page.get_by_text("Stopped during seed 0").first.inner_text()
+    now = page.get_by_text("Stopped during seed").first.inner_text()
     assert (bar.inner_text(), bar.get_by_role("progressbar").get_attribute("aria-valuenow"), now) == stopped
     app.assert_no_exception()
     page.get_by_role("button", name="🗑️ Clear", exact=True).first.click()
-    expect(page.get_by_text("Stopped during seed 0")).to_have_count(0)
+    expect(page.get_by_text("Stopped during seed")).to_have_count(0)
     app.wait_idle()
 
 
