@@ -337,9 +337,8 @@ html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gi
 /* The key numbers (an answer, an accuracy) stay the largest text on the screen: 2.2rem = 47.5 px. */
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
   { font-size: 2.2rem; line-height: 1.2; }
-/* A long formula scrolls inside its own box instead of pushing the page wider than the screen; at 1.05 times the
-   text (21.6 px already) the lesson's formulas fit a 1280 px projector, so none needs a sideways scroll there. */
-.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
+/* Formulas at 1.05 times the text (21.6 px already): the lesson's formulas then fit a 1280 px projector, so none
+   needs the sideways scroll every page gives a formula wider than the screen (READABLE_CSS). */
 .katex { font-size: 1.05em; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-left: 2rem; padding-right: 2rem; }
 </style>
