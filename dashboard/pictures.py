@@ -50,7 +50,7 @@ def image_of(column):
     return np.asarray(column).reshape(28, 28)
 
 
-def _nice_step(top, most=6):
+def nice_step(top, most=6):
     """A round step (1, 2 or 5 times a power of ten) that cuts 0..top into at most `most` parts."""
     raw = max(top, 1e-12) / most
     power = 10 ** math.floor(math.log10(raw))
@@ -93,7 +93,7 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
             return head + plot_h * (1 - (math.log10(max(value, low)) - math.log10(low)) / span)
     else:
         high = top if top is not None else float(v.max()) * 1.12 or 1.0
-        step = _nice_step(high / 1.12 if top is None else high)
+        step = nice_step(high / 1.12 if top is None else high)
         grid = list(np.arange(0, high + 1e-9, step))
 
         def y_of(value):
@@ -234,7 +234,7 @@ def waterfall(units, terms, off, rest, bias, Z, k, L, y_title=None, width=900, h
         return head + plot_h * (high - value) / (high - low)
 
     parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
-    step = _nice_step(high - low)
+    step = nice_step(high - low)
     for value in np.arange(math.ceil(low / step) * step, high, step):
         y = y_of(value)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e5e5"/>'

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import widgets
 from dashboard.colours import BLUE, GREEN, LAYER_COLOURS, LINE_DASHES, ORANGE
-from dashboard.pictures import TEXT, text_width
+from dashboard.pictures import TEXT, nice_step, text_width
 from dashboard.plotly_charts import Remembered
 from nn_core.training import total_steps
 from training_runs.runs import SHARED_NOTE, pace_changed
@@ -73,13 +73,6 @@ def _legend_rows(lines, width):
     return rows
 
 
-def _nice_step(span, most):
-    """A round step (1, 2 or 5 times a power of ten) that cuts `span` into at most `most` parts."""
-    raw = max(span, 1e-12) / max(most, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    return next(k * power for k in (1, 2, 5, 10) if k * power >= raw)
-
-
 def _y_scale(lines, scale):
     """The y axis of a panel: (to_axis(value) -> 0..1 or None, [(tick value, its label)])."""
     values = [y for *_, points in lines for _, y in points if y is not None and np.isfinite(y)]
@@ -94,7 +87,7 @@ def _y_scale(lines, scale):
                  for k in range(low, high + 1, every)]
         return (lambda v: (math.log10(v) - low) / (high - low) if v > 0 else None), ticks
     high = max(values, default=0.0) * 1.1 or 1.0
-    step = _nice_step(high, 4)
+    step = nice_step(high, 4)
     top = math.ceil(high / step) * step
     return (lambda v: v / top), [(k * step, f"{k * step:g}") for k in range(int(round(top / step)) + 1)]
 
@@ -132,7 +125,7 @@ def _panel(title, lines, total, scale, width, height, legend_rows=1):
         y = py(to_axis(value))
         parts.append(f'<line x1="{left:.0f}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#e5e5e5"/>'
                      f'<text x="{left - 6:.0f}" y="{y + 5:.1f}" text-anchor="end">{label}</text>')
-    step = _nice_step(total, max(1, int(plot_w // (text_width(f"{total:,}") + 20))))
+    step = nice_step(total, max(1, int(plot_w // (text_width(f"{total:,}") + 20))))
     for k in range(int(total // step) + 1):
         x = px(k * step)
         parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 5}" stroke="#444444"/>'
