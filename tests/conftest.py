@@ -330,12 +330,18 @@ class AppPage:
 
     def screenshot(self, name):
         """Save what the window shows as SCREENSHOTS/<name>.png when SCREENSHOTS names a folder; else nothing."""
-        if not SCREENSHOTS:
-            return None
-        path = Path(SCREENSHOTS) / f"{name}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path))
-        return path
+        return keep_screenshot(self.page, name)
+
+
+def keep_screenshot(page, name):
+    """What the page's window shows, saved as SCREENSHOTS/<name>.png when SCREENSHOTS names a folder (CI does not
+    set it); else nothing. Returns the file's path, or None."""
+    if not SCREENSHOTS:
+        return None
+    path = Path(SCREENSHOTS) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    return path
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ One fresh tab per page. Screenshots: test-artifacts/readable-*.png.
 """
 
 import re
-from pathlib import Path
 
 import pytest
-from conftest import SCREENSHOTS, TIMEOUT_MS
+from conftest import TIMEOUT_MS, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -64,13 +63,6 @@ CUT = """() => {
   }
   return cut;
 }"""
-
-
-def keep_screenshot(page, name):
-    """What the window shows, saved as SCREENSHOTS/<name> when SCREENSHOTS names a folder (CI does not set it)."""
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / name))
 
 
 def tab(browser, viewport, phone=False):
@@ -144,7 +136,7 @@ def test_every_label_in_a_picture_is_20_px_and_nothing_is_cut_on_a_projector(bro
         for panel in CURVES:
             assert on_first_screen(box(page.locator(f"{panel} svg")))
             assert page.locator(f"{panel} .legend").count() >= 1
-    keep_screenshot(page, f"readable-projector-{path or 'home'}.png")
+    keep_screenshot(page, f"readable-projector-{path or 'home'}")
     context.close()
 
 
@@ -172,7 +164,7 @@ def test_draw_shows_the_answer_and_its_bars_on_the_first_screen_and_the_toolbar_
           return e.innerText.trim() && r.right > bar.x && r.x < bar.x + bar.width && r.bottom > bar.y
             && r.y < bar.y + bar.height; }).map(e => e.innerText.slice(0, 40))""", toolbar)
     assert covered == []
-    keep_screenshot(page, "readable-projector-draw-drawn.png")
+    keep_screenshot(page, "readable-projector-draw-drawn")
     context.close()
 
 
@@ -181,7 +173,7 @@ def test_training_shows_its_curves_with_their_legends_and_axes_on_the_first_scre
     open_page(page, f"{app_url}/training?presenter=1&iterations=50&seed=211")
     page.get_by_role("button", name="▶️ Train").click()
     page.locator(f"{CURVES[0]} path.curve[d*='L']").wait_for()  # the run's first curve, a line
-    keep_screenshot(page, "readable-projector-training-running.png")
+    keep_screenshot(page, "readable-projector-training-running")
     page.get_by_text("step 50 of 50").first.wait_for(timeout=180_000)  # then the page stands still
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
     for panel, legend in zip(CURVES, ("loss", "dev accuracy", "dW2"), strict=True):
@@ -215,5 +207,5 @@ def test_on_a_phone_the_training_charts_stand_one_per_row_and_the_sidebar_folds_
         assert title["x"] >= boxes[k]["x"] and title["x"] + title["width"] <= boxes[k]["x"] + boxes[k]["width"]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     page.locator(CURVES[0]).scroll_into_view_if_needed()
-    keep_screenshot(page, "readable-phone-training.png")
+    keep_screenshot(page, "readable-phone-training")
     context.close()
