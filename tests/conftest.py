@@ -282,11 +282,12 @@ class AppPage:
     """One visitor's browser tab on the app (a context of its own: its own cookies and Streamlit session), with the
     few moves every browser test needs."""
 
-    def __init__(self, browser, url, viewport):
+    def __init__(self, browser, url, viewport, phone=False):
         from playwright.sync_api import expect
 
         expect.set_options(timeout=TIMEOUT_MS)  # expect(...) waits as long as any other step (its own default: 5 s)
-        self.context = browser.new_context(viewport=viewport)
+        touch = {"has_touch": True, "is_mobile": True} if phone else {}  # a phone's browser: touch, and says so
+        self.context = browser.new_context(viewport=viewport, **touch)
         self.context.add_init_script(COUNTER)  # counts the tab's script runs, for wait_idle
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page, self.url = self.context.new_page(), url

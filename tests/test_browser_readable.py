@@ -7,7 +7,8 @@ One fresh tab per page. Screenshots: test-artifacts/readable-*.png.
 import re
 
 import pytest
-from conftest import TIMEOUT_MS, keep_screenshot
+from conftest import AppPage, keep_screenshot
+from script_runs import IDLE, IDLE_AFTER_RELEASE, STILL
 
 pytestmark = pytest.mark.browser
 
@@ -66,25 +67,26 @@ CUT = """() => {
 
 
 def tab(browser, viewport, phone=False):
-    options = {"has_touch": True, "is_mobile": True} if phone else {}
-    context = browser.new_context(viewport=viewport, **options)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return context, page
+    """A fresh tab (its own context) whose script runs are counted (conftest.AppPage): (context, page)."""
+    app = AppPage(browser, "", viewport, phone)
+    return app.context, app.page
+
+
+# Every picture of the page drawn: no placeholder left, every image in, every chart and picture with its SVG.
+DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+    && [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
+         .every(c => (c.shadowRoot || c).querySelector('svg'))"""
 
 
 def open_page(page, url):
-    """Open a page and wait until it is drawn: its script has run, no placeholder is left, every image is in."""
+    """Open a page and wait until it is drawn: its script has run, every picture is in, nothing moves any more."""
     page.goto(url)
     page.wait_for_selector('[data-testid="stMain"] h1')
-    page.wait_for_timeout(300)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
-        && !document.querySelector('[data-testid="stSkeleton"]')
-        && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)
-        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
-        && [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
-             .every(c => (c.shadowRoot || c).querySelector('svg'))""")
-    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE)
+    page.wait_for_function(DRAWN)
+    page.wait_for_function(STILL)
 
 
 def tenth_percentile(values):
@@ -150,9 +152,9 @@ def test_draw_shows_the_answer_and_its_bars_on_the_first_screen_and_the_toolbar_
     page.mouse.move(canvas["x"] + 0.47 * canvas["width"], canvas["y"] + 0.85 * canvas["height"], steps=10)
     page.mouse.up()
     page.locator('[data-testid="stMetric"]', has_text="Prediction").wait_for()
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
-        && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)""")
-    page.wait_for_timeout(500)
+    page.wait_for_function(IDLE_AFTER_RELEASE)  # the drawing's run has ended
+    page.wait_for_function(DRAWN)
+    page.wait_for_function(STILL)
     bars = page.get_by_role("img", name=re.compile("The ten probabilities as bars"))
     for thing in (page.locator('[data-testid="stMetric"]', has_text="Prediction"), bars):
         assert on_first_screen(box(thing))
