@@ -120,6 +120,7 @@ def test_workers_run_at_a_lower_priority_than_the_server(own_runner, sample_spli
     start_training(run)
     run.worker.join(120)
     assert run.status == "finished"
+    wait_until(lambda: all(w.ready for w in runner.workers))  # a worker lowers its priority before its hello
     assert [nice_of(pid) for pid in runner.pids()] == [min(server + 10, 19)] * 2  # 10 below it (19 is the lowest)
     assert os.nice(0) == server  # the server keeps its priority
 
