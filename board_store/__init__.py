@@ -3,11 +3,13 @@
     settings   where the file is and the teacher's key (the command line, else the environment)
     schema     the tables, and the migrations that bring an older file up to date
     store      Board: reading the board and the writing transactions; what a post holds
+    room       the teacher's questions to the room and the students' answers (Board's methods for them)
     writer     Writer: a queue and a thread per process and file, so that no page waits for the file
 
 The pages' side (the visitor's token and nickname, posting a finished run) is dashboard/board_posts.py.
 """
 
+from board_store.room import MAX_TEXT, OPTIONS, AnswerRefused, QuestionError, clean_question
 from board_store.schema import MIGRATIONS, STATUSES
 from board_store.settings import DEFAULT_PATH, KEY_VARIABLE, PATH_VARIABLE, key_matches, key_setting, path_setting
 from board_store.store import (
@@ -26,5 +28,6 @@ from board_store.writer import Writer, writer_for
 __all__ = [
     "MIGRATIONS", "STATUSES", "DEFAULT_PATH", "KEY_VARIABLE", "PATH_VARIABLE", "key_matches", "key_setting",
     "path_setting", "HEARTBEAT_STALE", "MAX_NICKNAME", "Board", "BoardBusyError", "BoardError", "clean_nickname",
-    "data_label", "hyperparams_of", "summary", "Writer", "writer_for",
+    "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "MAX_TEXT", "OPTIONS", "AnswerRefused",
+    "QuestionError", "clean_question",
 ]

@@ -61,8 +61,39 @@ PROBLEM = """
 ALTER TABLE runs ADD COLUMN problem TEXT;
 """
 
+# Schema 3: the teacher asks the room. A question belongs to a board (archived with it); its answers are kept per
+# round ("vote again after discussing" opens round 2). A visitor is their token (their nickname is in members):
+# nothing more about a student is stored. presence says who has an app tab open, for "12 of 20 answered".
+QUESTIONS = """
+CREATE TABLE questions (
+    id INTEGER PRIMARY KEY,
+    board INTEGER NOT NULL REFERENCES boards(id),
+    asked REAL NOT NULL,                -- Unix time
+    question TEXT NOT NULL,             -- JSON: text, options, right (an index, or null), explanation, page, ...
+    options INTEGER NOT NULL,           -- how many options: an answer is a number from 0 to options - 1
+    round INTEGER NOT NULL,             -- 1, then 2 after "vote again"
+    state TEXT NOT NULL,                -- open (answers taken), closed (answers kept, none taken), revealed, ended
+    shown INTEGER NOT NULL,             -- 1 once the teacher shows the distribution of the answers
+    ended REAL                          -- when the teacher ended it (or asked the next one)
+);
+CREATE TABLE answers (
+    question INTEGER NOT NULL REFERENCES questions(id),
+    round INTEGER NOT NULL,
+    visitor TEXT NOT NULL,
+    option INTEGER NOT NULL,
+    answered REAL NOT NULL,
+    PRIMARY KEY (question, round, visitor)  -- a second answer replaces the first
+);
+CREATE TABLE presence (                 -- the students with an app tab open: their tab says so every few seconds
+    board INTEGER NOT NULL REFERENCES boards(id),
+    visitor TEXT NOT NULL,
+    seen REAL NOT NULL,
+    PRIMARY KEY (board, visitor)
+);
+"""
+
 # MIGRATIONS[v] brings a file from schema version v to v + 1; the last version is this app's.
-MIGRATIONS = [SCHEMA, PROBLEM]
+MIGRATIONS = [SCHEMA, PROBLEM, QUESTIONS]
 
 
 def statements(script):

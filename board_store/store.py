@@ -23,6 +23,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from board_store import schema
+from board_store.room import Room, current_board
 from board_store.schema import STATUSES
 from board_store.settings import PATH_VARIABLE
 from nn_core.training import Hyperparams
@@ -102,10 +103,10 @@ def hyperparams_of(stored):
 # ---------------------------------------------------------------------------------------------------------
 
 
-class Board:
+class Board(Room):
     """One board file. Every method opens its own short connection, so any thread may call any of them; the
-    writing ones (add_run, set_nickname, remove_run, new_board, report_training) run one transaction each and
-    raise sqlite3.OperationalError when the file is busy (the Writer tries again)."""
+    writing ones (add_run, set_nickname, remove_run, new_board, report_training, and the questions' ones of Room)
+    run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries again)."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -217,7 +218,7 @@ class Board:
         if not self.exists():
             return []
         with self._reading() as connection:
-            board = board or _current(connection)
+            board = board or current_board(connection)
             revision = connection.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()[0]
             cached = self._cache.get(board)
             if cached and cached[0] == revision:
@@ -235,7 +236,7 @@ class Board:
             return None
         with self._reading() as connection:
             row = connection.execute("SELECT number, nickname FROM members WHERE board = ? AND visitor = ?",
-                                     (board or _current(connection), visitor)).fetchone()
+                                     (board or current_board(connection), visitor)).fetchone()
         return None if row is None else {**dict(row), "who": _who(row["number"], row["nickname"])}
 
     def training_elsewhere(self, me, now=None):
@@ -258,7 +259,7 @@ class Board:
         values = {**run, "hyperparams": json.dumps(hp.as_dict()), "visitor": visitor, "posted": now,
                   "alpha": hp.alpha, "hidden_units": sum(hp.hidden_sizes), "method": hp.method}
         with self._writing() as connection:
-            board = _current(connection)
+            board = current_board(connection)
             _join(connection, board, visitor, nickname)
             number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM runs WHERE board = ?",
                                         (board,)).fetchone()[0]
@@ -273,7 +274,7 @@ class Board:
     def set_nickname(self, visitor, nickname):
         """A visitor's nickname on the current board (None: back to "student N"); they join it if new."""
         with self._writing() as connection:
-            _join(connection, _current(connection), visitor, nickname)
+            _join(connection, current_board(connection), visitor, nickname)
 
     def remove_run(self, board, number, now=None):
         """Hide a run from its board (the teacher's control); it stays in the file, marked removed."""
@@ -288,6 +289,10 @@ class Board:
             connection.execute("UPDATE boards SET archived = ? WHERE archived IS NULL", (now,))
             connection.execute("INSERT INTO boards (opened) VALUES (?)", (now,))
 
+    def _join(self, connection, board, visitor, nickname):
+        """A student joins the board (with their nickname) when they answer a question (Room.answer)."""
+        _join(connection, board, visitor, nickname)
+
     def report_training(self, process, count, now=None):
         """How many runs an app process is training now (None: the process is leaving)."""
         with self._writing() as connection:
@@ -296,10 +301,6 @@ class Board:
             else:
                 connection.execute("INSERT OR REPLACE INTO processes VALUES (?, ?, ?)",
                                    (process, int(count), time.time() if now is None else now))
-
-
-def _current(connection):
-    return connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
 
 
 def _join(connection, board, visitor, nickname):

@@ -1,0 +1,196 @@
+"""Asking the room: the teacher's questions, the students' answers, and who is present (no Streamlit here).
+
+One question at a time is current on a board: the teacher asks it (it is "open": answers are taken), may show the
+distribution of the answers so far, stop the answers ("closed"), open a second round after the class discussed it
+("vote again": round 2, open again), reveal the right answer ("revealed"), and end it (it leaves the students'
+screens; its answers stay in the file with the board). A student answers with one option; a second answer in the
+same round replaces the first.
+
+The store checks every answer in the transaction that writes it: an answer to a question that is no longer open,
+or for an option that does not exist, is refused (AnswerRefused), whatever the page showed a moment before.
+"""
+
+import json
+import time
+
+MAX_TEXT = 200  # characters of a question
+MAX_OPTION = 120  # characters of one option
+OPTIONS = (2, 6)  # at least, at most
+PRESENT = 15.0  # seconds: a student whose tab said nothing for this long is not counted as present
+STATES = ("open", "closed", "revealed", "ended")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (no text, too long, too few or too many options): the message says which."""
+
+
+class AnswerRefused(ValueError):
+    """An answer the store does not take: the question is not open any more, or the option does not exist."""
+
+
+def plain(text, limit):
+    """Text as a question shows it: printable characters only, runs of spaces made one, at most `limit`
+    characters (longer is refused, not cut: the teacher should see what the students will read)."""
+    kept = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+    if len(kept) > limit:
+        raise QuestionError(f"“{kept[:40]}…” is {len(kept)} characters long; at most {limit} fit on a phone.")
+    return kept
+
+
+def clean_question(question):
+    """A question as the board keeps it, checked: {"text", "options", "right", "explanation", ...}.
+
+    right : the index of the right option, or None (a question of opinion: the reveal shows the answers only).
+    The other keys of a question from the bank (key, page, place, picture, computed) are kept as they are."""
+    text = plain(question.get("text", ""), MAX_TEXT)
+    if not text:
+        raise QuestionError("The question has no text.")
+    options = [plain(option, MAX_OPTION) for option in question.get("options", [])]
+    options = [option for option in options if option]
+    if not OPTIONS[0] <= len(options) <= OPTIONS[1]:
+        raise QuestionError(f"A question has {OPTIONS[0]} to {OPTIONS[1]} options; this one has {len(options)}.")
+    if len(set(options)) < len(options):
+        raise QuestionError("Two options are the same: the answers could not tell them apart.")
+    right = question.get("right")
+    if right is not None and not (_whole(right) and 0 <= right < len(options)):
+        raise QuestionError(f"The right answer must be one of the {len(options)} options.")
+    return {**question, "text": text, "options": options, "right": right,
+            "explanation": plain(question.get("explanation") or "", 2000)}
+
+
+class Room:
+    """The questions' part of a Board (board_store.store.Board inherits it): every method is one transaction."""
+
+    # --- writing (the teacher's tab, through the Writer) ------------------------------------------------
+
+    def ask(self, question, now=None):
+        """Make `question` the board's current one, open for answers (round 1); the one before it ends."""
+        question = clean_question(question)
+        now = time.time() if now is None else now
+        with self._writing() as connection:
+            board = current_board(connection)
+            connection.execute("UPDATE questions SET state = 'ended', ended = ? WHERE board = ? AND state != 'ended'",
+                               (now, board))
+            connection.execute(
+                "INSERT INTO questions (board, asked, question, options, round, state, shown) "
+                "VALUES (?, ?, ?, ?, 1, 'open', 0)", (board, now, json.dumps(question), len(question["options"])))
+
+    def show_answers(self, question_id, shown=True):
+        """Show (or hide again) the distribution of the answers on the students' screens and the projector."""
+        self._set(question_id, "shown = ?", int(bool(shown)))
+
+    def close_answers(self, question_id):
+        """Stop taking answers (the ones given are kept), without revealing the right one."""
+        self._set(question_id, "state = 'closed'", state_was=("open",))
+
+    def reveal(self, question_id):
+        """Stop taking answers and show the distribution, the right answer and the explanation."""
+        self._set(question_id, "state = 'revealed', shown = 1", state_was=("open", "closed", "revealed"))
+
+    def vote_again(self, question_id):
+        """A second round of the same question, after the class discussed it: open again, distribution hidden."""
+        self._set(question_id, "round = 2, state = 'open', shown = 0", state_was=("open", "closed", "revealed"),
+                  round_was=1)
+
+    def end_question(self, question_id, now=None):
+        """Take the question off the students' screens (its answers stay in the file)."""
+        self._set(question_id, "state = 'ended', ended = ?", time.time() if now is None else now,
+                  state_was=("open", "closed", "revealed"))
+
+    def _set(self, question_id, assignments, *values, state_was=None, round_was=None):
+        where, extra = "id = ?", []
+        if state_was:
+            where += f" AND state IN ({', '.join('?' * len(state_was))})"
+            extra += list(state_was)
+        if round_was is not None:
+            where += " AND round = ?"
+            extra.append(round_was)
+        with self._writing() as connection:
+            connection.execute(f"UPDATE questions SET {assignments} WHERE {where}", (*values, question_id, *extra))
+
+    # --- writing (a student's tab, through the Writer) ---------------------------------------------------
+
+    def answer(self, visitor, nickname, question_id, round_, option, now=None):
+        """A student's answer to the current round; their earlier answer in this round is replaced.
+        Raises AnswerRefused when the question is not open in that round or the option does not exist."""
+        now = time.time() if now is None else now
+        with self._writing() as connection:
+            row = connection.execute("SELECT board, options, round, state FROM questions WHERE id = ?",
+                                     (question_id,)).fetchone()
+            if row is None or row["board"] != current_board(connection):
+                raise AnswerRefused(f"question {question_id} is not on the current board")
+            if row["state"] != "open" or row["round"] != round_:
+                raise AnswerRefused(f"question {question_id} round {round_} takes no answers now ({row['state']}, "
+                                    f"round {row['round']})")
+            if not (_whole(option) and 0 <= option < row["options"]):
+                raise AnswerRefused(f"question {question_id} has no option {option!r} (it has {row['options']})")
+            self._join(connection, row["board"], visitor, nickname)
+            connection.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
+                               (question_id, round_, visitor, option, now))
+
+    def seen(self, visitor, now=None):
+        """A student's tab is open (it says so every few seconds while the server has a teacher's key)."""
+        with self._writing() as connection:
+            connection.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?)",
+                               (current_board(connection), visitor, time.time() if now is None else now))
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    def current_question(self):
+        """The board's current question, or None: {"id", "question" (dict), "round", "state", "shown", "asked"}."""
+        if not self.exists():
+            return None
+        with self._reading() as connection:
+            row = connection.execute(
+                "SELECT id, question, round, state, shown, asked FROM questions WHERE board = ? AND state != 'ended' "
+                "ORDER BY id DESC LIMIT 1", (current_board(connection),)).fetchone()
+        return None if row is None else _as_question(row)
+
+    def tally(self, question_id):
+        """How the room answered: {round: [count of option 0, count of option 1, ...]} for each round with answers
+        (a student counts once per round, with their last answer)."""
+        with self._reading() as connection:
+            options = connection.execute("SELECT options FROM questions WHERE id = ?", (question_id,)).fetchone()
+            counts = {}
+            for row in connection.execute("SELECT round, option, count(*) AS n FROM answers WHERE question = ? "
+                                          "GROUP BY round, option", (question_id,)):
+                counts.setdefault(row["round"], [0] * options["options"])[row["option"]] = row["n"]
+        return counts
+
+    def my_answers(self, question_id, visitor):
+        """A student's answers to a question: {round: option}."""
+        with self._reading() as connection:
+            return {row["round"]: row["option"] for row in connection.execute(
+                "SELECT round, option FROM answers WHERE question = ? AND visitor = ?", (question_id, visitor))}
+
+    def present(self, now=None, window=PRESENT):
+        """How many students have an app tab open on the current board (seen in the last `window` seconds)."""
+        if not self.exists():
+            return 0
+        now = time.time() if now is None else now
+        with self._reading() as connection:
+            return connection.execute("SELECT count(*) FROM presence WHERE board = ? AND seen > ?",
+                                      (current_board(connection), now - window)).fetchone()[0]
+
+    def questions(self, board=None):
+        """Every question asked on a board, oldest first, each with its tally: for the teacher's download."""
+        if not self.exists():
+            return []
+        with self._reading() as connection:
+            rows = connection.execute("SELECT id, question, round, state, shown, asked FROM questions WHERE board = ? "
+                                      "ORDER BY id", (board or current_board(connection),)).fetchall()
+        return [{**_as_question(row), "tally": self.tally(row["id"])} for row in rows]
+
+
+def _whole(value):
+    """An int, and not True or False (which Python counts as 1 and 0)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def current_board(connection):
+    """The id of the board that is not archived (there is one)."""
+    return connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
+
+
+def _as_question(row):
+    return {**dict(row), "question": json.loads(row["question"])}
