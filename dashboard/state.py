@@ -5,6 +5,7 @@ read-only by every visitor (`st.cache_resource`, no copy per rerun); each visito
 and network live in `st.session_state`, so thirty students never see each other's work.
 """
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from nn_core.data import DigitSet, Split, split_dev
 from nn_core.mnist_files import load_default, load_sample
-from nn_core.training import Hyperparams, evaluate, new_network
+from nn_core.training import NOTEBOOK, Hyperparams, evaluate, new_network
+from training_runs import runs
 
 # One BLAS thread per computation. Streamlit runs each visitor's script in its own thread; with OpenBLAS's
 # default of one thread per core, a busy 2-core server was measured 18x slower per training step, not faster.
@@ -176,6 +178,31 @@ def dev_accuracy_of(params, hp):
         return None
     with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
         return evaluate(params, split.X_dev, split.Y_dev, hp.activation)[1]
+
+
+# The notebook's network as the Draw page and the teacher's questions use it, trained here in a few seconds:
+NOTEBOOK_STEPS = 250  # full-batch steps for the notebook's network here (the notebook runs 500)
+NOTEBOOK_DIGITS = 9_000  # training digits for it: every full-batch step reads all of them
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def notebook_network(data_description, dev_size, _split):
+    """The notebook's preset (784-10-10, full batch, alpha 0.1, seed 0), shortened to a few seconds, trained once
+    per server and per data: every visitor's Draw page reads the same weights, and the teacher's questions to the
+    room ask about them. Returns (Model, note)."""
+    hp = NOTEBOOK.with_changes(dev_size=dev_size)
+    m = min(_split.X_train.shape[1], NOTEBOOK_DIGITS)
+    steps = min(hp.iterations, NOTEBOOK_STEPS)
+    note = ""
+    if steps < hp.iterations or m < _split.X_train.shape[1]:
+        note = (f"The notebook runs {hp.iterations} full-batch steps on all its training digits; to keep the "
+                f"wait short this page ran {steps} steps on {m:,} digits, so it is a little less accurate. The "
+                "📉 Training page runs the whole recipe.")
+        hp = hp.with_changes(iterations=steps)
+    start = time.perf_counter()
+    params, history = runs.train_quietly(hp, _split.X_train[:, :m], _split.Y_train[:m], _split.X_dev, _split.Y_dev)
+    model = Model(params, hp, history, dev_accuracy_of(params, hp), data_description)
+    return model, f"Trained on this server in {time.perf_counter() - start:.1f} s, once for every visitor. {note}"
 
 
 def _server():

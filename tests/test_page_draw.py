@@ -102,7 +102,7 @@ def first_visit():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MNIST_PATH", raising=False)
         state.shared_sources.clear()  # the sample, whatever an earlier test loaded
-        networks.notebook_network.clear()
+        state.notebook_network.clear()
         at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
         at.run()
     yield at
@@ -111,7 +111,7 @@ def first_visit():
 
 def servers_notebook_network():
     """The notebook's network the page trained on this server for the sample (cached: not trained again)."""
-    return networks.notebook_network(state.shared_sources()["bundled sample"].description, 1000, None)
+    return state.notebook_network(state.shared_sources()["bundled sample"].description, 1000, None)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +224,7 @@ def test_switching_to_the_notebook_network(page, sure_digits):
     at.radio(key="draw_network").set_value("notebook").run()
     assert not at.exception
     notebook, _ = servers_notebook_network()
-    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == networks.NOTEBOOK_STEPS
+    assert notebook.hp.hidden_sizes == (10,) and len(notebook.history) == state.NOTEBOOK_STEPS
     assert f"**📓 The notebook's 784-10-10:** {notebook.describe()}" in texts(at.markdown)
     assert at.session_state[state.MODEL] is yours  # the visitor's own network is untouched
     x = canvas_to_input(on_canvas(sure_digits[0][0]))
