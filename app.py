@@ -3,7 +3,7 @@ the parts only that page uses) and holds the one setting of every page: presente
 
 import streamlit as st
 
-from dashboard import links, state, widgets
+from dashboard import ask_room, links, state, widgets
 
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
 links.follow_presenter()  # a link with ?presenter=1 turns it on
@@ -26,4 +26,7 @@ pages = [
     st.Page("views/class_page/page.py", title="Class", icon="👥", url_path="class"),
     st.Page("views/draw/page.py", title="Draw a digit", icon="✏️", url_path="draw"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+ask_room.send_class_control(page.url_path, f"{page.icon} {page.title}")  # in the teacher's tab
+ask_room.panel(page.url_path)  # the teacher's question and offers, above whatever page a student is on
+page.run()

@@ -9,7 +9,7 @@
 The pages' side (the visitor's token and nickname, posting a finished run) is dashboard/board_posts.py.
 """
 
-from board_store.room import MAX_TEXT, OPTIONS, AnswerRefused, QuestionError, clean_question
+from board_store.room import MAX_TEXT, OPTIONS, AnswerRefusedError, QuestionError, clean_question
 from board_store.schema import MIGRATIONS, STATUSES
 from board_store.settings import DEFAULT_PATH, KEY_VARIABLE, PATH_VARIABLE, key_matches, key_setting, path_setting
 from board_store.store import (
@@ -28,6 +28,6 @@ from board_store.writer import Writer, writer_for
 __all__ = [
     "MIGRATIONS", "STATUSES", "DEFAULT_PATH", "KEY_VARIABLE", "PATH_VARIABLE", "key_matches", "key_setting",
     "path_setting", "HEARTBEAT_STALE", "MAX_NICKNAME", "Board", "BoardBusyError", "BoardError", "clean_nickname",
-    "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "MAX_TEXT", "OPTIONS", "AnswerRefused",
+    "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "MAX_TEXT", "OPTIONS", "AnswerRefusedError",
     "QuestionError", "clean_question",
 ]

@@ -7,7 +7,7 @@ screens; its answers stay in the file with the board). A student answers with on
 same round replaces the first.
 
 The store checks every answer in the transaction that writes it: an answer to a question that is no longer open,
-or for an option that does not exist, is refused (AnswerRefused), whatever the page showed a moment before.
+or for an option that does not exist, is refused (AnswerRefusedError), whatever the page showed a moment before.
 """
 
 import json
@@ -17,6 +17,7 @@ MAX_TEXT = 200  # characters of a question
 MAX_OPTION = 120  # characters of one option
 OPTIONS = (2, 6)  # at least, at most
 PRESENT = 15.0  # seconds: a student whose tab said nothing for this long is not counted as present
+FOLLOW_FOR = 900.0  # seconds: how long the teacher's "go there" is offered (to a student who arrives late too)
 STATES = ("open", "closed", "revealed", "ended")
 
 
@@ -24,7 +25,7 @@ class QuestionError(ValueError):
     """A question that cannot be asked (no text, too long, too few or too many options): the message says which."""
 
 
-class AnswerRefused(ValueError):
+class AnswerRefusedError(ValueError):
     """An answer the store does not take: the question is not open any more, or the option does not exist."""
 
 
@@ -112,21 +113,27 @@ class Room:
 
     def answer(self, visitor, nickname, question_id, round_, option, now=None):
         """A student's answer to the current round; their earlier answer in this round is replaced.
-        Raises AnswerRefused when the question is not open in that round or the option does not exist."""
+        Raises AnswerRefusedError when the question is not open in that round or the option does not exist."""
         now = time.time() if now is None else now
         with self._writing() as connection:
             row = connection.execute("SELECT board, options, round, state FROM questions WHERE id = ?",
                                      (question_id,)).fetchone()
             if row is None or row["board"] != current_board(connection):
-                raise AnswerRefused(f"question {question_id} is not on the current board")
+                raise AnswerRefusedError(f"question {question_id} is not on the current board")
             if row["state"] != "open" or row["round"] != round_:
-                raise AnswerRefused(f"question {question_id} round {round_} takes no answers now ({row['state']}, "
+                raise AnswerRefusedError(f"question {question_id} round {round_} takes no answers now ({row['state']}, "
                                     f"round {row['round']})")
             if not (_whole(option) and 0 <= option < row["options"]):
-                raise AnswerRefused(f"question {question_id} has no option {option!r} (it has {row['options']})")
+                raise AnswerRefusedError(f"question {question_id} has no option {option!r} (it has {row['options']})")
             self._join(connection, row["board"], visitor, nickname)
             connection.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
                                (question_id, round_, visitor, option, now))
+
+    def send_class(self, page, query, label, now=None):
+        """The teacher sends the class to a page with settings: each student is offered to go there."""
+        with self._writing() as connection:
+            connection.execute("INSERT INTO follows (board, sent, page, query, label) VALUES (?, ?, ?, ?, ?)",
+                               (current_board(connection), time.time() if now is None else now, page, query, label))
 
     def seen(self, visitor, now=None):
         """A student's tab is open (it says so every few seconds while the server has a teacher's key)."""
@@ -145,6 +152,17 @@ class Room:
                 "SELECT id, question, round, state, shown, asked FROM questions WHERE board = ? AND state != 'ended' "
                 "ORDER BY id DESC LIMIT 1", (current_board(connection),)).fetchone()
         return None if row is None else _as_question(row)
+
+    def latest_follow(self, now=None, window=FOLLOW_FOR):
+        """The page the teacher last sent the class to, in the last `window` seconds: {"id", "page", "query",
+        "label", "sent"}, or None."""
+        if not self.exists():
+            return None
+        now = time.time() if now is None else now
+        with self._reading() as connection:
+            row = connection.execute("SELECT id, page, query, label, sent FROM follows WHERE board = ? AND sent > ? "
+                                     "ORDER BY id DESC LIMIT 1", (current_board(connection), now - window)).fetchone()
+        return None if row is None else dict(row)
 
     def tally(self, question_id):
         """How the room answered: {round: [count of option 0, count of option 1, ...]} for each round with answers

@@ -63,7 +63,8 @@ ALTER TABLE runs ADD COLUMN problem TEXT;
 
 # Schema 3: the teacher asks the room. A question belongs to a board (archived with it); its answers are kept per
 # round ("vote again after discussing" opens round 2). A visitor is their token (their nickname is in members):
-# nothing more about a student is stored. presence says who has an app tab open, for "12 of 20 answered".
+# nothing more about a student is stored. presence says who has an app tab open, for "12 of 20 answered"; follows
+# holds the pages the teacher sent the class to.
 QUESTIONS = """
 CREATE TABLE questions (
     id INTEGER PRIMARY KEY,
@@ -83,6 +84,14 @@ CREATE TABLE answers (
     option INTEGER NOT NULL,
     answered REAL NOT NULL,
     PRIMARY KEY (question, round, visitor)  -- a second answer replaces the first
+);
+CREATE TABLE follows (                  -- "your teacher is on Training with α = 5: go there"
+    id INTEGER PRIMARY KEY,
+    board INTEGER NOT NULL REFERENCES boards(id),
+    sent REAL NOT NULL,                 -- Unix time
+    page TEXT NOT NULL,                 -- the page's address: training, forward, ...
+    query TEXT NOT NULL,                -- its settings as in the address: alpha=5&lock=alpha
+    label TEXT NOT NULL                 -- in words, for the students: "📉 Training with alpha 5"
 );
 CREATE TABLE presence (                 -- the students with an app tab open: their tab says so every few seconds
     board INTEGER NOT NULL REFERENCES boards(id),

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from board_store.room import AnswerRefused, QuestionError
+from board_store.room import AnswerRefusedError, QuestionError
 from board_store.store import Board, BoardError, is_busy
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class Writer:
                 time.sleep(delay)
                 delay = min(2 * delay, LAST_RETRY)
                 continue
-            except (AnswerRefused, QuestionError) as refused:  # too late, or forged: not written, and said so
+            except (AnswerRefusedError, QuestionError) as refused:  # too late, or forged: not written, and said so
                 log.warning("class board %s: %s refused: %s", self.board.path.name, method, refused)
             except Exception:  # a mistake in the post itself: trying again would fail the same way
                 log.exception("class board %s: %s%r could not be written", self.board.path.name, method, args)

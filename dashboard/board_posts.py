@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 VISITOR = "board_visitor"  # session key: the visitor's random token
 NICKNAME = "board_nickname"  # session key: the nickname they chose (None: "student N")
+TEACHER = "board_teacher"  # session key: True once this tab opened the Class page with the server's key
 SEEDS_POSTED = "board_seeds_posted"  # session key: [the Experiments seed batch, rows posted, its token]
 
 
@@ -31,6 +32,11 @@ def path():
 def key():
     """The teacher's key of this server (--class-key or $CLASS_KEY), or None: then nobody removes anything."""
     return board_store.key_setting(argv=sys.argv[1:])
+
+
+def teacher():
+    """True in the tab that opened the Class page with the server's key (and while the server has one)."""
+    return bool(st.session_state.get(TEACHER)) and key() is not None
 
 
 def store() -> board_store.Board:

@@ -25,6 +25,7 @@ from nn_core.training import Hyperparams
 HYPERPARAMS = tuple(f.name for f in fields(Hyperparams))  # hidden_sizes, activation, alpha, ...
 DEFAULTS = Hyperparams()
 APP_WIDE = ("presenter",)  # names any page may carry (app.py owns them)
+LOCKED = "address_locked"  # session key: the hyperparameters a teacher's link locked (?lock=alpha,hidden_sizes)
 SEEN = "address_seen"  # session key: {name: the text this session last read or wrote for it}
 READ_ON = "address_read_on"  # session key: {names: the page on which they were last read from the address}
 TRUE, FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
@@ -155,11 +156,12 @@ def follow_hyperparams(read: Callable[[], Hyperparams], apply: Callable[[Hyperpa
     (before they are drawn). Returns the arrival for mirror_hyperparams (None on an ordinary rerun), which
     warns, here on the page, about each bad or unknown parameter and each value the controls could not take.
     """
-    asked = arrived(HYPERPARAMS) | strangers(HYPERPARAMS)
+    asked = arrived((*HYPERPARAMS, "lock")) | strangers(HYPERPARAMS, keep=("lock",))
     if not asked:
         return None
     st.session_state.setdefault(SEEN, {}).update(asked)
-    hp, problems = hyperparams_from_address(asked, read())
+    hp, problems = hyperparams_from_address({k: v for k, v in asked.items() if k != "lock"}, read())
+    problems += follow_lock(st.query_params.get("lock"))
     if "dev_size" in asked:
         state.set_dev_size(hp.dev_size, "link")  # so that the page offers this size
     apply(hp)
@@ -179,7 +181,23 @@ def mirror_hyperparams(hp: Hyperparams, arrival=None):
         with arrival["place"]:
             for problem in problems:
                 st.warning("🔗 " + problem)
-    write(address_of(hp), drop=strangers(HYPERPARAMS))
+    locks = locked()
+    write({**address_of(hp), "lock": ",".join(sorted(locks)) if locks else None},
+          drop=strangers(HYPERPARAMS, keep=("lock",)))
+
+
+def follow_lock(text):
+    """A link's ?lock=alpha,hidden_sizes: those hyperparameters are set by the teacher, and their controls are off
+    for this visitor (until a link without them arrives). Returns the problems: names that are no setting."""
+    names = [name.strip() for name in (text or "").split(",") if name.strip()]
+    st.session_state[LOCKED] = frozenset(name for name in names if name in HYPERPARAMS)
+    return [f"**lock={name}** in the link was ignored: this page has no setting called “{name}”. The ones a "
+            f"link can lock: {', '.join(HYPERPARAMS)}." for name in names if name not in HYPERPARAMS]
+
+
+def locked():
+    """The hyperparameters a teacher's link locked on this visitor's Training page (a frozenset of names)."""
+    return st.session_state.get(LOCKED, frozenset())
 
 
 def link_box(path):

@@ -91,9 +91,10 @@ def test_a_page_imports_no_other_page(page):
 
 
 def pages_using(module):
-    """The pages whose folder imports `module` (dashboard.x), directly or through other modules of dashboard/."""
+    """The pages whose folder imports `module` (dashboard.x), directly or through other modules of dashboard/.
+    What app.py imports runs above every page (the teacher's question to the room): every page uses it."""
     users = {}
-    for path in modules_in("views", "dashboard"):
+    for path in [*modules_in("views", "dashboard"), ROOT / "app.py"]:
         importer = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for name in imports_of(path):
             users.setdefault(name, set()).add(importer)
@@ -101,7 +102,9 @@ def pages_using(module):
     while todo:
         current = todo.pop()
         for importer in users.get(current, ()):
-            if importer.startswith("views."):
+            if importer == "app":
+                pages.update(folder.name for folder in (ROOT / "views").iterdir() if (folder / "page.py").exists())
+            elif importer.startswith("views."):
                 pages.add(importer.split(".")[1])
             elif importer not in seen:
                 seen.add(importer)

@@ -280,3 +280,23 @@ def test_a_link_on_the_network_is_offered_to_the_class_without_a_warning(monkeyp
     link = next(code.value for code in at.code if "?hidden_sizes=" in code.value)
     assert link.startswith("http://192.168.1.20:8501/training?") and not at.warning
     assert any("Send it to the class" in c.value for c in at.caption)
+
+
+def test_a_teachers_link_locks_the_settings_it_names_and_ignores_unknown_names_with_a_warning():
+    at = open_page(alpha="5", lock="alpha,hidden_sizes,colour")
+    assert control(at, "tr_alpha").value == 5.0
+    locked = {key for key in ("tr_alpha", "tr_hidden", "tr_layers") if control(at, key).disabled}
+    assert locked == {"tr_alpha", "tr_hidden", "tr_layers"}  # hidden_sizes is set by two controls
+    assert not control(at, "tr_activation").disabled and not control(at, "tr_seed").disabled
+    assert any("Set by your teacher: alpha, hidden_sizes" in c.value for c in at.caption)
+    assert "**lock=colour** in the link was ignored: this page has no setting called “colour”" in warnings(at)
+    assert all(b.disabled for b in at.button if b.key in ("tr_preset_notebook", "tr_preset_fast"))
+    assert at.query_params["lock"] == "alpha,hidden_sizes"  # the address keeps the lock, so the link can be passed on
+    control(at, "tr_seed").set_value(3).run()  # the rest stays the student's
+    assert not at.exception and control(at, "tr_alpha").disabled and at.query_params["seed"] == "3"
+
+
+def test_a_link_without_a_lock_leaves_every_control_free():
+    at = open_page(alpha="5")
+    assert not control(at, "tr_alpha").disabled and "lock" not in at.query_params
+    assert not any("Set by your teacher" in c.value for c in at.caption)

@@ -49,18 +49,18 @@ def test_a_question_is_asked_answered_and_counted_per_round(store):
 def test_answers_to_a_question_that_is_not_open_or_to_a_forged_option_are_refused(store):
     q = asked(store)
     for forged in (3, -1, "1", 1.0, None, True):
-        with pytest.raises(board_store.AnswerRefused, match="no option"):
+        with pytest.raises(board_store.AnswerRefusedError, match="no option"):
             store.answer("eve", None, q, 1, forged)
-    with pytest.raises(board_store.AnswerRefused, match="round 2"):
+    with pytest.raises(board_store.AnswerRefusedError, match="round 2"):
         store.answer("anna", None, q, 2, 1)  # no second round yet
     store.close_answers(q)
-    with pytest.raises(board_store.AnswerRefused, match="closed"):
+    with pytest.raises(board_store.AnswerRefusedError, match="closed"):
         store.answer("anna", None, q, 1, 1)
     store.vote_again(q)
-    with pytest.raises(board_store.AnswerRefused, match="round 1"):
+    with pytest.raises(board_store.AnswerRefusedError, match="round 1"):
         store.answer("anna", None, q, 1, 1)  # a tab still showing round 1
     store.ask({**QUESTION, "text": "The next one"})  # asking another ends this one
-    with pytest.raises(board_store.AnswerRefused, match="ended"):
+    with pytest.raises(board_store.AnswerRefusedError, match="ended"):
         store.answer("anna", None, q, 2, 1)
     assert store.tally(q) == {}
 
@@ -69,7 +69,7 @@ def test_a_question_from_an_archived_board_takes_no_answers(store):
     q = asked(store)
     store.new_board()
     assert store.current_question() is None
-    with pytest.raises(board_store.AnswerRefused, match="not on the current board"):
+    with pytest.raises(board_store.AnswerRefusedError, match="not on the current board"):
         store.answer("anna", None, q, 1, 1)
 
 
@@ -153,3 +153,14 @@ def test_the_answers_survive_a_restart_and_store_nothing_but_token_and_nickname(
     assert columns == {"answers": ["question", "round", "visitor", "option", "answered"],
                        "presence": ["board", "visitor", "seen"]}
     json.dumps(again.questions(), default=str)
+
+
+def test_the_page_the_teacher_sends_the_class_to_is_offered_for_a_while(store):
+    assert store.latest_follow() is None
+    store.send_class("training", "alpha=5&lock=alpha", "📉 Training with alpha 5", now=1000.0)
+    store.send_class("forward", "", "➡️ Forward pass", now=1010.0)
+    latest = store.latest_follow(now=1020.0)
+    assert (latest["page"], latest["query"], latest["label"]) == ("forward", "", "➡️ Forward pass")
+    assert store.latest_follow(now=1010.0 + board_store.room.FOLLOW_FOR + 1) is None  # an old offer is not made
+    store.new_board()
+    assert store.latest_follow(now=1020.0) is None  # a new class starts with none

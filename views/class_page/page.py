@@ -10,7 +10,7 @@ a run's link, the nickname) and teacher.py (the teacher's controls).
 import streamlit as st
 
 from dashboard import board_posts, widgets
-from views.class_page import board_view, teacher
+from views.class_page import ask, board_view, teacher
 
 REFRESH = 2.0  # seconds between two readings of the board
 
@@ -57,6 +57,8 @@ itself every couple of seconds.
 """
 )
 teacher.follow_key()
+if teacher.teacher():  # the teacher's tab asks the room first: on a projector the question fills the first screen
+    ask.teacher_section()
 if not widgets.presenter():
     board_view.nickname_box()
 

@@ -11,7 +11,6 @@ from dashboard import board_posts
 
 log = logging.getLogger(__name__)
 
-TEACHER = "board_teacher"  # session key: True once this tab opened the page with the server's key
 MESSAGE = "board_message"  # session key: (kind, text) of the teacher's last action
 
 
@@ -27,18 +26,18 @@ def follow_key():
         st.warning("🔑 This server was started without a class key, so the board is read-only for everyone. To "
                    "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
     elif board_store.key_matches(given, configured):
-        st.session_state[TEACHER] = True
+        st.session_state[board_posts.TEACHER] = True
         st.success("🔑 Teacher controls are on for this tab (at the bottom of the page). The key has been taken "
                    "out of the address, so the projector does not show it.")
     else:
-        st.session_state.pop(TEACHER, None)
+        st.session_state.pop(board_posts.TEACHER, None)
         log.warning("Class page: a wrong class key was given; the teacher controls stay off")
         st.error("🔑 That is not this server's class key: the teacher controls stay off.")
 
 
 def teacher():
     """True in a tab that opened the page with the server's key (and while the server has one)."""
-    return bool(st.session_state.get(TEACHER)) and board_posts.key() is not None
+    return board_posts.teacher()
 
 
 def _act(method, *args, done):

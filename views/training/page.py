@@ -54,7 +54,7 @@ with top or st.container():
         results.outcome(run)
 
 st.header("The hyperparameters")
-hp = controls(disabled=running)
+hp = controls(disabled=running, locked=links.locked())
 state.set_dev_size(hp.dev_size, "training")
 links.mirror_hyperparams(hp, arrival)  # the address always shows the controls, so it can be sent as a link
 links.link_box("training")

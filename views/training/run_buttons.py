@@ -5,7 +5,7 @@ trained in the workers (training_runs.runs); the visitor's view of it lives in s
 
 import streamlit as st
 
-from dashboard import board_posts, state
+from dashboard import board_posts, links, state
 from training_runs.runs import (
     advance,
     history_row,
@@ -101,7 +101,7 @@ def on_reset():
 def buttons(running):
     """The presets, then Train, Stop, Step and Reset, in one row."""
     p1, p2, b1, b2, b3, b4 = st.columns([1.25, 1.55, 1, 1, 1, 1])
-    presets(p1, p2, disabled=running)
+    presets(p1, p2, disabled=running or bool(links.locked()))  # a preset would move locked settings
     b1.button("▶️ Train", key="tr_train", on_click=on_train, disabled=running, type="primary", width="stretch",
               help="Train with the controls below, watching the curves. Carries on after Stop or Step when "
                    "the controls are unchanged; otherwise starts a new network.")

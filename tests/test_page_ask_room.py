@@ -1,0 +1,258 @@
+"""AppTest of asking the room: the teacher's tab on the Class page (choose, ask, show, vote again, reveal, end) and
+a student's tab on any page (the question above the lesson, one tap to answer, the verdict after the reveal).
+
+AppTest does not tick fragments: each at.run() draws the question once, as one tick does in a browser.
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from class_runs import forget_writer
+from streamlit.testing.v1 import AppTest
+
+import board_store
+from dashboard import ask_room, board_posts
+
+ROOT = Path(__file__).resolve().parents[1]
+APP, CLASS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "class_page" / "page.py")
+KEY = "owl-42"
+QUESTION = {"text": "What does softmax give for each column of A2?", "right": 1, "page": "forward",
+            "place": "the quiz under the probabilities", "explanation": "Each column of A2 sums to 1.",
+            "options": ["Ten scores that can be negative", "Ten probabilities that add up to 1", "One digit"]}
+
+
+@pytest.fixture
+def board_file(tmp_path, monkeypatch, data_dir):
+    """This test's own board file, on a server started with a class key."""
+    path = tmp_path / "class_board.sqlite3"
+    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
+    monkeypatch.setenv("CLASS_KEY", KEY)
+    yield path
+    forget_writer(path, timeout=2)
+
+
+def run_ok(at):
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def teacher_tab():
+    at = AppTest.from_file(CLASS_PAGE, default_timeout=120)
+    at.query_params["key"] = KEY
+    return run_ok(at)
+
+
+def student_tab(nickname=None):
+    at = AppTest.from_file(APP, default_timeout=120)  # the app, on its home page: the panel is above every page
+    if nickname:
+        at.session_state[board_posts.NICKNAME] = nickname
+    return run_ok(at)
+
+
+def html_of(at):
+    return " ".join(element.proto.body for element in at.get("html"))
+
+
+def answer_buttons(at):
+    return next(group for group in at.get("button_group") if group.key and group.key.startswith("room_answer_"))
+
+
+def tap(at, letter):
+    """A student taps a letter (a segmented control's on_change runs on the rerun)."""
+    answer_buttons(at).set_value(letter)
+    return run_ok(at)
+
+
+def button(at, key):
+    return next(b for b in at.button if b.key == key)
+
+
+def written():
+    assert board_posts.writer().flush(timeout=30), "the board's writer did not finish"
+
+
+def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(board_file):
+    teacher = teacher_tab()
+    assert not at_has_question(teacher)  # nothing asked yet: the chooser is open, nothing live
+    choices = teacher.selectbox(key="room_choice")
+    assert len(choices.options) >= 19  # the bank and "your own question"
+    assert choices.options[0] == "✏️ Your own question"
+    choices.select_index(1)  # the bank's first question
+    run_ok(teacher)
+    button(teacher, "room_ask").click()
+    run_ok(teacher)
+    written()
+    current = board_store.Board(board_file).current_question()
+    asked = current["question"]
+    assert asked["text"] in html_of(teacher).replace("&#x27;", "'").replace("&quot;", '"')
+    assert [m.value for m in teacher.metric if m.label.startswith("Answered")] == ["0 of 0"]
+
+    anna, ben = student_tab("Anna"), student_tab()
+    for student in (anna, ben):
+        assert answer_buttons(student).options == list(ask_room.LETTERS[:len(asked["options"])])
+    right = asked["right"]
+    wrong = (right + 1) % len(asked["options"])
+    tap(anna, ask_room.LETTERS[right])
+    tap(ben, ask_room.LETTERS[wrong])
+    written()
+    run_ok(teacher)
+    assert [m.value for m in teacher.metric if m.label.startswith("Answered")] == ["2 of 2"]
+    shown_before = len(teacher.image)
+    button(teacher, "room_show").click()  # the distribution, when the teacher chooses
+    run_ok(teacher)
+    assert len(teacher.image) == shown_before + 1  # round 1's bars
+
+    button(teacher, "room_again").click()  # vote again after discussing
+    run_ok(teacher)
+    run_ok(ben)
+    tap(ben, ask_room.LETTERS[right])  # convinced by a neighbour
+    written()
+    button(teacher, "room_reveal").click()
+    run_ok(teacher)
+    written()
+    n = len(asked["options"])
+    assert board_store.Board(board_file).tally(current["id"]) == {
+        1: [int(k in (right, wrong)) for k in range(n)], 2: [int(k == right) for k in range(n)]}
+    assert any("right: 50% then 100%" in md.value for md in teacher.markdown)
+    assert len(teacher.image) == shown_before + 2  # both rounds, side by side
+    run_ok(anna)
+    run_ok(ben)
+    for student in (anna, ben):  # anna answered round 1 only: her answer there counts
+        assert any(f"You answered {ask_room.LETTERS[right]}: right" in s.value for s in student.success)
+        assert asked["explanation"] in html_of(student).replace("&#x27;", "'").replace("&quot;", '"')
+    button(teacher, "room_end").click()
+    run_ok(teacher)
+    written()
+    assert board_store.Board(board_file).current_question() is None
+    assert not at_has_question(run_ok(teacher))
+    assert not [g for g in run_ok(anna).get("button_group") if g.key and g.key.startswith("room_answer_")]
+
+
+def at_has_question(at):
+    return any(m.label.startswith("Answered") for m in at.metric)
+
+
+def asked_directly(board_file, question=QUESTION):
+    store = board_store.Board(board_file)
+    store.ask(question)
+    return store, store.current_question()["id"]
+
+
+def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(board_file):
+    store, q = asked_directly(board_file)
+    anna = student_tab()
+    store.close_answers(q)  # while anna's screen still shows it open
+    tap(anna, "B")
+    assert any("This question is closed: your answer was not counted" in w.value for w in anna.warning)
+    assert store.tally(q) == {}
+    assert answer_buttons(anna).disabled  # and the letters are off from then on
+    assert any("stopped the answers" in i.value for i in anna.info)
+
+
+def test_a_teachers_own_question_reaches_the_students_as_plain_text(board_file):
+    hostile = "<script>alert(1)</script> **bold** $x$ :red[red]"
+    teacher = teacher_tab()
+    teacher.selectbox(key="room_choice").select_index(0)
+    run_ok(teacher)
+    teacher.text_input(key="room_own_text").input(hostile)
+    teacher.text_area(key="room_own_options").input("<b>yes</b>\nno\n\n")
+    run_ok(teacher)
+    teacher.selectbox(key="room_own_right").select_index(2)  # B: no
+    run_ok(teacher)
+    button(teacher, "room_ask").click()
+    run_ok(teacher)
+    written()
+    kept = board_store.Board(board_file).current_question()["question"]
+    assert (kept["text"], kept["options"], kept["right"]) == (hostile, ["<b>yes</b>", "no"], 1)
+    student = student_tab()
+    body = html_of(student)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** $x$ :red[red]" in body and "<script>" not in body
+    assert "&lt;b&gt;yes&lt;/b&gt;" in body
+    assert answer_buttons(student).options == ["A", "B"]
+
+
+def test_an_own_question_with_one_option_is_refused_on_the_teachers_page(board_file):
+    teacher = teacher_tab()
+    teacher.selectbox(key="room_choice").select_index(0)
+    run_ok(teacher)
+    teacher.text_input(key="room_own_text").input("Is this a question?")
+    teacher.text_area(key="room_own_options").input("yes")
+    run_ok(teacher)
+    button(teacher, "room_ask").click()
+    run_ok(teacher)
+    assert any("cannot be asked: A question has 2 to 6 options; this one has 1" in w.value for w in teacher.warning)
+    written()
+    assert board_store.Board(board_file).current_question() is None
+
+
+def test_nobody_without_the_key_can_ask_or_reveal(board_file):
+    store, q = asked_directly(board_file)
+    visitor = AppTest.from_file(CLASS_PAGE, default_timeout=120)
+    visitor.query_params["key"] = "guess"
+    run_ok(visitor)
+    assert not [b for b in visitor.button if b.key and b.key.startswith("room_")]
+    student = student_tab()
+    assert not [b for b in student.button if b.key and b.key.startswith("room_")]
+    assert store.current_question()["state"] == "open"
+
+
+def test_without_a_class_key_no_tab_reads_the_board_for_questions(board_file, monkeypatch):
+    store, _ = asked_directly(board_file)
+    monkeypatch.delenv("CLASS_KEY")
+    student = student_tab()
+    assert not [g for g in student.get("button_group") if g.key and g.key.startswith("room_answer_")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Follow the teacher
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_student_is_offered_the_teachers_page_and_takes_it_with_its_locked_settings(board_file):
+    store = board_store.Board(board_file)
+    student = student_tab()
+    store.send_class("training", "alpha=5&lock=alpha", "📉 Training with alpha=5 (locked: alpha)")
+    run_ok(student)
+    assert "Your teacher is on 📉 Training with alpha=5 (locked: alpha)." in html_of(student)
+    go = next(link for link in student.get("page_link"))
+    assert (go.proto.label, go.proto.page) == ("Go there", "training")
+    assert dict(parse_qsl(go.proto.query_string)) == {"alpha": "5", "lock": "alpha"}
+    student.switch_page("views/training/page.py")  # the link, as the browser follows it
+    student.query_params.update({"alpha": "5", "lock": "alpha"})
+    run_ok(student)
+    alpha = student.select_slider(key="tr_alpha")
+    assert alpha.value == 5.0 and alpha.disabled  # on the Training page, α set and locked by the teacher
+    assert "Your teacher is on" not in html_of(run_ok(student))  # taken: not offered again
+
+
+def test_not_now_puts_the_offer_away_until_the_teacher_sends_another(board_file):
+    store = board_store.Board(board_file)
+    store.send_class("forward", "", "➡️ Forward pass")
+    student = student_tab()
+    next(b for b in student.button if b.key and b.key.startswith("room_later_")).click()
+    run_ok(student)
+    assert "Your teacher is on" not in html_of(run_ok(student))
+    assert student.title[0].value.startswith("🧠")  # still on Home: nothing was lost
+    store.send_class("data", "", "🔢 The data")
+    assert "Your teacher is on 🔢 The data." in html_of(run_ok(student))
+
+
+def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(board_file):
+    teacher = AppTest.from_file(APP, default_timeout=120)
+    teacher.session_state[board_posts.TEACHER] = True
+    run_ok(teacher)
+    teacher.switch_page("views/training/page.py")
+    teacher.query_params["alpha"] = "0.5"
+    run_ok(teacher)
+    teacher.multiselect(key="room_lock").set_value(["alpha"])
+    run_ok(teacher)
+    button(teacher, "room_send").click()
+    run_ok(teacher)
+    written()
+    follow = board_store.Board(board_file).latest_follow()
+    assert follow["page"] == "training" and follow["label"] == "📉 Training with alpha=0.5 (locked: alpha)"
+    assert "alpha=0.5" in follow["query"] and follow["query"].endswith("lock=alpha")
+    assert any("Sent: the students are offered 📉 Training with alpha=0.5" in s.value for s in teacher.success)
+    assert not [g for g in teacher.get("button_group") if g.key and g.key.startswith("room_answer_")]
