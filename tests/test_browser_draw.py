@@ -1,4 +1,6 @@
-"""The Draw page in a real browser: digits drawn with mouse strokes on the canvas are read correctly.
+"""The Draw page in a real browser: digits drawn with mouse strokes on the canvas are read correctly; on a phone
+(390 x 844, touch) a digit drawn with a finger is answered right under the canvas, on the first screen; on a laptop
+and a projector the canvas and the answer share the first screen.
 
 Each digit is drawn as thick, well-formed strokes through points given as fractions of the canvas
 (0, 0 is the top left corner), the way a person would draw it; the canvas is cleared in between, once with
@@ -126,12 +128,13 @@ NINE = [[(0.5 + 0.17 * np.cos(a), 0.32 - 0.16 * np.sin(a)) for a in np.linspace(
 DIGITS = [ZERO, ONE, TWO, THREE, FOUR, FIVE, SIX, SEVEN, EIGHT, NINE]
 
 
-def visit(browser, app_url, screen):
-    """A fresh tab at this screen's size, on the Draw page (in presenter mode on the projector)."""
+def visit(browser, app_url, screen, phone=False):
+    """A fresh tab at this screen's size, on the Draw page (in presenter mode on the projector; with touch on a
+    phone)."""
     from conftest import AppPage
 
     viewport, query, _ = screen
-    app = AppPage(browser, app_url, viewport)
+    app = AppPage(browser, app_url, viewport, phone)
     app.open(f"draw{query}")
     wait_for_hint(app)
     return app
@@ -142,13 +145,33 @@ def draw_on(page, canvas, strokes):
     mouse move to each point (the canvas joins them with a smooth curve)."""
     canvas.evaluate("element => element.scrollIntoView({block: 'center', behavior: 'instant'})")  # all on screen
     canvas.hover(trial=True)  # waits until it stays in place and nothing covers it
-    box = canvas.bounding_box()
-    for points in strokes:
-        page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])
+    stroke_with_the_mouse(page, canvas.bounding_box(), strokes)
+
+
+def on_screen(box, strokes):
+    """The strokes' points (fractions of the canvas) as points of the window, for a canvas shown in `box`."""
+    return [[(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points] for points in strokes]
+
+
+def stroke_with_the_mouse(page, box, strokes):
+    """Draw the strokes on the canvas shown in `box` (the window's pixels), with the mouse button held down."""
+    for points in on_screen(box, strokes):
+        page.mouse.move(*points[0])
         page.mouse.down()
-        for fx, fy in points[1:]:
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
         page.mouse.up()
+
+
+def stroke_with_a_finger(app, box, strokes):
+    """Draw the strokes on the canvas shown in `box` with a finger: touch events, as a phone's screen sends them (a
+    context made with touch, AppPage(..., phone=True))."""
+    touch = app.context.new_cdp_session(app.page)
+    for points in on_screen(box, strokes):
+        for kind, (x, y) in zip(["touchStart"] + ["touchMove"] * (len(points) - 1), points, strict=True):
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch.detach()
 
 
 def draw_and_send(app, canvas, strokes, tries=3):
@@ -279,4 +302,96 @@ def test_a_shifted_drawing_is_read_again_beside_the_unmoved_one(browser, app_url
     scroll_to(app, chart_title)
     expect(page.locator('[data-testid="stPlotlyChart"] text', has_text="chance: 10%")).to_be_visible()
     app.screenshot(f"{name}-draw-shifted-chart")
+    app.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The answer after a drawing: on a phone right under the canvas, on a laptop and a projector beside it
+# ---------------------------------------------------------------------------------------------------------
+
+PHONE = ({"width": 390, "height": 844}, "", "phone")
+SMALL_LAPTOP = ({"width": 1280, "height": 800}, "", "laptop-1280")
+HEADER_PX = 60  # Streamlit's bar across the top of the window, over the page
+
+
+def inside(box, viewport):
+    """True when the box lies wholly inside the window."""
+    return box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] and \
+        box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+
+
+def test_on_a_phone_a_digit_drawn_with_a_finger_is_answered_right_under_the_canvas(browser, app_url):
+    """At 390 x 844 Streamlit stacks the page's two columns, so the answer beside the canvas on a wider screen
+    comes after the canvas's settings; the line under the canvas says it. Measured in the window's pixels: the page
+    is scrolled only if the canvas is not wholly below the header bar as it opens (then to put it in the middle of
+    the screen), the digit is drawn with a finger there, and right after the drawing's run, with no scrolling, the
+    line "Read as 7, 94% sure" must start below the canvas's bottom edge and end above the window's (844)."""
+    from playwright.sync_api import expect
+
+    app = visit(browser, app_url, PHONE, phone=True)
+    page = app.page
+    viewport = PHONE[0]
+    expect(page.get_by_text("Draw a digit with your mouse or finger")).to_be_visible()  # a phone's visitor can
+    expect(page.get_by_text("as soon as you lift the mouse button or your finger")).to_be_visible()
+    read_as = page.locator(".st-key-draw_read_as")
+    expect(read_as).to_have_text("✏️ Draw a digit above.")
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.evaluate(f"""element => {{ const box = element.getBoundingClientRect();
+        if (box.top < {HEADER_PX} || box.bottom > innerHeight)
+          element.scrollIntoView({{block: 'center', behavior: 'instant'}}); }}""")
+    app.wait_still()
+    drawn_at = canvas.bounding_box()
+    assert drawn_at["y"] >= HEADER_PX and inside(drawn_at, viewport), drawn_at
+
+    stroke_with_a_finger(app, drawn_at, SEVEN)
+    app.wait_drawn()
+    expect(read_as).to_have_text(re.compile(r"^Read as 7, \d+% sure$"))
+    app.wait_still()
+    app.assert_no_exception()
+    assert canvas.bounding_box() == drawn_at  # nothing scrolled or moved while the page answered
+    line = read_as.bounding_box()
+    canvas_bottom = drawn_at["y"] + drawn_at["height"]
+    where = f"canvas {drawn_at['y']:.0f} to {canvas_bottom:.0f} px, answer {line['y']:.0f} to " \
+            f"{line['y'] + line['height']:.0f} px, window {viewport['height']} px"
+    assert canvas_bottom <= line["y"] and inside(line, viewport), where
+    clear = page.get_by_role("button", name="🧽 Clear")
+    assert inside(clear.bounding_box(), viewport)  # and the next digit is one tap away
+    confidence = page.locator('[data-testid="stMetric"]', has_text="Confidence").locator(
+        '[data-testid="stMetricValue"]').inner_text()  # "93.9%", further down: the line says the same
+    assert abs(int(re.search(r"(\d+)% sure", read_as.inner_text()).group(1)) - float(confidence[:-1])) <= 0.55
+    app.screenshot("phone-draw-drawn")
+
+    clear.tap()
+    app.wait_idle()
+    expect(read_as).to_have_text("✏️ Draw a digit above.")
+    wait_for_ink(page, lambda ink: ink < 0.001)
+    app.assert_no_exception()
+    app.close()
+
+
+@pytest.mark.parametrize("screen", [SMALL_LAPTOP, PROJECTOR], ids=lambda s: s[2])
+def test_on_a_laptop_and_a_projector_the_canvas_and_the_answer_share_the_first_screen(browser, app_url, screen):
+    """Drawn with the mouse on the page as it opens (nothing scrolled): the canvas, the answer and its confidence,
+    and 🧽 Clear are all on the first screen, and the phone's line under the canvas is not shown (the answer stands
+    beside the canvas, larger)."""
+    from playwright.sync_api import expect
+
+    app = visit(browser, app_url, screen)
+    page = app.page
+    viewport, _, name = screen
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.hover(trial=True)
+    drawn_at = canvas.bounding_box()
+    stroke_with_the_mouse(page, drawn_at, SEVEN)
+    app.wait_drawn()
+    expect_prediction(app, "7")
+    app.wait_still()
+    app.assert_no_exception()
+    assert canvas.bounding_box() == drawn_at
+    metrics = page.locator('[data-testid="stMetric"]')
+    for thing in (canvas, metrics.filter(has_text="Prediction"), metrics.filter(has_text="Confidence"),
+                  page.get_by_role("button", name="🧽 Clear")):
+        assert inside(thing.bounding_box(), viewport), thing
+    expect(page.locator(".st-key-draw_read_as")).to_be_hidden()
+    app.screenshot(f"{name}-draw-drawn")
     app.close()

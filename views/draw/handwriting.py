@@ -247,9 +247,10 @@ def score(which, model, split, X):
         "**Why it can do worse on yours than on its dev set.** The dev set comes from the same place as the "
         "training digits: MNIST's writers, pens and scanner, each digit cropped, scaled and centred the same way. "
         "A score on it says how well the network does on *more of the same*. Your digits come from another "
-        "distribution: a mouse instead of a pen, your own way of closing a 4 or crossing a 7, other stroke widths. "
-        "The network learned the pixel patterns of its training digits, not the idea of a digit, so it does well "
-        "exactly as far as yours look like theirs. Ten digits are also a tiny test set: each one is 10 points.")
+        "distribution: a mouse or a finger instead of a pen, your own way of closing a 4 or crossing a 7, other "
+        "stroke widths. The network learned the pixel patterns of its training digits, not the idea of a digit, so "
+        "it does well exactly as far as yours look like theirs. Ten digits are also a tiny test set: each one is 10 "
+        "points.")
     teach(which, model, X)
 
 

@@ -34,11 +34,22 @@ from views.draw.why import SHOWN_UNITS
 
 CANVAS_SIDE = 320  # canvas pixels: larger than the 280 x 280 minimum, over 300 px high, narrow enough for half a page
 SMALL_DRAWING = 0.15  # ink whose longer side is under this fraction of the canvas is too small to judge
+# The answer in one line under the canvas, only where Streamlit stacks the columns (640 px wide or less, a
+# phone): on a wider screen the answer stands beside the canvas, larger, and the line would say it twice.
+READ_AS_CSS = """<style>
+.st-key-draw_under_canvas > :has(> .st-key-draw_read_as), .st-key-draw_read_as { display: none; }
+.st-key-draw_read_as p { font-size: 1.3rem; }
+@media (max-width: 640px) {
+  .st-key-draw_under_canvas > :has(> .st-key-draw_read_as) { display: flex; flex: 1 1 12rem; }
+  .st-key-draw_read_as { display: flex; }
+  .st-key-draw_under_canvas > .st-key-draw_stroke { flex: 1 1 100%; }  /* the pen's width: a row of its own */
+}
+</style>"""
 
 st.title("✏️ Draw a digit")
 widgets.explain(
     """
-Draw a digit with the mouse: white ink on black, like MNIST. The moment you lift the mouse, the drawing is
+Draw a digit with your mouse or finger: white ink on black, like MNIST. The moment you let go, the drawing is
 turned into the 784 numbers the network reads (the same way MNIST's own digits were prepared), and the
 network answers. Below, you see **what it sees**, **why it answers what it does** (every output score is a
 sum you can check), and what **one step of learning** from your drawing would change.
@@ -47,22 +58,26 @@ sum you can check), and what **one step of learning** from your drawing would ch
 
 # --- Draw, and the network that reads it ---------------------------------------------------------------------
 # The canvas comes first, in a place that does not move from one run to the next (so Streamlit never redraws it
-# empty), and on the first screen of a projector; the network and its answer sit beside it.
+# empty), and on the first screen of a projector; the network and its answer sit beside it. On a phone the two
+# columns stand one above the other, so the answer would come after the canvas's settings: there a short line
+# right under the canvas says it (READ_AS_CSS), with 🧽 Clear beside it for the next digit.
+st.html(READ_AS_CSS)
 left, right = st.columns(2, gap="medium")
 with left:
     canvas = st_canvas(stroke_width=st.session_state.get("draw_stroke", 24), stroke_color="#FFFFFF",
                        background_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
                        update_streamlit=True, return_image_data=True,
                        key=f"draw_canvas_{st.session_state.get(CANVAS_GENERATION, 0)}")
-    st.caption("Move the mouse over the canvas to see its toolbar (top right): ↶ undo a stroke, ↷ redo it, "
-               "🗑 clear everything.")
-    pen_column, clear_column = st.columns([3, 2], vertical_alignment="bottom")
-    pen_column.slider("Pen width (canvas pixels)", 8, 48, 24, key="draw_stroke",
-                      help="How thick your strokes are. MNIST's strokes are about a tenth of the digit's height: "
-                           "around 24 here. Very thin or very fat strokes look unlike MNIST, and the network "
-                           "gets less sure. Changing it affects your next strokes only.")
-    clear_column.button("🧽 Clear", key="draw_clear", on_click=clear_canvas, width="stretch",
-                        help="Start again on an empty canvas (the same as the canvas toolbar's bin).")
+    with st.container(horizontal=True, vertical_alignment="center", key="draw_under_canvas"):
+        read_as = st.container(width="content", key="draw_read_as")  # filled in below, once the drawing is read
+        st.button("🧽 Clear", key="draw_clear", on_click=clear_canvas,
+                  help="Start again on an empty canvas (the same as the canvas toolbar's bin).")
+        st.slider("Pen width (canvas pixels)", 8, 48, 24, key="draw_stroke",
+                  help="How thick your strokes are. MNIST's strokes are about a tenth of the digit's height: "
+                       "around 24 here. Very thin or very fat strokes look unlike MNIST, and the network "
+                       "gets less sure. Changing it affects your next strokes only.")
+    st.caption("With a mouse, the canvas shows its toolbar (top right) while the pointer is over it: ↶ undo a "
+               "stroke, ↷ redo it, 🗑 clear everything. With a finger, 🧽 Clear starts again.")
     skip_centring = st.toggle("Skip the centring step", key="draw_skip_centring",
                               help="MNIST moved every digit so that the centre of mass of its ink sits at the "
                                    "middle of the 28 x 28 field. Switch this on to centre the ink's bounding box "
@@ -121,7 +136,9 @@ if rgba is not None:
 
 with answer:
     if x is None:
-        st.info("✏️ Draw a digit (0 to 9) on the black canvas. The network answers as soon as you lift the mouse.")
+        read_as.markdown("✏️ Draw a digit above.")
+        st.info("✏️ Draw a digit (0 to 9) on the black canvas. The network answers as soon as you lift the mouse "
+                "button or your finger.")
         st.stop()
     cache = forward_prop(params, x, hp.activation)
     A, Z = cache[f"A{L}"], cache[f"Z{L}"]  # (10, 1) probabilities and scores
@@ -129,6 +146,8 @@ with answer:
     k, runner_up = int(order[0]), int(order[1])
     elapsed_ms = (time.perf_counter() - started) * 1000
     st.session_state[state.DRAWN] = x.astype(np.float32)
+    guess = "" if model.trained else " (an untrained network's guess)"
+    read_as.markdown(f"Read as **{k}**, {A[k, 0]:.0%} sure{guess}")
     first_metric, second_metric = st.columns(2)
     first_metric.metric("Prediction", k, help="The digit with the highest probability: argmax of A.")
     second_metric.metric("Confidence", f"{A[k, 0]:.1%}", help=f"The probability the network gives to {k}.")
