@@ -14,11 +14,13 @@ Everything a teacher typed is shown as text: escaped, never read as HTML or Mark
 """
 
 import html
+import io
 import logging
 import time
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
+import segno
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -90,7 +92,7 @@ def picture(spec, width=140):
         log.warning("ask the room: a question's picture could not be drawn (%s)", spec.get("kind"))
 
 
-def rounds_picture(question, tally, revealed, width=420):
+def rounds_picture(question, tally, revealed, width=420, height=260):
     """The answers of each round, side by side: a bar per option, its count and share above it. Before the
     reveal every bar is the same colour (the room should not read the right one from it)."""
     rounds = sorted(tally) or [1]
@@ -105,7 +107,7 @@ def rounds_picture(question, tally, revealed, width=420):
         title = f"Round {round_}: {total} answer{'s' if total != 1 else ''}"
         with column:
             st.image(pictures.bar_picture(counts, title, "answer", "students", labels=labels, colours=colours,
-                                          texts=texts, width=width, height=300), width=width)
+                                          texts=texts, width=width, height=height), width="stretch")
 
 
 def right_share(tally, right):
@@ -181,6 +183,7 @@ def _student_view(page):
             st.session_state[key] = letters[mine[round_]]  # this visitor answered before (another tab, a reload)
         st.segmented_control("Your answer (tap a letter; tap another to change it)", letters, key=key,
                              disabled=state != "open", on_change=_answer, args=(current["id"], round_, key),
+                             width="stretch",
                              help="Your answer goes to the teacher at once. Only the count is on the projector, "
                                   "never who answered what.")
         said = st.session_state.pop(SAID, None)
@@ -235,6 +238,22 @@ def settings_in_words(query):
     return f" with {shown}" if shown else ""
 
 
+def qr_code(address, caption, width=260):
+    """An address as a QR code that a phone's camera opens (drawn by segno; the address is printed under it)."""
+    picture = io.BytesIO()
+    segno.make(address, error="m").save(picture, kind="png", scale=10, border=4)
+    st.image(picture.getvalue(), width=width)
+    st.caption(f"{caption}: {address}")
+    links.local_address_warning(address)
+
+
+def page_address():
+    """This tab's page with its settings, as the browser shows it (the teacher's key never in it)."""
+    base = (links.browser_address() or "").split("?")[0]
+    query = urlencode({name: value for name, value in st.query_params.items() if name != "key"})
+    return f"{base}?{query}" if query else base
+
+
 def send_class_control(page, title):
     """The teacher's tab, in the sidebar of every page: send the class to this page with its settings (and lock
     some of them, so every student varies only what the lesson is about)."""
@@ -259,6 +278,8 @@ def send_class_control(page, title):
                 st.success(f"Sent: the students are offered {label}.")
             else:
                 st.info("The board file is busy: the offer is sent as soon as it is free.")
+        if links.browser_address():
+            qr_code(page_address(), "This page with its settings, for phones", width=220)
 
 
 def _verdict(question, mine, round_):

@@ -94,6 +94,8 @@ def bar_picture(values, title, x_title, y_title, labels=None, colours=BLUE, text
     else:
         high = top if top is not None else float(v.max()) * 1.12 or 1.0
         step = nice_step(high / 1.12 if top is None else high)
+        if not percent and np.all(v == np.round(v)):  # counts: whole-number ticks (never 0, 0.2, ... shown as 0, 0)
+            step = max(step, 1.0)
         grid = list(np.arange(0, high + 1e-9, step))
 
         def y_of(value):

@@ -8,7 +8,7 @@ checked again when it acts (board_posts.teacher()): a student's tab has none of 
 import streamlit as st
 
 import board_store
-from dashboard import ask_room, board_posts, state
+from dashboard import ask_room, board_posts, links, state
 from nn_core import training
 from views.class_page import question_bank
 
@@ -75,10 +75,11 @@ def own_question():
 
 def chooser(bank_questions):
     """Pick the next question: from the bank (grouped by the page that shows its answer) or your own."""
-    names = {"✏️ Your own question": OWN}  # what the list shows -> the question
+    names = {}  # what the list shows -> the question
     for question in bank_questions:
         page = ask_room.PAGES.get(question.page, ("", question.page))[1]
         names[f"{page} · {question.text}" + (" (worked out live)" if question.computed else "")] = question
+    names["✏️ Your own question"] = OWN
     choice = names[st.selectbox(
         "Question", list(names), key="room_choice",
         help="Each question of the bank says on which page the app shows its answer. The ones worked out live "
@@ -112,22 +113,22 @@ def live_question():
     question, round_, state_ = current["question"], current["round"], current["state"]
     answered = sum(tally.get(round_, []))
     revealed = state_ == "revealed"
-    st.header("❓ " + ("Round 2, after the discussion" if round_ == 2 else "The room answers"))
-    left, right = st.columns([3, 2]) if question.get("picture") else (st.container(), None)
-    with left:
-        ask_room.text(question["text"], size="1.3rem", bold=True)
+    left, right = st.columns([2, 1])
+    with left:  # the question as the students see it
+        ask_room.text("❓ " + ("Round 2, after the discussion" if round_ == 2 else "Asked to the room"), size="0.9rem")
+        ask_room.text(question["text"], size="1.5rem", bold=True)
         ask_room.options_list(question, revealed=revealed)
-    if right is not None:
-        with right:
-            ask_room.picture(question["picture"], width=168)
-    st.metric(f"Answered (round {round_})", f"{answered} of {max(present, answered)}",
-              help="Students who answered this round, of those with the app open now (their tab said so in the "
-                   "last 15 s). A student may change their answer while the question is open.")
-    if current["shown"] or revealed:
-        ask_room.rounds_picture(question, tally, revealed)
+    with right:  # and how many have answered
+        ask_room.picture(question.get("picture"), width=140)
+        st.metric(f"Answered (round {round_})", f"{answered} of {max(present, answered)}",
+                  help="Students who answered this round, of those with the app open now (their tab said so in "
+                       "the last 15 s). A student may change their answer while the question is open.")
         share = ask_room.right_share(tally, question.get("right")) if revealed else None
         if share:
-            st.markdown(f"**{share}**")
+            st.metric("Right", share.removeprefix("right: ").replace(" then ", " → "),
+                      help="The share of right answers in each round: after a discussion it usually rises.")
+    if current["shown"] or revealed:  # both rounds side by side, under the question
+        ask_room.rounds_picture(question, tally, revealed, width=640, height=230)
     if revealed:
         if question.get("explanation"):
             ask_room.text(question["explanation"])
@@ -163,18 +164,30 @@ def question_buttons(current):
                       disabled=state_ == "revealed",
                       help="Stops the answers and shows the distribution, the right answer, the explanation and "
                            "where the app shows it.")
-    columns[4].button("⏹️ End", key="room_end", on_click=act, args=("end_question", q),
-                      kwargs={"done": "The question has left the students' screens; its answers stay on the board."},
-                      help="Takes the question off the students' screens. Its answers stay in the board's file.")
+    if columns[4].button("⏹️ End", key="room_end",
+                         help="Takes the question off the students' screens. Its answers stay in the board's file."):
+        act("end_question", q, done="The question has left the students' screens; its answers stay on the board.")
+        st.rerun()  # the whole page: its title and the chooser come back
+
+
+def current_question():
+    """The board's current question, or None (also when the board's file cannot be read: the page says why)."""
+    try:
+        return board_posts.store().current_question()
+    except board_store.BoardError:
+        return None
 
 
 def teacher_section():
     """The teacher's "Ask the room", first on the page: the current question live, then the chooser."""
     st.fragment(live_question, run_every=LIVE)()
     say()
-    try:
-        current = board_posts.store().current_question()
-    except board_store.BoardError:
-        current = None
-    with st.expander("📣 Ask the room a question", expanded=current is None):
+    current = current_question()
+    key = f"room_chooser_{current['id'] if current else 0}"  # a new question folds it (the projector shows that)
+    with st.expander("📣 Ask the room a question", expanded=current is None, key=key):
         chooser(questions())
+    address = links.browser_address()
+    if address:
+        with st.expander("📱 The app's address as a QR code, for phones"):
+            root = address.split("?")[0].removesuffix("/").removesuffix("/class") + "/"  # this page is /class
+            ask_room.qr_code(root, "The app's address", width=320)

@@ -13,6 +13,14 @@ from dashboard import board_posts, widgets
 from views.class_page import ask, board_view, teacher
 
 REFRESH = 2.0  # seconds between two readings of the board
+EXPLANATION = """
+Every network trained on this server lands here when it finishes (or is stopped): who trained it, when, with
+which hyperparameters, on which data, how many steps, its train and dev accuracy, the seconds it took, and
+how it ended: finished, stopped, diverged, or went wrong (and why). **Everyone tries a different learning rate**
+(or number of hidden units), and the charts show what the class found together: where α is too small to learn
+in 500 steps, where it is just right, where it is so large that training breaks down. The board updates by
+itself every couple of seconds.
+"""
 
 
 def board_panel():
@@ -45,19 +53,12 @@ def board_panel():
         teacher.teacher_controls(rows, board_id)
 
 
-st.title("👥 The class's runs")
-widgets.explain(
-    """
-Every network trained on this server lands here when it finishes (or is stopped): who trained it, when, with
-which hyperparameters, on which data, how many steps, its train and dev accuracy, the seconds it took, and
-how it ended: finished, stopped, diverged, or went wrong (and why). **Everyone tries a different learning rate**
-(or number of hidden units), and the charts show what the class found together: where α is too small to learn
-in 500 steps, where it is just right, where it is so large that training breaks down. The board updates by
-itself every couple of seconds.
-"""
-)
 teacher.follow_key()
-if teacher.teacher():  # the teacher's tab asks the room first: on a projector the question fills the first screen
+# On the projector, a question to the room comes first, even before the page's title: it fills the first screen.
+if not (teacher.teacher() and widgets.presenter() and ask.current_question()):
+    st.title("👥 The class's runs")
+    widgets.explain(EXPLANATION)
+if teacher.teacher():
     ask.teacher_section()
 if not widgets.presenter():
     board_view.nickname_box()

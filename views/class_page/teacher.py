@@ -27,8 +27,9 @@ def follow_key():
                    "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
     elif board_store.key_matches(given, configured):
         st.session_state[board_posts.TEACHER] = True
-        st.success("🔑 Teacher controls are on for this tab (at the bottom of the page). The key has been taken "
-                   "out of the address, so the projector does not show it.")
+        st.success("🔑 Teacher controls are on for this tab: ask the room just below, send the class to a page "
+                   "from any page's sidebar, and remove runs or start a new board at the bottom. The key has been "
+                   "taken out of the address, so the projector does not show it.")
     else:
         st.session_state.pop(board_posts.TEACHER, None)
         log.warning("Class page: a wrong class key was given; the teacher controls stay off")
