@@ -190,6 +190,19 @@ class Room:
             return connection.execute("SELECT count(*) FROM presence WHERE board = ? AND seen > ?",
                                       (current_board(connection), now - window)).fetchone()[0]
 
+    def answers(self, board=None):
+        """Every answer given on a board, for the teacher's download: one dict per student and round, in the order
+        the questions were asked: {"question" (id), "round", "option", "answered", "number", "nickname"}."""
+        if not self.exists():
+            return []
+        with self._reading() as connection:
+            return [dict(row) for row in connection.execute(
+                "SELECT answers.question, answers.round, answers.option, answers.answered, members.number, "
+                "members.nickname FROM answers JOIN questions ON questions.id = answers.question "
+                "LEFT JOIN members ON members.board = questions.board AND members.visitor = answers.visitor "
+                "WHERE questions.board = ? ORDER BY answers.question, answers.round, members.number",
+                (board or current_board(connection),))]
+
     def questions(self, board=None):
         """Every question asked on a board, oldest first, each with its tally: for the teacher's download."""
         if not self.exists():

@@ -260,3 +260,36 @@ def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(board_f
     assert "alpha=0.5" in follow["query"] and follow["query"].endswith("lock=alpha")
     assert any("Sent: the students are offered 📉 Training with alpha=0.5" in s.value for s in teacher.success)
     assert not [g for g in teacher.get("button_group") if g.key and g.key.startswith("room_answer_")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The teacher's download
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_teacher_downloads_the_rooms_answers_round_by_round(board_file):
+    from views.class_page import teacher as teacher_part
+
+    store, q = asked_directly(board_file)
+    store.answer("anna", "Anna", q, 1, 0)
+    store.answer("ben", None, q, 1, 1)
+    store.vote_again(q)
+    store.answer("anna", "Anna", q, 2, 1)
+    store.ask({"text": "Which is your favourite activation?", "options": ["ReLU", "tanh"], "right": None})
+    store.answer("ben", None, store.current_question()["id"], 1, 1)
+    table = teacher_part.answers_table(store, None)
+    assert table.to_dict("records") == [
+        {"question": 1, "text": QUESTION["text"], "round": 1, "who": "Anna", "answer": "A",
+         "option": QUESTION["options"][0], "right": "no"},
+        {"question": 1, "text": QUESTION["text"], "round": 1, "who": "student 2", "answer": "B",
+         "option": QUESTION["options"][1], "right": "yes"},
+        {"question": 1, "text": QUESTION["text"], "round": 2, "who": "Anna", "answer": "B",
+         "option": QUESTION["options"][1], "right": "yes"},
+        {"question": 2, "text": "Which is your favourite activation?", "round": 1, "who": "student 2",
+         "answer": "B", "option": "tanh", "right": ""}]
+    teacher = teacher_tab()
+    downloads = {d.proto.label: d for d in teacher.get("download_button")}
+    assert not downloads["⬇️ The room's answers (CSV)"].proto.disabled
+    assert downloads["⬇️ The runs (CSV)"].proto.disabled  # no run on this board yet
+    visitor = AppTest.from_file(CLASS_PAGE, default_timeout=120)
+    assert not [d for d in run_ok(visitor).get("download_button") if "answers" in d.proto.label]  # teacher only

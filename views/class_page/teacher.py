@@ -4,10 +4,12 @@ a new board (the old one is archived, never deleted).
 
 import logging
 
+import pandas as pd
 import streamlit as st
 
 import board_store
-from dashboard import board_posts
+from dashboard import ask_room, board_posts
+from views.class_page import board_view
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,43 @@ def teacher_controls(rows, board_id):
                   disabled=not st.session_state.get("board_confirm_new"),
                   help="Archives the current board and opens an empty one. Students keep training as usual; "
                        "their next runs land on the new board.")
+    downloads(rows, board_id)
     message = st.session_state.pop(MESSAGE, None)
     if message:
         getattr(st, message[0])(message[1])
+
+
+def answers_table(store, board_id):
+    """The room's answers on a board, one row per student and round: the question, the round, who (their nickname
+    or "student N"), their letter and whether it was the right one."""
+    asked = {q["id"]: (n, q["question"]) for n, q in enumerate(store.questions(board_id), start=1)}
+    rows = []
+    for answer in store.answers(board_id):
+        number, question = asked[answer["question"]]
+        right = question.get("right")
+        rows.append({"question": number, "text": question["text"], "round": answer["round"],
+                     "who": answer["nickname"] or f"student {answer['number']}",
+                     "answer": ask_room.LETTERS[answer["option"]], "option": question["options"][answer["option"]],
+                     "right": "" if right is None else "yes" if answer["option"] == right else "no"})
+    return pd.DataFrame(rows, columns=["question", "text", "round", "who", "answer", "option", "right"])
+
+
+def downloads(rows, board_id):
+    """The board as CSV files for the teacher: its runs, and the room's answers (question by question, round by
+    round). Only the teacher's tab has them: the answers name who gave them."""
+    store = board_posts.store()
+    left, right = st.columns(2)
+    left.download_button("⬇️ The runs (CSV)", board_view.frame(rows).to_csv(index=False), file_name=
+                         f"class-board-{board_id}-runs.csv", mime="text/csv", key="board_download_runs",
+                         on_click="ignore", width="stretch", disabled=not rows,
+                         help="Every run of this board with its hyperparameters and results, newest first.")
+    try:
+        answers = answers_table(store, board_id)
+    except board_store.BoardError as error:
+        right.warning(str(error))
+        return
+    right.download_button("⬇️ The room's answers (CSV)", answers.to_csv(index=False), file_name=
+                          f"class-board-{board_id}-answers.csv", mime="text/csv", key="board_download_answers",
+                          on_click="ignore", width="stretch", disabled=answers.empty,
+                          help="One row per student and round of each question asked on this board: their letter, "
+                               "and whether it was right.")
