@@ -6,6 +6,7 @@
     python benchmarks/load_test.py --sessions 20 --read 5           # each spends 5 s on a page before the next
     python benchmarks/load_test.py --sessions 20 --distinct-seeds   # each trains with a seed of their own
     python benchmarks/load_test.py --url http://127.0.0.1:8500 --pid PID   # a server it did not start
+    python benchmarks/load_test.py --sessions 30 --poll             # ... and the teacher asks the room
 
 Starts `streamlit run app.py` on a free port of 127.0.0.1 (on the bundled sample; --full-mnist keeps
 MNIST_PATH), or, with --url, sends the class to an address it did not start (nginx in front of several app
@@ -37,6 +38,16 @@ Two kinds of visitor:
   pessimistic (lowering their priority does not help: Chromium sets its own processes' priorities). A few
   browsers among protocol visitors show what a student's screen does under the class's load.
 
+With --poll the teacher asks the room a question: a protocol tab opens the Class page with the class key in
+presenter mode (the projector), and once every visitor has opened Home it presses "📣 Ask the room" (the bank's
+first question). Each protocol visitor waits on Home until the question shows above the page (its panel reads
+the board every second), thinks for 0 to 3 s and taps a letter, then goes on with the lesson. The projector's
+tab counts the answers as the room sees them ("Answered: 12 of 30", redrawn every second). Reported: answers
+given, answers counted on the projector and in the board's file, answers lost (must be 0), the seconds from the
+question to each student seeing it, and from the last answer to the projector's count. The server this test
+starts gets a class key of its own; with --url, --key names the server's key (and --board its board file, to
+count the answers there too).
+
 It stops itself after --time-limit seconds (whatever is unfinished counts as an error) and refuses more
 than MAX_SESSIONS sessions. It reports, for each kind of visitor: errors (timeouts, disconnections, exceptions
 shown on a page), the time of each page as p50 / p95, the training time per session, the draw -> prediction
@@ -56,6 +67,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -67,7 +79,7 @@ import urllib.request
 from pathlib import Path
 
 from playwright.async_api import async_playwright
-from protocol_client import ProtocolVisitor
+from protocol_client import ProtocolVisitor, StreamlitTab
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -112,7 +124,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(full_mnist, board_path=None):
+def start_server(full_mnist, board_path=None, key=None):
     """Start the app (its class board in the file `board_path`, by default a new temporary file: a benchmark never
     writes to the project's board); return (process, url, seconds until /_stcore/health answered, seconds until /
     answered)."""
@@ -120,6 +132,9 @@ def start_server(full_mnist, board_path=None):
     port = free_port()
     env = dict(os.environ) if full_mnist else {k: v for k, v in os.environ.items() if k != "MNIST_PATH"}
     env["CLASS_BOARD_PATH"] = str(board_path)
+    env.pop("CLASS_KEY", None)
+    if key:
+        env["CLASS_KEY"] = key  # the teacher's key: --poll asks the room
     start = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -385,9 +400,10 @@ def browser_numbers(sessions, browsers):
     return {int((i + 0.5) * sessions / browsers) for i in range(browsers)} if browsers else set()
 
 
-async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.0, distinct_seeds=False):
-    """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors.
-    distinct_seeds: visitor n trains with seed n (else all train the same run)."""
+async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.0, distinct_seeds=False, key=None):
+    """Run the lesson for `sessions` visitors at once, `browsers` of them in Chromium; return the visitors (and,
+    with `key`, the teacher's projector, which asks the room). distinct_seeds: visitor n trains with seed n (else
+    all train the same run)."""
     in_browser = browser_numbers(sessions, browsers)
     async with contextlib.AsyncExitStack() as stack:
         browser = None
@@ -396,23 +412,92 @@ async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             stack.push_async_callback(browser.close)
         seed = (lambda n: n) if distinct_seeds else (lambda n: None)
+        asked = asyncio.Event() if key else None  # set once the teacher has asked the room
         visitors = [Visitor(n, url, browser, read_seconds, seed(n)) if n in in_browser
-                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds, seed(n))
+                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds, seed(n), asked)
                     for n in range(sessions)]
+        teacher = Projector(url, key, [v for v in visitors if v.kind == "protocol"], asked) if key else None
 
         async def arrive(visitor):
             await asyncio.sleep(visitor.number * ramp)
             await visitor.lesson()
 
         tasks = [asyncio.create_task(arrive(v)) for v in visitors]
-        done, pending = await asyncio.wait(tasks, timeout=time_limit)
+        watching = asyncio.create_task(teacher.watch()) if teacher else None
+        done, pending = await asyncio.wait(tasks + ([watching] if watching else []), timeout=time_limit)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         for visitor, task in zip(visitors, tasks, strict=True):
             if task in pending:
                 visitor.errors.append(f"not finished within the time limit of {time_limit:.0f} s")
-    return visitors
+        if watching in pending:
+            teacher.errors.append(f"not finished within the time limit of {time_limit:.0f} s")
+    return visitors, teacher
+
+
+class Projector:
+    """--poll: the teacher's tab on the projector. It opens the Class page with the class key in presenter mode,
+    asks the bank's first question once every student has opened Home, and notes each count of answers it shows
+    ("Answered (round 1)": "12 of 30"), as the room sees it, until every student has answered (or given up)."""
+
+    kind = "projector"
+
+    def __init__(self, url, key, students, asked):
+        self.url, self.key, self.students, self.asked = url, key, students, asked
+        self.counts = []  # (time.perf_counter(), answers counted on the projector), each time the count changed
+        self.asked_at = None
+        self.errors = []
+
+    async def watch(self):
+        tab = StreamlitTab(self.url, STEP_TIMEOUT_MS / 1000)
+        try:
+            await tab.open()
+            await tab.first_visit()
+            await tab.open_page("class", query_string=f"key={self.key}&presenter=1")
+            while not all("home" in s.renders or s.errors for s in self.students):
+                await asyncio.sleep(0.1)  # the class arrives
+            await tab.press("📣 Ask the room")
+            self.asked_at = time.perf_counter()
+            self.asked.set()
+            while True:  # the live part redraws itself every second: note each new count
+                value = tab.metric_value("Answered")
+                counted = int(value.split()[0]) if value else 0
+                if not self.counts or counted != self.counts[-1][1]:
+                    self.counts.append((time.perf_counter(), counted))
+                answered = [s for s in self.students if s.answer]
+                if all(s.answer or s.errors for s in self.students) and counted >= len(answered):
+                    break
+                await asyncio.sleep(0.05)
+        except Exception as error:  # counted and reported, never raised
+            self.errors.append(f"projector: {type(error).__name__}: {str(error)[:200]}")
+        finally:
+            await tab.close()
+
+    def figures(self, board_answers=None):
+        """Answers given, counted (on the projector, and in the board file when known), lost; the waits."""
+        answered = [s.answer for s in self.students if s.answer]
+        counted = self.counts[-1][1] if self.counts else 0
+        last_answer = max((at for _, at in answered), default=None)
+        shown = next((at for at, n in self.counts if n >= len(answered)), None) if answered else None
+        lost = len(answered) - (counted if board_answers is None else min(counted, board_answers))
+        return {"students": len(self.students), "answered": len(answered), "counted_on_projector": counted,
+                "counted_in_board_file": board_answers, "lost": max(lost, 0),
+                "question_to_screen_seconds": summary([s.question_wait for s in self.students
+                                                       if s.question_wait is not None]),
+                "answer_spread_seconds": last_answer - min(at for _, at in answered) if answered else None,
+                "last_answer_to_projector_seconds": shown - last_answer if shown and last_answer else None,
+                "errors": self.errors}
+
+
+def board_answers(path):
+    """How many answers the board's file holds for its last question (round 1), or None without a file."""
+    if not path or not Path(path).exists():
+        return None
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        row = connection.execute("SELECT count(*) FROM answers WHERE question = (SELECT max(id) FROM questions) "
+                                 "AND round = 1").fetchone()
+    return row[0]
 
 
 def percentile(values, q):
@@ -517,7 +602,8 @@ def class_board(path):
     return {"runs": runs, "visitors": visitors, "finished": finished}
 
 
-def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None, board=None, distinct_seeds=False):
+def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=None, board=None, distinct_seeds=False,
+           poll=None):
     """Print the figures and return them. `url`: the address the class was sent to when this test did not start
     the server; `memory` None and machine["server_cpu"] None when the server's processes are not known. `board`:
     what the class board held after the server stopped (None when this test did not start the server)."""
@@ -540,8 +626,10 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
                         "whole_machine": machine["busy"],
                         "this_script": machine["script_cpu"], "available": wall * os.cpu_count()},
         "load_average": {"before": machine["load_before"], "after": machine["load_after"]}, "wall_seconds": wall,
-        "class_board": board,
+        "class_board": board, "poll": poll,
     }
+    if poll is not None:
+        errors += poll["errors"] + ([f"ask the room: {poll['lost']} answers lost"] if poll["lost"] else [])
     cpu = result["cpu_seconds"]
     line = "-" * 72
     print(line)
@@ -576,6 +664,16 @@ def report(visitors, memory, start_info, machine, wall, read_seconds=0.0, url=No
         print_protocol(result["protocol"])
     if kinds["browser"]:
         print_browser(result["browser"])
+    if poll is not None:
+        seen = poll["question_to_screen_seconds"]
+        print(f"ask the room: {poll['answered']} of {poll['students']} students answered within "
+              f"{poll['answer_spread_seconds'] or 0:.1f} s; counted on the projector: {poll['counted_on_projector']}"
+              + ("" if poll["counted_in_board_file"] is None else
+                 f", in the board's file: {poll['counted_in_board_file']}") + f"; lost: {poll['lost']}")
+        wait = poll["last_answer_to_projector_seconds"]
+        print(f"  question -> on a student's screen: p50 {seen['p50']:.2f} s, p95 {seen['p95']:.2f} s, max "
+              f"{seen['max']:.2f} s; last answer -> the projector's count: "
+              + ("never" if wait is None else f"{wait:.2f} s"))
     if board is not None:
         print(f"class board after the server stopped: {board['runs']} runs ({board['finished']} finished) from "
               f"{board['visitors']} visitors; {trained} visitors trained to the end")
@@ -620,6 +718,11 @@ def main():
                                       "front of several app processes: deploy/serve.py)")
     parser.add_argument("--pid", type=int, help="with --url: the process that serves it (deploy/serve.py's), whose "
                                                 "memory and CPU time, with its children's, are reported")
+    parser.add_argument("--poll", action="store_true",
+                        help="the teacher asks the room a question: the protocol visitors answer it after Home")
+    parser.add_argument("--key", help="with --url --poll: the server's class key (CLASS_KEY)")
+    parser.add_argument("--board", type=Path, help="with --url --poll: the server's board file, to count the "
+                                                    "answers in it too")
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
@@ -634,6 +737,13 @@ def main():
         parser.error("--full-mnist is for the server this test starts; with --url the server chose its data")
     if args.pid and not args.url:
         parser.error("--pid goes with --url")
+    if args.url and args.poll and not args.key:
+        parser.error("--poll with --url needs --key, the server's class key")
+    if (args.key or args.board) and not (args.url and args.poll):
+        parser.error("--key and --board go with --url --poll")
+    if args.poll and args.clients == "browser":
+        parser.error("--poll: the protocol visitors answer (--clients protocol)")
+    key = (args.key or secrets.token_hex(8)) if args.poll else None
 
     machine = {"load_before": os.getloadavg()}
     server, board_path = None, None
@@ -646,7 +756,7 @@ def main():
         start_info = {}
     else:
         board_path = Path(tempfile.mkdtemp()) / "class_board.sqlite3"  # this class's board only
-        server, url, health, first_page = start_server(args.full_mnist, board_path)
+        server, url, health, first_page = start_server(args.full_mnist, board_path, key)
         pid = server.pid
         start_info = {"health": health, "first_page": first_page}
     start_info["rss"] = rss_bytes(pid) if pid else 0
@@ -655,8 +765,9 @@ def main():
         started = time.perf_counter()
         cpu_before = (cpu_seconds(pid) if pid else 0, machine_busy_seconds(), own_cpu_seconds(),
                       cpu_seconds(pid, descendants=False) if pid else 0)
-        lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read, args.distinct_seeds)
-        visitors = asyncio.run(lesson)
+        lesson = whole_class(url, args.sessions, browsers, args.ramp, args.time_limit, args.read, args.distinct_seeds,
+                             key)
+        visitors, teacher = asyncio.run(lesson)
         wall = time.perf_counter() - started
         machine.update(server_cpu=cpu_seconds(pid) - cpu_before[0] if pid else None,
                        server_process_cpu=cpu_seconds(pid, descendants=False) - cpu_before[3] if pid else None,
@@ -673,8 +784,9 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
             left_behind(workers)
+    poll = teacher.figures(board_answers(board_path or args.board)) if teacher else None
     result = report(visitors, memory, start_info, machine, wall, args.read, args.url and url,
-                    class_board(board_path) if board_path else None, args.distinct_seeds)
+                    class_board(board_path) if board_path else None, args.distinct_seeds, poll)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 1 if result["errors"] else 0

@@ -338,9 +338,27 @@ class StreamlitTab:
     def has_metric(self, label):
         return any(metric.label == label for metric in self.elements("metric"))
 
+    def metric_value(self, start):
+        """The value of the first metric whose label starts with `start`, or None."""
+        return next((metric.body for metric in self.elements("metric") if metric.label.startswith(start)), None)
+
+    def answer_letters(self):
+        """The teacher's question above the page (ask the room): its answer widget's id and letters, or None."""
+        return next(((group.id, [option.content for option in group.options])
+                     for group in self.elements("button_group") if "room_answer_" in group.id and not group.disabled),
+                    None)
+
+    def page_fragment(self, fragment_id):
+        """The fragment belongs to the page (the Training page's live chart), not to app.py, whose question to
+        the room reads the board every second on every page of a server with a class key. A fragment that has
+        drawn nothing yet is app.py's: the chart draws at once."""
+        return any(shown.fragment_id == fragment_id and shown.script_hash != self.main_hash
+                   for shown in self.shown.values())
+
     def idle(self):
-        """No run in progress and no fragment ticking: the page is what the student sees until they act."""
-        return not self.running and not self.timers
+        """No run in progress and none of the page's fragments ticking: the page is what the student sees until
+        they act (app.py's question to the room may go on reading the board)."""
+        return not self.running and not any(self.page_fragment(fragment_id) for fragment_id in self.timers)
 
     # --- Messages from the server -------------------------------------------------------------------------
 
@@ -414,7 +432,8 @@ class StreamlitTab:
         if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             return
         self._age_cache()
-        if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+        chart = any(map(self.page_fragment, self._run_fragments))  # a redraw of the live chart (not the panel's)
+        if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and chart:
             self.fragment_run_ends.append(time.perf_counter())
         if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
             # What this run did not draw again is gone (for a fragment's run: what that fragment did not redraw).
@@ -456,7 +475,8 @@ class StreamlitTab:
                 await self.send_rerun(fragment_id=fragment_id, is_auto_rerun=True)
             except ConnectionClosed:
                 return
-            self.auto_reruns_sent += 1
+            if self.page_fragment(fragment_id):  # the live chart's (app.py's question panel is not counted)
+                self.auto_reruns_sent += 1
 
     def _stop_timers(self, fragment_id=None):
         for key in [fragment_id] if fragment_id is not None else list(self.timers):
@@ -501,8 +521,12 @@ class ProtocolVisitor:
 
     kind = "protocol"
 
-    def __init__(self, number, url, pages, step_timeout, read_seconds=0.0, seed=None):
+    def __init__(self, number, url, pages, step_timeout, read_seconds=0.0, seed=None, poll=None):
         self.number, self.url, self.pages, self.step_timeout = number, url, pages, step_timeout
+        # With --poll: an asyncio.Event set once the teacher has asked; the visitor answers after Home
+        self.poll = poll
+        self.answer = None  # (letter, time.perf_counter() when the run with the answer had finished)
+        self.question_wait = None  # seconds from the teacher's question to the visitor seeing it
         self.seed = seed  # the notebook preset's seed is changed to this one before Train (None: the preset's)
         self.read_seconds = read_seconds  # time spent on each page before going to the next one
         self.renders = {}  # page -> seconds from the rerun request to script_finished
@@ -531,6 +555,9 @@ class ProtocolVisitor:
                 if not tab.has_heading(title):
                     self.errors.append(f"{step}: no title {title!r} on the page")
                 self.note_exceptions(tab, step)
+                if path == "" and self.poll is not None:
+                    step = "ask the room: the teacher's question -> an answer"
+                    await self.answer_question(tab)
                 if path == "training":
                     step = "training: notebook preset"
                     await self.train_notebook(tab)
@@ -552,6 +579,21 @@ class ProtocolVisitor:
     def note_exceptions(self, tab, step):
         self.errors += [f"{step}: exception on the page: {text}" for text in tab.exceptions]
         tab.exceptions.clear()
+
+    async def answer_question(self, tab):
+        """Wait for the teacher's question above the page (the panel's fragment reads the board every second),
+        think for a moment (0 to 3 s), then tap a letter, as a student does; note when the answer was written."""
+        await asyncio.wait_for(self.poll.wait(), self.step_timeout)
+        asked = time.perf_counter()
+        await tab.wait_until(lambda: tab.answer_letters() is not None, self.step_timeout)
+        self.question_wait = time.perf_counter() - asked
+        await asyncio.sleep(3.0 * ((self.number * 7919) % 100) / 100)  # a different pause for each student
+        widget, letters = tab.answer_letters()
+        letter = letters[self.number % len(letters)]
+        state = WidgetState(id=widget)
+        state.string_array_value.data.append(letter)
+        await tab.send_value(state)  # the run that writes the answer (the tap's callback) has finished
+        self.answer = (letter, time.perf_counter())
 
     async def train_notebook(self, tab):
         """Press the notebook preset, then Train; let the fragment rerun until the progress says it is done."""
