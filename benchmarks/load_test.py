@@ -430,7 +430,8 @@ async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.
         await asyncio.gather(*pending, return_exceptions=True)
         for visitor, task in zip(visitors, tasks, strict=True):
             if task in pending:
-                visitor.errors.append(f"not finished within the time limit of {time_limit:.0f} s")
+                doing = f" (at: {visitor.step})" if getattr(visitor, "step", None) else ""
+                visitor.errors.append(f"not finished within the time limit of {time_limit:.0f} s{doing}")
         if watching in pending:
             teacher.errors.append(f"not finished within the time limit of {time_limit:.0f} s")
     return visitors, teacher

@@ -525,7 +525,8 @@ class ProtocolVisitor:
         self.number, self.url, self.pages, self.step_timeout = number, url, pages, step_timeout
         # With --poll: an asyncio.Event set once the teacher has asked; the visitor answers after Home
         self.poll = poll
-        self.answer = None  # (letter, time.perf_counter() when the run with the answer had finished)
+        self.answer = None  # (letter, time.perf_counter() when the student tapped it)
+        self.step = "arrive"  # what the visitor is doing now (named when it does not finish in time)
         self.question_wait = None  # seconds from the teacher's question to the visitor seeing it
         self.seed = seed  # the notebook preset's seed is changed to this one before Train (None: the preset's)
         self.read_seconds = read_seconds  # time spent on each page before going to the next one
@@ -541,35 +542,35 @@ class ProtocolVisitor:
 
     async def lesson(self):
         tab = StreamlitTab(self.url, self.step_timeout)
-        step = "connect"
+        self.step = "connect"
         try:
             await tab.open()
             for number, (path, title) in enumerate(self.pages.items()):
                 if number:
                     await asyncio.sleep(self.read_seconds)  # reading the previous page
-                step = path or "home"
+                self.step = path or "home"
                 seconds = await (tab.first_visit() if path == "" else tab.open_page(path))
                 if seconds is None:
                     continue
-                self.renders[step] = seconds
+                self.renders[self.step] = seconds
                 if not tab.has_heading(title):
-                    self.errors.append(f"{step}: no title {title!r} on the page")
-                self.note_exceptions(tab, step)
+                    self.errors.append(f"{self.step}: no title {title!r} on the page")
+                self.note_exceptions(tab, self.step)
                 if path == "" and self.poll is not None:
-                    step = "ask the room: the teacher's question -> an answer"
+                    self.step = "ask the room: the teacher's question -> an answer"
                     await self.answer_question(tab)
                 if path == "training":
-                    step = "training: notebook preset"
+                    self.step = "training: notebook preset"
                     await self.train_notebook(tab)
                 if path == "draw":
-                    step = "draw: a '7' -> prediction"
+                    self.step = "draw: a '7' -> prediction"
                     await self.draw_digit(tab)
-                self.note_exceptions(tab, step)
+                self.note_exceptions(tab, self.step)
         except Exception as error:  # any failure is counted and reported, never raised
             message = str(error).splitlines()[0][:200] if str(error) else "no answer in time"
-            self.errors.append(f"{step}: {type(error).__name__}: {message}")
+            self.errors.append(f"{self.step}: {type(error).__name__}: {message}")
         finally:
-            self.note_exceptions(tab, step)
+            self.note_exceptions(tab, self.step)
             await tab.close()
             self.bytes_received = tab.bytes_received
             ends = tab.fragment_run_ends
@@ -592,8 +593,9 @@ class ProtocolVisitor:
         letter = letters[self.number % len(letters)]
         state = WidgetState(id=widget)
         state.string_array_value.data.append(letter)
+        tapped = time.perf_counter()
         await tab.send_value(state)  # the run that writes the answer (the tap's callback) has finished
-        self.answer = (letter, time.perf_counter())
+        self.answer = (letter, tapped)
 
     async def train_notebook(self, tab):
         """Press the notebook preset, then Train; let the fragment rerun until the progress says it is done."""
