@@ -205,3 +205,11 @@ def test_without_a_network_the_questions_about_it_are_left_out(questions, sample
     left_out = set(with_network) - {q.key for q in alone}
     assert {"forward-vote", "forward-reads", "forward-off", "training-mistakes", "draw-moved"} <= left_out
     assert all(with_network[key].computed for key in left_out)
+
+
+def test_the_readme_counts_the_bank_as_it_is(questions):
+    """README.md, "Ask the room": the bank's size and how many questions are worked out live, on the sample."""
+    readme = " ".join((VIEWS.parent / "README.md").read_text().split())  # one line: the text is wrapped
+    computed = sum(q.computed for q in questions)
+    assert f"bank ({len(questions)} on the bundled sample" in readme
+    assert f"{computed} of them worked out from the live data" in readme

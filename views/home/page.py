@@ -126,7 +126,7 @@ with start:
 3. **📉 Training**: backpropagation step by step, the learning rate, live loss and accuracy curves.
 4. **🧪 Experiments**: how much one accuracy varies from run to run, and what a bigger network adds.
 5. **👥 Class**: every run the class trained on this server, on one board: what each learning rate gave.
-6. **✏️ Draw a digit**: draw with the mouse and see what the network sees and why it answers.
+6. **✏️ Draw a digit**: draw with the mouse or a finger and see what the network sees and why it answers.
 """
     )
     st.latex(r"""
