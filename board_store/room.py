@@ -137,7 +137,7 @@ class Room:
 
     def seen(self, visitor, now=None):
         """A student's tab is open (it says so every few seconds while the server has a teacher's key)."""
-        with self._writing() as connection:
+        with self._writing(runs_changed=False) as connection:
             connection.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?)",
                                (current_board(connection), visitor, time.time() if now is None else now))
 

@@ -138,15 +138,18 @@ class Board(Room):
             connection.close()
 
     @contextlib.contextmanager
-    def _writing(self):
-        """One write transaction (BEGIN IMMEDIATE: it takes the write lock at once, or says the file is busy)."""
+    def _writing(self, runs_changed=True):
+        """One write transaction (BEGIN IMMEDIATE: it takes the write lock at once, or says the file is busy).
+        runs_changed : False for a write that cannot change what runs() shows (a student's tab saying it is open,
+        several times a second in a class), so the Class page does not read every run again for it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = self._connect()
         try:
             self._check(connection)
             connection.execute("BEGIN IMMEDIATE")
             yield connection
-            connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'revision'")
+            if runs_changed:
+                connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'revision'")
             connection.execute("COMMIT")
         finally:
             if connection.in_transaction:

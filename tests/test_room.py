@@ -164,3 +164,12 @@ def test_the_page_the_teacher_sends_the_class_to_is_offered_for_a_while(store):
     assert store.latest_follow(now=1010.0 + board_store.room.FOLLOW_FOR + 1) is None  # an old offer is not made
     store.new_board()
     assert store.latest_follow(now=1020.0) is None  # a new class starts with none
+
+
+def test_a_tab_saying_it_is_open_does_not_make_the_board_read_its_runs_again(store, monkeypatch):
+    store.set_nickname("anna", "Anna")
+    first = store.runs()
+    store.seen("ben")
+    assert store.runs() is first  # the same rows, from the cache: nothing the board shows has changed
+    store.set_nickname("ben", "Ben")
+    assert store.runs() is not first
