@@ -170,6 +170,9 @@ class StreamlitTab:
         self.session_id = ""  # the server's name for this tab's session, from its last run
         self.running = False  # a run has started and not finished
         self.last_full_run = None  # FinishedRun
+        self.fragment_runs = {}  # fragment id -> the FinishedRun of its last run
+        self.app_fragments = set()  # fragments app.py starts before the page (they tick on every page)
+        self._page_drawn = False  # this full run has drawn an element of the page (not of app.py) already
         self._run_id, self._run_fragments, self._run_started_at = "", [], 0
         self._messages = 0
         self._changed = asyncio.Condition()
@@ -305,6 +308,16 @@ class StreamlitTab:
         """Press the button labelled `label`; returns the seconds until the run it starts has finished."""
         return await self.run(pressed={self.widget_id("button", lambda button: button.label == label, label)})
 
+    async def send_fragment_value(self, state, fragment_id):
+        """Give a widget inside a fragment a new value, as the browser does: a run of that fragment only. Returns
+        the seconds until a run of it that started after the request has finished."""
+        self.widget_values[state.id] = state
+        sent_at, started = self._messages, time.perf_counter()
+        await self.send_rerun(fragment_id=fragment_id)
+        await self.wait_until(lambda: fragment_id in self.fragment_runs
+                              and self.fragment_runs[fragment_id].started_at > sent_at, self.timeout)
+        return self.fragment_runs[fragment_id].finished_at - started
+
     async def send_value(self, state):
         """Give a widget a new value (kept for later reruns too), and wait for the run; returns its seconds."""
         self.widget_values[state.id] = state
@@ -343,17 +356,16 @@ class StreamlitTab:
         return next((metric.body for metric in self.elements("metric") if metric.label.startswith(start)), None)
 
     def answer_letters(self):
-        """The teacher's question above the page (ask the room): its answer widget's id and letters, or None."""
-        return next(((group.id, [option.content for option in group.options])
-                     for group in self.elements("button_group") if "room_answer_" in group.id and not group.disabled),
-                    None)
+        """The teacher's question above the page (ask the room): its answer widget's id, letters and fragment, or
+        None."""
+        return next(((shown.element.id, [option.content for option in shown.element.options], shown.fragment_id)
+                     for shown in self.shown.values() if shown.kind == "button_group"
+                     and "room_answer_" in shown.element.id and not shown.element.disabled), None)
 
     def page_fragment(self, fragment_id):
         """The fragment belongs to the page (the Training page's live chart), not to app.py, whose question to
-        the room reads the board every second on every page of a server with a class key. A fragment that has
-        drawn nothing yet is app.py's: the chart draws at once."""
-        return any(shown.fragment_id == fragment_id and shown.script_hash != self.main_hash
-                   for shown in self.shown.values())
+        the room reads the board every second on every page of a server with a class key."""
+        return fragment_id not in self.app_fragments
 
     def idle(self):
         """No run in progress and none of the page's fragments ticking: the page is what the student sees until
@@ -382,6 +394,8 @@ class StreamlitTab:
         elif kind == "delta":
             self._show(message)
         elif kind == "auto_rerun":
+            if not self._run_fragments and not self._page_drawn:  # app.py's, registered before the page's script
+                self.app_fragments.add(message.auto_rerun.fragment_id)
             self._start_timer(message.auto_rerun.fragment_id, message.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
             for fragment_id in message.stop_auto_rerun.fragment_ids:
@@ -408,6 +422,7 @@ class StreamlitTab:
         self.max_cache_age = message.new_session.config.max_cached_message_age
         if not self._run_fragments:  # a full run: the fragments register again, with their timers
             self._stop_timers()
+            self._page_drawn = False
 
     def _show(self, message):
         delta, where = message.delta, tuple(message.metadata.delta_path)
@@ -419,6 +434,8 @@ class StreamlitTab:
         else:  # new_transient: a spinner or a toast, gone at the end of the run
             return
         run_id = message.metadata.run.script_run_id or self._run_id
+        if not self._run_fragments and message.metadata.active_script_hash != self.main_hash:
+            self._page_drawn = True
         self.shown[where] = Shown(kind, element, run_id, delta.fragment_id, message.metadata.active_script_hash)
         if kind == "exception":
             self.exceptions.append(f"{element.type}: {element.message}"[:300])
@@ -444,6 +461,9 @@ class StreamlitTab:
             self.widget_values = {key: value for key, value in self.widget_values.items() if key in on_screen}
         if status in FULL_RUN_ENDS and not self._run_fragments:
             self.last_full_run = FinishedRun(self._run_started_at, time.perf_counter(), status)
+        if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+            for fragment_id in self._run_fragments:
+                self.fragment_runs[fragment_id] = FinishedRun(self._run_started_at, time.perf_counter(), status)
 
     def _age_cache(self):
         self.cache_runs += 1
@@ -589,12 +609,15 @@ class ProtocolVisitor:
         await tab.wait_until(lambda: tab.answer_letters() is not None, self.step_timeout)
         self.question_wait = time.perf_counter() - asked
         await asyncio.sleep(3.0 * ((self.number * 7919) % 100) / 100)  # a different pause for each student
-        widget, letters = tab.answer_letters()
+        widget, letters, fragment = tab.answer_letters()
         letter = letters[self.number % len(letters)]
         state = WidgetState(id=widget)
         state.string_array_value.data.append(letter)
         tapped = time.perf_counter()
-        await tab.send_value(state)  # the run that writes the answer (the tap's callback) has finished
+        if fragment:  # the question's panel reruns alone, as in a browser, and its tap's callback writes the answer
+            await tab.send_fragment_value(state, fragment)
+        else:  # the question drawn by a full run (no fragment): the page runs again
+            await tab.send_value(state)
         self.answer = (letter, tapped)
 
     async def train_notebook(self, tab):
