@@ -3,10 +3,11 @@ the parts only that page uses) and holds the one setting of every page: presente
 
 import streamlit as st
 
-from dashboard import ask_room, links, state, widgets
+from dashboard import ask_room, board_posts, links, state, widgets
 
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
 links.follow_presenter()  # a link with ?presenter=1 turns it on
+board_posts.follow_key()  # /class?key=...: this tab is the teacher's, from its first run
 if widgets.presenter():  # on a projector the page needs the whole width; the toggle is one click away
     st.set_page_config(initial_sidebar_state="collapsed")
 st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,
@@ -27,6 +28,7 @@ pages = [
     st.Page("views/draw/page.py", title="Draw a digit", icon="✏️", url_path="draw"),
 ]
 page = st.navigation(pages)
-ask_room.send_class_control(page.url_path, f"{page.icon} {page.title}")  # in the teacher's tab
 ask_room.panel(page.url_path)  # the teacher's question and offers, above whatever page a student is on
 page.run()
+ask_room.send_class_control(page.url_path, f"{page.icon} {page.title}")  # the teacher's; after the page has put
+# its settings in the address

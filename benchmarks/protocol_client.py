@@ -413,6 +413,11 @@ class StreamlitTab:
         return message
 
     def _run_started(self, message):
+        if self.running and not self._run_fragments:
+            # A full run the server never said it finished: a fragment's timer ticked just as it ended, and the
+            # server went on to the fragment's run. Its page had arrived, so it counts as done, as in the browser.
+            done = ForwardMsg.FINISHED_SUCCESSFULLY
+            self.last_full_run = FinishedRun(self._run_started_at, time.perf_counter(), done)
         self.running = True
         self._run_id = message.metadata.run.script_run_id
         self._run_fragments = list(message.metadata.run.fragment_ids)

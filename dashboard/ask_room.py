@@ -48,10 +48,11 @@ FOLLOWED = "room_followed"  # session key: the last "go there" of the teacher th
 NOT_SENT = ("presenter", "key", "lock")  # names of the teacher's address that are not the page's settings
 
 
-def text(words, size="1rem", bold=False):
-    """Words exactly as typed: escaped, so that no HTML or Markdown in them is ever read as such."""
+def text(words, size="1rem", bold=False, top="0"):
+    """Words exactly as typed: escaped, so that no HTML or Markdown in them is ever read as such. top : the room
+    above them."""
     weight = "600" if bold else "400"
-    st.html(f'<p class="room-text" style="font-size:{size};font-weight:{weight};margin:0 0 0.4rem 0;'
+    st.html(f'<p class="room-text" style="font-size:{size};font-weight:{weight};margin:{top} 0 0.4rem 0;'
             f'overflow-wrap:anywhere">{html.escape(words)}</p>')
 
 
@@ -79,22 +80,27 @@ def picture(spec, width=140):
     try:
         if spec["kind"] == "digit":
             image = np.asarray(spec["pixels"], dtype=np.float64).reshape(28, 28) / 255
-            st.image(pictures.pixelated(image, side=width), caption=spec.get("caption"), width=width)
+            st.image(pictures.pixelated(image, side=width), width=width)
         elif spec["kind"] == "weights":
             values = np.asarray(spec["values"], dtype=np.float64).reshape(28, 28)
             rgb = pictures.rdbu_rgb(values, float(np.abs(values).max()) or 1.0)
             big = np.repeat(np.repeat(rgb, width // 28, axis=0), width // 28, axis=1)
-            st.image(big, caption=spec.get("caption"), width=width)
+            st.image(big, width=width)
         elif spec["kind"] == "bars":
             st.image(pictures.bar_picture(spec["values"], "", "", "", labels=spec.get("labels")),
-                     caption=spec.get("caption"), width=min(3 * width, 420))
+                     width=min(3 * width, 420))
+        else:
+            return
+        if spec.get("caption"):  # as wide as its column, not the picture: a narrow picture's caption is tall
+            st.caption(spec["caption"])
     except (KeyError, TypeError, ValueError):  # a picture from a newer app, or a damaged row: the question goes on
         log.warning("ask the room: a question's picture could not be drawn (%s)", spec.get("kind"))
 
 
 def rounds_picture(question, tally, revealed, width=420, height=260):
     """The answers of each round, side by side: a bar per option, its count and share above it. Before the
-    reveal every bar is the same colour (the room should not read the right one from it)."""
+    reveal every bar is the same colour (the room should not read the right one from it). width, height : of
+    each round's picture, in its own units (its text is 16 of them)."""
     rounds = sorted(tally) or [1]
     columns = st.columns(len(rounds))
     for column, round_ in zip(columns, rounds, strict=True):
@@ -191,13 +197,13 @@ def _student_view(page):
             getattr(st, said[0])(said[1])
         if state == "closed":
             st.info("⏸️ The teacher has stopped the answers: wait for the reveal, or discuss with your neighbour.")
-        if tally is not None:
-            rounds_picture(question, tally, revealed=state == "revealed", width=360)
-        if state == "revealed":
+        if state == "revealed":  # the verdict first: on a phone the bars below take a screen of their own
             _verdict(question, mine, round_)
             if question.get("explanation"):
                 text(question["explanation"])
             link_to_answer(question)
+        if tally is not None:
+            rounds_picture(question, tally, revealed=state == "revealed", width=360)
 
 
 def _there(follow, page):

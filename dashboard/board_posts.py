@@ -34,6 +34,30 @@ def key():
     return board_store.key_setting(argv=sys.argv[1:])
 
 
+def follow_key():
+    """?key=... in the address: the right key makes this tab the teacher's; a wrong one is refused and logged.
+    app.py calls it first of all, so that on the very first run the tab is the teacher's (no student's question
+    panel in it); the Class page calls it too, for a page run on its own. The key is taken out of the address at
+    once, so a projector never shows it."""
+    given = st.query_params.get("key")
+    if given is None:
+        return
+    st.query_params.pop("key")
+    configured = key()
+    if configured is None:
+        st.warning("🔑 This server was started without a class key, so the board is read-only for everyone. To "
+                   "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
+    elif board_store.key_matches(given, configured):
+        st.session_state[TEACHER] = True
+        st.success("🔑 Teacher controls are on for this tab: ask the room on the 👥 Class page, send the class to a "
+                   "page from any page's sidebar, and remove runs or start a new board at the bottom of the Class "
+                   "page. The key has been taken out of the address, so the projector does not show it.")
+    else:
+        st.session_state.pop(TEACHER, None)
+        log.warning("a wrong class key was given; the teacher controls stay off")
+        st.error("🔑 That is not this server's class key: the teacher controls stay off.")
+
+
 def teacher():
     """True in the tab that opened the Class page with the server's key (and while the server has one)."""
     return bool(st.session_state.get(TEACHER)) and key() is not None

@@ -203,7 +203,7 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
         letters = "ABCDEF"[:len(question["options"])]
         right = letters[question["right"]]
         wrong = next(letter for letter in letters if letter != right)
-        expect(teacher.page.get_by_text(question["text"], exact=True).first).to_be_visible()
+        expect(teacher.page.get_by_text("❓ " + question["text"], exact=True)).to_be_visible()
         expect(metric(teacher.page, "Answered (round 1)")).to_have_text("0 of 3")
 
         # Every student's screen shows it within a few seconds, above the page they are on; the phone taps.
@@ -258,7 +258,7 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
         keep_screenshot(teacher.page, "ask-room-teacher-presenter")
         # On the projector's first screen: the question, how many answered, the share right, and both rounds' bars
         # side by side (they start on it).
-        for shown in (teacher.page.get_by_text(question["text"], exact=True).first,
+        for shown in (teacher.page.get_by_text("❓ " + question["text"], exact=True),
                       metric(teacher.page, "Answered (round 2)"), metric(teacher.page, "Right")):
             assert on_first_screen(teacher.page, shown), shown
         bars = widest_pictures(teacher.page, 2)
@@ -336,7 +336,7 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
         teacher.page.goto(f"{server.url}/class?key={KEY}&presenter=1")
         expect(metric(teacher.page, "Right")).to_have_text("33% → 67%")
         expect(metric(teacher.page, "Answered (round 2)")).to_contain_text("3 of ")
-        expect(teacher.page.get_by_text(question["text"], exact=True).first).to_be_visible()
+        expect(teacher.page.get_by_text("❓ " + question["text"], exact=True)).to_be_visible()
         phone.page.wait_for_function(f"() => window.scriptRuns.open && window.scriptRuns.finished > {runs_before}")
         box = question_box(phone.page)  # drawn again by the new server
         expect(box).to_contain_text(question["text"])

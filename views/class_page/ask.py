@@ -115,26 +115,29 @@ def live_question():
     revealed = state_ == "revealed"
     left, right = st.columns([2, 1])
     with left:  # the question as the students see it
-        ask_room.text("❓ " + ("Round 2, after the discussion" if round_ == 2 else "Asked to the room"), size="0.9rem")
-        ask_room.text(question["text"], size="1.5rem", bold=True)
-        ask_room.options_list(question, revealed=revealed)
+        ask_room.text("❓ " + question["text"], size="1.5rem", bold=True, top="1.3rem")  # below the top bar
+        options, picture = st.columns(2) if question.get("picture") else (st.container(), None)
+        with options:
+            ask_room.options_list(question, revealed=revealed)
+        if picture is not None:  # beside the options: the bars below stay on the projector's first screen
+            with picture:
+                ask_room.picture(question["picture"], width=120)
     with right:  # and how many have answered
-        ask_room.picture(question.get("picture"), width=140)
-        st.metric(f"Answered (round {round_})", f"{answered} of {max(present, answered)}",
+        st.metric(f"Answered (round {round_})" + (" after the discussion" if round_ == 2 else ""), f"{answered} of {max(present, answered)}",
                   help="Students who answered this round, of those with the app open now (their tab said so in "
                        "the last 15 s). A student may change their answer while the question is open.")
         share = ask_room.right_share(tally, question.get("right")) if revealed else None
         if share:
             st.metric("Right", share.removeprefix("right: ").replace(" then ", " → "),
                       help="The share of right answers in each round: after a discussion it usually rises.")
-    if current["shown"] or revealed:  # both rounds side by side, under the question
-        ask_room.rounds_picture(question, tally, revealed, width=640, height=230)
+    question_buttons(current)  # above the bars: the teacher reaches them without scrolling the bars away
+    say()
+    if current["shown"] or revealed:  # both rounds side by side, under the question, as wide as the screen
+        ask_room.rounds_picture(question, tally, revealed, width=1100 // max(len(tally), 1), height=220)
     if revealed:
         if question.get("explanation"):
             ask_room.text(question["explanation"])
         ask_room.link_to_answer(question)
-    question_buttons(current)
-    say()
 
 
 def say():

@@ -53,7 +53,7 @@ def board_panel():
         teacher.teacher_controls(rows, board_id)
 
 
-teacher.follow_key()
+board_posts.follow_key()  # app.py did it already, unless this page runs on its own (a test)
 # On the projector, a question to the room comes first, even before the page's title: it fills the first screen.
 if not (teacher.teacher() and widgets.presenter() and ask.current_question()):
     st.title("👥 The class's runs")

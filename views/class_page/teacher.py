@@ -16,28 +16,6 @@ log = logging.getLogger(__name__)
 MESSAGE = "board_message"  # session key: (kind, text) of the teacher's last action
 
 
-def follow_key():
-    """?key=... in the address: the right key turns the teacher's controls on for this tab; a wrong one is
-    refused and logged. The key is taken out of the address at once, so a projector never shows it."""
-    given = st.query_params.get("key")
-    if given is None:
-        return
-    st.query_params.pop("key")
-    configured = board_posts.key()
-    if configured is None:
-        st.warning("🔑 This server was started without a class key, so the board is read-only for everyone. To "
-                   "remove runs or start a new board, start it with CLASS_KEY set (or `-- --class-key ...`).")
-    elif board_store.key_matches(given, configured):
-        st.session_state[board_posts.TEACHER] = True
-        st.success("🔑 Teacher controls are on for this tab: ask the room just below, send the class to a page "
-                   "from any page's sidebar, and remove runs or start a new board at the bottom. The key has been "
-                   "taken out of the address, so the projector does not show it.")
-    else:
-        st.session_state.pop(board_posts.TEACHER, None)
-        log.warning("Class page: a wrong class key was given; the teacher controls stay off")
-        st.error("🔑 That is not this server's class key: the teacher controls stay off.")
-
-
 def teacher():
     """True in a tab that opened the page with the server's key (and while the server has one)."""
     return board_posts.teacher()
