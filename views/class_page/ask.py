@@ -123,7 +123,8 @@ def live_question():
             with picture:
                 ask_room.picture(question["picture"], width=120)
     with right:  # and how many have answered
-        st.metric(f"Answered (round {round_})" + (" after the discussion" if round_ == 2 else ""), f"{answered} of {max(present, answered)}",
+        label = f"Answered (round {round_})" + (" after the discussion" if round_ == 2 else "")
+        st.metric(label, f"{answered} of {max(present, answered)}",
                   help="Students who answered this round, of those with the app open now (their tab said so in "
                        "the last 15 s). A student may change their answer while the question is open.")
         share = ask_room.right_share(tally, question.get("right")) if revealed else None
