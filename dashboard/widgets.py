@@ -341,9 +341,6 @@ html { font-size: 21.6px !important; }  /* 1.35 x 16 px: every size Streamlit gi
    needs the sideways scroll every page gives a formula wider than the screen (READABLE_CSS). */
 .katex { font-size: 1.05em; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-left: 2rem; padding-right: 2rem; }
-/* The top bar (81 px here) is see-through: the page's first line, from 54 px, shows under it between its two
-   corner buttons instead of being hidden behind white. */
-[data-testid="stHeader"] { background: transparent; }
 </style>
 """
 
