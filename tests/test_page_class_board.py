@@ -8,6 +8,7 @@ AppTest does not tick fragments: each at.run() draws the board once, as one tick
 """
 
 import logging
+import math
 import sqlite3
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 import board_store
 from dashboard import board_posts, state
+from nn_core.training import NOTEBOOK
+from views.class_page import board_view
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "class_page" / "page.py")
@@ -380,3 +383,17 @@ def test_a_run_that_went_wrong_says_so_with_its_cause_on_the_page_in_the_history
     table = board.dataframe[0].value
     assert table["status"].tolist() == [f"⚠️ went wrong: {cause}"]
     assert "triangles the runs that went wrong" in " ".join(c.value for c in board.caption)
+
+
+@pytest.mark.parametrize("alphas", [(5.0,), (0.001, 0.002), (0.1,)])
+def test_with_one_or_two_runs_every_point_and_the_notebooks_line_are_inside_the_charts(alphas):
+    rows = [{"number": n, "alpha": alpha, "hidden_units": 32, "method": "full-batch", "status": "finished",
+             "dev_accuracy": dev} for n, (alpha, dev) in enumerate(zip(alphas, (1.0, 0.0), strict=False), start=1)]
+    for x, notebook_x in (("alpha", NOTEBOOK.alpha), ("hidden_units", sum(NOTEBOOK.hidden_sizes))):
+        layout = board_view.accuracy_chart(rows, x, x, notebook_x, None).to_dict()["layout"]
+        low, high = layout["xaxis"]["range"]  # a log axis: powers of 10
+        for value in [r[x] for r in rows] + [notebook_x]:  # a marker's half width is under 0.1 of a decade here
+            assert low + 0.1 <= math.log10(value) <= high - 0.1, (x, value, layout["xaxis"]["range"])
+        assert layout["shapes"][0]["x0"] == notebook_x  # the notebook's dashed line
+        bottom, top = layout["yaxis"]["range"]
+        assert bottom < 0 and top > 100  # runs at 0% and at 100% are drawn whole

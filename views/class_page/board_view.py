@@ -6,6 +6,7 @@ inside st.markdown, a caption or a chart's hover label (plotly reads some HTML t
 """
 
 import logging
+import math
 import time
 from urllib.parse import urlencode
 
@@ -148,10 +149,15 @@ def accuracy_chart(rows, x, title, notebook_x, ticks):
                      "marker": {"color": colour, "symbol": symbol, "size": 12, "opacity": 0.8,
                                 "line": {"width": 1, "color": "#ffffff"}},
                      "hovertemplate": f"run %{{customdata}}<br>{title} %{{x}}<br>dev %{{y:.1f}}%<extra>{name}</extra>"})
+    # The axes' ranges are set, not left to plotly: with one or two runs its own range hugs them, cuts their
+    # markers at the edge and leaves the notebook's dashed line outside. Log axes take their range in powers of 10.
+    values = [r[x] for r in rows if r["dev_accuracy"] is not None and r[x] > 0] + [notebook_x]
+    low, high = math.log10(min(values)), math.log10(max(values))
+    margin = max(0.3, 0.08 * (high - low))  # half a marker at least on each side
     layout = {
         "xaxis": {"title": {"text": f"{title} (dashed: the notebook's {notebook_x:g})"}, "type": "log",
-                  "tickvals": ticks},
-        "yaxis": {"title": {"text": "dev accuracy (%)"}, "range": [0, 101]},
+                  "tickvals": ticks, "range": [low - margin, high + margin]},
+        "yaxis": {"title": {"text": "dev accuracy (%)"}, "range": [-4, 104]},  # a marker at 0% or 100% whole
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         "showlegend": True, "height": 380, "margin": {"t": 40},
         "shapes": [{"type": "line", "x0": notebook_x, "x1": notebook_x, "y0": 0, "y1": 1, "yref": "paper",
