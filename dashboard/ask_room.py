@@ -48,11 +48,10 @@ FOLLOWED = "room_followed"  # session key: the last "go there" of the teacher th
 NOT_SENT = ("presenter", "key", "lock")  # names of the teacher's address that are not the page's settings
 
 
-def text(words, size="1rem", bold=False, top="0"):
-    """Words exactly as typed: escaped, so that no HTML or Markdown in them is ever read as such. top : the room
-    above them."""
+def text(words, size="1rem", bold=False):
+    """Words exactly as typed: escaped, so that no HTML or Markdown in them is ever read as such."""
     weight = "600" if bold else "400"
-    st.html(f'<p class="room-text" style="font-size:{size};font-weight:{weight};margin:{top} 0 0.4rem 0;'
+    st.html(f'<p class="room-text" style="font-size:{size};font-weight:{weight};margin:0 0 0.4rem 0;'
             f'overflow-wrap:anywhere">{html.escape(words)}</p>')
 
 

@@ -258,8 +258,9 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
         keep_screenshot(teacher.page, "ask-room-teacher-presenter")
         # On the projector's first screen: the question, how many answered, the share right, and both rounds' bars
         # side by side (they start on it).
+        metrics = teacher.page.locator('[data-testid="stMetric"]')  # each whole: its label and its value
         for shown in (teacher.page.get_by_text("❓ " + question["text"], exact=True),
-                      metric(teacher.page, "Answered (round 2)"), metric(teacher.page, "Right")):
+                      metrics.filter(has_text="Answered (round 2)"), metrics.filter(has_text="Right")):
             assert on_first_screen(teacher.page, shown), shown
         bars = widest_pictures(teacher.page, 2)
         assert len(bars) == 2 and bars[0]["top"] == bars[1]["top"] and bars[0]["top"] < PROJECTOR["height"], bars

@@ -113,9 +113,10 @@ def live_question():
     question, round_, state_ = current["question"], current["round"], current["state"]
     answered = sum(tally.get(round_, []))
     revealed = state_ == "revealed"
+    st.html('<div style="height:0.4rem"></div>')  # room below the top bar, whose height is the title's room
     left, right = st.columns([2, 1])
     with left:  # the question as the students see it
-        ask_room.text("❓ " + question["text"], size="1.5rem", bold=True, top="1.3rem")  # below the top bar
+        ask_room.text("❓ " + question["text"], size="1.5rem", bold=True)
         options, picture = st.columns(2) if question.get("picture") else (st.container(), None)
         with options:
             ask_room.options_list(question, revealed=revealed)
