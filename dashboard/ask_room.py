@@ -247,7 +247,7 @@ def qr_code(address, caption, width=260):
     """An address as a QR code that a phone's camera opens (drawn by segno; the address is printed under it)."""
     picture = io.BytesIO()
     segno.make(address, error="m").save(picture, kind="png", scale=10, border=4)
-    st.image(picture.getvalue(), width=width)
+    st.image(picture.getvalue(), width=width, output_format="PNG")  # sharp edges: a JPEG blurs the squares
     st.caption(f"{caption}: {address}")
     links.local_address_warning(address)
 
