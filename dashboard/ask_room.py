@@ -277,9 +277,7 @@ def send_class_control(page, title):
             query = urlencode(query)
             locked = f" (locked: {', '.join(lock)})" if lock else ""
             label = f"{title}{settings_in_words(query)}{locked}"
-            writer = board_posts.writer()
-            writer.submit("send_class", page, query, label)
-            if writer.flush(timeout=3):
+            if board_posts.teacher_change("send_class", page, query, label):
                 st.success(f"Sent: the students are offered {label}.")
             else:
                 st.info("The board file is busy: the offer is sent as soon as it is free.")

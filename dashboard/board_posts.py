@@ -63,6 +63,19 @@ def teacher():
     return bool(st.session_state.get(TEACHER)) and key() is not None
 
 
+def teacher_change(method, *args, wait=3.0):
+    """A teacher's change of the board (a run removed, a question asked, the class sent to a page), written by
+    this process's writer and waited for a little, so that the projector shows it at once. Returns None when this
+    tab is not the teacher's (checked here again: a control only a teacher sees is still not trusted; nothing is
+    written), True when written within `wait` seconds, False when the file was busy (it is written as soon as it
+    is free)."""
+    if not teacher():
+        return None
+    changes = writer()
+    changes.submit(method, *args)
+    return changes.flush(timeout=wait)
+
+
 def store() -> board_store.Board:
     """The board file, for reading (the page)."""
     return writer().board

@@ -10,7 +10,7 @@ import streamlit as st
 import board_store
 from dashboard import ask_room, board_posts, links, state
 from nn_core import training
-from views.class_page import question_bank
+from views.class_page import question_bank, teacher
 
 LIVE = 1.0  # seconds between two readings of the answers in the teacher's tab
 OWN = "own"  # the chooser's entry for the teacher's own question
@@ -36,15 +36,8 @@ def questions():
 
 
 def act(method, *args, done):
-    """Queue a change of the current question and wait a little for it, so that the projector shows it at once."""
-    if not board_posts.teacher():  # checked again here: a control only a teacher sees is still not trusted
-        st.session_state[SAID] = ("error", "Only the teacher (with the class key) can ask the room.")
-        return
-    writer = board_posts.writer()
-    writer.submit(method, *args)
-    written = writer.flush(timeout=3)
-    st.session_state[SAID] = ("success", done) if written else (
-        "info", "The board file is busy: the change is made as soon as it is free.")
+    """A teacher's change of the current question; the page says it under the question (say)."""
+    teacher.act(method, *args, done=done, say_in=SAID)
 
 
 def on_ask(chosen):

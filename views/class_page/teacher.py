@@ -1,8 +1,7 @@
 """The Class page's teacher controls, only in a tab opened with the server's class key: remove a run, start
-a new board (the old one is archived, never deleted).
+a new board (the old one is archived, never deleted), download the board; and `act`, the one way every teacher's
+change (of the board or of the question to the room) is made and said.
 """
-
-import logging
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +9,6 @@ import streamlit as st
 import board_store
 from dashboard import ask_room, board_posts
 from views.class_page import board_view
-
-log = logging.getLogger(__name__)
 
 MESSAGE = "board_message"  # session key: (kind, text) of the teacher's last action
 
@@ -21,27 +18,28 @@ def teacher():
     return board_posts.teacher()
 
 
-def _act(method, *args, done):
-    """Queue a teacher's change and wait a little for it, so that the board shows it at once."""
-    if not teacher():  # checked again here: a control only a teacher sees is still not trusted
-        st.session_state[MESSAGE] = ("error", "Only the teacher (with the class key) can change the board.")
-        return
-    writer = board_posts.writer()
-    writer.submit(method, *args)
-    written = writer.flush(timeout=3)
-    st.session_state[MESSAGE] = ("success", done) if written else (
-        "info", "The board file is busy: the change is made as soon as it is free.")
+def act(method, *args, done, say_in=MESSAGE):
+    """A teacher's change of the board or of the question to the room (board_posts.teacher_change), and what the
+    page says of it, kept in st.session_state[say_in] until the page shows it: `done`, or why it was not done."""
+    written = board_posts.teacher_change(method, *args)
+    if written is None:
+        said = ("error", "Only the teacher (with the class key) can change the board or ask the room.")
+    elif written:
+        said = ("success", done)
+    else:
+        said = ("info", "The board file is busy: the change is made as soon as it is free.")
+    st.session_state[say_in] = said
 
 
 def on_remove(board_id):
     number = st.session_state.get("board_remove_run")
     if number is not None:
-        _act("remove_run", board_id, number, done=f"Run {number} was removed from the board.")
+        act("remove_run", board_id, number, done=f"Run {number} was removed from the board.")
 
 
 def on_new_board():
     if st.session_state.get("board_confirm_new"):
-        _act("new_board", done="A new, empty board is open; the previous one is archived (see “Board” above).")
+        act("new_board", done="A new, empty board is open; the previous one is archived (see “Board” above).")
         st.session_state["board_confirm_new"] = False
 
 
