@@ -176,11 +176,11 @@ def current_question():
         return None
 
 
-def teacher_section():
-    """The teacher's "Ask the room", first on the page: the current question live, then the chooser."""
+def teacher_section(current):
+    """The teacher's "Ask the room", first on the page: the current question live, then the chooser. current :
+    the board's current question as the page read it (current_question()), or None."""
     st.fragment(live_question, run_every=LIVE)()
     say()
-    current = current_question()
     key = f"room_chooser_{current['id'] if current else 0}"  # a new question folds it (the projector shows that)
     with st.expander("📣 Ask the room a question", expanded=current is None, key=key):
         chooser(questions())

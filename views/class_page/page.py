@@ -55,11 +55,12 @@ def board_panel():
 
 board_posts.follow_key()  # app.py did it already, unless this page runs on its own (a test)
 # On the projector, a question to the room comes first, even before the page's title: it fills the first screen.
-if not (teacher.teacher() and widgets.presenter() and ask.current_question()):
+asked = ask.current_question() if teacher.teacher() else None  # the question to the room, in the teacher's tab
+if not (asked and widgets.presenter()):
     st.title("👥 The class's runs")
     widgets.explain(EXPLANATION)
 if teacher.teacher():
-    ask.teacher_section()
+    ask.teacher_section(asked)
 if not widgets.presenter():
     board_view.nickname_box()
 
