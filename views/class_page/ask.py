@@ -55,11 +55,12 @@ def own_question():
     text = st.text_input("Your question", max_chars=board_store.MAX_TEXT, key="room_own_text",
                          placeholder="Which layer has more weights: W1 or W2?",
                          help="Plain text: students see exactly what you type (no formatting).")
-    lines = st.text_area("Its options, one per line (2 to 6)", key="room_own_options", height=140,
+    fewest, most = board_store.OPTIONS  # what the board's store takes
+    lines = st.text_area(f"Its options, one per line ({fewest} to {most})", key="room_own_options", height=140,
                          placeholder="W1\nW2\nThe same",
                          help="Each line is an option; the students answer with its letter (A, B, C, ...).")
     options = [line.strip() for line in lines.splitlines() if line.strip()]
-    letters = [f"{ask_room.LETTERS[k]}: {option}" for k, option in enumerate(options[:6])]
+    letters = [f"{ask_room.LETTERS[k]}: {option}" for k, option in enumerate(options[:most])]
     right = st.selectbox("The right answer", ["none (a question of opinion)", *letters], key="room_own_right",
                          help="Marked when you reveal. With none, the reveal shows what the room thinks.")
     right = None if right.startswith("none") else letters.index(right)
