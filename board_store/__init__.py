@@ -4,11 +4,24 @@
     schema     the tables, and the migrations that bring an older file up to date
     store      Board: reading the board and the writing transactions; what a post holds
     room       the teacher's questions to the room and the students' answers (Board's methods for them)
+    challenges a target on the runs' recorded numbers, its leaderboard, and where a student stands
+    class_digits  the digits the students add to the class's set, as the network reads them
     writer     Writer: a queue and a thread per process and file, so that no page waits for the file
 
 The pages' side (the visitor's token and nickname, posting a finished run) is dashboard/board_posts.py.
 """
 
+from board_store.challenges import (
+    RANKINGS,
+    TARGETS,
+    ChallengeError,
+    clean_challenge,
+    describe,
+    leaderboard,
+    misses,
+    standing,
+)
+from board_store.class_digits import DigitRefusedError, clean_digit
 from board_store.room import MAX_TEXT, OPTIONS, AnswerRefusedError, QuestionError, clean_question
 from board_store.schema import MIGRATIONS, STATUSES
 from board_store.settings import DEFAULT_PATH, KEY_VARIABLE, PATH_VARIABLE, key_matches, key_setting, path_setting
@@ -29,5 +42,6 @@ __all__ = [
     "MIGRATIONS", "STATUSES", "DEFAULT_PATH", "KEY_VARIABLE", "PATH_VARIABLE", "key_matches", "key_setting",
     "path_setting", "HEARTBEAT_STALE", "MAX_NICKNAME", "Board", "BoardBusyError", "BoardError", "clean_nickname",
     "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "MAX_TEXT", "OPTIONS", "AnswerRefusedError",
-    "QuestionError", "clean_question",
+    "QuestionError", "clean_question", "RANKINGS", "TARGETS", "ChallengeError", "clean_challenge", "describe",
+    "leaderboard", "misses", "standing", "DigitRefusedError", "clean_digit",
 ]

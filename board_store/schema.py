@@ -101,8 +101,32 @@ CREATE TABLE presence (                 -- the students with an app tab open: th
 );
 """
 
+# Schema 4: challenges (a target on the runs' recorded numbers, checked by the server) and the class's own
+# handwriting. A class digit is what the network reads (784 bytes after preprocessing), its confirmed label, the
+# student's token and nickname, and the time: never the canvas's image. Deleting a digit deletes its row.
+CLASSWORK = """
+CREATE TABLE challenges (
+    id INTEGER PRIMARY KEY,
+    board INTEGER NOT NULL REFERENCES boards(id),
+    posted REAL NOT NULL,               -- Unix time: runs posted from then on count
+    challenge TEXT NOT NULL,            -- JSON: title, targets, ranked_by (board_store/challenges.py)
+    closed REAL                         -- when the teacher closed it (its results stay); NULL while open
+);
+CREATE TABLE class_digits (
+    id INTEGER PRIMARY KEY,
+    board INTEGER NOT NULL REFERENCES boards(id),
+    visitor TEXT NOT NULL,              -- who added it (so that they can take it back)
+    uid TEXT NOT NULL,                  -- the student's name for the drawing: adding it twice keeps one
+    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    pixels BLOB NOT NULL,               -- 784 bytes 0..255, row by row, as the network reads it (x 255)
+    nickname TEXT,
+    added REAL NOT NULL,                -- Unix time
+    UNIQUE (board, visitor, uid)
+);
+"""
+
 # MIGRATIONS[v] brings a file from schema version v to v + 1; the last version is this app's.
-MIGRATIONS = [SCHEMA, PROBLEM, QUESTIONS]
+MIGRATIONS = [SCHEMA, PROBLEM, QUESTIONS, CLASSWORK]
 
 
 def statements(script):

@@ -23,6 +23,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from board_store import schema
+from board_store.challenges import Challenges
+from board_store.class_digits import ClassDigits
 from board_store.room import Room, current_board
 from board_store.schema import STATUSES
 from board_store.settings import PATH_VARIABLE
@@ -103,10 +105,10 @@ def hyperparams_of(stored):
 # ---------------------------------------------------------------------------------------------------------
 
 
-class Board(Room):
+class Board(Room, Challenges, ClassDigits):
     """One board file. Every method opens its own short connection, so any thread may call any of them; the
-    writing ones (add_run, set_nickname, remove_run, new_board, report_training, and the questions' ones of Room)
-    run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries again)."""
+    writing ones (add_run, set_nickname, remove_run, new_board, report_training, and those of Room, Challenges and
+    ClassDigits) run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries again)."""
 
     def __init__(self, path):
         self.path = Path(path)

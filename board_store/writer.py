@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from board_store.challenges import ChallengeError
+from board_store.class_digits import DigitRefusedError
 from board_store.room import AnswerRefusedError, QuestionError
 from board_store.store import Board, BoardError, is_busy
 
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 FIRST_RETRY, LAST_RETRY = 0.05, 2.0  # seconds between two tries of a write the file refused, doubling
 EXIT_WAIT = 10.0  # seconds the process waits at exit for the queue to be written
 HEARTBEAT = 2.0  # seconds: how often a process says how many runs it is training (when the number changed)
+# Posts the store refuses for what they say (an answer too late, an empty digit): trying again changes nothing.
+REFUSED = (AnswerRefusedError, QuestionError, ChallengeError, DigitRefusedError)
 HEARTBEAT_REFRESH = 20.0  # seconds: and at least this often while it is training some
 
 
@@ -103,7 +107,7 @@ class Writer:
                 time.sleep(delay)
                 delay = min(2 * delay, LAST_RETRY)
                 continue
-            except (AnswerRefusedError, QuestionError) as refused:  # too late, or forged: not written, and said so
+            except REFUSED as refused:  # too late, forged, or empty: not written, and said so
                 log.warning("class board %s: %s refused: %s", self.board.path.name, method, refused)
             except Exception:  # a mistake in the post itself: trying again would fail the same way
                 log.exception("class board %s: %s%r could not be written", self.board.path.name, method, args)

@@ -2,6 +2,8 @@
 activations.
 
     confusion      the 10 x 10 table of (true digit, predicted digit) counts
+    per_digit      how many of each digit there are, and the share of each read right
+    confused_pairs the commonest mistakes: (true digit, read as, count), most frequent first
     scores         loss and accuracy on train, dev and (when there is one) test
     dead_units     hidden units that output 0 for every example: "dead" ReLUs
     collapse_linear  a network with no activation folded into one matrix W and one bias b
@@ -21,6 +23,27 @@ def confusion(Y, predictions):
     Y, predictions : (m,) digits 0-9. The diagonal holds the right answers; np.trace / m is the accuracy.
     """
     return np.bincount(np.asarray(Y) * 10 + np.asarray(predictions), minlength=100).reshape(10, 10)
+
+
+def per_digit(Y, predictions):
+    """For each digit 0-9: how many of Y (m,) there are, and the share of them the predictions (m,) got right.
+
+    Returns (counts (10,) int, accuracy (10,) float); accuracy is NaN for a digit with no example (not 0%: there
+    is nothing to be right about).
+    """
+    counts = confusion(Y, predictions)
+    total = counts.sum(axis=1)  # (10,): examples of each true digit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total, np.where(total > 0, np.diag(counts) / total, np.nan)
+
+
+def confused_pairs(Y, predictions, top=3):
+    """The `top` commonest mistakes as [(true digit, read as, count), ...], most frequent first (ties: the smaller
+    true digit, then the smaller answer, first). Only mistakes: a digit read right is never a pair."""
+    counts = confusion(Y, predictions)
+    np.fill_diagonal(counts, 0)
+    pairs = [(int(t), int(p), int(counts[t, p])) for t, p in zip(*np.nonzero(counts))]
+    return sorted(pairs, key=lambda pair: (-pair[2], pair[0], pair[1]))[:top]
 
 
 def scores(params, split, activation="relu"):

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from nn_core.evaluation import DIRECTIONS, collapse_linear, confusion, dead_units, scores, shifted_accuracy
+from nn_core.evaluation import (
+    DIRECTIONS,
+    collapse_linear,
+    confused_pairs,
+    confusion,
+    dead_units,
+    per_digit,
+    scores,
+    shifted_accuracy,
+)
 from nn_core.network import forward_prop, get_accuracy, get_predictions, init_params
 from nn_core.preprocessing import shift
 from nn_core.training import FAST_AND_ACCURATE, NOTEBOOK, new_network, train_to_end
@@ -16,6 +25,26 @@ def test_confusion_counts_each_true_and_predicted_pair():
     assert counts.shape == (10, 10) and counts.sum() == 6
     assert counts[0, 0] == 1 and counts[0, 1] == 1 and counts[1, 1] == 1 and counts[2, 2] == 2 and counts[2, 0] == 1
     assert np.trace(counts) / Y.size == get_accuracy(predictions, Y)
+
+
+# A fixed class's set: twelve digits and what a network read. 7 is read as 1 twice, 4 as 9 twice, 3 as 5 once;
+# there is no 8 at all.
+CLASS_Y = np.array([0, 1, 1, 3, 3, 4, 4, 4, 7, 7, 7, 9])
+CLASS_READ = np.array([0, 1, 1, 3, 5, 9, 9, 4, 1, 1, 7, 9])
+
+
+def test_per_digit_counts_each_digit_and_the_share_read_right():
+    counts, accuracy = per_digit(CLASS_Y, CLASS_READ)
+    assert counts.tolist() == [1, 2, 0, 2, 3, 0, 0, 3, 0, 1]
+    assert accuracy[[0, 1, 3, 4, 7, 9]] == pytest.approx([1, 1, 0.5, 1 / 3, 1 / 3, 1])
+    assert np.isnan(accuracy[[2, 5, 6, 8]]).all()  # no example: nothing to be right about, not 0%
+    assert np.nansum(accuracy * counts) == (CLASS_Y == CLASS_READ).sum()  # the same 6 right answers
+
+
+def test_confused_pairs_are_the_commonest_mistakes_first():
+    assert confused_pairs(CLASS_Y, CLASS_READ) == [(4, 9, 2), (7, 1, 2), (3, 5, 1)]  # a tie: the smaller digit first
+    assert confused_pairs(CLASS_Y, CLASS_READ, top=1) == [(4, 9, 2)]
+    assert confused_pairs(CLASS_Y, CLASS_Y) == []  # no mistake, no pair
 
 
 def test_scores_give_train_and_dev_and_test_only_when_there_is_one(sample_split):
