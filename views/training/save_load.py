@@ -67,7 +67,7 @@ def save_and_load(model):
             st.error(st.session_state[LOAD_ERROR])
         elif LOADED in st.session_state:
             st.success(st.session_state[LOADED])
-    section(model)
+    take_home(model)
 
 
 def log_table(records):
@@ -85,7 +85,7 @@ def log_csv(records) -> bytes:
     return log_table(records).to_csv(index=False).encode()
 
 
-def section(model):
+def take_home(model):
     """The three download buttons, with how to use the files at home."""
     st.subheader("🎒 Take it home")
     st.markdown("Three files to keep working without this app: your network, a short script that reads digits "
