@@ -8,4 +8,5 @@ benchmarks drive a run exactly as a page does).
                    many finished runs a server keeps (FINISHED_RUNS_KEPT)
     worker_loop    a worker process's main loop (NumPy, threadpoolctl and nn_core only)
     shared_digits  the digits written once as .npy files that every worker memory-maps
+    class_handwriting  the lesson's network trained without and with the class's own digits, scored on both
 """
