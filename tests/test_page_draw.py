@@ -13,16 +13,18 @@ import re
 
 import numpy as np
 import pytest
+from class_runs import forget_writer
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+import board_store
 from dashboard import state
 from nn_core import preprocessing, training
 from nn_core.evaluation import shifted_accuracy
 from nn_core.network import backward_prop, forward_prop, update_params
 from nn_core.preprocessing import canvas_to_input
 from training_runs import runs
-from views.draw import handwriting, networks, shifted
+from views.draw import class_set, handwriting, networks, shifted
 
 PAGE = "../views/draw/page.py"
 TIMEOUT = 120
@@ -471,6 +473,116 @@ def test_a_step_on_the_notebooks_network_changes_only_this_visitors_copy(first_v
     at.button(key="draw_mine_undo").click().run()
     assert networks.NOTEBOOK_MODEL not in at.session_state
     assert "Your copy" not in texts(at.caption)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Your digits in the class's set
+# ---------------------------------------------------------------------------------------------------------
+
+
+def ink_shape(rgba):
+    """(h, w) of the ink's bounding box on a canvas, as the preprocessing crops it."""
+    return preprocessing.crop_to_ink(preprocessing.to_grey(rgba)).shape
+
+
+def black_canvas(side=320):
+    canvas = np.zeros((side, side, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    return canvas
+
+
+def a_dot(diameter=48, side=320):
+    """One tap of the fattest pen (48 px): a white disc in the middle of the canvas."""
+    canvas = black_canvas(side)
+    rows, cols = np.ogrid[:side, :side]
+    canvas[(rows - side / 2) ** 2 + (cols - side / 2) ** 2 <= (diameter / 2) ** 2, :3] = 255
+    return canvas
+
+
+def a_tick(side=320):
+    """A short stroke of the usual pen (24 px wide, 50 px long, slanting)."""
+    canvas = black_canvas(side)
+    for row in range(140, 190):
+        canvas[row, 150 + (row - 140) // 3:174 + (row - 140) // 3, :3] = 255
+    return canvas
+
+
+def small_but_a_digit(column, height=72, side=320):
+    """A digit (784,) drawn small: its 20-pixel box becomes about `height` canvas pixels, in a corner."""
+    canvas = black_canvas(side)
+    drawn = on_canvas(column, side=round(height * 28 / 20))
+    canvas[10:10 + drawn.shape[0], 10:10 + drawn.shape[1]] = drawn
+    return canvas
+
+
+@pytest.fixture
+def class_board(tmp_path, monkeypatch):
+    """This test's own class board file; its writer is closed afterwards."""
+    path = tmp_path / "class_board.sqlite3"
+    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
+    yield path
+    forget_writer(path, timeout=2)
+
+
+def test_a_dot_or_a_tick_is_too_small_to_be_a_digit_and_a_small_digit_is_not(ten_digits):
+    side = handwriting.CANVAS_SIDE
+    for rgba in (a_dot(), a_dot(24), a_tick()):
+        assert class_set.too_small(ink_shape(rgba), rgba.shape), ink_shape(rgba)
+    for d in (1, 7, 8):
+        rgba = small_but_a_digit(ten_digits[d])
+        assert max(ink_shape(rgba)) < 0.25 * side  # a quarter of the canvas, or less
+        assert not class_set.too_small(ink_shape(rgba), rgba.shape), (d, ink_shape(rgba))
+
+
+def test_a_near_empty_drawing_is_not_kept_and_so_never_added(page, ten_digits, class_board):
+    at = page
+    at.session_state[handwriting.OPEN] = True
+    at.run()
+    keep(at, a_dot())
+    assert "Too small to be a digit" in texts(at.warning) and "It is not kept" in texts(at.warning)
+    assert at.session_state[handwriting.MINE] == {}
+    assert at.button(key="draw_class_add").disabled  # nothing kept: nothing to add
+    keep(at, small_but_a_digit(ten_digits[0]))
+    assert not at.warning and list(at.session_state[handwriting.MINE]) == [0]
+    assert not at.button(key="draw_class_add").disabled
+    assert at.button(key="draw_class_add").label == "➕ Add my 1 digit to the class's set"
+
+
+def test_adding_my_digits_to_the_class_set_and_taking_them_back(page, ten_digits, class_board):
+    at = page
+    at.session_state[handwriting.OPEN] = True
+    at.run()
+    assert at.button(key="draw_class_take_back").disabled  # none of mine in the set yet
+    for d in range(3):
+        keep(at, on_canvas(ten_digits[d]))
+    assert "Never your drawing's image" in texts(at.caption)
+    at.button(key="draw_class_add").click().run()
+    assert not at.exception
+    assert "Added: your 3 digits are in the class's set" in texts(at.success)
+    assert "Yours in the class's set now: 3 digits" in texts(at.caption)
+    board = board_store.Board(class_board)
+    X, Y = board.class_digits()
+    assert list(Y) == [0, 1, 2]  # the labels confirmed with Keep, and nothing else
+    mine = at.session_state[handwriting.MINE]
+    np.testing.assert_allclose(X, np.hstack([mine[d] for d in range(3)]), atol=0.5 / 255)  # kept as 0..255
+    assert {row["who"] for row in board.class_digits_table()} == {"student 1"}
+
+    at.button(key="draw_class_add").click().run()  # the same drawings again: nothing new
+    assert "Nothing new: your 3 digits were in the class's set already" in texts(at.success)
+    assert board.class_digits()[1].size == 3
+    keep(at, on_canvas(ten_digits[8]))  # the page asks for the 3 next; keeping it as a 3 confirms that label
+    at.session_state[handwriting.TARGET] = 1  # and a new drawing of the 1
+    at.run()
+    keep(at, on_canvas(ten_digits[1]))
+    at.button(key="draw_class_add").click().run()
+    assert "2 digits added. The other 2 were in the class's set already" in texts(at.success)
+    assert sorted(board.class_digits()[1]) == [0, 1, 1, 2, 3]
+
+    at.button(key="draw_class_take_back").click().run()
+    assert not at.exception
+    assert "Taken back" in texts(at.success) and "Yours in the class's set now: 0 digits" in texts(at.caption)
+    assert board.class_digits()[1].size == 0
+    assert at.button(key="draw_class_take_back").disabled
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ learning them costs the digits it already knew.
 
 The ten drawings live in the visitor's session, as the columns the network reads. The step changes the network
 this page reads with for this visitor only: their own, or their copy of the notebook's network (the shared one,
-which every visitor reads, is never changed), and it can be undone.
+which every visitor reads, is never changed), and it can be undone. The kept drawings can be added to the class's
+set (class_set.py); a drawing too small to be a digit is not kept.
 """
 
 import base64
@@ -23,6 +24,7 @@ from dashboard.plotly_charts import PICTURE
 from dashboard.widgets import show
 from nn_core.network import backward_prop, forward_prop, layer_count, update_params
 from nn_core.preprocessing import EmptyCanvasError, canvas_to_input
+from views.draw import class_set
 from views.draw.networks import NOTEBOOK_MODEL, percent_text, store
 
 CANVAS_SIDE = 320  # as the page's own canvas: the same drawing gives the same 784 numbers
@@ -46,23 +48,32 @@ def canvas_key():
     return f"draw_mine_canvas_{st.session_state.get(GENERATION, 0)}"
 
 
+class TooSmallError(ValueError):
+    """The ink is too small to be a digit (a dot, a tick): see class_set.too_small."""
+
+
 def drawing_on_canvas():
     """The guided canvas's drawing as the network reads it, x (784, 1) float32, or None when it is empty.
 
     Read from the canvas's own value in the session (the PNG the browser sent with this very click), not from
     the page's last run, which a quick click may have cut short. Raises ValueError for an image that cannot be
-    read."""
+    read, TooSmallError for ink too small to be a digit."""
     value = st.session_state.get(canvas_key())
     url = ((value or {}).get("drawing") or {}).get("data") if isinstance(value, dict) else None
     if not url or ";base64," not in url:
         return None
     try:
         rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(";base64,", 1)[1]))))
-        return canvas_to_input(rgba).astype(np.float32)  # (784, 1)
+        x, steps = canvas_to_input(rgba, return_steps=True)  # x (784, 1)
     except EmptyCanvasError:
         return None
     except (OSError, ValueError, binascii.Error) as error:
         raise ValueError(f"The drawing could not be read ({error}). Clear the canvas and draw again.") from error
+    ink = steps["cropped to the ink"].shape
+    if class_set.too_small(ink, rgba.shape):
+        raise TooSmallError(f"its ink is only {ink[0]} x {ink[1]} pixels of the {rgba.shape[0]} x {rgba.shape[1]} "
+                            "canvas")
+    return x.astype(np.float32)
 
 
 def keep_drawing():
@@ -71,6 +82,10 @@ def keep_drawing():
     digit = st.session_state.get(TARGET, 0)
     try:
         x = drawing_on_canvas()
+    except TooSmallError as error:
+        st.session_state[FLASH] = ("warning", f"Too small to be a digit: {error}. It is not kept. Draw the {digit} "
+                                              "larger, over most of the canvas (🗑 in its toolbar clears it).")
+        return
     except ValueError as error:
         st.session_state[FLASH] = ("error", str(error))
         return
@@ -79,6 +94,7 @@ def keep_drawing():
         return
     mine = st.session_state.setdefault(MINE, {})
     mine[digit] = x
+    class_set.new_uid(digit)  # a new drawing: a new digit for the class's set
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     missing = [d for d in range(10) if d not in mine]
     if missing:
@@ -88,6 +104,7 @@ def keep_drawing():
 def start_again():
     """Forget the ten drawings (the network stays as it is)."""
     st.session_state.pop(MINE, None)
+    class_set.forget_uids()
     st.session_state[TARGET] = 0
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
 
@@ -161,6 +178,8 @@ def test_set(which, model, split):
         if missing:
             st.info(f"{10 - len(missing)} of 10 drawn. Still to draw: {', '.join(map(str, missing))}. The score "
                     "appears when all ten are in.")
+        class_set.offer(mine)
+        if missing:
             return
         X = np.hstack([mine[d] for d in range(10)])  # (784, 10): your test set, one digit per column
         score(which, model, split, X)
