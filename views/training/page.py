@@ -5,7 +5,8 @@ training_runs/runs.py) lives in st.session_state. Train hands it to the workers 
 re-runs every redraw_interval() seconds (4 times a second, less often while many visitors train at once) to
 redraw the curves from what has arrived (live_curve.py), so drawing never pauses training; Stop asks the
 workers to stop after the current step. What the run came to is results.py; the "look inside" tabs are
-look_inside.py, learned.py (with hidden_map.py) and save_load.py; the hyperparameters' widgets, controls.py.
+look_inside.py, learned.py (with hidden_map.py) and save_load.py; the hyperparameters' widgets, controls.py; the
+class's open challenges and where this visitor stands, challenge_box.py.
 """
 
 import numpy as np
@@ -14,6 +15,7 @@ import streamlit as st
 from dashboard import links, state, widgets
 from training_runs.runs import redraw_interval
 from views.training import learned, look_inside, results
+from views.training.challenge_box import challenge_box
 from views.training.controls import controls, hyperparams_from_widgets, init_controls, set_controls
 from views.training.live_curve import live_panel
 from views.training.run_buttons import REDRAW_EVERY, buttons, current_run, resumable_run, split_for
@@ -46,12 +48,16 @@ if not widgets.presenter():  # on a projector the buttons say it, and the curves
     st.header("Train")
 with top or st.container():
     buttons(running)
+    if not widgets.presenter():  # the class's open challenges, if any, one line each beside Train
+        challenge_box()
     if run and not running and not resumable_run() and not run.ended and run.step:
         st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
     every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
     st.fragment(live_panel, run_every=every)()
     if run and not running:
         results.outcome(run)
+    if widgets.presenter():  # on a projector, below the curves
+        challenge_box()
 
 st.header("The hyperparameters")
 hp = controls(disabled=running, locked=links.locked())

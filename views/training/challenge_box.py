@@ -1,0 +1,81 @@
+"""The Training page's challenge box: each challenge the teacher has open, and where this visitor's best run stands
+on its leaderboard, one line each, beside the Train button:
+
+    🏁 dev ≥ 90% in at most 100 steps: your best, run 7 on the board, 91.2% dev in 100 steps: 2nd of 5
+
+Only on a server with a class key and while a challenge is open, so a student working alone pays nothing. The
+standing comes from the board (board_store.standing, on the numbers the board recorded) and is read again every
+CHECK seconds, so it follows a run that has just finished. A board that cannot be read shows nothing: the lesson
+goes on.
+"""
+
+import logging
+
+import streamlit as st
+
+import board_store
+from dashboard import board_posts
+
+log = logging.getLogger(__name__)
+
+CHECK = 5.0  # seconds between two readings of the board while a challenge is open
+
+
+def open_challenges():
+    """The current board's open challenges, oldest first, and its runs: ([], []) without a class key, or when the
+    board cannot be read."""
+    if board_posts.key() is None:
+        return [], []
+    try:
+        store = board_posts.store()
+        opened = [c for c in reversed(store.challenges()) if c["closed"] is None]
+        return opened, (store.runs() if opened else [])
+    except Exception:  # never the Training page's problem
+        log.warning("class board: the challenges could not be read", exc_info=True)
+        return [], []
+
+
+def ordinal(n):
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def run_in_words(run, ranked_by):
+    """A run's numbers that the challenge ranks, first: "91.2% dev in 100 steps", "8 hidden units, 86.0% dev"."""
+    dev = f"{100 * run['dev_accuracy']:.1f}% dev"
+    steps = f"{run['steps']:,} step{'s' * (run['steps'] != 1)}"
+    if ranked_by == "units":
+        return f"{run['hidden_units']:,} hidden unit{'s' * (run['hidden_units'] != 1)}, {dev}"
+    if ranked_by == "steps":
+        return f"{steps}, {dev}"
+    return f"{dev} in {steps}"
+
+
+def standing_text(challenge, where):
+    """One line: the challenge's title and where this visitor stands (board_store.standing's answer); the page
+    puts 🏁 before it."""
+    title, ranked_by = challenge["challenge"]["title"], challenge["challenge"]["ranked_by"]
+    run = where["run"]
+    if where["rank"] is not None:
+        return (f"{title}: your best, run {run['number']} on the board, {run_in_words(run, ranked_by)}: "
+                f"**{ordinal(where['rank'])} of {where['of']}**")
+    if run is None:
+        return (f"{title}: no run of yours since it opened. Press ▶️ Train: a run counts when it finishes or you "
+                f"stop it ({where['of']} on the leaderboard so far).")
+    return f"{title}: not yet. Your closest run, {run['number']} on the board: {'; '.join(where['misses'])}."
+
+
+def challenge_lines():
+    """Each open challenge in one line, with this visitor's standing (the live part, read every CHECK seconds)."""
+    opened, rows = open_challenges()
+    visitor = board_posts.visitor()
+    for challenge in opened:
+        st.info(standing_text(challenge, board_store.standing(challenge, rows, visitor)), icon="🏁")
+
+
+def challenge_box():
+    """The box, when the server has a class key and a challenge is open; else nothing at all."""
+    if board_posts.key() is None or not open_challenges()[0]:
+        return
+    st.fragment(challenge_lines, run_every=CHECK)()
