@@ -108,7 +108,8 @@ def hyperparams_of(stored):
 class Board(Room, Challenges, ClassDigits):
     """One board file. Every method opens its own short connection, so any thread may call any of them; the
     writing ones (add_run, set_nickname, remove_run, new_board, report_training, and those of Room, Challenges and
-    ClassDigits) run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries again)."""
+    ClassDigits) run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries
+    again)."""
 
     def __init__(self, path):
         self.path = Path(path)

@@ -42,7 +42,7 @@ def confused_pairs(Y, predictions, top=3):
     true digit, then the smaller answer, first). Only mistakes: a digit read right is never a pair."""
     counts = confusion(Y, predictions)
     np.fill_diagonal(counts, 0)
-    pairs = [(int(t), int(p), int(counts[t, p])) for t, p in zip(*np.nonzero(counts))]
+    pairs = [(int(t), int(p), int(counts[t, p])) for t, p in zip(*np.nonzero(counts), strict=True)]
     return sorted(pairs, key=lambda pair: (-pair[2], pair[0], pair[1]))[:top]
 
 
