@@ -1,6 +1,7 @@
 """The Class page's teacher controls, only in a tab opened with the server's class key: remove a run, start
-a new board (the old one is archived, never deleted), download the board; and `act`, the one way every teacher's
-change (of the board or of the question to the room) is made and said.
+a new board (the old one is archived, never deleted), download the board (its runs, the room's answers and, apart,
+the class's digits); and `act`, the one way every teacher's change (of the board or of the question to the room) is
+made and said.
 """
 
 import pandas as pd
@@ -84,11 +85,41 @@ def answers_table(store, board_id):
     return pd.DataFrame(rows, columns=["question", "text", "round", "who", "answer", "option", "right"])
 
 
-def downloads(rows, board_id):
-    """The board as CSV files for the teacher: its runs, and the room's answers (question by question, round by
-    round). Only the teacher's tab has them: the answers name who gave them."""
+def digits_csv(store, board_id):
+    """The class's digits on a board in the form of Kaggle's train.csv: a header (label, pixel0 ... pixel783), then
+    a line per digit, its label and its 784 numbers 0..255. No names, no times."""
+    header = ",".join(["label", *(f"pixel{k}" for k in range(784))])
+    lines = [",".join(map(str, [row["label"], *row["pixels"]])) for row in store.class_digits_table(board_id)]
+    return "\n".join([header, *lines]) + "\n"
+
+
+def digits_download(board_id, count, key):
+    """The class's digits as CSV, a download of its own: the runs' CSV never holds them. The file is made when the
+    button is pressed."""
     store = board_posts.store()
-    left, right = st.columns(2)
+    st.download_button("⬇️ The class's digits (CSV)", lambda: digits_csv(store, board_id), key=key,
+                       file_name=f"class-board-{board_id}-digits.csv", mime="text/csv", on_click="ignore",
+                       width="stretch", disabled=not count,
+                       help="The digits the class added on the Draw page, in the form of Kaggle's train.csv (label, "
+                            "pixel0 ... pixel783, 0 to 255): no names, no times. The 🔢 The data page’s CSV upload "
+                            "reads it.")
+
+
+def class_digit_count(board_id):
+    """How many digits the board's set holds (0 when it cannot be read)."""
+    try:
+        return board_posts.store().class_digits(board_id)[1].size
+    except board_store.BoardError:
+        return 0
+
+
+def downloads(rows, board_id):
+    """The board as CSV files for the teacher: its runs, the room's answers (question by question, round by
+    round), and the class's digits apart. Only the teacher's tab has them: the answers name who gave them."""
+    store = board_posts.store()
+    left, right, digits = st.columns(3)
+    with digits:
+        digits_download(board_id, class_digit_count(board_id), key="board_download_digits")
     left.download_button("⬇️ The runs (CSV)", board_view.frame(rows).to_csv(index=False), file_name=
                          f"class-board-{board_id}-runs.csv", mime="text/csv", key="board_download_runs",
                          on_click="ignore", width="stretch", disabled=not rows,
