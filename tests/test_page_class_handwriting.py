@@ -20,6 +20,7 @@ from dashboard import state
 from nn_core.csv_digits import read_digits_csv
 from nn_core.network import forward_prop
 from nn_core.preprocessing import move_digit
+from training_runs.class_handwriting import Scores, Taught
 from views.class_page import board_view, class_handwriting, teacher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,6 +178,21 @@ def test_teaching_it_our_handwriting_says_before_and_after(board_file, class_dig
     board_store.Board(board_file).add_digits("visitor-9", None, [("new", X[:, 0], int(Y[0]))])
     run_ok(at)
     assert "the set or the weight has changed since" in texts(at.caption)
+
+
+def test_the_trade_in_words_follows_the_numbers():
+    def taught(before, after, dev_before, dev_after):
+        return Taught(Scores(before, dev_before), Scores(after, dev_after), 80, 20, 10, 9000, 250, 3.0)
+
+    assert class_handwriting.trade_words(taught(0.55, 0.75, 0.787, 0.778)) == (
+        "A trade: +20 points on our held-out digits for 0.9 points fewer on MNIST's dev digits (80 of our digits, "
+        "each counting 10 times, were 8.2% of the training examples).")
+    assert class_handwriting.trade_words(taught(0.55, 0.65, 0.787, 0.785)).startswith(
+        "+10 points on our held-out digits, and -0.2 on MNIST's dev digits: almost no cost")
+    assert class_handwriting.trade_words(taught(0.5, 0.5, 0.787, 0.78)).startswith("No change on our held-out digits")
+    assert "one of them is 5.0 points" in class_handwriting.trade_words(taught(0.5, 0.45, 0.789, 0.774))
+    assert class_handwriting.trade_words(taught(0.5, 0.45, 0.789, 0.774)).startswith(
+        "It reads 5 points fewer of our held-out digits after")
 
 
 # ---------------------------------------------------------------------------------------------------------

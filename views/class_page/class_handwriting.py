@@ -260,18 +260,28 @@ def teaching_result(taught):
     before, after = taught.before, taught.after
     st.markdown(f"**On our handwriting** ({taught.held_out} held-out digits): **{before.held_out:.0%} → "
                 f"{after.held_out:.0%}**; **on MNIST dev**: **{before.dev:.1%} → {after.dev:.1%}**")
+    st.markdown(trade_words(taught))
+
+
+def trade_words(taught):
+    """What teaching gained on our held-out digits and cost on MNIST's, in words, from a Taught's numbers."""
+    before, after = taught.before, taught.after
     gain, cost = 100 * (after.held_out - before.held_out), 100 * (before.dev - after.dev)
     share = taught.weight * taught.taught / (taught.mnist + taught.weight * taught.taught)
     weighed = (f"{taught.taught} of our digits, each counting {taught.weight} time{'s' if taught.weight > 1 else ''}, "
                f"were {share:.1%} of the training examples")
-    if gain <= 0:
-        said = f"No gain on our held-out digits: {weighed}. A larger weight makes them count more."
+    one = f"with {taught.held_out} held-out digits, one of them is {100 / taught.held_out:.1f} points"
+    if gain < 0:
+        said = f"It reads {-gain:.0f} points fewer of our held-out digits after ({weighed}); {one}."
+    elif gain == 0:
+        said = f"No change on our held-out digits ({weighed}); {one}."
     elif cost > 0.5:
         said = (f"A trade: {gain:+.0f} points on our held-out digits for {cost:.1f} points fewer on MNIST's dev "
                 f"digits ({weighed}).")
     else:
-        said = f"{gain:+.0f} points on our held-out digits, at no cost on MNIST's dev digits ({weighed})."
-    st.markdown(said)
+        said = (f"{gain:+.0f} points on our held-out digits, and {-cost:+.1f} on MNIST's dev digits: almost no cost "
+                f"({weighed}).")
+    return said
 
 
 # ---------------------------------------------------------------------------------------------------------
