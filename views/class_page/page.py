@@ -4,15 +4,20 @@
 Experiments page) is posted here when it finishes or is stopped. The board lives in a SQLite file shared by the
 server's processes (board_store/); the page reads it in a fragment every REFRESH seconds, so it updates by
 itself on the projector. Its parts are beside this script: board_view.py (the board's numbers, charts, tables,
-a run's link, the nickname) and teacher.py (the teacher's controls).
+a run's link, the nickname), teacher.py (the teacher's controls), ask.py (asking the room), challenges.py (the
+class's challenges and their leaderboards) and class_handwriting.py (the digits the class drew, and how the network
+reads them).
 """
 
 import streamlit as st
 
 from dashboard import board_posts, widgets
-from views.class_page import ask, board_view, teacher
+from views.class_page import ask, board_view, challenges, class_handwriting, teacher
 
 REFRESH = 2.0  # seconds between two readings of the board
+# What the page shows: the runs (as always), the challenges, or the class's handwriting. In presenter mode the one
+# chosen comes first on the screen; on a student's screen they are one click apart.
+SHOW = {"runs": "📊 The runs", "challenges": "🏁 Challenges", "handwriting": "✍️ Our handwriting"}
 EXPLANATION = """
 Every network trained on this server lands here when it finishes (or is stopped): who trained it, when, with
 which hyperparameters, on which data, how many steps, its train and dev accuracy, the seconds it took, and
@@ -53,18 +58,41 @@ def board_panel():
         teacher.teacher_controls(rows, board_id)
 
 
+def chosen_view():
+    """Which part of the page to show (the runs, the challenges, the class's handwriting): a row of buttons."""
+    st.session_state.setdefault("class_show", "runs")
+    return st.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="class_show", required=True,
+                                label_visibility="collapsed",
+                                help="The runs of the class; the challenges the teacher set, with their "
+                                     "leaderboards; or the digits the class drew and how the network reads them.")
+
+
 board_posts.follow_key()  # app.py did it already, unless this page runs on its own (a test)
 # On the projector, a question to the room comes first, even before the page's title: it fills the first screen.
+# So does a chosen part other than the runs: the challenges' leaderboard, or the class's handwriting.
 asked = ask.current_question() if teacher.teacher() else None  # the question to the room, in the teacher's tab
-if not (asked and widgets.presenter()):
+on_projector = widgets.presenter() and (asked or st.session_state.get("class_show", "runs") != "runs")
+if not on_projector:
     st.title("👥 The class's runs")
     widgets.explain(EXPLANATION)
-if teacher.teacher():
+# With no question live, the chosen part comes first on the projector (below the top bar), asking the room below it.
+chosen_first = widgets.presenter() and not asked and st.session_state.get("class_show", "runs") != "runs"
+if teacher.teacher() and not chosen_first:
     ask.teacher_section(asked)
 if not widgets.presenter():
     board_view.nickname_box()
+if chosen_first:
+    st.html('<div style="height:0.7rem"></div>')  # the title's room under the top bar, which would hide the buttons
+view = chosen_view()
 
-st.fragment(board_panel, run_every=REFRESH)()
+if view == "challenges":
+    challenges.section()
+elif view == "handwriting":
+    class_handwriting.section()
+else:
+    st.fragment(board_panel, run_every=REFRESH)()
+if teacher.teacher() and chosen_first:
+    ask.teacher_section(asked)
 if widgets.presenter():  # the projector shows the board first; students set their names on their own screens
     with st.expander("✏️ Your name on the board"):
         board_view.nickname_box()
