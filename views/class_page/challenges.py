@@ -22,7 +22,7 @@ from views.class_page import board_view, teacher
 LIVE = 2.0  # seconds between two readings of the leaderboards
 SAID = "challenge_said"  # session key: (kind, text) about the teacher's last post
 CLOSE_SAID = "challenge_close_said"  # and about their last close (said inside the live part, where the button is)
-PROJECTOR_ROWS = 8  # leaderboard rows a projector shows (the rest: one line saying how many)
+PROJECTOR_ROWS = 6  # leaderboard rows a projector shows (the rest: one line saying how many)
 OWN = "✏️ Your own numbers"
 BEAT = "Beat softmax regression with the notebook's 784-10-10"
 # The presets: a title, the targets, the ranking. Each also gets the data in use as a target (preset()).
@@ -233,8 +233,9 @@ def challenge_and_leaderboard(challenge, rows, compact):
             st.caption("No run met it.")
         return
     shown = table.head(PROJECTOR_ROWS) if compact else table
+    scale = widgets.PRESENTER_SCALE if widgets.presenter() else 1  # a projector's rows are taller
     st.dataframe(shown, hide_index=True, width="stretch", column_config=board_view.COLUMNS,
-                 height=min(38 + 35 * len(shown), 390))
+                 height=round(min(38 + 35 * len(shown), 390) * scale))
     if len(shown) < len(table):
         st.caption(f"… and {len(table) - len(shown)} more students; the whole leaderboard is on a student's screen.")
 
