@@ -61,8 +61,8 @@ def standing_text(challenge, where):
         return (f"{title}: your best, run {run['number']} on the board, {run_in_words(run, ranked_by)}: "
                 f"**{ordinal(where['rank'])} of {where['of']}**")
     if run is None:
-        return (f"{title}: no run of yours since it opened. Press ▶️ Train: a run counts when it finishes or you "
-                f"stop it ({where['of']} on the leaderboard so far).")
+        return (f"{title}: no run of yours yet ({where['of']} on the leaderboard). A run counts when it finishes "
+                "or you stop it.")
     return f"{title}: not yet. Your closest run, {run['number']} on the board: {'; '.join(where['misses'])}."
 
 
