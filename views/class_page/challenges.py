@@ -84,15 +84,17 @@ def own_numbers():
     """The teacher's own numbers, as widgets; an empty box is no target. Returns nothing: chosen() reads them."""
     row = st.columns(5)
     row[0].number_input("Dev accuracy at least (%)", value=None, step=1.0, format="%g", key="challenge_dev",
-                        placeholder="no target", help="A run meets it with this dev accuracy or more, e.g. 90.")
+                        placeholder="no target",
+                        help="A run meets it with this dev accuracy or more, in percent: 90 means 90%.")
     row[1].number_input("Steps at most", value=None, step=10, key="challenge_steps", placeholder="no target",
-                        help="Gradient steps: full-batch iterations, or mini-batches.")
+                        help="A run meets it with this many gradient steps or fewer (full-batch iterations, or "
+                             "mini-batches).")
     row[2].number_input("Hidden units at most", value=None, step=1, key="challenge_units", placeholder="no target",
-                        help="All the hidden layers' units together.")
+                        help="A run meets it with this many hidden units or fewer, all its hidden layers together.")
     row[3].number_input("α at least", value=None, step=0.1, format="%g", key="challenge_alpha_low",
-                        placeholder="no target", help="The learning rate's lowest value.")
+                        placeholder="no target", help="A run meets it with a learning rate α of this value or more.")
     row[4].number_input("α at most", value=None, step=0.1, format="%g", key="challenge_alpha_high",
-                        placeholder="no target", help="The learning rate's highest value.")
+                        placeholder="no target", help="A run meets it with a learning rate α of this value or less.")
     left, middle, right = st.columns([1, 1, 2])
     left.selectbox("Way of training", list(METHODS), key="challenge_method",
                    help="Full batch (every step on all the training digits, as the notebook) or mini-batches.")
@@ -100,7 +102,8 @@ def own_numbers():
                      key="challenge_ranked", help="Which run of those that meet it comes first. Ties go to the "
                                                   "higher dev accuracy, then to the earlier run.")
     right.text_input("Title (optional)", max_chars=MAX_TITLE, key="challenge_title",
-                     placeholder="the targets in words", help="What the projector shows above the leaderboard.")
+                     placeholder="the targets in words",
+                     help="What the projector and the students' pages show; left empty, the targets in words.")
 
 
 def chosen():
