@@ -3,10 +3,10 @@ on its leaderboard, one line each, beside the Train button:
 
     🏁 dev ≥ 90% in at most 100 steps: your best, run 7 on the board, 91.2% dev in 100 steps: 2nd of 5
 
-Only on a server with a class key and while a challenge is open, so a student working alone pays nothing. The
-standing comes from the board (board_store.standing, on the numbers the board recorded) and is read again every
-CHECK seconds, so it follows a run that has just finished. A board that cannot be read shows nothing: the lesson
-goes on.
+Only on a server with a class key, so a student working alone pays nothing. The challenges and the standing come
+from the board (board_store.standing, on the numbers the board recorded) and are read again every CHECK seconds,
+so a challenge posted meanwhile appears, and the standing follows a run that has just finished. A board that
+cannot be read shows nothing: the lesson goes on.
 """
 
 import logging
@@ -75,7 +75,8 @@ def challenge_lines():
 
 
 def challenge_box():
-    """The box, when the server has a class key and a challenge is open; else nothing at all."""
-    if board_posts.key() is None or not open_challenges()[0]:
+    """The box, on a server with a class key: empty while no challenge is open, and read again every CHECK seconds,
+    so that a challenge the teacher posts appears on a student's page by itself. Without a key, nothing at all."""
+    if board_posts.key() is None:
         return
     st.fragment(challenge_lines, run_every=CHECK)()
