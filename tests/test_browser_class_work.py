@@ -42,6 +42,7 @@ SOON_MS = 20_000  # the Training page reads the challenges every 5 s, the Class 
 CHALLENGE = "The best dev accuracy with α ≥ 1"
 ALPHAS = {"ada": 1.0, "ben": 0.1, "phone": 2.0}  # ben's run does not meet it
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "mnist_sample.npz"
+PROGRESS = '[data-testid="stProgress"]'  # the Training page's progress line
 STEPS = 50  # full-batch steps of each student's run: a few seconds
 
 
@@ -83,6 +84,20 @@ def challenge_line(student):
     return student.page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=CHALLENGE)
 
 
+def train(student, tap=False, tries=3):
+    """Press ▶️ Train (a tap on a phone) and wait until the run has started in this tab. On a busy machine a press
+    while the page is being drawn again can be lost: press again, as a person would whose press did nothing."""
+    for attempt in range(1, tries + 1):
+        button = student.page.get_by_role("button", name="▶️ Train")
+        button.tap() if tap else button.click()
+        try:
+            expect(student.page.locator(PROGRESS).first).to_contain_text(re.compile(r"step [1-9]"), timeout=30_000)
+            return
+        except AssertionError:
+            if attempt == tries:
+                raise
+
+
 def wait_for_runs(board, count, seconds=120):
     """Wait until the board holds `count` runs (a run is posted when it finishes); return them."""
     for _ in range(seconds * 4):
@@ -90,7 +105,8 @@ def wait_for_runs(board, count, seconds=120):
         if len(rows) >= count:
             return rows
         time.sleep(0.25)
-    raise AssertionError(f"{len(board.runs())} runs on the board after {seconds} s, not {count}")
+    alphas = [run["alpha"] for run in board.runs()]
+    raise AssertionError(f"{len(alphas)} runs on the board after {seconds} s (α {alphas}), not {count}")
 
 
 def keep_and_add(student, digits, finger=False):
@@ -160,8 +176,9 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
         # It appears on every student's Training page by itself; they train.
         for student in students.values():
             expect(challenge_line(student)).to_contain_text("no run of yours yet", timeout=SOON_MS)
-            train = student.page.get_by_role("button", name="▶️ Train")
-            train.tap() if student is phone else train.click()
+            train(student, tap=student is phone)
+        for student in students.values():
+            expect(student.page.locator(PROGRESS).first).to_contain_text(f"finished · step {STEPS} of {STEPS}")
         rows = wait_for_runs(board, 3)
         assert sorted(r["alpha"] for r in rows) == sorted(ALPHAS.values())
         assert {r["status"] for r in rows} == {"finished"}, rows
