@@ -38,6 +38,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+CRASHED = []  # the tabs whose page crashed, by name
 SOON_MS = 20_000  # the Training page reads the challenges every 5 s, the Class page its parts every 2 to 3 s
 CHALLENGE = "The best dev accuracy with α ≥ 1"
 ALPHAS = {"ada": 1.0, "ben": 0.1, "phone": 2.0}  # ben's run does not meet it
@@ -87,11 +88,19 @@ def challenge_line(student):
 def train(student, tap=False, tries=3):
     """Press ▶️ Train (a tap on a phone) and wait until the run has started in this tab. On a busy machine a press
     while the page is being drawn again can be lost: press again, as a person would whose press did nothing."""
+    progress = student.page.locator(PROGRESS).first
     for attempt in range(1, tries + 1):
         button = student.page.get_by_role("button", name="▶️ Train")
+        try:
+            expect(button).to_be_enabled()
+        except AssertionError as error:
+            keep_screenshot(student.page, f"failed-train-{attempt}")
+            shown = student.page.locator("body").inner_text(timeout=5_000)[:2000]
+            raise AssertionError(f"no ▶️ Train to press (attempt {attempt}) at {student.page.url}; tabs crashed: "
+                                 f"{CRASHED}; the tab shows:\n{shown}") from error
         button.tap() if tap else button.click()
         try:
-            expect(student.page.locator(PROGRESS).first).to_contain_text(re.compile(r"step [1-9]"), timeout=30_000)
+            expect(progress).to_contain_text(re.compile(r"step [1-9]"), timeout=30_000)
             return
         except AssertionError:
             if attempt == tries:
@@ -148,6 +157,8 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
     phone = AppPage(browser, server.url, PHONE, phone=True)
     students = {"ada": ada, "ben": ben, "phone": phone}
     tabs = [teacher, *students.values()]
+    for name, tab in (("teacher", teacher), *students.items()):  # a tab whose page crashes says so in the failure
+        tab.page.on("crash", lambda _, name=name: CRASHED.append(name))
     board = board_store.Board(server.board_path)
     try:
         # Each student on the Training page with their α; no challenge yet, so no line about one.
@@ -177,8 +188,14 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
         for student in students.values():
             expect(challenge_line(student)).to_contain_text("no run of yours yet", timeout=SOON_MS)
             train(student, tap=student is phone)
-        for student in students.values():
-            expect(student.page.locator(PROGRESS).first).to_contain_text(f"finished · step {STEPS} of {STEPS}")
+        for name, student in students.items():
+            try:
+                expect(student.page.locator(PROGRESS).first).to_contain_text(f"finished · step {STEPS} of {STEPS}")
+            except AssertionError as error:
+                keep_screenshot(student.page, f"failed-{name}")
+                shown = student.page.locator("body").inner_text()[:3000]
+                raise AssertionError(f"{name}'s run did not finish (tabs crashed: {CRASHED}); the tab shows:\n{shown}"
+                                     ) from error
         rows = wait_for_runs(board, 3)
         assert sorted(r["alpha"] for r in rows) == sorted(ALPHAS.values())
         assert {r["status"] for r in rows} == {"finished"}, rows
