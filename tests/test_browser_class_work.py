@@ -19,6 +19,7 @@ its digits added to the class's set.
 
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,9 @@ def challenge_line(student):
 
 def train(student, tap=False, tries=3):
     """Press ▶️ Train (a tap on a phone) and wait until the run has started in this tab. On a busy machine a press
-    while the page is being drawn again can be lost: press again, as a person would whose press did nothing."""
+    while the page is being drawn again can be lost: press again, as a person would whose press did nothing. Under
+    the whole suite's load a tab has been seen blank (no page, no crash) for over a minute: it is loaded again, as a
+    person would, and a warning in the suite's summary says so."""
     progress = student.page.locator(PROGRESS).first
     for attempt in range(1, tries + 1):
         button = student.page.get_by_role("button", name="▶️ Train")
@@ -96,8 +99,14 @@ def train(student, tap=False, tries=3):
         except AssertionError as error:
             keep_screenshot(student.page, f"failed-train-{attempt}")
             shown = student.page.locator("body").inner_text(timeout=5_000)[:2000]
-            raise AssertionError(f"no ▶️ Train to press (attempt {attempt}) at {student.page.url}; tabs crashed: "
-                                 f"{CRASHED}; the tab shows:\n{shown}") from error
+            if attempt == tries or shown.strip():
+                raise AssertionError(f"no ▶️ Train to press (attempt {attempt}) at {student.page.url}; tabs crashed: "
+                                     f"{CRASHED}; the tab shows:\n{shown}") from error
+            warnings.warn(f"a student's tab was blank for a minute at {student.page.url}: loaded again", stacklevel=2)
+            student.page.reload()
+            student.page.wait_for_selector('[data-testid="stMain"]')
+            student.wait_idle()
+            continue
         button.tap() if tap else button.click()
         try:
             expect(progress).to_contain_text(re.compile(r"step [1-9]"), timeout=30_000)
@@ -197,7 +206,7 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
                 raise AssertionError(f"{name}'s run did not finish (tabs crashed: {CRASHED}); the tab shows:\n{shown}"
                                      ) from error
         rows = wait_for_runs(board, 3)
-        assert sorted(r["alpha"] for r in rows) == sorted(ALPHAS.values())
+        assert {r["alpha"] for r in rows} == set(ALPHAS.values())  # (a tab loaded again may have posted twice)
         assert {r["status"] for r in rows} == {"finished"}, rows
 
         # The server's leaderboard: ada's and the phone's runs meet it, ranked by dev accuracy; ben's does not.
@@ -205,7 +214,8 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
         ranked = board_store.leaderboard(challenge, board.runs())
         assert sorted(row["run"]["alpha"] for row in ranked) == [1.0, 2.0]
         table = leaderboard.locator('[data-testid="stDataFrame"]')
-        expect(leaderboard).to_contain_text("3 runs tried since it opened, 2 meet it", timeout=SOON_MS)
+        met = sum(run["alpha"] >= 1 for run in rows)
+        expect(leaderboard).to_contain_text(f"{len(rows)} runs tried since it opened, {met} meet it", timeout=SOON_MS)
         expect(table).to_be_visible()
         by_alpha = {row["run"]["alpha"]: row for row in ranked}
         for name in ("ada", "phone"):
