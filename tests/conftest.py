@@ -130,6 +130,41 @@ def class_board_file(tmp_path_factory):
         os.environ["CLASS_BOARD_PATH"] = saved
 
 
+CLASS_KEY = "owl-42"  # the class key of the servers the page tests stand for (keyed_board_file)
+
+
+@pytest.fixture
+def keyed_board_file(tmp_path, monkeypatch, data_dir):
+    """This test's own board file, on a server started with the class key CLASS_KEY, with the bundled sample as
+    the data (data_dir)."""
+    from class_runs import forget_writer
+
+    path = tmp_path / "class_board.sqlite3"
+    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
+    monkeypatch.setenv("CLASS_KEY", CLASS_KEY)
+    yield path
+    forget_writer(path, timeout=2)
+
+
+@pytest.fixture
+def class_server(tmp_path):
+    """`streamlit run app.py` with the class key of class_server.py and a board file of its own (the class's
+    browser tests)."""
+    from class_server import ClassServer
+
+    running = ClassServer(tmp_path)
+    running.start()
+    yield running
+    running.stop()
+
+
+def run_ok(at):
+    """Run an AppTest page again and check that it raised nothing."""
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture(autouse=True)
 def runs_start_afresh():
     """Each test trains its own runs: none is shared with an identical run of an earlier test."""

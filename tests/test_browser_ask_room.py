@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from class_server import KEY, ClassServer
+from class_server import KEY
 from conftest import TIMEOUT_MS, AppPage, keep_screenshot
 from playwright.sync_api import expect
 
@@ -35,13 +35,6 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SOON_MS = 15_000  # a student's tab reads the board every second: a change shows within a few seconds
 
-
-@pytest.fixture
-def server(tmp_path):
-    running = ClassServer(tmp_path)
-    running.start()
-    yield running
-    running.stop()
 
 
 def metric(page, label):
@@ -128,12 +121,12 @@ def lock_and_send(teacher, name):
     return sidebar
 
 
-def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_restart(browser, server):
-    teacher = AppPage(browser, server.url, PROJECTOR)
-    home, forward = AppPage(browser, server.url, LAPTOP), AppPage(browser, server.url, LAPTOP)
-    phone = AppPage(browser, server.url, PHONE, phone=True)
+def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_restart(browser, class_server):
+    teacher = AppPage(browser, class_server.url, PROJECTOR)
+    home, forward = AppPage(browser, class_server.url, LAPTOP), AppPage(browser, class_server.url, LAPTOP)
+    phone = AppPage(browser, class_server.url, PHONE, phone=True)
     tabs = [teacher, home, forward, phone]
-    board = board_store.Board(server.board_path)
+    board = board_store.Board(class_server.board_path)
     try:
         # Three students, each on a page of the lesson; no question yet.
         home.open("")
@@ -226,9 +219,9 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
             has_text="📱 The app's address as a QR code, for phones")
         qr_box.locator("summary").click()
         expect(qr_box.locator('[data-testid="stCaptionContainer"]')).to_have_text(
-            f"The app's address: {server.url}/")
+            f"The app's address: {class_server.url}/")
         expect(qr_box.locator('[data-testid="stImage"] img')).to_be_visible()
-        assert decoded_qr(qr_box.locator('[data-testid="stImage"] img')) == f"{server.url}/"
+        assert decoded_qr(qr_box.locator('[data-testid="stImage"] img')) == f"{class_server.url}/"
 
         # The teacher goes to Training (in the same tab: still the teacher), sets α = 5, locks it, and sends the
         # class there; the sidebar's QR code is this page's link with its settings.
@@ -280,15 +273,15 @@ def test_a_teacher_asks_the_room_and_the_class_answers_follows_and_survives_a_re
 
         # The server restarts on the same board file: the same question, both rounds and their answers are still
         # there, on the projector (opened again with the key) and on the phone, whose tab reconnects by itself.
-        server.stop()
+        class_server.stop()
         phone.page.wait_for_function("() => !window.scriptRuns.open")  # the phone's tab has lost the server
         runs_before = phone.page.evaluate("() => window.scriptRuns.finished")
-        server.start()
+        class_server.start()
         current = board.current_question()
         assert current["id"] == asked["id"] and current["round"] == 2 and current["state"] == "revealed"
         assert board.tally(asked["id"]) == counts
         # (the live question is drawn first: no need to wait for the rest of the page, and the bank it works out)
-        teacher.page.goto(f"{server.url}/class?key={KEY}&presenter=1")
+        teacher.page.goto(f"{class_server.url}/class?key={KEY}&presenter=1")
         expect(metric(teacher.page, "Right")).to_have_text("33% → 67%")
         expect(metric(teacher.page, "Answered (round 2)")).to_contain_text("3 of ")
         expect(teacher.page.get_by_text("❓ " + question["text"], exact=True)).to_be_visible()

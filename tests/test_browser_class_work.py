@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from class_server import KEY, ClassServer
+from class_server import KEY
 from conftest import TIMEOUT_MS, AppPage, keep_screenshot
 from playwright.sync_api import expect
 from test_browser_draw import ONE, ZERO, draw_and_send, open_part, stroke_with_a_finger
@@ -47,13 +47,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "mnist_sample.npz"
 PROGRESS = '[data-testid="stProgress"]'  # the Training page's progress line
 STEPS = 50  # full-batch steps of each student's run: a few seconds
 
-
-@pytest.fixture
-def server(tmp_path):
-    running = ClassServer(tmp_path)
-    running.start()
-    yield running
-    running.stop()
 
 
 def show(teacher, part):
@@ -160,15 +153,15 @@ def rest_of_the_class(n=40, seed=3):
     return [(f"other-{k}", X[:, k], int(data.labels[picked[k]])) for k in range(n)]
 
 
-def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students(browser, server):
-    teacher = AppPage(browser, server.url, PROJECTOR)
-    ada, ben = AppPage(browser, server.url, LAPTOP), AppPage(browser, server.url, LAPTOP)
-    phone = AppPage(browser, server.url, PHONE, phone=True)
+def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students(browser, class_server):
+    teacher = AppPage(browser, class_server.url, PROJECTOR)
+    ada, ben = AppPage(browser, class_server.url, LAPTOP), AppPage(browser, class_server.url, LAPTOP)
+    phone = AppPage(browser, class_server.url, PHONE, phone=True)
     students = {"ada": ada, "ben": ben, "phone": phone}
     tabs = [teacher, *students.values()]
     for name, tab in (("teacher", teacher), *students.items()):  # a tab whose page crashes says so in the failure
         tab.page.on("crash", lambda _, name=name: CRASHED.append(name))
-    board = board_store.Board(server.board_path)
+    board = board_store.Board(class_server.board_path)
     try:
         # Each student on the Training page with their α; no challenge yet, so no line about one.
         for name, student in students.items():

@@ -7,8 +7,7 @@ AppTest does not tick fragments: each at.run() draws the question once, as one t
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import pytest
-from class_runs import forget_writer
+from conftest import CLASS_KEY, run_ok
 from streamlit.testing.v1 import AppTest
 
 import board_store
@@ -16,26 +15,12 @@ from dashboard import ask_room, board_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP, CLASS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "class_page" / "page.py")
-KEY = "owl-42"
+KEY = CLASS_KEY
 QUESTION = {"text": "What does softmax give for each column of A2?", "right": 1, "page": "forward",
             "place": "the quiz under the probabilities", "explanation": "Each column of A2 sums to 1.",
             "options": ["Ten scores that can be negative", "Ten probabilities that add up to 1", "One digit"]}
 
 
-@pytest.fixture
-def board_file(tmp_path, monkeypatch, data_dir):
-    """This test's own board file, on a server started with a class key."""
-    path = tmp_path / "class_board.sqlite3"
-    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
-    monkeypatch.setenv("CLASS_KEY", KEY)
-    yield path
-    forget_writer(path, timeout=2)
-
-
-def run_ok(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def teacher_tab():
@@ -73,7 +58,7 @@ def written():
     assert board_posts.writer().flush(timeout=30), "the board's writer did not finish"
 
 
-def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(board_file):
+def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(keyed_board_file):
     teacher = teacher_tab()
     assert not at_has_question(teacher)  # nothing asked yet: the chooser is open, nothing live
     choices = teacher.selectbox(key="room_choice")
@@ -83,7 +68,7 @@ def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(board
     button(teacher, "room_ask").click()
     run_ok(teacher)
     written()
-    current = board_store.Board(board_file).current_question()
+    current = board_store.Board(keyed_board_file).current_question()
     asked = current["question"]
     assert asked["text"] in html_of(teacher).replace("&#x27;", "'").replace("&quot;", '"')
     assert [m.value for m in teacher.metric if m.label.startswith("Answered")] == ["0 of 0"]
@@ -112,7 +97,7 @@ def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(board
     run_ok(teacher)
     written()
     n = len(asked["options"])
-    assert board_store.Board(board_file).tally(current["id"]) == {
+    assert board_store.Board(keyed_board_file).tally(current["id"]) == {
         1: [int(k in (right, wrong)) for k in range(n)], 2: [int(k == right) for k in range(n)]}
     assert [m.value for m in teacher.metric if m.label == "Right"] == ["50% → 100%"]
     assert len(teacher.image) == shown_before + 2  # both rounds, side by side
@@ -124,7 +109,7 @@ def test_a_question_travels_from_the_teachers_tab_to_the_students_and_back(board
     button(teacher, "room_end").click()
     run_ok(teacher)
     written()
-    assert board_store.Board(board_file).current_question() is None
+    assert board_store.Board(keyed_board_file).current_question() is None
     assert not at_has_question(run_ok(teacher))
     assert not [g for g in run_ok(anna).get("button_group") if g.key and g.key.startswith("room_answer_")]
 
@@ -140,14 +125,14 @@ def at_has_question(at):
     return any(m.label.startswith("Answered") for m in at.metric)
 
 
-def asked_directly(board_file, question=QUESTION):
-    store = board_store.Board(board_file)
+def asked_directly(keyed_board_file, question=QUESTION):
+    store = board_store.Board(keyed_board_file)
     store.ask(question)
     return store, store.current_question()["id"]
 
 
-def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(board_file):
-    store, q = asked_directly(board_file)
+def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(keyed_board_file):
+    store, q = asked_directly(keyed_board_file)
     anna = student_tab()
     store.close_answers(q)  # while anna's screen still shows it open
     tap(anna, "B")
@@ -157,7 +142,7 @@ def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(board_
     assert any("stopped the answers" in i.value for i in anna.info)
 
 
-def test_a_teachers_own_question_reaches_the_students_as_plain_text(board_file):
+def test_a_teachers_own_question_reaches_the_students_as_plain_text(keyed_board_file):
     hostile = "<script>alert(1)</script> **bold** $x$ :red[red]"
     teacher = teacher_tab()
     own(teacher)
@@ -169,7 +154,7 @@ def test_a_teachers_own_question_reaches_the_students_as_plain_text(board_file):
     button(teacher, "room_ask").click()
     run_ok(teacher)
     written()
-    kept = board_store.Board(board_file).current_question()["question"]
+    kept = board_store.Board(keyed_board_file).current_question()["question"]
     assert (kept["text"], kept["options"], kept["right"]) == (hostile, ["<b>yes</b>", "no"], 1)
     student = student_tab()
     body = html_of(student)
@@ -178,7 +163,7 @@ def test_a_teachers_own_question_reaches_the_students_as_plain_text(board_file):
     assert answer_buttons(student).options == ["A", "B"]
 
 
-def test_an_own_question_with_one_option_is_refused_on_the_teachers_page(board_file):
+def test_an_own_question_with_one_option_is_refused_on_the_teachers_page(keyed_board_file):
     teacher = teacher_tab()
     own(teacher)
     teacher.text_input(key="room_own_text").input("Is this a question?")
@@ -188,11 +173,11 @@ def test_an_own_question_with_one_option_is_refused_on_the_teachers_page(board_f
     run_ok(teacher)
     assert any("cannot be asked: A question has 2 to 6 options; this one has 1" in w.value for w in teacher.warning)
     written()
-    assert board_store.Board(board_file).current_question() is None
+    assert board_store.Board(keyed_board_file).current_question() is None
 
 
-def test_nobody_without_the_key_can_ask_or_reveal(board_file):
-    store, q = asked_directly(board_file)
+def test_nobody_without_the_key_can_ask_or_reveal(keyed_board_file):
+    store, q = asked_directly(keyed_board_file)
     visitor = AppTest.from_file(CLASS_PAGE, default_timeout=120)
     visitor.query_params["key"] = "guess"
     run_ok(visitor)
@@ -202,8 +187,8 @@ def test_nobody_without_the_key_can_ask_or_reveal(board_file):
     assert store.current_question()["state"] == "open"
 
 
-def test_without_a_class_key_no_tab_reads_the_board_for_questions(board_file, monkeypatch):
-    store, _ = asked_directly(board_file)
+def test_without_a_class_key_no_tab_reads_the_board_for_questions(keyed_board_file, monkeypatch):
+    store, _ = asked_directly(keyed_board_file)
     monkeypatch.delenv("CLASS_KEY")
     student = student_tab()
     assert not [g for g in student.get("button_group") if g.key and g.key.startswith("room_answer_")]
@@ -214,8 +199,8 @@ def test_without_a_class_key_no_tab_reads_the_board_for_questions(board_file, mo
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_a_student_is_offered_the_teachers_page_and_takes_it_with_its_locked_settings(board_file):
-    store = board_store.Board(board_file)
+def test_a_student_is_offered_the_teachers_page_and_takes_it_with_its_locked_settings(keyed_board_file):
+    store = board_store.Board(keyed_board_file)
     student = student_tab()
     store.send_class("training", "alpha=5&lock=alpha", "📉 Training with alpha=5 (locked: alpha)")
     run_ok(student)
@@ -231,8 +216,8 @@ def test_a_student_is_offered_the_teachers_page_and_takes_it_with_its_locked_set
     assert "Your teacher is on" not in html_of(run_ok(student))  # taken: not offered again
 
 
-def test_not_now_puts_the_offer_away_until_the_teacher_sends_another(board_file):
-    store = board_store.Board(board_file)
+def test_not_now_puts_the_offer_away_until_the_teacher_sends_another(keyed_board_file):
+    store = board_store.Board(keyed_board_file)
     store.send_class("forward", "", "➡️ Forward pass")
     student = student_tab()
     next(b for b in student.button if b.key and b.key.startswith("room_later_")).click()
@@ -243,7 +228,7 @@ def test_not_now_puts_the_offer_away_until_the_teacher_sends_another(board_file)
     assert "Your teacher is on 🔢 The data." in html_of(run_ok(student))
 
 
-def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(board_file):
+def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(keyed_board_file):
     teacher = AppTest.from_file(APP, default_timeout=120)
     teacher.session_state[board_posts.TEACHER] = True
     run_ok(teacher)
@@ -255,7 +240,7 @@ def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(board_f
     button(teacher, "room_send").click()
     run_ok(teacher)
     written()
-    follow = board_store.Board(board_file).latest_follow()
+    follow = board_store.Board(keyed_board_file).latest_follow()
     assert follow["page"] == "training" and follow["label"] == "📉 Training with alpha=0.5 (locked: alpha)"
     assert "alpha=0.5" in follow["query"] and follow["query"].endswith("lock=alpha")
     assert any("Sent: the students are offered 📉 Training with alpha=0.5" in s.value for s in teacher.success)
@@ -267,10 +252,10 @@ def test_the_teacher_sends_the_class_to_the_page_they_are_on_with_a_lock(board_f
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_the_teacher_downloads_the_rooms_answers_round_by_round(board_file):
+def test_the_teacher_downloads_the_rooms_answers_round_by_round(keyed_board_file):
     from views.class_page import teacher as teacher_part
 
-    store, q = asked_directly(board_file)
+    store, q = asked_directly(keyed_board_file)
     store.answer("anna", "Anna", q, 1, 0)
     store.answer("ben", None, q, 1, 1)
     store.vote_again(q)

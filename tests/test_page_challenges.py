@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from class_runs import forget_writer
+from conftest import CLASS_KEY, run_ok
 from streamlit.testing.v1 import AppTest
 
 import board_store
@@ -22,25 +22,11 @@ from views.class_page import challenges
 ROOT = Path(__file__).resolve().parents[1]
 CLASS_PAGE = str(ROOT / "views" / "class_page" / "page.py")
 TRAINING_PAGE = str(ROOT / "views" / "training" / "page.py")
-KEY = "owl-42"
+KEY = CLASS_KEY
 DEV_90 = "dev ≥ 90% in at most 100 steps"
 LEADERBOARD = ["rank", "who", "run", "dev accuracy", "steps", "hidden units", "α", "method"]
 
 
-@pytest.fixture
-def board_file(tmp_path, monkeypatch, data_dir):
-    """This test's own board file, on a server started with a class key, with the bundled sample as the data."""
-    path = tmp_path / "class_board.sqlite3"
-    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
-    monkeypatch.setenv("CLASS_KEY", KEY)
-    yield path
-    forget_writer(path, timeout=2)
-
-
-def run_ok(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def class_page(key=None, **session):
@@ -101,7 +87,7 @@ def has_widget(at, key):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_the_teacher_posts_a_preset_on_the_data_in_use(board_file):
+def test_the_teacher_posts_a_preset_on_the_data_in_use(keyed_board_file):
     at = class_page(key=KEY)
     chooser = at.selectbox(key="challenge_choice")
     assert chooser.options == [*challenges.PRESETS, challenges.BEAT, challenges.OWN] and chooser.value == DEV_90
@@ -110,7 +96,7 @@ def test_the_teacher_posts_a_preset_on_the_data_in_use(board_file):
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    (posted,) = board_store.Board(board_file).challenges()
+    (posted,) = board_store.Board(keyed_board_file).challenges()
     assert posted["closed"] is None and posted["challenge"] == {
         "title": DEV_90, "targets": {"dev_at_least": 0.9, "steps_at_most": 100, "data": "bundled sample"},
         "ranked_by": "dev"}
@@ -121,18 +107,18 @@ def test_the_teacher_posts_a_preset_on_the_data_in_use(board_file):
     assert has_widget(at, f"challenge_close_{posted['id']}")
 
 
-def test_the_teacher_posts_a_ranking_by_the_fewest_hidden_units(board_file):
+def test_the_teacher_posts_a_ranking_by_the_fewest_hidden_units(keyed_board_file):
     at = class_page(key=KEY)
     at.selectbox(key="challenge_choice").set_value("The fewest hidden units that reach dev 85%")
     run_ok(at)
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    (posted,) = board_store.Board(board_file).challenges()
+    (posted,) = board_store.Board(keyed_board_file).challenges()
     assert posted["challenge"]["ranked_by"] == "units" and posted["challenge"]["targets"]["dev_at_least"] == 0.85
 
 
-def test_beating_softmax_regression_is_worked_out_on_the_data_not_assumed(board_file, sample_split):
+def test_beating_softmax_regression_is_worked_out_on_the_data_not_assumed(keyed_board_file, sample_split):
     from nn_core.training import evaluate, new_network, train_to_end
 
     at = class_page(key=KEY)
@@ -141,7 +127,7 @@ def test_beating_softmax_regression_is_worked_out_on_the_data_not_assumed(board_
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    (posted,) = board_store.Board(board_file).challenges()
+    (posted,) = board_store.Board(keyed_board_file).challenges()
     targets = posted["challenge"]["targets"]
     assert targets["network"] == "784-10-10" and targets["data"] == "bundled sample"
     hp = NOTEBOOK.with_changes(hidden_sizes=())  # softmax regression, 784 -> 10, as the notebook trains
@@ -151,7 +137,7 @@ def test_beating_softmax_regression_is_worked_out_on_the_data_not_assumed(board_
     assert f"({right / 10:.1f}% dev)" in posted["challenge"]["title"]
 
 
-def test_the_teacher_posts_their_own_numbers(board_file):
+def test_the_teacher_posts_their_own_numbers(keyed_board_file):
     at = class_page(key=KEY)
     at.selectbox(key="challenge_choice").set_value(challenges.OWN)
     run_ok(at)
@@ -167,7 +153,7 @@ def test_the_teacher_posts_their_own_numbers(board_file):
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    (posted,) = board_store.Board(board_file).challenges()
+    (posted,) = board_store.Board(keyed_board_file).challenges()
     assert posted["challenge"] == {"title": "Small and quick", "ranked_by": "units", "targets": {
         "dev_at_least": 0.8, "units_at_most": 16, "alpha_at_least": 0.05, "alpha_at_most": 1.0,
         "method": "mini-batch", "data": "bundled sample"}}
@@ -181,7 +167,7 @@ def test_the_teacher_posts_their_own_numbers(board_file):
     ({"challenge_alpha_low": 2, "challenge_alpha_high": 1}, "No α is at least 2 and at most 1"),
     ({}, "needs at least one target"),
 ])
-def test_refused_numbers_are_said_before_posting_and_never_written(board_file, numbers, says):
+def test_refused_numbers_are_said_before_posting_and_never_written(keyed_board_file, numbers, says):
     at = class_page(key=KEY)
     at.selectbox(key="challenge_choice").set_value(challenges.OWN)
     run_ok(at)
@@ -191,10 +177,10 @@ def test_refused_numbers_are_said_before_posting_and_never_written(board_file, n
     assert any(says in w.value and w.value.startswith("This challenge cannot be posted") for w in at.warning)
     assert button(at, "challenge_post").disabled
     written()
-    assert board_store.Board(board_file).challenges() == []
+    assert board_store.Board(keyed_board_file).challenges() == []
 
 
-def test_numbers_changed_as_post_is_pressed_are_checked_again(board_file):
+def test_numbers_changed_as_post_is_pressed_are_checked_again(keyed_board_file):
     at = class_page(key=KEY)
     at.selectbox(key="challenge_choice").set_value(challenges.OWN)
     run_ok(at)
@@ -205,7 +191,7 @@ def test_numbers_changed_as_post_is_pressed_are_checked_again(board_file):
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    assert board_store.Board(board_file).challenges() == []
+    assert board_store.Board(keyed_board_file).challenges() == []
     assert any("A dev accuracy of 900% cannot be reached" in w.value for w in at.warning)
 
 
@@ -214,8 +200,8 @@ def test_numbers_changed_as_post_is_pressed_are_checked_again(board_file):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_a_student_sees_the_challenge_but_no_teacher_controls(board_file):
-    store = opened_on(board_file)
+def test_a_student_sees_the_challenge_but_no_teacher_controls(keyed_board_file):
+    store = opened_on(keyed_board_file)
     at = class_page()
     assert f"🏁 {DEV_90}" in texts(at, "subheader")
     assert not any(has_widget(at, key) for key in ("challenge_choice", "challenge_post",
@@ -223,13 +209,13 @@ def test_a_student_sees_the_challenge_but_no_teacher_controls(board_file):
     assert "🏁 Post a challenge" not in [e.label for e in at.expander]
 
 
-def test_a_tab_whose_key_was_taken_away_cannot_post_or_close(board_file, monkeypatch):
+def test_a_tab_whose_key_was_taken_away_cannot_post_or_close(keyed_board_file, monkeypatch):
     at = class_page(key=KEY)
     monkeypatch.delenv("CLASS_KEY")  # the server lost its key: the buttons of the last run are pressed anyway
     button(at, "challenge_post").click()
     run_ok(at)
     written()
-    assert board_store.Board(board_file).challenges() == []
+    assert board_store.Board(keyed_board_file).challenges() == []
     assert any("Only the teacher" in e.value for e in at.error)
     assert not has_widget(at, "challenge_post")
 
@@ -239,10 +225,10 @@ def test_a_tab_whose_key_was_taken_away_cannot_post_or_close(board_file, monkeyp
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_the_runs_that_meet_it_are_on_the_leaderboard_best_first_one_row_per_student(board_file):
-    early = board_store.Board(board_file)
+def test_the_runs_that_meet_it_are_on_the_leaderboard_best_first_one_row_per_student(keyed_board_file):
+    early = board_store.Board(keyed_board_file)
     early.add_run("zed", "Zed", a_run("z", 0.99), now=time.time() - 10)  # before the challenge: it does not count
-    store = opened_on(board_file)
+    store = opened_on(keyed_board_file)
     store.add_run("ada", "Ada **bold**", a_run("a1", 0.93))
     store.add_run("ada", "Ada **bold**", a_run("a2", 0.95, units=32))
     store.add_run("ben", None, a_run("b", 0.91, alpha=0.5))
@@ -262,8 +248,8 @@ def test_the_runs_that_meet_it_are_on_the_leaderboard_best_first_one_row_per_stu
     assert "Ada **bold**" not in texts(at)  # never inside Markdown
 
 
-def test_the_teacher_closes_a_challenge_and_its_leaderboard_stays(board_file):
-    store = opened_on(board_file)
+def test_the_teacher_closes_a_challenge_and_its_leaderboard_stays(keyed_board_file):
+    store = opened_on(keyed_board_file)
     store.add_run("ada", "Ada", a_run("a", 0.95))
     (posted,) = store.challenges()
     at = class_page(key=KEY)
@@ -280,8 +266,8 @@ def test_the_teacher_closes_a_challenge_and_its_leaderboard_stays(board_file):
     assert not has_widget(at, f"challenge_close_{posted['id']}")
 
 
-def test_closing_is_said_to_the_teacher(board_file):
-    store = opened_on(board_file)
+def test_closing_is_said_to_the_teacher(keyed_board_file):
+    store = opened_on(keyed_board_file)
     (posted,) = store.challenges()
     at = class_page(key=KEY)
     button(at, f"challenge_close_{posted['id']}").click()
@@ -289,8 +275,8 @@ def test_closing_is_said_to_the_teacher(board_file):
     assert any(s.value.startswith(f"Closed: {DEV_90}") and s.icon == "🔒" for s in at.success)
 
 
-def test_on_the_projector_the_leaderboards_come_first_compact_and_the_controls_folded(board_file):
-    store = opened_on(board_file, challenge({"dev_at_least": 0.85}, "units", "Fewest units to 85%"))
+def test_on_the_projector_the_leaderboards_come_first_compact_and_the_controls_folded(keyed_board_file):
+    store = opened_on(keyed_board_file, challenge({"dev_at_least": 0.85}, "units", "Fewest units to 85%"))
     store.post_challenge(challenge(), now=time.time() - 1)
     for k in range(12):
         store.add_run(f"visitor-{k}", None, a_run(f"r{k}", 0.86 + k / 100, units=4 + k))
@@ -312,8 +298,8 @@ def test_on_the_projector_the_leaderboards_come_first_compact_and_the_controls_f
     assert not form.proto.expanded
 
 
-def test_a_board_file_that_cannot_be_read_is_said_and_the_page_goes_on(board_file):
-    with sqlite3.connect(board_file) as connection:
+def test_a_board_file_that_cannot_be_read_is_said_and_the_page_goes_on(keyed_board_file):
+    with sqlite3.connect(keyed_board_file) as connection:
         connection.execute("CREATE TABLE something_else (x)")
     at = class_page(key=KEY)
     assert any("not a class board" in e.value for e in at.error)
@@ -336,23 +322,23 @@ def box_lines(at):
     return [info.value for info in at.info if info.icon == "🏁"]
 
 
-def test_without_a_class_key_the_training_page_never_reads_the_board(board_file, monkeypatch):
+def test_without_a_class_key_the_training_page_never_reads_the_board(keyed_board_file, monkeypatch):
     monkeypatch.delenv("CLASS_KEY")
-    opened_on(board_file)
+    opened_on(keyed_board_file)
     reads = []
-    monkeypatch.setattr(board_posts, "store", lambda: reads.append(1) or board_store.Board(board_file))
+    monkeypatch.setattr(board_posts, "store", lambda: reads.append(1) or board_store.Board(keyed_board_file))
     at = training_page()
     assert box_lines(at) == [] and reads == []
 
 
-def test_without_an_open_challenge_there_is_no_box(board_file):
-    store = opened_on(board_file)
+def test_without_an_open_challenge_there_is_no_box(keyed_board_file):
+    store = opened_on(keyed_board_file)
     store.close_challenge(store.challenges()[0]["id"])
     assert box_lines(training_page()) == []
 
 
-def test_the_box_says_where_the_visitors_best_run_stands(board_file):
-    store = opened_on(board_file)
+def test_the_box_says_where_the_visitors_best_run_stands(keyed_board_file):
+    store = opened_on(keyed_board_file)
     store.add_run("ben", None, a_run("b", 0.97))
     store.add_run("ada", None, a_run("a1", 0.91))
     store.add_run("ada", None, a_run("a2", 0.93))
@@ -366,8 +352,8 @@ def test_the_box_says_where_the_visitors_best_run_stands(board_file):
                    "stop it."
 
 
-def test_the_box_shows_each_open_challenge_and_follows_a_run_as_it_is_posted(board_file):
-    store = opened_on(board_file, challenge({"steps_at_most": 5}, "dev", "Five steps at most"))
+def test_the_box_shows_each_open_challenge_and_follows_a_run_as_it_is_posted(keyed_board_file):
+    store = opened_on(keyed_board_file, challenge({"steps_at_most": 5}, "dev", "Five steps at most"))
     store.post_challenge(challenge({"units_at_most": 4}, "units", "Four units at most"), now=time.time() - 1)
     at = training_page("ada")
     assert [line.split(":")[0] for line in box_lines(at)] == ["Five steps at most", "Four units at most"]
@@ -381,8 +367,8 @@ def test_the_box_shows_each_open_challenge_and_follows_a_run_as_it_is_posted(boa
     assert four == "Four units at most: not yet. Your closest run, 1 on the board: 10 hidden units > 4."
 
 
-def test_a_board_that_cannot_be_read_never_breaks_the_training_page(board_file):
-    with sqlite3.connect(board_file) as connection:
+def test_a_board_that_cannot_be_read_never_breaks_the_training_page(keyed_board_file):
+    with sqlite3.connect(keyed_board_file) as connection:
         connection.execute("CREATE TABLE something_else (x)")
     at = training_page()
     assert box_lines(at) == [] and not at.error
@@ -395,7 +381,7 @@ def places(at):
             if getattr(node, "key", None) in marks or getattr(node, "icon", None) == "🏁"]
 
 
-def test_the_box_is_beside_train_and_on_the_projector_below_the_curves(board_file):
-    opened_on(board_file)
+def test_the_box_is_beside_train_and_on_the_projector_below_the_curves(keyed_board_file):
+    opened_on(keyed_board_file)
     assert places(training_page()) == ["Train", "box", "curves"]
     assert places(training_page(**{state.PRESENTER: True})) == ["Train", "curves", "box"]

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from class_runs import a_class, fill, forget_writer
+from class_runs import a_class, fill
+from conftest import CLASS_KEY, run_ok
 from streamlit.testing.v1 import AppTest
 
 import board_store
@@ -25,19 +26,10 @@ from views.class_page import board_view, class_handwriting, teacher
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "class_page" / "page.py")
-KEY = "owl-42"
+KEY = CLASS_KEY
 NAMES = ("Ada", "Grace", "Zoë 🚀")
 CONFIRM = class_handwriting.CONFIRM
 
-
-@pytest.fixture
-def board_file(tmp_path, monkeypatch, data_dir):
-    """This test's own board file on a server with a class key, and the bundled sample as the data."""
-    path = tmp_path / "class_board.sqlite3"
-    monkeypatch.setenv("CLASS_BOARD_PATH", str(path))
-    monkeypatch.setenv("CLASS_KEY", KEY)
-    yield path
-    forget_writer(path, timeout=2)
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +54,6 @@ def opened(key=None):
     at.session_state["class_show"] = "handwriting"
     return run_ok(at)
 
-
-def run_ok(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def texts(elements):
@@ -99,17 +86,17 @@ def the_notebooks_network():
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_an_empty_set_says_how_a_student_adds_digits(board_file):
+def test_an_empty_set_says_how_a_student_adds_digits(keyed_board_file):
     at = opened()
     assert "No digits in the class's set yet" in texts(at.info) and "Add my digits" in texts(at.info)
     assert "class_digits_draw" in keys(at.button)  # to the Draw page
     assert not at.metric and "class_digits_teach" not in keys(at.button)
-    assert not board_file.exists()  # looking writes nothing
+    assert not keyed_board_file.exists()  # looking writes nothing
 
 
-def test_the_sets_digits_and_how_the_notebooks_network_reads_them(board_file, class_digits):
+def test_the_sets_digits_and_how_the_notebooks_network_reads_them(keyed_board_file, class_digits):
     X, Y = class_digits
-    add(board_file, X, Y)
+    add(keyed_board_file, X, Y)
     at = opened()
     assert "Our handwriting: 60 digits drawn by the class" in texts(at.subheader)
     model = the_notebooks_network()
@@ -150,17 +137,17 @@ def test_the_gap_in_words():
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_fewer_than_thirty_digits_say_how_many_more_are_needed(board_file, class_digits):
+def test_fewer_than_thirty_digits_say_how_many_more_are_needed(keyed_board_file, class_digits):
     X, Y = class_digits
-    add(board_file, X[:, :25], Y[:25])
+    add(keyed_board_file, X[:, :25], Y[:25])
     at = opened()
     assert "5 more are needed (25 so far)" in texts(at.info)
     assert "class_digits_teach" not in keys(at.button) and "→" not in texts(at.markdown)
 
 
-def test_teaching_it_our_handwriting_says_before_and_after(board_file, class_digits):
+def test_teaching_it_our_handwriting_says_before_and_after(keyed_board_file, class_digits):
     X, Y = class_digits
-    add(board_file, X, Y)
+    add(keyed_board_file, X, Y)
     at = opened()
     assert at.slider(key="class_digits_weight").value == 10
     at.button(key="class_digits_teach").click()
@@ -175,7 +162,7 @@ def test_teaching_it_our_handwriting_says_before_and_after(board_file, class_dig
     assert "of the training examples" in said  # the trade, in words, from the numbers
     run_ok(at)  # a rerun (the projector's tick) shows the same, without training again
     assert at.session_state[class_handwriting.TAUGHT][1] is taught
-    board_store.Board(board_file).add_digits("visitor-9", None, [("new", X[:, 0], int(Y[0]))])
+    board_store.Board(keyed_board_file).add_digits("visitor-9", None, [("new", X[:, 0], int(Y[0]))])
     run_ok(at)
     assert "the set or the weight has changed since" in texts(at.caption)
 
@@ -200,9 +187,9 @@ def test_the_trade_in_words_follows_the_numbers():
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_only_the_teacher_deletes_the_set_after_confirming(board_file, class_digits):
+def test_only_the_teacher_deletes_the_set_after_confirming(keyed_board_file, class_digits):
     X, Y = class_digits
-    board = add(board_file, X[:, :12], Y[:12])
+    board = add(keyed_board_file, X[:, :12], Y[:12])
     student = opened()
     assert "class_digits_delete" not in keys(student.button) and CONFIRM not in keys(student.toggle)
     at = opened(key=KEY)
@@ -218,9 +205,9 @@ def test_only_the_teacher_deletes_the_set_after_confirming(board_file, class_dig
 
 
 
-def test_the_class_digits_download_only_in_the_teachers_tab_as_kaggles_train_csv(board_file, class_digits):
+def test_the_class_digits_download_only_in_the_teachers_tab_as_kaggles_train_csv(keyed_board_file, class_digits):
     X, Y = class_digits
-    board = add(board_file, X[:, :12], Y[:12])
+    board = add(keyed_board_file, X[:, :12], Y[:12])
     fill(board, a_class(3, students=3))
     assert not [label for label in downloads(opened()) if "digits" in label]  # a student's tab: none
     teacher_tab = opened(key=KEY)
