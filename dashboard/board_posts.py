@@ -71,6 +71,13 @@ def teacher_change(method, *args, wait=3.0):
     is free)."""
     if not teacher():
         return None
+    return written(method, *args, wait=wait)
+
+
+def written(method, *args, wait=3.0):
+    """A change of the board (a Board writing method and its arguments) written by this process's writer and waited
+    for up to `wait` seconds, so that the page drawn next shows it: True when written, False when the file was busy
+    (it is written as soon as it is free)."""
     changes = writer()
     changes.submit(method, *args)
     return changes.flush(timeout=wait)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nn_core.training import evaluate
-from training_runs.computations import Follower
-from training_runs.pool import runner
-from training_runs.runs import TrainingError, spec
+from training_runs.runs import ended, side_by_side, spec
 
 MIN_DIGITS = 30  # fewer class digits leave a held-out 20% of 5 or less: each one would be 20 points
 HELD_OUT = 0.2  # the share of the class's digits kept out of training, to score on
@@ -80,7 +78,7 @@ def teach(hp, X, Y, X_dev, Y_dev, X_class, Y_class, weight=WEIGHT, seed=0, visit
     Scores both on the class's other 20% and on X_dev (784, d), Y_dev (d,). Returns a Taught.
 
     Raises TooFewDigitsError below MIN_DIGITS class digits, ValueError for a weight outside 1..MAX_WEIGHT or a
-    method other than full batch, TrainingError when a run could not be trained."""
+    method other than full batch, runs.TrainingError when a run could not be trained."""
     n = Y_class.size
     if n < MIN_DIGITS:
         raise TooFewDigitsError(n)
@@ -90,17 +88,11 @@ def teach(hp, X, Y, X_dev, Y_dev, X_class, Y_class, weight=WEIGHT, seed=0, visit
         raise ValueError("Teaching the class's handwriting trains full batch, as the notebook does.")
     taught, held_out = split_class(n, seed)
     runs = {"before": (X, Y), "after": with_class_digits(X, Y, X_class[:, taught], Y_class[taught], int(weight))}
-    followers = {}
-    for name, (X_run, Y_run) in runs.items():  # both start before either is waited for: two workers, at once
-        computation, _ = runner().computation(spec(hp, {"X": X_run, "Y": Y_run}, None, hp.iterations))
-        followers[name] = Follower(hp.iterations, visitor)
-        runner().follow(computation, followers[name])
+    followers = side_by_side({name: spec(hp, {"X": X_run, "Y": Y_run}, None, hp.iterations)
+                              for name, (X_run, Y_run) in runs.items()}, visitor)
     scores, seconds = {}, 0.0
     for name, follower in followers.items():
-        follower.done.wait()
-        computation = follower.computation
-        if computation.status == "failed":
-            raise TrainingError(computation.message)
+        computation = ended(follower)
         params, activation = computation.params, hp.activation
         with np.errstate(over="ignore", invalid="ignore"):  # the last good weights of a diverged run may overflow
             scores[name] = Scores(evaluate(params, X_class[:, held_out], Y_class[held_out], activation)[1],

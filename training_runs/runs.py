@@ -425,6 +425,25 @@ def train_quietly(hp, X, Y, X_dev=None, Y_dev=None, progress=lambda step, total:
     return computation.params, records
 
 
+def side_by_side(specs, visitor=None):
+    """Hand each run of {name: Spec} to the workers at once, none waiting for another (two workers train two at the
+    same time): {name: its Follower}, to wait for with `ended`."""
+    followers = {}
+    for name, run_spec in specs.items():
+        computation, _ = runner().computation(run_spec)
+        followers[name] = Follower(run_spec.total, visitor)
+        runner().follow(computation, followers[name])
+    return followers
+
+
+def ended(follower):
+    """Wait until a followed run has ended: its Computation. Raises TrainingError when it could not be trained."""
+    follower.done.wait()
+    if follower.computation.status == "failed":
+        raise TrainingError(follower.computation.message)
+    return follower.computation
+
+
 def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
     """Train the same seed twice, with the notebook's bugs and without, full batch: what each does differently.
 
@@ -434,11 +453,8 @@ def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
     """
     hps = {name: hp.with_changes(notebook_bugs=bugs, method="full-batch", iterations=iterations, momentum=0.0)
            for name, bugs in (("notebook", True), ("corrected", False))}
-    followers = {}
-    for name, run_hp in hps.items():
-        computation, _ = runner().computation(spec(run_hp, arrays_of(split), None, iterations))
-        followers[name] = Follower(iterations, visitor)
-        runner().follow(computation, followers[name])
+    followers = side_by_side({name: spec(run_hp, arrays_of(split), None, iterations) for name, run_hp in hps.items()},
+                             visitor)
     results = {}
     m_train = split.X_train.shape[1]
     for name, run_hp in hps.items():
@@ -446,11 +462,7 @@ def compare_notebook_bugs(hp, split, iterations=150, visitor=None):
         m = m_train + run_hp.dev_size if bugs else m_train
         grads, _, _ = full_batch_gradients(new_network(run_hp), split.X_train, split.Y_train, run_hp.activation,
                                            bugs, m=m)
-        follower = followers[name]
-        follower.done.wait()
-        computation = follower.computation
-        if computation.status == "failed":
-            raise TrainingError(computation.message)
+        computation = ended(followers[name])
         last = computation.diverged_record or computation.records[-1]
         with np.errstate(over="ignore", invalid="ignore"):
             dev_accuracy = evaluate(computation.params, split.X_dev, split.Y_dev, run_hp.activation)[1]

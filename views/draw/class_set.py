@@ -59,11 +59,8 @@ def my_count():
 
 
 def changed(method, *args):
-    """Write a change of the class's set through this process's writer and wait up to WAIT s for it. Returns True
-    when written, False when the file is busy (it is written as soon as it is free)."""
-    writer = board_posts.writer()
-    writer.submit(method, *args)
-    return writer.flush(timeout=WAIT)
+    """Write a change of the class's set and wait up to WAIT s for it (board_posts.written)."""
+    return board_posts.written(method, *args, wait=WAIT)
 
 
 def add_mine(mine):
