@@ -291,6 +291,32 @@ def nginx():
     return path
 
 
+def needs_postgres():
+    """Skip the test (fail it in CI) when PostgreSQL's programs are missing."""
+    from postgres_server import binaries
+
+    if binaries() is None:
+        unavailable("PostgreSQL tests skipped: no initdb on PATH or in /usr/lib/postgresql/*/bin: "
+                    "run `apt-get install -y postgresql` (the tests start a server of their own, never the system's)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL server for this test process (tests/postgres_server.py): its own cluster in a temporary
+    folder, on a free port of 127.0.0.1, deleted when the tests end. Each pytest-xdist worker has its own."""
+    from postgres_server import PostgresServer
+
+    needs_postgres()
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a new, empty database of postgres_server, this test's alone."""
+    return postgres_server.fresh_database()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
