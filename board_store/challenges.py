@@ -15,6 +15,10 @@ import json
 import math
 import time
 
+from sqlalchemy import select, update
+
+from board_store.schema import challenges, current_board
+
 # What a challenge can ask of a run, in the words the page uses. Accuracies are fractions (0.9 is 90%).
 TARGETS = {
     "dev_at_least": "dev accuracy at least",
@@ -206,15 +210,15 @@ class Challenges:
         """Open a challenge on the current board (several can be open at once)."""
         challenge = clean_challenge(challenge)
         with self._writing() as connection:
-            connection.execute("INSERT INTO challenges (board, posted, challenge) VALUES ((SELECT max(id) FROM boards "
-                               "WHERE archived IS NULL), ?, ?)", (time.time() if now is None else now,
-                                                                   json.dumps(challenge)))
+            connection.execute(challenges.insert().values(board=current_board().scalar_subquery(),
+                                                          posted=time.time() if now is None else now,
+                                                          challenge=json.dumps(challenge)))
 
     def close_challenge(self, challenge_id, now=None):
         """Stop counting new runs: the challenge and its leaderboard stay on the board."""
         with self._writing() as connection:
-            connection.execute("UPDATE challenges SET closed = ? WHERE id = ? AND closed IS NULL",
-                               (time.time() if now is None else now, challenge_id))
+            connection.execute(update(challenges).where(challenges.c.id == challenge_id, challenges.c.closed.is_(None))
+                               .values(closed=time.time() if now is None else now))
 
     def challenges(self, board=None):
         """The challenges of a board (the current one by default), newest first: [{"id", "posted", "closed",
@@ -223,6 +227,7 @@ class Challenges:
             return []
         with self._reading() as connection:
             rows = connection.execute(
-                "SELECT id, posted, closed, challenge FROM challenges WHERE board = coalesce(?, (SELECT max(id) FROM "
-                "boards WHERE archived IS NULL)) ORDER BY id DESC", (board,)).fetchall()
+                select(challenges.c.id, challenges.c.posted, challenges.c.closed, challenges.c.challenge)
+                .where(challenges.c.board == (board or current_board().scalar_subquery()))
+                .order_by(challenges.c.id.desc())).mappings().all()
         return [{**dict(row), "challenge": json.loads(row["challenge"])} for row in rows]

@@ -10,6 +10,9 @@ the file.
 import time
 
 import numpy as np
+from sqlalchemy import func, select
+
+from board_store.schema import class_digits, current_board, members, upsert
 
 PIXELS = 784
 INK = 0.1  # a pixel brighter than this (0..1) counts as ink, as in nn_core.preprocessing
@@ -42,34 +45,34 @@ class ClassDigits:
         rows = [(uid, *clean_digit(x, label)) for uid, x, label in digits]
         now = time.time() if now is None else now
         with self._writing() as connection:
-            board = connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
+            board = connection.execute(current_board()).scalar()
             self._join(connection, board, visitor, nickname)
-            nickname = connection.execute("SELECT nickname FROM members WHERE board = ? AND visitor = ?",
-                                          (board, visitor)).fetchone()[0]  # as the board cleaned it
-            connection.executemany(
-                "INSERT INTO class_digits (board, visitor, uid, label, pixels, nickname, added) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (board, visitor, uid) DO NOTHING",
-                [(board, visitor, str(uid), label, pixels, nickname, now) for uid, pixels, label in rows])
+            nickname = connection.execute(select(members.c.nickname).where(
+                members.c.board == board, members.c.visitor == visitor)).scalar()  # as the board cleaned it
+            if rows:
+                connection.execute(upsert(connection, class_digits).on_conflict_do_nothing(), [
+                    {"board": board, "visitor": visitor, "uid": str(uid), "label": label, "pixels": pixels,
+                     "nickname": nickname, "added": now} for uid, pixels, label in rows])
 
     def take_back_digits(self, visitor):
         """A student takes their own digits out of the current board's set."""
         with self._writing() as connection:
-            connection.execute("DELETE FROM class_digits WHERE visitor = ? AND board = (SELECT max(id) FROM boards "
-                               "WHERE archived IS NULL)", (visitor,))
+            connection.execute(class_digits.delete().where(class_digits.c.visitor == visitor,
+                                                           class_digits.c.board == current_board().scalar_subquery()))
 
     def delete_class_digits(self, board):
         """The teacher deletes a board's whole set."""
         with self._writing() as connection:
-            connection.execute("DELETE FROM class_digits WHERE board = ?", (board,))
+            connection.execute(class_digits.delete().where(class_digits.c.board == board))
 
     def class_digits(self, board=None):
         """A board's set (the current one by default), oldest first: (X (784, n) float32 0..1, Y (n,) int64)."""
         if not self.exists():
             return np.zeros((PIXELS, 0), np.float32), np.zeros(0, np.int64)
         with self._reading() as connection:
-            rows = connection.execute(
-                "SELECT label, pixels FROM class_digits WHERE board = coalesce(?, (SELECT max(id) FROM boards "
-                "WHERE archived IS NULL)) ORDER BY id", (board,)).fetchall()
+            rows = connection.execute(select(class_digits.c.label, class_digits.c.pixels).where(
+                class_digits.c.board == (board or current_board().scalar_subquery())).order_by(class_digits.c.id)
+            ).mappings().all()
         if not rows:
             return np.zeros((PIXELS, 0), np.float32), np.zeros(0, np.int64)
         X = np.stack([np.frombuffer(row["pixels"], np.uint8) for row in rows], axis=1).astype(np.float32) / 255
@@ -80,11 +83,13 @@ class ClassDigits:
         if not self.exists():
             return []
         with self._reading() as connection:
+            joined = class_digits.outerjoin(members, (members.c.board == class_digits.c.board)
+                                            & (members.c.visitor == class_digits.c.visitor))
             rows = connection.execute(
-                "SELECT label, class_digits.nickname, added, pixels, members.number FROM class_digits LEFT JOIN "
-                "members ON members.board = class_digits.board AND members.visitor = class_digits.visitor "
-                "WHERE class_digits.board = coalesce(?, (SELECT max(id) FROM boards WHERE archived IS NULL)) "
-                "ORDER BY class_digits.id", (board,)).fetchall()
+                select(class_digits.c.label, class_digits.c.nickname, class_digits.c.added, class_digits.c.pixels,
+                       members.c.number).select_from(joined)
+                .where(class_digits.c.board == (board or current_board().scalar_subquery()))
+                .order_by(class_digits.c.id)).mappings().all()
         return [{"label": row["label"], "who": row["nickname"] or f"student {row['number']}", "added": row["added"],
                  "pixels": list(np.frombuffer(row["pixels"], np.uint8))} for row in rows]
 
@@ -93,6 +98,5 @@ class ClassDigits:
         if not self.exists():
             return 0
         with self._reading() as connection:
-            return connection.execute(
-                "SELECT count(*) FROM class_digits WHERE visitor = ? AND board = (SELECT max(id) FROM boards WHERE "
-                "archived IS NULL)", (visitor,)).fetchone()[0]
+            return connection.execute(select(func.count()).select_from(class_digits).where(
+                class_digits.c.visitor == visitor, class_digits.c.board == current_board().scalar_subquery())).scalar()

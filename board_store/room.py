@@ -13,6 +13,10 @@ or for an option that does not exist, is refused (AnswerRefusedError), whatever 
 import json
 import time
 
+from sqlalchemy import and_, func, select, update
+
+from board_store.schema import answers, current_board, follows, members, presence, questions, upsert
+
 MAX_TEXT = 200  # characters of a question
 MAX_OPTION = 120  # characters of one option
 OPTIONS = (2, 6)  # at least, at most
@@ -69,45 +73,43 @@ class Room:
         question = clean_question(question)
         now = time.time() if now is None else now
         with self._writing() as connection:
-            board = current_board(connection)
-            connection.execute("UPDATE questions SET state = 'ended', ended = ? WHERE board = ? AND state != 'ended'",
-                               (now, board))
-            connection.execute(
-                "INSERT INTO questions (board, asked, question, options, round, state, shown) "
-                "VALUES (?, ?, ?, ?, 1, 'open', 0)", (board, now, json.dumps(question), len(question["options"])))
+            board = connection.execute(current_board()).scalar()
+            connection.execute(update(questions).where(questions.c.board == board, questions.c.state != "ended")
+                               .values(state="ended", ended=now))
+            connection.execute(questions.insert().values(board=board, asked=now, question=json.dumps(question),
+                                                         options=len(question["options"]), round=1, state="open",
+                                                         shown=0))
 
     def show_answers(self, question_id, shown=True):
         """Show (or hide again) the distribution of the answers on the students' screens and the projector."""
-        self._set(question_id, "shown = ?", int(bool(shown)))
+        self._set(question_id, shown=int(bool(shown)))
 
     def close_answers(self, question_id):
         """Stop taking answers (the ones given are kept), without revealing the right one."""
-        self._set(question_id, "state = 'closed'", state_was=("open",))
+        self._set(question_id, state="closed", state_was=("open",))
 
     def reveal(self, question_id):
         """Stop taking answers and show the distribution, the right answer and the explanation."""
-        self._set(question_id, "state = 'revealed', shown = 1", state_was=("open", "closed", "revealed"))
+        self._set(question_id, state="revealed", shown=1, state_was=("open", "closed", "revealed"))
 
     def vote_again(self, question_id):
         """A second round of the same question, after the class discussed it: open again, distribution hidden."""
-        self._set(question_id, "round = 2, state = 'open', shown = 0", state_was=("open", "closed", "revealed"),
-                  round_was=1)
+        self._set(question_id, round=2, state="open", shown=0, state_was=("open", "closed", "revealed"), round_was=1)
 
     def end_question(self, question_id, now=None):
         """Take the question off the students' screens (its answers stay in the file)."""
-        self._set(question_id, "state = 'ended', ended = ?", time.time() if now is None else now,
+        self._set(question_id, state="ended", ended=time.time() if now is None else now,
                   state_was=("open", "closed", "revealed"))
 
-    def _set(self, question_id, assignments, *values, state_was=None, round_was=None):
-        where, extra = "id = ?", []
+    def _set(self, question_id, state_was=None, round_was=None, **values):
+        """Change a question's columns (values), only while it is in one of the states state_was (and round)."""
+        change = update(questions).where(questions.c.id == question_id).values(**values)
         if state_was:
-            where += f" AND state IN ({', '.join('?' * len(state_was))})"
-            extra += list(state_was)
+            change = change.where(questions.c.state.in_(state_was))
         if round_was is not None:
-            where += " AND round = ?"
-            extra.append(round_was)
+            change = change.where(questions.c.round == round_was)
         with self._writing() as connection:
-            connection.execute(f"UPDATE questions SET {assignments} WHERE {where}", (*values, question_id, *extra))
+            connection.execute(change)
 
     # --- writing (a student's tab, through the Writer) ---------------------------------------------------
 
@@ -116,9 +118,9 @@ class Room:
         Raises AnswerRefusedError when the question is not open in that round or the option does not exist."""
         now = time.time() if now is None else now
         with self._writing() as connection:
-            row = connection.execute("SELECT board, options, round, state FROM questions WHERE id = ?",
-                                     (question_id,)).fetchone()
-            if row is None or row["board"] != current_board(connection):
+            row = connection.execute(select(questions.c.board, questions.c.options, questions.c.round,
+                                            questions.c.state).where(questions.c.id == question_id)).mappings().first()
+            if row is None or row["board"] != connection.execute(current_board()).scalar():
                 raise AnswerRefusedError(f"question {question_id} is not on the current board")
             if row["state"] != "open" or row["round"] != round_:
                 raise AnswerRefusedError(f"question {question_id} round {round_} takes no answers now ({row['state']}, "
@@ -126,20 +128,27 @@ class Room:
             if not (_whole(option) and 0 <= option < row["options"]):
                 raise AnswerRefusedError(f"question {question_id} has no option {option!r} (it has {row['options']})")
             self._join(connection, row["board"], visitor, nickname)
-            connection.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
-                               (question_id, round_, visitor, option, now))
+            statement = upsert(connection, answers).values(question=question_id, round=round_, visitor=visitor,
+                                                                 option=option, answered=now)
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["question", "round", "visitor"],
+                set_={"option": statement.excluded.option, "answered": statement.excluded.answered}))
 
     def send_class(self, page, query, label, now=None):
         """The teacher sends the class to a page with settings: each student is offered to go there."""
         with self._writing() as connection:
-            connection.execute("INSERT INTO follows (board, sent, page, query, label) VALUES (?, ?, ?, ?, ?)",
-                               (current_board(connection), time.time() if now is None else now, page, query, label))
+            connection.execute(follows.insert().values(board=current_board().scalar_subquery(),
+                                                       sent=time.time() if now is None else now, page=page,
+                                                       query=query, label=label))
 
     def seen(self, visitor, now=None):
         """A student's tab is open (it says so every few seconds while the server has a teacher's key)."""
         with self._writing(runs_changed=False) as connection:
-            connection.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?)",
-                               (current_board(connection), visitor, time.time() if now is None else now))
+            statement = upsert(connection, presence).values(
+                board=connection.execute(current_board()).scalar(), visitor=visitor,
+                seen=time.time() if now is None else now)
+            connection.execute(statement.on_conflict_do_update(index_elements=["board", "visitor"],
+                                                               set_={"seen": statement.excluded.seen}))
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -149,8 +158,9 @@ class Room:
             return None
         with self._reading() as connection:
             row = connection.execute(
-                "SELECT id, question, round, state, shown, asked FROM questions WHERE board = ? AND state != 'ended' "
-                "ORDER BY id DESC LIMIT 1", (current_board(connection),)).fetchone()
+                select(*SHOWN).where(questions.c.board == current_board().scalar_subquery(),
+                                     questions.c.state != "ended").order_by(questions.c.id.desc()).limit(1)
+            ).mappings().first()
         return None if row is None else _as_question(row)
 
     def latest_follow(self, now=None, window=FOLLOW_FOR):
@@ -160,26 +170,30 @@ class Room:
             return None
         now = time.time() if now is None else now
         with self._reading() as connection:
-            row = connection.execute("SELECT id, page, query, label, sent FROM follows WHERE board = ? AND sent > ? "
-                                     "ORDER BY id DESC LIMIT 1", (current_board(connection), now - window)).fetchone()
+            row = connection.execute(
+                select(follows.c.id, follows.c.page, follows.c.query, follows.c.label, follows.c.sent)
+                .where(follows.c.board == current_board().scalar_subquery(), follows.c.sent > now - window)
+                .order_by(follows.c.id.desc()).limit(1)).mappings().first()
         return None if row is None else dict(row)
 
     def tally(self, question_id):
         """How the room answered: {round: [count of option 0, count of option 1, ...]} for each round with answers
         (a student counts once per round, with their last answer)."""
         with self._reading() as connection:
-            options = connection.execute("SELECT options FROM questions WHERE id = ?", (question_id,)).fetchone()
+            options = connection.execute(select(questions.c.options).where(questions.c.id == question_id)).scalar()
             counts = {}
-            for row in connection.execute("SELECT round, option, count(*) AS n FROM answers WHERE question = ? "
-                                          "GROUP BY round, option", (question_id,)):
-                counts.setdefault(row["round"], [0] * options["options"])[row["option"]] = row["n"]
+            for row in connection.execute(
+                    select(answers.c.round, answers.c.option, func.count().label("n")).where(
+                        answers.c.question == question_id).group_by(answers.c.round, answers.c.option)).mappings():
+                counts.setdefault(row["round"], [0] * options)[row["option"]] = row["n"]
         return counts
 
     def my_answers(self, question_id, visitor):
         """A student's answers to a question: {round: option}."""
         with self._reading() as connection:
-            return {row["round"]: row["option"] for row in connection.execute(
-                "SELECT round, option FROM answers WHERE question = ? AND visitor = ?", (question_id, visitor))}
+            return {row.round: row.option for row in connection.execute(
+                select(answers.c.round, answers.c.option).where(answers.c.question == question_id,
+                                                                answers.c.visitor == visitor))}
 
     def present(self, now=None, window=PRESENT):
         """How many students have an app tab open on the current board (seen in the last `window` seconds)."""
@@ -187,8 +201,8 @@ class Room:
             return 0
         now = time.time() if now is None else now
         with self._reading() as connection:
-            return connection.execute("SELECT count(*) FROM presence WHERE board = ? AND seen > ?",
-                                      (current_board(connection), now - window)).fetchone()[0]
+            return connection.execute(select(func.count()).select_from(presence).where(
+                presence.c.board == current_board().scalar_subquery(), presence.c.seen > now - window)).scalar()
 
     def answers(self, board=None):
         """Every answer given on a board, for the teacher's download: one dict per student and round, in the order
@@ -196,20 +210,22 @@ class Room:
         if not self.exists():
             return []
         with self._reading() as connection:
+            joined = answers.join(questions, questions.c.id == answers.c.question).outerjoin(
+                members, and_(members.c.board == questions.c.board, members.c.visitor == answers.c.visitor))
             return [dict(row) for row in connection.execute(
-                "SELECT answers.question, answers.round, answers.option, answers.answered, members.number, "
-                "members.nickname FROM answers JOIN questions ON questions.id = answers.question "
-                "LEFT JOIN members ON members.board = questions.board AND members.visitor = answers.visitor "
-                "WHERE questions.board = ? ORDER BY answers.question, answers.round, members.number",
-                (board or current_board(connection),))]
+                select(answers.c.question, answers.c.round, answers.c.option, answers.c.answered, members.c.number,
+                       members.c.nickname).select_from(joined)
+                .where(questions.c.board == (board or current_board().scalar_subquery()))
+                .order_by(answers.c.question, answers.c.round, members.c.number)).mappings()]
 
     def questions(self, board=None):
         """Every question asked on a board, oldest first, each with its tally: for the teacher's download."""
         if not self.exists():
             return []
         with self._reading() as connection:
-            rows = connection.execute("SELECT id, question, round, state, shown, asked FROM questions WHERE board = ? "
-                                      "ORDER BY id", (board or current_board(connection),)).fetchall()
+            rows = connection.execute(select(*SHOWN).where(
+                questions.c.board == (board or current_board().scalar_subquery())).order_by(questions.c.id)
+            ).mappings().all()
         return [{**_as_question(row), "tally": self.tally(row["id"])} for row in rows]
 
 
@@ -218,9 +234,8 @@ def _whole(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def current_board(connection):
-    """The id of the board that is not archived (there is one)."""
-    return connection.execute("SELECT max(id) FROM boards WHERE archived IS NULL").fetchone()[0]
+SHOWN = (questions.c.id, questions.c.question, questions.c.round, questions.c.state, questions.c.shown,
+         questions.c.asked)  # a question's columns as the pages read them
 
 
 def _as_question(row):

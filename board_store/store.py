@@ -1,13 +1,17 @@
-"""The class board's store: a summary of every run trained on this server, in one SQLite file (no Streamlit here).
+"""The class board's store: a summary of every run trained on this server (no Streamlit here).
 
-The Class page reads it; the Training and Experiments pages post to it when a run finishes or is stopped. The file
+The Class page reads it; the Training and Experiments pages post to it when a run finishes or is stopped. The board
 holds summaries only (who, when, the hyperparameters, the data, steps, accuracies, seconds, how it ended), never
-weights. It is shared by every app process on the machine and survives a restart:
+weights. It lives in one of two places, written once for both with SQLAlchemy Core (schema.py):
 
-- WAL mode: readers never wait for a writer, so the page draws while a run is being written.
-- Writes never happen on a page's thread: writer.py queues them and writes them in a thread of their own.
-- The file says what it is (schema.py): an older one is migrated step by step; a newer one, or a SQLite file of
-  something else, is refused with a message that says so.
+- a SQLite file (the default), shared by every app process on the machine. WAL mode: readers never wait for a
+  writer, so the page draws while a run is being written.
+- a PostgreSQL database (CLASS_BOARD_URL=postgresql://...), shared by every machine of a school that points at it.
+
+Either way it survives a restart, and writes never happen on a page's thread: writer.py queues them and writes them
+in a thread of their own, and keeps them while the board cannot be written (a busy file, a database that is away).
+The board says what it is (schema.py): an older one is migrated step by step; a newer one, or a database of
+something else, is refused with a message that says so.
 
 A "board" is one class's page of runs: a teacher starts a new one for a new class, and the old one is archived
 (kept, read-only), never deleted. Within a board, each visitor is "student 1", "student 2", ... in order of
@@ -17,29 +21,39 @@ arrival (their first post), unless they chose a nickname.
 import contextlib
 import json
 import logging
+import re
 import sqlite3
+import threading
 import time
 from dataclasses import fields
 from pathlib import Path
 
+from sqlalchemy import URL, Integer, Text, and_, cast, create_engine, event, func, inspect, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
 from board_store import schema
 from board_store.challenges import Challenges
 from board_store.class_digits import ClassDigits
-from board_store.room import Room, current_board
-from board_store.schema import STATUSES
-from board_store.settings import PATH_VARIABLE
+from board_store.room import Room
+from board_store.schema import STATUSES, boards, current_board, members, meta, processes, runs, upsert
+from board_store.settings import PATH_VARIABLE, URL_VARIABLE, is_database_url
 from nn_core.training import Hyperparams
 
 log = logging.getLogger(__name__)
 
 MAX_NICKNAME = 30  # characters
 BUSY_WAIT = 1.0  # seconds SQLite itself waits for a lock before saying "database is locked"
+CONNECT_WAIT = 5  # seconds to reach a PostgreSQL server before saying it is away
 HEARTBEAT_STALE = 60.0  # seconds: a process silent for this long counts no runs (it stopped without saying so)
+PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")  # scheme://user:password@host
+WRITE_LOCK = 31_4159  # PostgreSQL's advisory lock of the board's writers: one write at a time, as in a SQLite file
 
 
 class BoardError(Exception):
-    """The board file cannot be used (unreadable, not a board, from a newer app): the message says which, in
-    words for the page."""
+    """The board cannot be used (unreadable, not a board, from a newer app, a database that is away or refuses the
+    password): the message says which, in words for the page, and never shows a password."""
 
 
 class BoardBusyError(BoardError):
@@ -48,6 +62,7 @@ class BoardBusyError(BoardError):
 
 def is_busy(error):
     """True for SQLite's "database is locked" / "database is busy": try again later, and it will work."""
+    error = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
@@ -101,138 +116,217 @@ def hyperparams_of(stored):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The file
+# Where the board lives: a SQLite file or a PostgreSQL database
+# ---------------------------------------------------------------------------------------------------------
+
+_engines = {}  # one engine (and its pool of connections) per board in a process
+_engines_lock = threading.Lock()
+
+
+def database_url(location):
+    """The SQLAlchemy URL of a board: a file's path, or a postgresql:// URL (psycopg drives it). Raises
+    BoardError for a URL of another kind or one that cannot be read."""
+    if not is_database_url(location):
+        return URL.create("sqlite", database=str(Path(location)))
+    try:
+        url = make_url(str(location))
+    except (ArgumentError, ValueError):  # no scheme, a port that is not a number, ...
+        raise BoardError(f"{URL_VARIABLE} is not a database URL. It reads postgresql://user:password@host:port/"
+                         "database, or give the path of a SQLite file instead.") from None
+    if url.get_backend_name() != "postgresql":
+        raise BoardError(f"The class board lives in a SQLite file or a PostgreSQL database, not in "
+                         f"{url.get_backend_name()}: {URL_VARIABLE} starts with postgresql://.")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def engine_for(url):
+    """The process's engine for a board's URL (made once)."""
+    key = url.render_as_string(hide_password=False)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = _sqlite_engine(url) if url.get_backend_name() == "sqlite" else _postgresql_engine(url)
+        return _engines[key]
+
+
+def _sqlite_engine(url):
+    """A SQLite file: a fresh connection each time, as cheap as opening the file (a pooled one would keep writing
+    to a file that was deleted and made again). SQLAlchemy says when a transaction begins, not the driver: a
+    writing one begins IMMEDIATE, taking the file's write lock at once (or saying the file is busy)."""
+    engine = create_engine(url, poolclass=NullPool,
+                           connect_args={"timeout": BUSY_WAIT, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def no_driver_transactions(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):
+        writing = connection.get_execution_options().get("writing")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url):
+    """A PostgreSQL database: a pool of connections, each tested before use (the server may have restarted)."""
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=8,
+                             connect_args={"connect_timeout": CONNECT_WAIT, "application_name": "class board"})
+    except ImportError:
+        raise BoardError("A class board on PostgreSQL needs the psycopg package: pip install -r requirements.txt") \
+            from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The board
 # ---------------------------------------------------------------------------------------------------------
 
 
 class Board(Room, Challenges, ClassDigits):
-    """One board file. Every method opens its own short connection, so any thread may call any of them; the
-    writing ones (add_run, set_nickname, remove_run, new_board, report_training, and those of Room, Challenges and
-    ClassDigits) run one transaction each and raise sqlite3.OperationalError when the file is busy (the Writer tries
-    again)."""
+    """One board. Every method opens its own short connection, so any thread may call any of them; the writing
+    ones (add_run, set_nickname, remove_run, new_board, report_training, and those of Room, Challenges and
+    ClassDigits) run one transaction each and raise SQLAlchemy's OperationalError when the board cannot be written
+    now (the Writer tries again).
 
-    def __init__(self, path):
-        self.path = Path(path)
+    location : a SQLite file's path, or a postgresql:// URL."""
+
+    def __init__(self, location):
         self._cache = {}  # board id -> (revision, rows): the page rereads the rows only when something changed
+        self.problem, self.path, self.url = None, None, None
+        try:
+            self.url = database_url(location)
+        except BoardError as error:
+            self.problem = str(error)  # every read and write says it (the page in words, the server's log)
+        if not is_database_url(location):
+            self.path = Path(location)
+        self.name = self.path.name if self.path else f"{URL_VARIABLE} ({self._safe(str(location))})"
+        self.postgresql = self.url is not None and self.url.get_backend_name() == "postgresql"
+
+    @property
+    def engine(self):
+        if self.problem:
+            raise BoardError(self.problem)
+        return engine_for(self.url)
+
+    def _safe(self, text):
+        """Text with the database's password hidden (a URL in a message, a driver's error)."""
+        text = PASSWORD_IN_URL.sub(r"\1***@", str(text))
+        password = self.url.password if self.url is not None else None
+        return text.replace(str(password), "***") if password else text
 
     # --- connections -------------------------------------------------------------------------------------
 
-    def _connect(self):
-        connection = sqlite3.connect(self.path, timeout=BUSY_WAIT, isolation_level=None, check_same_thread=False)
-        connection.row_factory = sqlite3.Row
-        return connection
-
     @contextlib.contextmanager
     def _reading(self):
-        """A connection to read from, on a file of this app's schema (migrated first if it is older)."""
+        """A connection to read from, in one transaction (one snapshot), on a board of this app's schema (migrated
+        first if it is older)."""
         try:
-            connection = self._connect()
-        except sqlite3.Error as error:
-            raise BoardError(self._unreadable(error)) from error
-        try:
-            self._check(connection)
-            yield connection
-        except sqlite3.Error as error:
+            with self.engine.connect() as connection:
+                self._check(connection)
+                with connection.begin():
+                    yield connection
+        except SQLAlchemyError as error:
             if is_busy(error):
                 raise BoardBusyError("The board file is busy (another program is writing to it); the board "
                                        "shows again as soon as it is free.") from error
-            raise BoardError(self._unreadable(error)) from error
-        finally:
-            connection.close()
+            raise BoardError(self.unusable(error)) from None
 
     @contextlib.contextmanager
     def _writing(self, runs_changed=True):
-        """One write transaction (BEGIN IMMEDIATE: it takes the write lock at once, or says the file is busy).
-        runs_changed : False for a write that cannot change what runs() shows (a student's tab saying it is open,
-        several times a second in a class), so the Class page does not read every run again for it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self._connect()
-        try:
+        """One write transaction, one writer at a time: SQLite's BEGIN IMMEDIATE takes the file's write lock at once
+        (or says it is busy); on PostgreSQL the writers take one advisory lock, so that "run N + 1" is never given
+        twice. runs_changed : False for a write that cannot change what runs() shows (a student's tab saying it is
+        open, several times a second in a class), so the Class page does not read every run again for it."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.engine.connect() as connection:
             self._check(connection)
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            if runs_changed:
-                connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'revision'")
-            connection.execute("COMMIT")
-        finally:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            connection.close()
+            with connection.execution_options(writing=True).begin():
+                self._one_writer(connection)
+                yield connection
+                if runs_changed:
+                    connection.execute(update(meta).where(meta.c.name == "revision").values(
+                        value=cast(cast(meta.c.value, Integer) + 1, Text)))
 
-    def _unreadable(self, error):
-        return (f"The class board file {self.path.name} cannot be read ({error}). Check that it exists and that the "
+    def _one_writer(self, connection):
+        if self.postgresql:
+            connection.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
+
+    def unusable(self, error):
+        """Why the board cannot be used now, in words for the page (a driver's error, its password hidden)."""
+        reason = " ".join(self._safe(getattr(error, "orig", None) or error).split())
+        if self.postgresql:
+            return (f"The class board's database {self.name} cannot be used now ({reason}). Check that PostgreSQL "
+                    f"runs there and that the user and password in the URL are right.")
+        return (f"The class board file {self.name} cannot be read ({reason}). Check that it exists and that the "
                 f"server may read and write it, or point {PATH_VARIABLE} at another file.")
 
     def _check(self, connection):
-        """Make sure the file is a board of this app's schema: create it when empty, migrate it when older,
-        refuse it (BoardError) when it is newer or something else."""
-        connection.execute("BEGIN")  # one snapshot: another process may be creating the tables right now
-        try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            tables = connection.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
-        finally:
-            connection.execute("COMMIT")
+        """Make sure the board is of this app's schema: create it when empty, migrate it when older, refuse it
+        (BoardError) when it is newer or something else."""
+        with connection.begin():  # one snapshot: another process may be creating the tables right now
+            version, tables = _version(connection)
         if version == len(schema.MIGRATIONS):
             return
+        where = "database" if self.postgresql else "file"
+        elsewhere = f"point {URL_VARIABLE} at another database" if self.postgresql else \
+            f"point {PATH_VARIABLE} at another file"
         if version > len(schema.MIGRATIONS):
             raise BoardError(
-                f"The class board file {self.path.name} was written by a newer version of this app (schema "
-                f"{version}; this version reads up to {len(schema.MIGRATIONS)}). Update the app, or point "
-                f"{PATH_VARIABLE} at another file: this one is left as it is.")
+                f"The class board {where} {self.name} was written by a newer version of this app (schema {version}; "
+                f"this version reads up to {len(schema.MIGRATIONS)}). Update the app, or {elsewhere}: this one is "
+                f"left as it is.")
         if version == 0 and tables:
             raise BoardError(
-                f"{self.path.name} is a SQLite file, but not a class board (it holds other tables), so it is left "
-                f"as it is. Point {PATH_VARIABLE} at another file.")
+                f"{self.name} is a {'PostgreSQL database' if self.postgresql else 'SQLite file'}, but not a class "
+                f"board (it holds other tables), so it is left as it is. {elsewhere.capitalize()}.")
         self._migrate(connection, version)
 
     def _migrate(self, connection, version):
         """Apply schema.MIGRATIONS[version:], each step in its own transaction with its version number."""
-        connection.execute("PRAGMA journal_mode = WAL")  # kept by the file: every later connection uses it
+        if not self.postgresql:  # kept by the file: every later connection uses it
+            connection.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
         for step in range(version, len(schema.MIGRATIONS)):
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                if connection.execute("PRAGMA user_version").fetchone()[0] != step:  # another process did it
-                    connection.execute("ROLLBACK")
+            with connection.execution_options(writing=True).begin():
+                self._one_writer(connection)
+                if _version(connection)[0] != step:  # another process did it
                     continue
-                for statement in schema.statements(schema.MIGRATIONS[step]):
-                    connection.execute(statement)
-                if step == 0:
-                    connection.execute("INSERT INTO boards (opened) VALUES (?)", (time.time(),))
-                connection.execute(f"PRAGMA user_version = {step + 1}")
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
-            log.info("class board %s: schema %d -> %d", self.path.name, step, step + 1)
+                schema.MIGRATIONS[step](connection, time.time())
+                statement = upsert(connection, meta).values(name="schema", value=str(step + 1))
+                connection.execute(statement.on_conflict_do_update(index_elements=["name"],
+                                                                   set_={"value": statement.excluded.value}))
+                if not self.postgresql:  # what earlier versions of this app read
+                    connection.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
+            log.info("class board %s: schema %d -> %d", self.name, step, step + 1)
 
     # --- reading (the page) ------------------------------------------------------------------------------
 
     def exists(self):
-        return self.path.exists()
+        """False only for a file not made yet: reading never makes it."""
+        return self.path is None or self.path.exists()
 
     def boards(self):
         """Every board, newest first: [{"id", "opened", "archived"}, ...]; [] when there is no file yet."""
         if not self.exists():
             return []
         with self._reading() as connection:
-            return [dict(row) for row in connection.execute("SELECT * FROM boards ORDER BY id DESC")]
+            return [dict(row) for row in connection.execute(select(boards).order_by(boards.c.id.desc())).mappings()]
 
     def runs(self, board=None):
         """The runs of a board (the current one by default), oldest first, each a dict with "who" as the board
-        shows it. Removed runs are left out. Read again only when the file changed."""
+        shows it. Removed runs are left out. Read again only when the board changed."""
         if not self.exists():
             return []
         with self._reading() as connection:
-            board = board or current_board(connection)
-            revision = connection.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()[0]
+            board = board or connection.execute(current_board()).scalar()
+            revision = connection.execute(select(meta.c.value).where(meta.c.name == "revision")).scalar()
             cached = self._cache.get(board)
             if cached and cached[0] == revision:
                 return cached[1]
-            rows = [_as_run(row) for row in connection.execute(
-                "SELECT runs.*, members.number AS member, members.nickname FROM runs LEFT JOIN members "
-                "ON members.board = runs.board AND members.visitor = runs.visitor "
-                "WHERE runs.board = ? AND runs.removed IS NULL ORDER BY runs.number", (board,))]
+            joined = runs.outerjoin(members, and_(members.c.board == runs.c.board, members.c.visitor == runs.c.visitor))
+            query = (select(runs, members.c.number.label("member"), members.c.nickname).select_from(joined)
+                     .where(runs.c.board == board, runs.c.removed.is_(None)).order_by(runs.c.number))
+            rows = [_as_run(row) for row in connection.execute(query).mappings()]
         self._cache = {board: (revision, rows)}
         return rows
 
@@ -241,18 +335,19 @@ class Board(Room, Challenges, ClassDigits):
         if not self.exists():
             return None
         with self._reading() as connection:
-            row = connection.execute("SELECT number, nickname FROM members WHERE board = ? AND visitor = ?",
-                                     (board or current_board(connection), visitor)).fetchone()
+            row = connection.execute(select(members.c.number, members.c.nickname).where(
+                members.c.board == (board or current_board().scalar_subquery()),
+                members.c.visitor == visitor)).mappings().first()
         return None if row is None else {**dict(row), "who": _who(row["number"], row["nickname"])}
 
     def training_elsewhere(self, me, now=None):
-        """Runs in progress in the other app processes sharing this file (by what they last reported)."""
+        """Runs in progress in the other app processes sharing this board (by what they last reported)."""
         if not self.exists():
             return 0
         now = time.time() if now is None else now
         with self._reading() as connection:
-            return connection.execute("SELECT coalesce(sum(training), 0) FROM processes WHERE name != ? AND seen > ?",
-                                      (me, now - HEARTBEAT_STALE)).fetchone()[0]
+            return connection.execute(select(func.coalesce(func.sum(processes.c.training), 0)).where(
+                processes.c.name != me, processes.c.seen > now - HEARTBEAT_STALE)).scalar()
 
     # --- writing (the Writer's thread) -------------------------------------------------------------------
 
@@ -264,36 +359,36 @@ class Board(Room, Challenges, ClassDigits):
         hp = hyperparams_of(json.dumps(run["hyperparams"]))
         values = {**run, "hyperparams": json.dumps(hp.as_dict()), "visitor": visitor, "posted": now,
                   "alpha": hp.alpha, "hidden_units": sum(hp.hidden_sizes), "method": hp.method}
+        columns = ("uid", "visitor", "page", "posted", "hyperparams", "alpha", "hidden_units", "method", "data",
+                   "steps", "total", "train_accuracy", "dev_accuracy", "seconds", "status", "problem")
         with self._writing() as connection:
-            board = current_board(connection)
+            board = connection.execute(current_board()).scalar()
             _join(connection, board, visitor, nickname)
-            number = connection.execute("SELECT coalesce(max(number), 0) + 1 FROM runs WHERE board = ?",
-                                        (board,)).fetchone()[0]
-            columns = ("uid", "visitor", "page", "posted", "hyperparams", "alpha", "hidden_units", "method", "data",
-                       "steps", "total", "train_accuracy", "dev_accuracy", "seconds", "status", "problem")
-            updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("uid", "visitor"))
-            connection.execute(
-                f"INSERT INTO runs (board, number, {', '.join(columns)}) VALUES (?, ?{', ?' * len(columns)}) "
-                f"ON CONFLICT (board, visitor, uid) DO UPDATE SET {updated}",
-                (board, number, *(values.get(c) for c in columns)))
+            number = select(func.coalesce(func.max(runs.c.number), 0) + 1).where(runs.c.board == board)
+            statement = upsert(connection, runs).values(board=board, number=number.scalar_subquery(),
+                                                        **{c: values.get(c) for c in columns})
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["board", "visitor", "uid"],
+                set_={c: statement.excluded[c] for c in columns if c not in ("uid", "visitor")}))
 
     def set_nickname(self, visitor, nickname):
         """A visitor's nickname on the current board (None: back to "student N"); they join it if new."""
         with self._writing() as connection:
-            _join(connection, current_board(connection), visitor, nickname)
+            _join(connection, connection.execute(current_board()).scalar(), visitor, nickname)
 
     def remove_run(self, board, number, now=None):
-        """Hide a run from its board (the teacher's control); it stays in the file, marked removed."""
+        """Hide a run from its board (the teacher's control); it stays in the database, marked removed."""
         with self._writing() as connection:
-            connection.execute("UPDATE runs SET removed = ? WHERE board = ? AND number = ? AND removed IS NULL",
-                               (time.time() if now is None else now, board, number))
+            connection.execute(update(runs).where(runs.c.board == board, runs.c.number == number,
+                                                  runs.c.removed.is_(None))
+                               .values(removed=time.time() if now is None else now))
 
     def new_board(self, now=None):
         """Archive the current board and open an empty one (the teacher's control). Nothing is deleted."""
         now = time.time() if now is None else now
         with self._writing() as connection:
-            connection.execute("UPDATE boards SET archived = ? WHERE archived IS NULL", (now,))
-            connection.execute("INSERT INTO boards (opened) VALUES (?)", (now,))
+            connection.execute(update(boards).where(boards.c.archived.is_(None)).values(archived=now))
+            connection.execute(boards.insert().values(opened=now))
 
     def _join(self, connection, board, visitor, nickname):
         """A student joins the board (with their nickname) when they answer a question (Room.answer)."""
@@ -303,19 +398,33 @@ class Board(Room, Challenges, ClassDigits):
         """How many runs an app process is training now (None: the process is leaving)."""
         with self._writing() as connection:
             if count is None:
-                connection.execute("DELETE FROM processes WHERE name = ?", (process,))
-            else:
-                connection.execute("INSERT OR REPLACE INTO processes VALUES (?, ?, ?)",
-                                   (process, int(count), time.time() if now is None else now))
+                connection.execute(processes.delete().where(processes.c.name == process))
+                return
+            statement = upsert(connection, processes).values(name=process, training=int(count),
+                                                             seen=time.time() if now is None else now)
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["name"], set_={"training": statement.excluded.training,
+                                               "seen": statement.excluded.seen}))
+
+
+def _version(connection):
+    """(the board's schema version, whether the database holds any table): 0 for an empty database."""
+    names = set(inspect(connection).get_table_names())
+    if "meta" not in names:
+        return 0, bool(names)
+    stored = connection.execute(select(meta.c.value).where(meta.c.name == "schema")).scalar()
+    if stored is None and connection.dialect.name == "sqlite":  # a file written before the version was a row
+        stored = connection.exec_driver_sql("PRAGMA user_version").scalar()
+    return int(stored or 0), True
 
 
 def _join(connection, board, visitor, nickname):
     """The visitor's row on the board: a new number in order of arrival, and their nickname as it is now."""
-    connection.execute(
-        "INSERT INTO members (board, visitor, number, nickname) "
-        "VALUES (?, ?, (SELECT coalesce(max(number), 0) + 1 FROM members WHERE board = ?), ?) "
-        "ON CONFLICT (board, visitor) DO UPDATE SET nickname = excluded.nickname",
-        (board, visitor, board, clean_nickname(nickname)))
+    number = select(func.coalesce(func.max(members.c.number), 0) + 1).where(members.c.board == board)
+    statement = upsert(connection, members).values(board=board, visitor=visitor, number=number.scalar_subquery(),
+                                                   nickname=clean_nickname(nickname))
+    connection.execute(statement.on_conflict_do_update(index_elements=["board", "visitor"],
+                                                       set_={"nickname": statement.excluded.nickname}))
 
 
 def _who(number, nickname):
@@ -327,4 +436,3 @@ def _as_run(row):
     run["who"] = _who(run.pop("member"), run.pop("nickname"))
     run["hyperparams"] = hyperparams_of(run["hyperparams"])
     return run
-

@@ -1,8 +1,8 @@
-"""The class board's writer: one queue and one thread per process and file, so that no page waits for the file.
+"""The class board's writer: one queue and one thread per process and board, so that no page waits for the board.
 
-A busy file ("database is locked": another process writing, a backup holding it) makes a post wait and try again,
-later and later; it is never dropped. At exit the queue is flushed (atexit), so a run posted just before the
-server stops is not lost.
+A busy file ("database is locked": another process writing, a backup holding it) or a database that is away (its
+server restarting, the network down) makes a post wait and try again, later and later; it is never dropped. At
+exit the queue is flushed (atexit), so a run posted just before the server stops is not lost.
 """
 
 import atexit
@@ -15,9 +15,12 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from board_store.challenges import ChallengeError
 from board_store.class_digits import DigitRefusedError
 from board_store.room import AnswerRefusedError, QuestionError
+from board_store.settings import is_database_url
 from board_store.store import Board, BoardError, is_busy
 
 log = logging.getLogger(__name__)
@@ -31,11 +34,12 @@ HEARTBEAT_REFRESH = 20.0  # seconds: and at least this often while it is trainin
 
 
 class Writer:
-    """Writes a board's posts in order, in a daemon thread, so that no page ever waits for the file.
+    """Writes a board's posts in order, in a daemon thread, so that no page ever waits for the board.
 
     submit(method, *args) queues a call of a Board writing method. A busy file makes the call wait and try again
     (FIRST_RETRY s, doubling up to LAST_RETRY s), as long as it takes: nothing is dropped. Another error (an
-    unreadable file) is logged and kept in `problem` for the page, and the call is tried again the same way.
+    unreadable file, a database that is away) is logged and kept in `problem` for the page, in words that never
+    show a password, and the call is tried again the same way.
     With `in_progress` (a function: runs training in this process now), the thread also reports that number
     (Board.report_training), so that every process sharing the file can show the class's runs in progress.
     """
@@ -50,7 +54,7 @@ class Writer:
         self.problem = None  # the last error other than a busy file, until a write succeeds again
         self.reported = (None, 0.0)  # (count, time) last reported
         self.closed = False
-        self.thread = threading.Thread(target=self._loop, daemon=True, name=f"class board {board.path.name}")
+        self.thread = threading.Thread(target=self._loop, daemon=True, name=f"class board {board.name}")
         self.thread.start()
         atexit.register(self.close)
 
@@ -80,7 +84,7 @@ class Writer:
             self.changed.notify_all()
         if not self.flush(timeout):
             log.warning("class board %s: %d posts could not be written before the server stopped",
-                        self.board.path.name, self.waiting)
+                        self.board.name, self.waiting)
 
     def _loop(self):
         delay = FIRST_RETRY
@@ -96,21 +100,22 @@ class Writer:
             method, args = item
             try:
                 getattr(self.board, method)(*args)
-            except (sqlite3.Error, OSError, BoardError) as error:
+            except (SQLAlchemyError, sqlite3.Error, OSError, BoardError) as error:
                 if is_busy(error):
                     self.retries += 1
                 else:
-                    if str(error) != self.problem:
-                        log.warning("class board %s: %s failed, will try again: %s", self.board.path.name, method,
-                                    error)
-                    self.problem = str(error)
+                    problem = str(error) if isinstance(error, BoardError) else self.board.unusable(error)
+                    if problem != self.problem:
+                        log.warning("class board %s: %s failed, will try again: %s", self.board.name, method,
+                                    problem)
+                    self.problem = problem
                 time.sleep(delay)
                 delay = min(2 * delay, LAST_RETRY)
                 continue
             except REFUSED as refused:  # too late, forged, or empty: not written, and said so
-                log.warning("class board %s: %s refused: %s", self.board.path.name, method, refused)
+                log.warning("class board %s: %s refused: %s", self.board.name, method, refused)
             except Exception:  # a mistake in the post itself: trying again would fail the same way
-                log.exception("class board %s: %s%r could not be written", self.board.path.name, method, args)
+                log.exception("class board %s: %s could not be written", self.board.name, method)
             self.problem, delay = None, FIRST_RETRY
             with self.changed:
                 self.queue.popleft()
@@ -132,9 +137,9 @@ _writers = {}
 _writers_lock = threading.Lock()
 
 
-def writer_for(path, in_progress=None) -> Writer:
-    """The one Writer of this process for the board file at `path` (started on first use)."""
-    key = Path(path).resolve()
+def writer_for(location, in_progress=None) -> Writer:
+    """The one Writer of this process for the board at `location`, a file's path or a URL (started on first use)."""
+    key = str(location) if is_database_url(location) else Path(location).resolve()
     with _writers_lock:
         if key not in _writers:
             _writers[key] = Writer(Board(key), in_progress)

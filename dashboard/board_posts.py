@@ -25,8 +25,9 @@ SEEDS_POSTED = "board_seeds_posted"  # session key: [the Experiments seed batch,
 
 
 def path():
-    """The board file of this server (--class-board, $CLASS_BOARD_PATH, or data/class_board.sqlite3)."""
-    return board_store.path_setting(argv=sys.argv[1:])
+    """Where this server's board lives: --class-board, $CLASS_BOARD_URL or $CLASS_BOARD_PATH (a file's path or a
+    postgresql:// URL), else data/class_board.sqlite3."""
+    return board_store.board_setting(argv=sys.argv[1:])
 
 
 def key():

@@ -317,6 +317,15 @@ def postgres_url(postgres_server):
     return postgres_server.fresh_database()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def board_location(request, tmp_path):
+    """Where a store test's board lives: a SQLite file (the default), then a PostgreSQL database (a school's), so that
+    the store's tests run on both engines."""
+    if request.param == "sqlite":
+        return tmp_path / "board.sqlite3"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

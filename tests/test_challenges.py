@@ -12,8 +12,8 @@ DEV_90_IN_100 = {"title": "dev ≥ 90% in at most 100 steps", "targets": {"dev_a
 
 
 @pytest.fixture
-def store(tmp_path):
-    return board_store.Board(tmp_path / "board.sqlite3")
+def store(board_location):
+    return board_store.Board(board_location)
 
 
 def a_run(uid, dev=0.9, steps=100, alpha=0.1, units=10, method="full-batch", status="finished",
@@ -205,8 +205,8 @@ def test_several_challenges_are_open_at_once_newest_first_and_each_board_has_its
     assert [c["id"] for c in store.challenges(old_board)] == [second["id"], first["id"]]  # the archive keeps them
 
 
-def test_a_refused_challenge_through_the_writer_is_logged_not_written(tmp_path, caplog):
-    writer = board_store.Writer(board_store.Board(tmp_path / "board.sqlite3"))
+def test_a_refused_challenge_through_the_writer_is_logged_not_written(board_location, caplog):
+    writer = board_store.Writer(board_store.Board(board_location))
     writer.submit("post_challenge", {"targets": {"dev_at_least": 1.2}})
     writer.submit("post_challenge", DEV_90_IN_100)
     assert writer.flush(10)

@@ -3,19 +3,19 @@ digit, a label that is not a whole number 0 to 9, a digit that is not 784 number
 numbers as whole numbers 0..255, the label, the nickname, the time: nothing else), adding twice, taking back,
 the teacher's delete, archived boards, and 30 students adding at once through their own writers losing nothing."""
 
-import sqlite3
 import threading
 
 import numpy as np
 import pytest
+from sqlalchemy import inspect, text
 
 import board_store
 from board_store import DigitRefusedError, clean_digit
 
 
 @pytest.fixture
-def store(tmp_path):
-    return board_store.Board(tmp_path / "board.sqlite3")
+def store(board_location):
+    return board_store.Board(board_location)
 
 
 def a_digit(seed=0, ink=60):
@@ -95,8 +95,8 @@ def test_a_students_digits_are_kept_as_the_network_reads_them(store):
     assert [row["who"] for row in table] == ["Ada"] * 12 + ["student 2"]
     assert table[0]["added"] == 1000.0 and len(table[0]["pixels"]) == 784
     assert (store.my_digit_count("v1"), store.my_digit_count("v2"), store.my_digit_count("v3")) == (12, 1, 0)
-    with sqlite3.connect(store.path) as connection:  # the row holds the numbers, the label, who and when: no image
-        columns = [row[1] for row in connection.execute("PRAGMA table_info(class_digits)")]
+    with store.engine.connect() as connection:  # the row holds the numbers, the label, who and when: no image
+        columns = [column["name"] for column in inspect(connection).get_columns("class_digits")]
     assert columns == ["id", "board", "visitor", "uid", "label", "pixels", "nickname", "added"]
 
 
@@ -130,8 +130,8 @@ def test_the_teacher_deletes_the_whole_set_and_the_rows_leave_the_file(store):
     board = store.boards()[0]["id"]
     store.delete_class_digits(board)
     assert store.class_digits()[1].size == 0
-    with sqlite3.connect(store.path) as connection:
-        assert connection.execute("SELECT count(*) FROM class_digits").fetchone()[0] == 0
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM class_digits")).scalar() == 0
 
 
 def test_a_new_board_starts_with_an_empty_set_and_the_archived_one_keeps_its_own(store):
@@ -149,8 +149,8 @@ def test_a_new_board_starts_with_an_empty_set_and_the_archived_one_keeps_its_own
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_thirty_students_adding_at_once_through_their_own_writers_lose_nothing(tmp_path):
-    path = tmp_path / "board.sqlite3"
+def test_thirty_students_adding_at_once_through_their_own_writers_lose_nothing(board_location):
+    path = board_location
     board_store.Board(path).set_nickname("setup", None)  # the file exists before the race
     writers = [board_store.Writer(board_store.Board(path)) for _ in range(30)]  # each its own thread and connection
     start = threading.Barrier(30)
@@ -180,8 +180,8 @@ def test_thirty_students_adding_at_once_through_their_own_writers_lose_nothing(t
         writer.close(timeout=5)
 
 
-def test_a_refused_post_through_the_writer_is_logged_and_the_queue_goes_on(tmp_path, caplog):
-    writer = board_store.Writer(board_store.Board(tmp_path / "board.sqlite3"))
+def test_a_refused_post_through_the_writer_is_logged_and_the_queue_goes_on(board_location, caplog):
+    writer = board_store.Writer(board_store.Board(board_location))
     writer.submit("add_digits", "v1", None, [("a", np.zeros(784), 1)])
     writer.submit("add_digits", "v1", None, [("b", a_digit(), 2)])
     assert writer.flush(timeout=30)

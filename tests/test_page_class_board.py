@@ -276,7 +276,7 @@ def test_a_file_that_is_not_a_board_gets_a_clear_message(board_file):
 def test_a_board_from_a_newer_version_is_refused_clearly(board_file):
     fill(board_store.Board(board_file), a_class(2))
     with sqlite3.connect(board_file) as connection:
-        connection.execute("PRAGMA user_version = 7")
+        connection.execute("UPDATE meta SET value = '7' WHERE name = 'schema'")  # the board's schema version
     at = opened()
     assert any("newer version of this app" in e.value for e in at.error)
 

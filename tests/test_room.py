@@ -1,10 +1,11 @@
-"""Asking the room, in the board's file: questions, rounds, answers and presence (board_store/room.py)."""
+"""Asking the room, on the board (a SQLite file, then a PostgreSQL database): questions, rounds, answers and
+presence (board_store/room.py)."""
 
 import json
-import sqlite3
 import threading
 
 import pytest
+from sqlalchemy import inspect
 
 import board_store
 
@@ -14,8 +15,8 @@ QUESTION = {"text": "What does softmax give for each column of A2?", "right": 1,
 
 
 @pytest.fixture
-def store(tmp_path):
-    return board_store.Board(tmp_path / "board.sqlite3")
+def store(board_location):
+    return board_store.Board(board_location)
 
 
 def asked(store, question=QUESTION):
@@ -105,8 +106,8 @@ def test_present_counts_the_students_seen_recently(store):
     assert store.present(now=1100.0) == 0
 
 
-def test_thirty_students_answering_at_once_are_all_counted(tmp_path):
-    path = tmp_path / "board.sqlite3"
+def test_thirty_students_answering_at_once_are_all_counted(board_location):
+    path = board_location
     board_store.Board(path).ask(QUESTION)
     q = board_store.Board(path).current_question()["id"]
 
@@ -127,8 +128,8 @@ def test_thirty_students_answering_at_once_are_all_counted(tmp_path):
     assert store.present() == 30
 
 
-def test_the_writer_logs_a_refused_answer_and_goes_on(tmp_path, caplog):
-    writer = board_store.Writer(board_store.Board(tmp_path / "board.sqlite3"))
+def test_the_writer_logs_a_refused_answer_and_goes_on(board_location, caplog):
+    writer = board_store.Writer(board_store.Board(board_location))
     writer.submit("ask", QUESTION)
     assert writer.flush(10)
     q = writer.board.current_question()["id"]
@@ -140,15 +141,15 @@ def test_the_writer_logs_a_refused_answer_and_goes_on(tmp_path, caplog):
     assert "answer refused: question" in caplog.text and "has no option 99" in caplog.text
 
 
-def test_the_answers_survive_a_restart_and_store_nothing_but_token_and_nickname(tmp_path):
-    path = tmp_path / "board.sqlite3"
+def test_the_answers_survive_a_restart_and_store_nothing_but_token_and_nickname(board_location):
+    path = board_location
     first = board_store.Board(path)
     q = asked(first)
     first.answer("anna", "Anna", q, 1, 1)
     again = board_store.Board(path)  # a new process reading the same file
     assert again.current_question()["id"] == q and again.tally(q) == {1: [0, 1, 0]}
-    with sqlite3.connect(path) as connection:
-        columns = {table: [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+    with again.engine.connect() as connection:
+        columns = {table: [column["name"] for column in inspect(connection).get_columns(table)]
                    for table in ("answers", "presence")}
     assert columns == {"answers": ["question", "round", "visitor", "option", "answered"],
                        "presence": ["board", "visitor", "seen"]}
