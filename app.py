@@ -8,6 +8,7 @@ from dashboard import ask_room, board_posts, links, state, widgets
 st.set_page_config(page_title="A neural network from scratch", page_icon="🧠", layout="wide")
 links.follow_presenter()  # a link with ?presenter=1 turns it on
 board_posts.follow_key()  # /class?key=...: this tab is the teacher's, from its first run
+board_posts.check_once()  # a class board that cannot be used is said in the server's log, at its first page
 if widgets.presenter():  # on a projector the page needs the whole width; the toggle is one click away
     st.set_page_config(initial_sidebar_state="collapsed")
 st.sidebar.toggle("📽️ Presenter mode", key=state.PRESENTER,

@@ -46,12 +46,13 @@ from board_store.store import (
     hyperparams_of,
     summary,
 )
-from board_store.writer import Writer, writer_for
+from board_store.writer import Writer, board_key, writer_for
 
 __all__ = [
     "MIGRATIONS", "STATUSES", "DEFAULT_PATH", "KEY_VARIABLE", "PATH_VARIABLE", "URL_VARIABLE", "key_matches",
     "key_setting", "board_setting", "is_database_url", "HEARTBEAT_STALE", "MAX_NICKNAME", "Board", "BoardBusyError",
-    "BoardError", "clean_nickname", "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "MAX_TEXT",
-    "OPTIONS", "AnswerRefusedError", "QuestionError", "clean_question", "RANKINGS", "TARGETS", "ChallengeError",
-    "clean_challenge", "describe", "leaderboard", "misses", "standing", "DigitRefusedError", "clean_digit",
+    "BoardError", "clean_nickname", "data_label", "hyperparams_of", "summary", "Writer", "writer_for", "board_key",
+    "MAX_TEXT", "OPTIONS", "AnswerRefusedError", "QuestionError", "clean_question", "RANKINGS", "TARGETS",
+    "ChallengeError", "clean_challenge", "describe", "leaderboard", "misses", "standing", "DigitRefusedError",
+    "clean_digit",
 ]

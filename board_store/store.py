@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import URL, Integer, Text, and_, cast, create_engine, event, func, inspect, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from board_store import schema
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 MAX_NICKNAME = 30  # characters
 BUSY_WAIT = 1.0  # seconds SQLite itself waits for a lock before saying "database is locked"
-CONNECT_WAIT = 5  # seconds to reach a PostgreSQL server before saying it is away
+CONNECT_WAIT = 3  # seconds to reach a PostgreSQL server before saying it is away
+AWAY = 2.0  # seconds after a failed read during which the pages' reads say at once that the database is away
 HEARTBEAT_STALE = 60.0  # seconds: a process silent for this long counts no runs (it stopped without saying so)
 PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")  # scheme://user:password@host
 WRITE_LOCK = 31_4159  # PostgreSQL's advisory lock of the board's writers: one write at a time, as in a SQLite file
@@ -192,6 +193,7 @@ class Board(Room, Challenges, ClassDigits):
 
     def __init__(self, location):
         self._cache = {}  # board id -> (revision, rows): the page rereads the rows only when something changed
+        self._away = (0.0, None)  # (when, why) a read last found the database away
         self.problem, self.path, self.url = None, None, None
         try:
             self.url = database_url(location)
@@ -219,7 +221,11 @@ class Board(Room, Challenges, ClassDigits):
     @contextlib.contextmanager
     def _reading(self):
         """A connection to read from, in one transaction (one snapshot), on a board of this app's schema (migrated
-        first if it is older)."""
+        first if it is older). A database found away is not tried again for AWAY seconds: a page of several reads
+        says so at once, instead of waiting for each connection to fail."""
+        when, why = self._away
+        if why and time.monotonic() - when < AWAY:
+            raise BoardError(why)
         try:
             with self.engine.connect() as connection:
                 self._check(connection)
@@ -229,7 +235,10 @@ class Board(Room, Challenges, ClassDigits):
             if is_busy(error):
                 raise BoardBusyError("The board file is busy (another program is writing to it); the board "
                                        "shows again as soon as it is free.") from error
-            raise BoardError(self.unusable(error)) from None
+            why = self.unusable(error)
+            if self.postgresql and isinstance(error, OperationalError):
+                self._away = (time.monotonic(), why)
+            raise BoardError(why) from None
 
     @contextlib.contextmanager
     def _writing(self, runs_changed=True):

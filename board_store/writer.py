@@ -139,9 +139,14 @@ _writers_lock = threading.Lock()
 
 def writer_for(location, in_progress=None) -> Writer:
     """The one Writer of this process for the board at `location`, a file's path or a URL (started on first use)."""
-    key = str(location) if is_database_url(location) else Path(location).resolve()
+    key = board_key(location)
     with _writers_lock:
         if key not in _writers:
             _writers[key] = Writer(Board(key), in_progress)
         return _writers[key]
 
+
+
+def board_key(location):
+    """One name per board: a URL as it is, a file by its full path."""
+    return str(location) if is_database_url(location) else Path(location).resolve()

@@ -30,6 +30,23 @@ def path():
     return board_store.board_setting(argv=sys.argv[1:])
 
 
+_checked = set()  # the boards this server process has checked once
+
+
+def check_once():
+    """At the first page this server process draws for a board: a board that cannot be used (a URL of another
+    kind, a refused password, a database that is away, a file that is not a board) is said once in the server's log,
+    in words and without its password; the Class page says it on the page. app.py calls it."""
+    where = path()
+    if board_store.board_key(where) in _checked:
+        return
+    _checked.add(board_store.board_key(where))
+    try:
+        store().boards()
+    except board_store.BoardError as error:
+        log.error("class board: %s", error)
+
+
 def key():
     """The teacher's key of this server (--class-key or $CLASS_KEY), or None: then nobody removes anything."""
     return board_store.key_setting(argv=sys.argv[1:])

@@ -4,6 +4,7 @@
     python deploy/serve.py --processes 4 --address 0.0.0.0   # for a class on the school's network
     python deploy/serve.py --no-proxy --app-address 0.0.0.0  # an app machine, behind another one's nginx
     python deploy/serve.py --processes 0 --upstream 10.0.0.2:8501 --upstream 10.0.0.3:8501   # nginx only
+    python deploy/serve.py --class-board postgresql://board:PASSWORD@10.0.0.9/board   # one board for the school
 
 Starts N processes `streamlit run app.py` on the ports after --port (8501, 8502, ...), each with its own
 sessions and training threads, then Debian's nginx (deploy/nginx.conf) on --port in front of them and of the
@@ -12,6 +13,10 @@ files in a run folder (a temporary one unless --run-dir is given; the apps' outp
 system's nginx and its paths are never touched. Ctrl-C or SIGTERM stops everything, nginx first, and waits
 until every process has ended; if this script is killed outright, its children get SIGTERM from the kernel.
 An app process that ends by itself is reported and not restarted: nginx sends its visitors to the others.
+
+Every app process of a machine shares its class board: a SQLite file by default. Several machines share one when
+each is given the same PostgreSQL database (--class-board postgresql://..., or CLASS_BOARD_URL); the script checks
+that it can reach it before it starts anything, and says why not.
 """
 
 import argparse
@@ -30,6 +35,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # board_store, to check the class board before starting
+
+import board_store  # noqa: E402
+
 TEMPLATE = Path(__file__).with_name("nginx.conf")
 START_TIMEOUT = 120  # seconds for an app process to answer, on a busy machine
 STOP_TIMEOUT = 10  # seconds a process gets to end after SIGTERM, before SIGKILL
@@ -52,20 +61,38 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
-def start(command, log_path):
+def start(command, log_path, environ=None):
     log = open(log_path, "ab")
     preexec = die_with_parent if sys.platform == "linux" else None
     # In a process group of its own, so that Ctrl-C reaches this script only and it stops the children in order.
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=preexec)
+                               start_new_session=True, preexec_fn=preexec, env=environ)
     log.close()
     return process
 
 
-def start_app(port, address, run_dir):
+def start_app(port, address, run_dir, environ):
     return start([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                   "--server.address", address, "--server.headless", "true",
-                  "--browser.gatherUsageStats", "false"], run_dir / f"app-{port}.log")
+                  "--browser.gatherUsageStats", "false"], run_dir / f"app-{port}.log", environ)
+
+
+def board_environment(location):
+    """The apps' environment with their class board (a file's path or a PostgreSQL URL): in the environment, not
+    on the command line, where any user of the machine could read a password."""
+    environ = {key: value for key, value in os.environ.items()
+               if key not in (board_store.URL_VARIABLE, board_store.PATH_VARIABLE)}
+    variable = board_store.URL_VARIABLE if board_store.is_database_url(location) else board_store.PATH_VARIABLE
+    return {**environ, variable: str(location)}
+
+
+def check_board(location):
+    """None when the class board can be used, else why not, in words (never the password)."""
+    try:
+        board_store.Board(location).boards()
+    except board_store.BoardError as error:
+        return str(error)
+    return None
 
 
 def wait_until_answering(url, process, what):
@@ -123,6 +150,10 @@ def main():
     parser.add_argument("--upstream", action="append", default=[], metavar="HOST:PORT",
                         help="an app process started elsewhere (another machine) to add to nginx's list")
     parser.add_argument("--no-proxy", action="store_true", help="start the app processes only, no nginx")
+    parser.add_argument("--class-board", metavar="PATH-OR-URL",
+                        help="the class board of the app processes: a SQLite file (default: $CLASS_BOARD_URL, else "
+                             "$CLASS_BOARD_PATH, else data/class_board.sqlite3), or postgresql://user:password@host/"
+                             "database, shared with every machine given the same")
     parser.add_argument("--run-dir", type=Path, help="folder for nginx's files and the logs (default: a "
                                                      "temporary folder, removed at the end)")
     args = parser.parse_args()
@@ -137,6 +168,9 @@ def main():
         parser.error(f"port(s) already in use: {', '.join(map(str, taken))}")
     if not app_ports and (args.no_proxy or not args.upstream):
         parser.error("nothing to serve: give --processes or --upstream")
+    board = board_store.board_setting(os.environ, ["--class-board", args.class_board] if args.class_board else [])
+    if app_ports and (problem := check_board(board)):
+        parser.error(problem)
 
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="nn-serve-"))
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -149,7 +183,7 @@ def main():
     apps, proxy, code = {}, None, 0
     try:
         for port in app_ports:
-            apps[port] = start_app(port, args.app_address, run_dir)
+            apps[port] = start_app(port, args.app_address, run_dir, board_environment(board))
         for port, process in apps.items():
             wait_until_answering(f"http://{args.app_address}:{port}", process, f"the app process on port {port}")
             print(f"app process {process.pid} on {args.app_address}:{port}", flush=True)

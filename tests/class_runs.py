@@ -5,7 +5,6 @@ trained here."""
 
 import math
 import random
-from pathlib import Path
 
 import board_store
 from board_store import writer
@@ -56,6 +55,6 @@ def forget_writer(path, timeout=writer.EXIT_WAIT):
     """Close this process's Writer of a board file, if it has one, after writing what it can within `timeout` s,
     so that the next test that uses the same path starts a new one."""
     with writer._writers_lock:
-        closing = writer._writers.pop(Path(path).resolve(), None)
+        closing = writer._writers.pop(writer.board_key(path), None)
     if closing is not None:
         closing.close(timeout)

@@ -351,8 +351,8 @@ def test_a_broken_board_file_never_breaks_training(board_file):
     while board_posts.writer().problem is None and time.monotonic() < deadline:
         time.sleep(0.1)
     page = opened()
-    assert any("wait to be written" in w.value for w in page.warning)
-    assert any("cannot be read" in e.value for e in page.error)
+    (said,) = page.error  # one line: what is wrong, and that the run waits
+    assert "cannot be read" in said.value and "1 post(s) from this server" in said.value and not page.warning
 
 
 def test_a_run_that_went_wrong_says_so_with_its_cause_on_the_page_in_the_history_and_on_the_board(board_file):

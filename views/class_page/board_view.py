@@ -67,15 +67,22 @@ def nickname_box():
 # ---------------------------------------------------------------------------------------------------------
 
 
-def read_runs(board_id):
-    """The board's runs, or None after showing why they cannot be read."""
+def read_runs(board_id, waiting=0):
+    """The board's runs, or None after saying in one line why they cannot be read (and how many of this server's
+    posts wait meanwhile: `waiting`)."""
     try:
         return board_posts.store().runs(board_id)
     except board_store.BoardBusyError as error:
         st.info(f"⏳ {error}")
     except board_store.BoardError as error:
-        st.error(f"⚠️ {error} The rest of the app works as usual.")
+        st.error(f"⚠️ {error} {kept(waiting) if waiting else ''}The rest of the app works as usual.")
     return None
+
+
+def kept(waiting):
+    """What happens to the posts that wait, in words: none is lost."""
+    return (f"{waiting} post(s) from this server (runs, answers, digits) wait here, and are written as soon as the "
+            "board can be written: none is lost. ")
 
 
 def boards():

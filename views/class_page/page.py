@@ -31,14 +31,14 @@ itself every couple of seconds.
 def board_panel():
     """The live part of the page: numbers, charts, tables and a run's link (and the teacher's controls)."""
     writer = board_posts.writer()
-    if writer.problem and writer.waiting:
-        st.warning(f"⏳ {writer.waiting} run(s) from this server wait to be written to the board: {writer.problem}. "
-                   "They are kept and written as soon as the file can be written.")
+    waiting = writer.waiting if writer.problem else 0  # posts this server keeps until the board takes them
     boards = board_view.boards()
     board_id, current = board_view.chosen_board(boards)
-    rows = board_view.read_runs(board_id)
+    rows = board_view.read_runs(board_id, waiting)
     if rows is None:
         return
+    if waiting:
+        st.warning(f"⏳ {board_view.kept(waiting)} {writer.problem}")
     if not current:
         st.info(f"🗄️ Archived board {board_id}, read-only. The current board is one choice away, at the bottom.")
     st.header("What the class found")
