@@ -1,13 +1,13 @@
 """Ask the room: the teacher's current question on every student's screen, and how it is drawn for everyone.
 
-The teacher asks from the Class page (views/class_page/ask.py); the question lives in the class board's file
-(board_store/room.py), so every app process behind the same address sees it. Each student's tab reads the file
+The teacher asks from the Class page (views/class_page/ask.py); the question lives on the class board
+(board_store/room.py), so every app process sharing the board sees it. Each student's tab reads the board
 every POLL seconds in a fragment at the top of whatever page they are on, and shows the question there, above the
 lesson (it never covers it). One tap on a letter answers; another letter changes the answer while the question is
 open. After the reveal each student sees whether they were right, the explanation, and a link to the place in the
 app that shows it.
 
-Only a server started with a teacher's key (CLASS_KEY) can have questions, so only such a server reads the file
+Only a server started with a teacher's key (CLASS_KEY) can have questions, so only such a server reads the board
 this way: a student alone with the app has no fragment running at all.
 
 Everything a teacher typed is shown as text: escaped, never read as HTML or Markdown.
@@ -158,7 +158,7 @@ def _student_view(page):
         follow = store.latest_follow()
         current = store.current_question()
     except board_store.BoardError:
-        return  # the Class page says what is wrong with the file; the lesson goes on
+        return  # the Class page says what is wrong with the board; the lesson goes on
     if follow is not None and follow["id"] > st.session_state.get(FOLLOWED, 0):
         if _there(follow, page):
             _put_off(follow["id"])  # followed (or already there): not offered again on the next page
@@ -170,7 +170,7 @@ def _student_view(page):
         mine = store.my_answers(current["id"], board_posts.visitor())
         tally = store.tally(current["id"]) if current["shown"] else None
     except board_store.BoardError:
-        return  # the Class page says what is wrong with the file; the lesson goes on
+        return  # the Class page says what is wrong with the board; the lesson goes on
     question, round_, state = current["question"], current["round"], current["state"]
     with st.container(border=True, key="room_question"):
         heading = "❓ Your teacher asks" + (" again, after the discussion" if round_ == 2 else "")
@@ -280,7 +280,7 @@ def send_class_control(page, title):
             if board_posts.teacher_change("send_class", page, query, label):
                 st.success(f"Sent: the students are offered {label}.")
             else:
-                st.info("The board file is busy: the offer is sent as soon as it is free.")
+                st.info("The board is busy or away: the offer is sent as soon as it can be written.")
         if links.browser_address():
             qr_code(page_address(), "This page with its settings, for phones", width=220)
 

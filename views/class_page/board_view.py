@@ -86,7 +86,7 @@ def kept(waiting):
 
 
 def boards():
-    """Every board of the file, newest first ([] when there is none yet, or the file cannot be read)."""
+    """Every board, newest first ([] when there is none yet, or the board cannot be read)."""
     try:
         return board_posts.store().boards()
     except board_store.BoardError:
@@ -117,7 +117,7 @@ def board_selector(all_boards):
 
 
 def in_progress():
-    """Runs training right now: in this server process, and in the others that share the board file."""
+    """Runs training right now: in this server process, and in the others that share the board."""
     here = runs.runs_in_progress()
     try:
         return here + board_posts.store().training_elsewhere(board_posts.writer().process)

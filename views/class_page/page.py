@@ -2,11 +2,11 @@
 
 "Everyone try a different learning rate": each run a student trains on the Training page (and each seed of the
 Experiments page) is posted here when it finishes or is stopped. The board lives in a SQLite file shared by the
-server's processes (board_store/); the page reads it in a fragment every REFRESH seconds, so it updates by
-itself on the projector. Its parts are beside this script: board_view.py (the board's numbers, charts, tables,
-a run's link, the nickname), teacher.py (the teacher's controls), ask.py (asking the room), challenges.py (the
-class's challenges and their leaderboards) and class_handwriting.py (the digits the class drew, and how the network
-reads them).
+server's processes, or in a school's PostgreSQL database (board_store/); the page reads it in a fragment every
+REFRESH seconds, so it updates by itself on the projector. Its parts are beside this script: board_view.py (the
+board's numbers, charts, tables, a run's link, the nickname), teacher.py (the teacher's controls), ask.py (asking
+the room), challenges.py (the class's challenges and their leaderboards) and class_handwriting.py (the digits the
+class drew, and how the network reads them).
 """
 
 import streamlit as st

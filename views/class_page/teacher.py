@@ -28,7 +28,7 @@ def act(method, *args, done, say_in=MESSAGE):
     elif written:
         said = ("success", done)
     else:
-        said = ("info", "The board file is busy: the change is made as soon as it is free.")
+        said = ("info", "The board is busy or away: the change is made as soon as it can be written.")
     st.session_state[say_in] = said
 
 
@@ -53,7 +53,7 @@ def teacher_controls(rows, board_id):
         st.selectbox("A run to remove", [r["number"] for r in reversed(rows)], key="board_remove_run",
                      format_func=lambda n: f"run {n}",
                      help="A run that should not be on the board (a test, a mistake). It disappears from the "
-                          "board for everyone; the file keeps it, marked removed.")
+                          "board for everyone; the board keeps it, marked removed.")
         st.button("🗑️ Remove this run", key="board_remove", on_click=on_remove, args=(board_id,), disabled=not rows,
                   help="Removes the chosen run from this board for everyone; the class's other runs stay.")
     with right:

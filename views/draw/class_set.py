@@ -119,7 +119,7 @@ def offer(mine):
     count = my_count()
     back_column.button("↩️ Take my digits back", key="draw_class_take_back", on_click=take_back,
                        disabled=not count, width="stretch",
-                       help="Deletes every digit you added from the class's set (the file keeps nothing of them).")
+                       help="Deletes every digit you added from the class's set (the board keeps nothing of them).")
     st.caption("What is stored, for each digit you kept: its 784 numbers as the network reads them (cropped, "
                "scaled and centred, 28 x 28), the label you confirmed with “Keep this as my …”, your nickname (or "
                "“student N”, your number on the board) and the time. Never your drawing's image. It stays on this "
