@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import URL, Integer, Text, and_, cast, create_engine, event, func, inspect, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from board_store import schema
@@ -228,7 +228,8 @@ class Board(Room, Challenges, ClassDigits):
             raise BoardError(why)
         try:
             with self.engine.connect() as connection:
-                self._check(connection)
+                if not _is_current(connection):
+                    self._check(connection)
                 with connection.begin():
                     yield connection
         except SQLAlchemyError as error:
@@ -249,7 +250,8 @@ class Board(Room, Challenges, ClassDigits):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.connect() as connection:
-            self._check(connection)
+            if not _is_current(connection):
+                self._check(connection)
             with connection.execution_options(writing=True).begin():
                 self._one_writer(connection)
                 yield connection
@@ -276,6 +278,7 @@ class Board(Room, Challenges, ClassDigits):
         with connection.begin():  # one snapshot: another process may be creating the tables right now
             version, tables = _version(connection)
         if version == len(schema.MIGRATIONS):
+            self._record_version(connection, version)  # a file from before: its version becomes a row
             return
         where = "database" if self.postgresql else "file"
         elsewhere = f"point {URL_VARIABLE} at another database" if self.postgresql else \
@@ -301,12 +304,13 @@ class Board(Room, Challenges, ClassDigits):
                 if _version(connection)[0] != step:  # another process did it
                     continue
                 schema.MIGRATIONS[step](connection, time.time())
-                statement = upsert(connection, meta).values(name="schema", value=str(step + 1))
-                connection.execute(statement.on_conflict_do_update(index_elements=["name"],
-                                                                   set_={"value": statement.excluded.value}))
-                if not self.postgresql:  # what earlier versions of this app read
-                    connection.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
+                _write_version(connection, step + 1)
             log.info("class board %s: schema %d -> %d", self.name, step, step + 1)
+
+    def _record_version(self, connection, version):
+        with connection.execution_options(writing=True).begin():
+            self._one_writer(connection)
+            _write_version(connection, version)
 
     # --- reading (the page) ------------------------------------------------------------------------------
 
@@ -414,6 +418,24 @@ class Board(Room, Challenges, ClassDigits):
             connection.execute(statement.on_conflict_do_update(
                 index_elements=["name"], set_={"training": statement.excluded.training,
                                                "seen": statement.excluded.seen}))
+
+
+def _is_current(connection):
+    """True when the board is of this app's schema: one short query, where _check reads the tables' names."""
+    try:
+        with connection.begin():
+            stored = connection.execute(select(meta.c.value).where(meta.c.name == "schema")).scalar()
+    except (OperationalError, ProgrammingError):  # no meta table: an empty database, or another program's
+        return False
+    return stored == str(len(schema.MIGRATIONS))
+
+
+def _write_version(connection, version):
+    statement = upsert(connection, meta).values(name="schema", value=str(version))
+    connection.execute(statement.on_conflict_do_update(index_elements=["name"],
+                                                       set_={"value": statement.excluded.value}))
+    if connection.dialect.name == "sqlite":  # what earlier versions of this app read
+        connection.exec_driver_sql(f"PRAGMA user_version = {version}")
 
 
 def _version(connection):

@@ -369,6 +369,17 @@ def test_a_board_from_an_older_version_is_migrated_and_keeps_its_runs(board_loca
         assert "comment" in {column["name"] for column in inspect(connection).get_columns("runs")}
 
 
+def test_a_file_of_this_schema_from_before_the_version_row_is_read_and_gains_the_row(tmp_path):
+    store = board_store.Board(tmp_path / "board.sqlite3")
+    store.add_run("v1", "Ada", a_run())
+    with sqlite3.connect(store.path) as connection:  # as the app wrote it before: the version in user_version only
+        connection.execute("DELETE FROM meta WHERE name = 'schema'")
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(board_store.MIGRATIONS)
+    again = board_store.Board(store.path)
+    assert [r["who"] for r in again.runs()] == ["Ada"]
+    assert schema_version(again) == len(board_store.MIGRATIONS)
+
+
 # The tables of a board file as the app's first schema wrote them, in SQLite's own words (before SQLAlchemy).
 SCHEMA_1 = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
