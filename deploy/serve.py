@@ -4,7 +4,7 @@
     python deploy/serve.py --processes 4 --address 0.0.0.0   # for a class on the school's network
     python deploy/serve.py --no-proxy --app-address 0.0.0.0  # an app machine, behind another one's nginx
     python deploy/serve.py --processes 0 --upstream 10.0.0.2:8501 --upstream 10.0.0.3:8501   # nginx only
-    python deploy/serve.py --class-board postgresql://board:PASSWORD@10.0.0.9/board   # one board for the school
+    CLASS_BOARD_URL=postgresql://board:PASSWORD@10.0.0.9/board python deploy/serve.py   # one board for the school
 
 Starts N processes `streamlit run app.py` on the ports after --port (8501, 8502, ...), each with its own
 sessions and training threads, then Debian's nginx (deploy/nginx.conf) on --port in front of them and of the
@@ -153,7 +153,8 @@ def main():
     parser.add_argument("--class-board", metavar="PATH-OR-URL",
                         help="the class board of the app processes: a SQLite file (default: $CLASS_BOARD_URL, else "
                              "$CLASS_BOARD_PATH, else data/class_board.sqlite3), or postgresql://user:password@host/"
-                             "database, shared with every machine given the same")
+                             "database, shared with every machine given the same. A command line is seen by every "
+                             "user of the machine: with a password, prefer $CLASS_BOARD_URL")
     parser.add_argument("--run-dir", type=Path, help="folder for nginx's files and the logs (default: a "
                                                      "temporary folder, removed at the end)")
     args = parser.parse_args()
