@@ -276,6 +276,46 @@ class MemoryWatch:
 # ---------------------------------------------------------------------------------------------------------
 
 
+class KeyedServerVisitor(ProtocolVisitor):
+    """A protocol visitor who also finishes training on a server with a class key. There the Training page reads
+    the class's challenges every 5 s in a fragment of its own (views/training/challenge_box.py), which ticks as
+    long as the page is open, so the tab is never idle (ProtocolVisitor.train waits for that): a run has ended
+    once no run of the page is going on and its progress says so (the live chart's fragment redraws the whole page
+    when the run ends). On a server without a key, the same as ProtocolVisitor."""
+
+    async def train(self, tab):
+        started = time.perf_counter()
+        await tab.press("▶️ Train")
+        while True:
+            text = await self.end_of_run(tab, self.step_timeout - (time.perf_counter() - started))
+            if not text.startswith("⏸️"):
+                break
+            self.pauses += 1  # paused by itself (nobody watching): press Train again, as the browser visitor does
+            await tab.press("▶️ Train")
+        reported = re.search(r"([\d.]+) s of training", text)
+        wall = tab.last_full_run.finished_at - started  # to the end of the page's run that shows ✅
+        self.training = (wall, float(reported.group(1)) if reported else float("nan"))
+        if text.startswith("💥"):
+            self.errors.append("training: the run diverged")
+
+    @staticmethod
+    async def end_of_run(tab, timeout):
+        """Wait until the page says the run has ended (finished, diverged or paused); return what it says. The end
+        is kept once seen: a run of the challenges' fragment may start before wait_until looks again."""
+        ended = []
+
+        def seen():
+            if not ended and not tab.running and tab.progress_text().startswith(("✅", "💥", "⏸️")):
+                ended.append(tab.progress_text())
+            return bool(ended)
+        try:
+            await tab.wait_until(seen, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the run did not end within {timeout:.0f} s (the page's progress: "
+                               f"{tab.progress_text()!r}; a run of the page going on: {tab.running})") from None
+        return ended[0]
+
+
 class Visitor:
     """One student: a browser context of their own, and what they measured."""
 
@@ -414,7 +454,7 @@ async def whole_class(url, sessions, browsers, ramp, time_limit, read_seconds=0.
         seed = (lambda n: n) if distinct_seeds else (lambda n: None)
         asked = asyncio.Event() if key else None  # set once the teacher has asked the room
         visitors = [Visitor(n, url, browser, read_seconds, seed(n)) if n in in_browser
-                    else ProtocolVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds, seed(n), asked)
+                    else KeyedServerVisitor(n, url, PAGES, STEP_TIMEOUT_MS / 1000, read_seconds, seed(n), asked)
                     for n in range(sessions)]
         teacher = Projector(url, key, [v for v in visitors if v.kind == "protocol"], asked) if key else None
 
