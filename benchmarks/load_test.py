@@ -283,21 +283,6 @@ class KeyedServerVisitor(ProtocolVisitor):
     once no run of the page is going on and its progress says so (the live chart's fragment redraws the whole page
     when the run ends). On a server without a key, the same as ProtocolVisitor."""
 
-    async def train(self, tab):
-        started = time.perf_counter()
-        await tab.press("▶️ Train")
-        while True:
-            text = await self.end_of_run(tab, self.step_timeout - (time.perf_counter() - started))
-            if not text.startswith("⏸️"):
-                break
-            self.pauses += 1  # paused by itself (nobody watching): press Train again, as the browser visitor does
-            await tab.press("▶️ Train")
-        reported = re.search(r"([\d.]+) s of training", text)
-        wall = tab.last_full_run.finished_at - started  # to the end of the page's run that shows ✅
-        self.training = (wall, float(reported.group(1)) if reported else float("nan"))
-        if text.startswith("💥"):
-            self.errors.append("training: the run diverged")
-
     @staticmethod
     async def end_of_run(tab, timeout):
         """Wait until the page says the run has ended (finished, diverged or paused); return what it says. The end

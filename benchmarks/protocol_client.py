@@ -638,9 +638,7 @@ class ProtocolVisitor:
         started = time.perf_counter()
         await tab.press("▶️ Train")
         while True:
-            await tab.wait_until(lambda: tab.idle() and tab.progress_text().startswith(("✅", "💥", "⏸️")),
-                                 self.step_timeout - (time.perf_counter() - started))
-            text = tab.progress_text()
+            text = await self.end_of_run(tab, self.step_timeout - (time.perf_counter() - started))
             if not text.startswith("⏸️"):
                 break
             self.pauses += 1  # paused by itself (nobody watching): press Train again, as the browser visitor does
@@ -650,6 +648,12 @@ class ProtocolVisitor:
         self.training = (wall, float(reported.group(1)) if reported else float("nan"))
         if text.startswith("💥"):
             self.errors.append("training: the run diverged")
+
+    @staticmethod
+    async def end_of_run(tab, timeout):
+        """Wait until the tab is idle and its progress says the run has ended (finished, diverged or paused)."""
+        await tab.wait_until(lambda: tab.idle() and tab.progress_text().startswith(("✅", "💥", "⏸️")), timeout)
+        return tab.progress_text()
 
     async def draw_digit(self, tab):
         canvas = tab.widget_id("bidi_component", lambda component: "drawable_canvas" in component.component_name,
