@@ -25,7 +25,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import board_store
-from dashboard import board_posts, links, pictures
+from dashboard import board_posts, links, messages, pictures
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ PAGES = {  # a page's address: its script and its name in the app's navigation
 RIGHT, GREY, CHOSEN = "#1a7f37", "#9aa5b1", "#1f77b4"  # bars: the right answer, the others; before a reveal
 SEEN_AT = "room_seen_at"  # session key: when this tab last said it is here
 SAID = "room_said"  # session key: a one-line message about the student's last tap, shown once
+SENT = "room_sent"  # session key: (answer key, letter) of the last answer handed to the board's writer
 FOLLOWED = "room_followed"  # session key: the last "go there" of the teacher this student took or put off
 NOT_SENT = ("presenter", "key", "lock")  # names of the teacher's address that are not the page's settings
 
@@ -186,14 +187,15 @@ def _student_view(page):
         key = f"room_answer_{current['id']}_{round_}"
         if key not in st.session_state and round_ in mine:
             st.session_state[key] = letters[mine[round_]]  # this visitor answered before (another tab, a reload)
+            st.session_state[SENT] = (key, st.session_state[key])  # the board has it: never sent again from here
+        elif state == "open":
+            _send_unsent(current, round_, key, mine)
         st.segmented_control("Your answer (tap a letter; tap another to change it)", letters, key=key,
                              disabled=state != "open", on_change=_answer, args=(current["id"], round_, key),
                              width="stretch",
                              help="Your answer goes to the teacher at once. Only the count is on the projector, "
                                   "never who answered what.")
-        said = st.session_state.pop(SAID, None)
-        if said:
-            getattr(st, said[0])(said[1])
+        messages.show(SAID)
         if state == "closed":
             st.info("⏸️ The teacher has stopped the answers: wait for the reveal, or discuss with your neighbour.")
         if state == "revealed":  # the verdict first: on a phone the bars below take a screen of their own
@@ -307,11 +309,24 @@ def _answer(question_id, round_, key):
     store, writer = board_posts.store(), board_posts.writer()
     current = store.current_question()
     if current is None or current["id"] != question_id or current["state"] != "open" or current["round"] != round_:
-        st.session_state[SAID] = ("warning", "⏱️ This question is closed: your answer was not counted.")
+        messages.keep(SAID, "warning", "⏱️ This question is closed: your answer was not counted.")
         return
     writer.submit("answer", board_posts.visitor(), board_posts.nickname(), question_id, round_, LETTERS.index(letter))
+    st.session_state[SENT] = (key, letter)
     if not writer.flush(timeout=2.0):
-        st.session_state[SAID] = ("info", "⏳ The board is busy: your answer is saved as soon as it is free.")
+        messages.keep(SAID, "info", "⏳ The board is busy: your answer is saved as soon as it is free.")
+
+
+def _send_unsent(current, round_, key, mine):
+    """A letter on screen that the board does not have, and that was never sent: send it now. Streamlit skips a
+    widget's on_change when the tab's quick rerun carrying the tap is merged into a full one (a tap, then at once
+    another page): the tap is kept in st.session_state[key], its callback never runs. mine : this visitor's answers
+    on the board, {round: option}."""
+    letter = st.session_state.get(key)
+    if letter is None or mine.get(round_) == LETTERS.index(letter) or st.session_state.get(SENT) == (key, letter):
+        return
+    log.info("ask the room: an answer whose tap was not handled is sent now (question %s)", current["id"])
+    _answer(current["id"], round_, key)
 
 
 def _say_here():

@@ -142,6 +142,25 @@ def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(keyed_
     assert any("stopped the answers" in i.value for i in anna.info)
 
 
+def test_a_tap_whose_callback_never_ran_is_sent_at_the_next_drawing_and_once(keyed_board_file, monkeypatch):
+    """Streamlit skips the segmented control's on_change when the tab's rerun carrying the tap is merged into a full
+    one (a tap, then at once another page): the letter is in st.session_state, the callback never ran. The next
+    drawing of the question sends it; a letter the board already has is never sent again."""
+    store, q = asked_directly(keyed_board_file)
+    anna = student_tab()
+    key = answer_buttons(anna).key
+    anna.session_state[key] = "C"  # the tap, as Streamlit keeps it when it skips the callback
+    anna.switch_page("views/training/page.py")  # and at once another page
+    run_ok(anna)
+    written()
+    assert store.tally(q) == {1: [0, 0, 1]}
+    sent = []
+    monkeypatch.setattr(ask_room, "_answer", lambda *args: sent.append(args))
+    run_ok(anna)  # the next drawings: the board has C, nothing is sent again
+    run_ok(anna)
+    assert sent == []
+
+
 def test_a_teachers_own_question_reaches_the_students_as_plain_text(keyed_board_file):
     hostile = "<script>alert(1)</script> **bold** $x$ :red[red]"
     teacher = teacher_tab()

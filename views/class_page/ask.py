@@ -8,7 +8,7 @@ checked again when it acts (board_posts.teacher()): a student's tab has none of 
 import streamlit as st
 
 import board_store
-from dashboard import ask_room, board_posts, links, state
+from dashboard import ask_room, board_posts, links, messages, state
 from nn_core import training
 from views.class_page import question_bank, teacher
 
@@ -36,7 +36,7 @@ def questions():
 
 
 def act(method, *args, done):
-    """A teacher's change of the current question; the page says it under the question (say)."""
+    """A teacher's change of the current question; the page says it under the question (messages.show)."""
     teacher.act(method, *args, done=done, say_in=SAID)
 
 
@@ -45,7 +45,7 @@ def on_ask(chosen):
     try:
         question = board_store.clean_question(chosen)
     except board_store.QuestionError as error:
-        st.session_state[SAID] = ("warning", f"This question cannot be asked: {error}")
+        messages.keep(SAID, "warning", f"This question cannot be asked: {error}")
         return
     act("ask", question, done="📣 Asked: every student's screen shows it within a couple of seconds.")
 
@@ -127,20 +127,13 @@ def live_question():
             st.metric("Right", share.removeprefix("right: ").replace(" then ", " → "),
                       help="The share of right answers in each round: after a discussion it usually rises.")
     question_buttons(current)  # above the bars: the teacher reaches them without scrolling the bars away
-    say()
+    messages.show(SAID)
     if current["shown"] or revealed:  # both rounds side by side, under the question, as wide as the screen
         ask_room.rounds_picture(question, tally, revealed, width=1100 // max(len(tally), 1), height=220)
     if revealed:
         if question.get("explanation"):
             ask_room.text(question["explanation"])
         ask_room.link_to_answer(question)
-
-
-def say():
-    """The teacher's last action, in one line (shown once, wherever the page is first drawn after it)."""
-    said = st.session_state.pop(SAID, None)
-    if said:
-        getattr(st, said[0])(said[1])
 
 
 def question_buttons(current):
@@ -181,7 +174,8 @@ def teacher_section(current):
     """The teacher's "Ask the room", first on the page: the current question live, then the chooser. current :
     the board's current question as the page read it (current_question()), or None."""
     st.fragment(live_question, run_every=LIVE)()
-    say()
+    if current is None:  # with a question, the live part says it, under the question's buttons
+        messages.show(SAID)
     key = f"room_chooser_{current['id'] if current else 0}"  # a new question folds it (the projector shows that)
     with st.expander("📣 Ask the room a question", expanded=current is None, key=key):
         chooser(questions())

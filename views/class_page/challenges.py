@@ -14,7 +14,7 @@ import streamlit as st
 
 import board_store
 from board_store.challenges import MAX_TITLE, during
-from dashboard import board_posts, state, widgets
+from dashboard import board_posts, messages, state, widgets
 from nn_core.training import NOTEBOOK, evaluate
 from training_runs import runs
 from views.class_page import board_view, teacher
@@ -136,7 +136,7 @@ def on_post():
     try:
         challenge, _ = chosen()
     except board_store.ChallengeError as error:
-        st.session_state[SAID] = ("warning", f"This challenge cannot be posted: {error}")
+        messages.keep(SAID, "warning", f"This challenge cannot be posted: {error}")
         return
     teacher.act("post_challenge", challenge, say_in=SAID,
                 done=f"🏁 Posted: {challenge['title']}. Every run posted from now on is checked against it.")
@@ -166,14 +166,7 @@ def post_form(any_open):
                   disabled=challenge is None,
                   help="Opens it on every student's Training page and here. Runs posted from now on count; runs "
                        "trained before do not.")
-        say(SAID)
-
-
-def say(key):
-    """The teacher's last action, said once."""
-    said = st.session_state.pop(key, None)
-    if said:
-        getattr(st, said[0])(said[1])
+        messages.show(SAID)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -252,7 +245,7 @@ def live_challenges():
     every, rows = read
     opened = [c for c in every if c["closed"] is None]
     closed = [c for c in every if c["closed"] is not None]
-    say(CLOSE_SAID)
+    messages.show(CLOSE_SAID)
     if not opened:
         st.info("No challenge is open." + (" Post one above." if teacher.teacher() else
                                            " When the teacher posts one, it shows here with its leaderboard."))
@@ -284,7 +277,7 @@ def section():
     if teacher.teacher() and not widgets.presenter():
         post_form(any_open=any_open())
     elif not teacher.teacher():
-        say(SAID)  # a tab that lost the teacher's key as it pressed Post is told why nothing happened
+        messages.show(SAID)  # a tab that lost the teacher's key as it pressed Post is told why nothing happened
     st.fragment(live_challenges, run_every=LIVE)()
     if teacher.teacher() and widgets.presenter():
         post_form(any_open=True)

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import board_store
-from dashboard import board_posts, state, widgets
+from dashboard import board_posts, messages, state, widgets
 from dashboard.pictures import bar_picture, pixelated, png_bytes
 from nn_core.evaluation import confused_pairs, per_digit
 from nn_core.network import forward_prop, get_predictions, layer_count
@@ -310,6 +310,4 @@ def teacher_part(board_id, n):
                          help="Deletes every digit of the class's set, for everyone.")
     with download_column:
         teacher.digits_download(board_id, n, key="class_digits_download")
-    if SAID in st.session_state:
-        kind, text = st.session_state.pop(SAID)
-        getattr(st, kind)(text)
+    messages.show(SAID)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import board_store
-from dashboard import ask_room, board_posts
+from dashboard import ask_room, board_posts, messages
 from views.class_page import board_view
 
 MESSAGE = "board_message"  # session key: (kind, text) of the teacher's last action
@@ -29,7 +29,7 @@ def act(method, *args, done, say_in=MESSAGE):
         said = ("success", done)
     else:
         said = ("info", "The board is busy or away: the change is made as soon as it can be written.")
-    st.session_state[say_in] = said
+    messages.keep(say_in, *said)
 
 
 def on_remove(board_id):
@@ -65,9 +65,7 @@ def teacher_controls(rows, board_id):
                   help="Archives the current board and opens an empty one. Students keep training as usual; "
                        "their next runs land on the new board.")
     downloads(rows, board_id)
-    message = st.session_state.pop(MESSAGE, None)
-    if message:
-        getattr(st, message[0])(message[1])
+    messages.show(MESSAGE)
 
 
 def answers_table(store, board_id):

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import board_store
-from dashboard import board_posts
+from dashboard import board_posts, messages
 
 # A dot or a tick is not a digit, yet the preprocessing blows any ink up to fill 20 x 20 pixels: a drawing is
 # refused when the longer side of its ink's bounding box is below this fraction of the canvas. The fattest pen (48
@@ -75,11 +75,11 @@ def add_mine(mine):
         digits.append((uid_of(digit), np.ravel(mine[digit]), digit))
     not_added = f" Not added: {'; '.join(refused)}." if refused else ""
     if not digits:
-        st.session_state[SAID] = ("warning", f"Nothing to add.{not_added}")
+        messages.keep(SAID, "warning", f"Nothing to add.{not_added}")
         return
     before = my_count()
     if not changed("add_digits", board_posts.visitor(), board_posts.nickname(), digits):
-        st.session_state[SAID] = ("info", "⏳ The class board's file is busy: your digits are added as soon as it "
+        messages.keep(SAID, "info", "⏳ The class board's file is busy: your digits are added as soon as it "
                                           f"is free.{not_added}")
         return
     after = my_count()
@@ -94,15 +94,15 @@ def add_mine(mine):
     else:
         said = (f"✅ {count_of(new)} added. The other {len(digits) - new} were in the class's set already: each "
                 "drawing is added once (draw a digit again to add a new one).")
-    st.session_state[SAID] = ("success", said + not_added)
+    messages.keep(SAID, "success", said + not_added)
 
 
 def take_back():
     """Take every digit of this visitor out of the class's set."""
     if changed("take_back_digits", board_posts.visitor()):
-        st.session_state[SAID] = ("success", "↩️ Taken back: none of your digits is in the class's set any more.")
+        messages.keep(SAID, "success", "↩️ Taken back: none of your digits is in the class's set any more.")
     else:
-        st.session_state[SAID] = ("info", "⏳ The class board's file is busy: your digits are taken out as soon as it "
+        messages.keep(SAID, "info", "⏳ The class board's file is busy: your digits are taken out as soon as it "
                                           "is free.")
 
 
@@ -128,6 +128,4 @@ def offer(mine):
         st.caption("The class's set cannot be read right now.")
     else:
         st.caption(f"Yours in the class's set now: {count_of(count)}.")
-    if SAID in st.session_state:
-        kind, text = st.session_state.pop(SAID)
-        getattr(st, kind)(text)
+    messages.show(SAID)

@@ -162,8 +162,8 @@ def live_panel():
         run.seen()
         run.redraws += 1
         if not run.training:
+            finish(run)  # before letting go of the worker: a run of the page cut short in finish() does it again
             run.worker = None
-            finish(run)
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         if pace_changed(st.session_state.get(REDRAW_EVERY)):
             st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
