@@ -270,7 +270,7 @@ class Board(Room, Challenges, ClassDigits):
             return (f"The class board's database {self.name} cannot be used now ({reason}). Check that PostgreSQL "
                     f"runs there and that the user and password in the URL are right.")
         return (f"The class board file {self.name} cannot be read ({reason}). Check that it exists and that the "
-                f"server may read and write it, or point {PATH_VARIABLE} at another file.")
+                f"server may read and write it, or give another file ({PATH_VARIABLE}, or --class-board).")
 
     def _check(self, connection):
         """Make sure the board is of this app's schema: create it when empty, migrate it when older, refuse it
@@ -281,8 +281,8 @@ class Board(Room, Challenges, ClassDigits):
             self._record_version(connection, version)  # a file from before: its version becomes a row
             return
         where = "database" if self.postgresql else "file"
-        elsewhere = f"point {URL_VARIABLE} at another database" if self.postgresql else \
-            f"point {PATH_VARIABLE} at another file"
+        elsewhere = f"give another database ({URL_VARIABLE}, or --class-board)" if self.postgresql else \
+            f"give another file ({PATH_VARIABLE}, or --class-board)"
         if version > len(schema.MIGRATIONS):
             raise BoardError(
                 f"The class board {where} {self.name} was written by a newer version of this app (schema {version}; "
