@@ -12,6 +12,7 @@ import math
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 import pytest
@@ -321,6 +322,22 @@ def test_the_training_pages_run_is_posted_and_updated_not_repeated(board_file):
     written()
     (run,) = board_store.Board(board_file).runs()
     assert run["steps"] == 2 and run["dev_accuracy"] is not None and run["data"] == "bundled sample"
+
+
+def test_a_run_is_posted_before_the_page_says_finished_while_its_thread_still_lives(board_file):
+    """A run's status turns "finished" a moment before its following thread ends. A visitor who reads "✅ finished"
+    may go to another page at once, and the Training page is never drawn again: the run must be on the board from
+    that drawing on."""
+    at = trained_one_step()
+    written()
+    run = at.session_state["training_run"]
+    run.status = "finished"  # as the worker's last step leaves it ...
+    run.worker = SimpleNamespace(is_alive=lambda: True)  # ... with the thread that followed it not ended yet
+    run_ok(at)
+    assert at.session_state["training_run"].worker is None
+    written()
+    (posted,) = board_store.Board(board_file).runs()
+    assert posted["status"] == "finished"
 
 
 def test_the_experiments_pages_seeds_are_posted_one_run_each(board_file):

@@ -161,9 +161,9 @@ def live_panel():
     if run.worker is not None:  # started by Train: still training, or just ended
         run.seen()
         run.redraws += 1
-        if not run.training:
-            finish(run)  # before letting go of the worker: a run of the page cut short in finish() does it again
+        if not run.training or run.ended:  # ended: its thread may live a moment more, the page says "finished"
             run.worker = None
+            finish(run)  # now, before the page says it: a visitor who reads "✅ finished" may leave at once
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         if pace_changed(st.session_state.get(REDRAW_EVERY)):
             st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
