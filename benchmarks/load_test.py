@@ -297,7 +297,7 @@ class KeyedServerVisitor(ProtocolVisitor):
             await tab.wait_until(seen, timeout)
         except TimeoutError:
             raise TimeoutError(f"the run did not end within {timeout:.0f} s (the page's progress: "
-                               f"{tab.progress_text()!r}; a run of the page going on: {tab.running})") from None
+                               f"{tab.progress_text()!r}; {tab.fragments_words()})") from None
         return ended[0]
 
 

@@ -35,6 +35,7 @@ being the XSRF cookie, or the browser's placeholder without one).
 
 import asyncio
 import base64
+import collections
 import io
 import json
 import re
@@ -162,6 +163,8 @@ class StreamlitTab:
         self.timers = {}  # fragment id -> (interval, asyncio task)
         self.exceptions = []  # the text of every exception element received
         self.auto_reruns_sent = 0  # fragment reruns asked for by the timers
+        self.ticks = collections.Counter()  # fragment id -> reruns its timer asked for
+        self.last_message_at = None  # time.perf_counter() when the server's last message arrived
         self.fragment_run_ends = []  # time.perf_counter() at the end of each fragment run
         self.bytes_received = 0
         self.closed = None  # why the websocket closed, once it has
@@ -376,6 +379,7 @@ class StreamlitTab:
 
     def _receive(self, message, data):
         self._messages += 1
+        self.last_message_at = time.perf_counter()
         if message.HasField("ref_hash"):  # an element this tab has cached: use the copy, with the new metadata
             message = self._from_cache(message)
         elif message.metadata.cacheable and message.hash and message.hash not in self.cache:
@@ -500,8 +504,26 @@ class StreamlitTab:
                 await self.send_rerun(fragment_id=fragment_id, is_auto_rerun=True)
             except ConnectionClosed:
                 return
+            self.ticks[fragment_id] += 1
             if self.page_fragment(fragment_id):  # the live chart's (app.py's question panel is not counted)
                 self.auto_reruns_sent += 1
+
+    def fragments_words(self):
+        """What this tab's fragments are doing, in a line, for a message about a page that stopped moving: each
+        timer's interval, the reruns it asked for, and when that fragment's last run ended; the last message."""
+        now = time.perf_counter()
+        words = []
+        for fragment_id, (interval, task) in self.timers.items():
+            last = self.fragment_runs.get(fragment_id)
+            ended = f"its last run ended {now - last.finished_at:.0f} s ago" if last else "no run of it ended"
+            alive = "" if not task.done() else f", its timer ended ({task.exception()!r})" if not task.cancelled() \
+                else ", its timer was cancelled"
+            page = "page" if self.page_fragment(fragment_id) else "app.py"
+            words.append(f"{page} fragment every {interval:g} s: {self.ticks[fragment_id]} reruns asked, {ended}"
+                         f"{alive}")
+        last_message = f"{now - self.last_message_at:.0f} s ago" if self.last_message_at else "never"
+        return (f"timers: {'; '.join(words) or 'none'}; the server's last message {last_message}; "
+                f"a run going on: {self.running} (fragments {self._run_fragments})")
 
     def _stop_timers(self, fragment_id=None):
         for key in [fragment_id] if fragment_id is not None else list(self.timers):
