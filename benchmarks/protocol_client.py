@@ -522,8 +522,10 @@ class StreamlitTab:
             words.append(f"{page} fragment every {interval:g} s: {self.ticks[fragment_id]} reruns asked, {ended}"
                          f"{alive}")
         last_message = f"{now - self.last_message_at:.0f} s ago" if self.last_message_at else "never"
+        page = [shown for shown in self.shown.values() if shown.script_hash != self.main_hash]
         return (f"timers: {'; '.join(words) or 'none'}; the server's last message {last_message}; "
-                f"a run going on: {self.running} (fragments {self._run_fragments})")
+                f"a run going on: {self.running} (fragments {self._run_fragments}); elements on screen: "
+                f"{len(self.shown)}, of the page {len(page)}, from {len({shown.run_id for shown in page})} run(s)")
 
     def _stop_timers(self, fragment_id=None):
         for key in [fragment_id] if fragment_id is not None else list(self.timers):
@@ -614,7 +616,7 @@ class ProtocolVisitor:
                     await self.draw_digit(tab)
                 self.note_exceptions(tab, self.step)
         except Exception as error:  # any failure is counted and reported, never raised
-            message = str(error).splitlines()[0][:200] if str(error) else "no answer in time"
+            message = str(error).splitlines()[0][:1000] if str(error) else "no answer in time"
             self.errors.append(f"{self.step}: {type(error).__name__}: {message}")
         finally:
             self.note_exceptions(tab, self.step)
