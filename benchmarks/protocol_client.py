@@ -525,7 +525,8 @@ class StreamlitTab:
         page = [shown for shown in self.shown.values() if shown.script_hash != self.main_hash]
         return (f"timers: {'; '.join(words) or 'none'}; the server's last message {last_message}; "
                 f"a run going on: {self.running} (fragments {self._run_fragments}); elements on screen: "
-                f"{len(self.shown)}, of the page {len(page)}, from {len({shown.run_id for shown in page})} run(s)")
+                f"{len(self.shown)}, of the page {len(page)}, from {len({shown.run_id for shown in page})} run(s); "
+                f"its messages: {[alert.body[:60] for alert in self.elements('alert')]}; session {self.session_id[:8]}")
 
     def _stop_timers(self, fragment_id=None):
         for key in [fragment_id] if fragment_id is not None else list(self.timers):
