@@ -318,10 +318,10 @@ def _answer(question_id, round_, key):
 
 
 def _send_unsent(current, round_, key, mine):
-    """A letter on screen that the board does not have, and that was never sent: send it now. Streamlit skips a
-    widget's on_change when the tab's quick rerun carrying the tap is merged into a full one (a tap, then at once
-    another page): the tap is kept in st.session_state[key], its callback never runs. mine : this visitor's answers
-    on the board, {round: option}."""
+    """A letter on screen that the board does not have, and that was never sent: send it now. The tap's on_change
+    (_answer) is what sends it; this is the safety net for a tap whose callback did not run, as load tests saw now and
+    then (a tap, then at once another page), whatever the cause. mine : this visitor's answers on the board,
+    {round: option}."""
     letter = st.session_state.get(key)
     if letter is None or mine.get(round_) == LETTERS.index(letter) or st.session_state.get(SENT) == (key, letter):
         return
