@@ -25,7 +25,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import board_store
-from dashboard import board_posts, links, messages, pictures
+from dashboard import board_posts, links, messages, pictures, state
+from training_runs.runs import redraw_interval
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ PAGES = {  # a page's address: its script and its name in the app's navigation
     "class": ("views/class_page/page.py", "👥 Class"),
 }
 RIGHT, GREY, CHOSEN = "#1a7f37", "#9aa5b1", "#1f77b4"  # bars: the right answer, the others; before a reveal
+STALLED = 5  # redraw intervals of the live chart without a drawing, after which the page is drawn again
 SEEN_AT = "room_seen_at"  # session key: when this tab last said it is here
 SAID = "room_said"  # session key: a one-line message about the student's last tap, shown once
 SENT = "room_sent"  # session key: (answer key, letter) of the last answer handed to the board's writer
@@ -153,6 +155,7 @@ def panel(page):
 
 
 def _student_view(page):
+    _wake_a_stalled_chart(page)
     store = board_posts.store()
     try:
         _say_here()
@@ -327,6 +330,22 @@ def _send_unsent(current, round_, key, mine):
         return
     log.info("ask the room: an answer whose tap was not handled is sent now (question %s)", current["id"])
     _answer(current["id"], round_, key)
+
+
+def _wake_a_stalled_chart(page):
+    """On the Training page, while this visitor's run trains: if its live chart has not been drawn for STALLED
+    redraw intervals, draw the whole page again. In load tests through two groups of app processes, now and then one
+    student's page of 30 got no more drawings of its chart during a run while its other fragments went on (cause
+    not found): the run then stopped as on a page left, the page at its last step. The page drawn again sets the
+    chart's redraws up again."""
+    run = st.session_state.get(state.TRAINING_RUN)
+    if page != "training" or run is None or not run.training:
+        return
+    if time.monotonic() - run.last_seen > STALLED * redraw_interval():
+        log.warning("the live chart of a run in training was not drawn for %.0f s: the page is drawn again",
+                    time.monotonic() - run.last_seen)
+        run.seen()  # at most once per STALLED intervals
+        st.rerun()
 
 
 def _say_here():

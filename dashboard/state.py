@@ -33,6 +33,7 @@ MODEL = "model"                 # the visitor's network: a Model
 DRAWN = "drawn_input"           # the last digit drawn on the canvas, (784, 1) float32
 PRESENTER = "presenter"         # presenter mode (the sidebar toggle): larger text and charts, explanations folded
 DEV_SIZE = "shared_dev_size"    # (dev-set size, page that set it): the Data, Training and Experiments pages agree
+TRAINING_RUN = "training_run"  # the Training page's run of this session (a training_runs.runs.LiveRun)
 RUN_HISTORY = "training_history"  # {run number: its row}: the Training page's runs of this session
 
 

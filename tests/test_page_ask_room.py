@@ -4,14 +4,17 @@ a student's tab on any page (the question above the lesson, one tap to answer, t
 AppTest does not tick fragments: each at.run() draws the question once, as one tick does in a browser.
 """
 
+import logging
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from conftest import CLASS_KEY, run_ok
 from streamlit.testing.v1 import AppTest
 
 import board_store
-from dashboard import ask_room, board_posts
+from dashboard import ask_room, board_posts, state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP, CLASS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "class_page" / "page.py")
@@ -159,6 +162,24 @@ def test_a_tap_whose_callback_never_ran_is_sent_at_the_next_drawing_and_once(key
     run_ok(anna)  # the next drawings: the board has C, nothing is sent again
     run_ok(anna)
     assert sent == []
+
+
+def test_a_training_page_whose_live_chart_stopped_is_drawn_again(keyed_board_file, caplog):
+    """While a student's run trains, the question panel (every second, on every page of a server with a class key)
+    draws the Training page again when its live chart has not been drawn for STALLED redraw intervals."""
+    anna = student_tab()
+    anna.switch_page("views/training/page.py")
+    run_ok(anna).button(key="tr_step").click()
+    run = run_ok(anna).session_state[state.TRAINING_RUN]
+    run.worker = SimpleNamespace(is_alive=lambda: True)  # training, as far as the page can tell
+    run_ok(anna)
+    assert "was not drawn" not in caplog.text  # drawn a moment ago: nothing to do
+    run.last_seen -= 1000  # ... and then no drawing of its chart for a long while
+    with caplog.at_level(logging.WARNING, logger="dashboard.ask_room"):
+        run_ok(anna)
+    assert "the live chart of a run in training was not drawn for" in caplog.text
+    assert time.monotonic() - run.last_seen < 60  # drawn again
+    run.worker = None
 
 
 def test_a_teachers_own_question_reaches_the_students_as_plain_text(keyed_board_file):

@@ -17,7 +17,7 @@ from training_runs.runs import (
 )
 from views.training.controls import dev_options, hyperparams_from_widgets, presets
 
-RUN, HISTORY = "training_run", state.RUN_HISTORY
+RUN, HISTORY = state.TRAINING_RUN, state.RUN_HISTORY
 REDRAW_EVERY = "training_redraw_every"  # seconds between two redraws of the live chart, as last set up
 
 
