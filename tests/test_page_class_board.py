@@ -23,6 +23,7 @@ import board_store
 from dashboard import board_posts, state
 from nn_core.training import NOTEBOOK
 from views.class_page import board_view
+from views.training.live_curve import progress_text
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "class_page" / "page.py")
@@ -333,7 +334,9 @@ def test_a_run_is_posted_before_the_page_says_finished_while_its_thread_still_li
     run = at.session_state["training_run"]
     run.status = "finished"  # as the worker's last step leaves it ...
     run.worker = SimpleNamespace(is_alive=lambda: True)  # ... with the thread that followed it not ended yet
+    assert progress_text(run).startswith("⏳ training")  # not "finished" before the page has finished it
     run_ok(at)
+    assert progress_text(run).startswith("✅ finished")
     assert at.session_state["training_run"].worker is None
     written()
     (posted,) = board_store.Board(board_file).runs()

@@ -207,8 +207,10 @@ def show_curves(records, total, layers):
 def progress_text(run):
     """Where the run is, in one line, in the same words as the history table and the class board. Once it has
     stopped, its dev accuracy is the score of its final weights (the same number as the card below); while it
-    trains, the last one measured on the way."""
-    text = f"{OUTCOMES[run.outcome]}" + (f" ({run.problem})" if run.outcome == "went wrong" else "")
+    trains, the last one measured on the way. A run still followed by the page (run.worker) is "training" even if
+    it ended a moment ago: the page says how it ended only once it has finished it (finish: scored, posted)."""
+    outcome = "running" if run.worker is not None else run.outcome
+    text = f"{OUTCOMES[outcome]}" + (f" ({run.problem})" if outcome == "went wrong" else "")
     if run.loaded and not run.records:
         dev = run.scores.get("dev", (None, None))[1]
         return text + " · its steps are not in the file" + (f" · dev accuracy {dev:.1%}" if dev is not None else "")
