@@ -45,7 +45,7 @@ PAGES = {  # a page's address: its script and its name in the app's navigation
 RIGHT, GREY, CHOSEN = "#1a7f37", "#9aa5b1", "#1f77b4"  # bars: the right answer, the others; before a reveal
 STALLED = 5  # redraw intervals of the live chart without a drawing, after which the page is drawn again
 SEEN_AT = "room_seen_at"  # session key: when this tab last said it is here
-SAID = "room_said"  # session key: a one-line message about the student's last tap, shown once
+SAID = "room_said"  # session key: a line about the student's last tap, kept on screen a while (messages.py)
 SENT = "room_sent"  # session key: (answer key, letter) of the last answer handed to the board's writer
 FOLLOWED = "room_followed"  # session key: the last "go there" of the teacher this student took or put off
 NOT_SENT = ("presenter", "key", "lock")  # names of the teacher's address that are not the page's settings
@@ -341,9 +341,9 @@ def _wake_a_stalled_chart(page):
     run = st.session_state.get(state.TRAINING_RUN)
     if page != "training" or run is None or not run.training:
         return
-    if time.monotonic() - run.last_seen > STALLED * redraw_interval():
-        log.warning("the live chart of a run in training was not drawn for %.0f s: the page is drawn again",
-                    time.monotonic() - run.last_seen)
+    quiet = time.monotonic() - run.last_seen  # seconds since the page last drew the run
+    if quiet > STALLED * redraw_interval():
+        log.warning("the live chart of a run in training was not drawn for %.0f s: the page is drawn again", quiet)
         run.seen()  # at most once per STALLED intervals
         st.rerun()
 

@@ -22,7 +22,7 @@ from dashboard import board_posts, messages
 # (64 px) is small but still a digit.
 MIN_SIDE = 0.2
 UIDS = "draw_mine_uids"  # session key: {digit: uid} of the kept drawings
-SAID = "draw_class_said"  # session key: (kind, text) said after Add or Take back, shown once
+SAID = "draw_class_said"  # session key: what Add or Take back did, kept on screen a while (dashboard/messages.py)
 WAIT = 3.0  # seconds a button waits for the board's file, so that the count below it is already up to date
 
 
