@@ -13,19 +13,30 @@ the bundled sample, each way once per round, rounds interleaved so that a busy m
                      follows it but drawing nothing: from the start to the finished run here, and the seconds
                      the worker itself spent in train() (what the page reports as "s of training")
 
-The ratios are taken within one run of this script. A run through a live page (a protocol client or Chromium) is
-measured by benchmarks/load_test.py --sessions 1 and benchmarks/bench_training_browser.py.
+  live page          with --browser: the same run trained from the Training page of the app (a server of its
+                     own, started here) in headless Chromium on this machine, the teacher's projector (1280 x 720,
+                     presenter mode): from the click on Train to the finished line, and the training seconds the
+                     page reports; and the CPU that Chromium, the server and its workers took meanwhile
+
+The ratios are taken within one run of this script. A class through live pages is measured by
+benchmarks/load_test.py.
+
+    python benchmarks/bench_run_overhead.py [repeats] [--browser]
 """
 
+import argparse
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bench_training_browser  # noqa: E402
 
 from nn_core.data import split_dev  # noqa: E402
 from nn_core.mnist_files import load_sample  # noqa: E402
@@ -72,11 +83,71 @@ def through_the_pool(split):
     return wall, run.seconds, threads
 
 
-def main(repeats=3):
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid):
+    """CPU seconds used so far by Chromium's processes, the app's server, and the server's training workers (a
+    worker is told its server's pid on its command line). Linux's /proc."""
+    used = {"Chromium": 0.0, "server": 0.0, "its workers": 0.0}
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            command = (folder / "cmdline").read_bytes().split(b"\0")
+            stat = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks = int(stat[11]) + int(stat[12])  # utime + stime
+        if int(folder.name) == server_pid:
+            used["server"] += ticks / TICKS
+        elif b"training_runs.worker_loop" in command and str(server_pid).encode() in command:
+            used["its workers"] += ticks / TICKS
+        elif any(b"chrom" in part for part in command[:1]):
+            used["Chromium"] += ticks / TICKS
+    return used
+
+
+class LivePage:
+    """The app on a server of its own and its Training page in headless Chromium, the notebook preset chosen."""
+
+    def __init__(self):
+        os.environ["FINISHED_RUNS_KEPT"] = "0"  # the server trains each run again, never hands back the last one
+        self.server, url = bench_training_browser.start_server()
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=bench_training_browser.CHROMIUM,
+                                                       args=bench_training_browser.ARGS)
+        self.page = bench_training_browser.open_training(self.browser, url, {"width": 1280, "height": 720},
+                                                         "?presenter=1")
+        self.run()  # the server's workers started once, before timing
+
+    def run(self):
+        """(seconds from the click to the finished line, training seconds the page reports, redraws, the CPU
+        seconds each group took meanwhile)."""
+        self.page.get_by_role("button", name="🔄 Reset").click()
+        bench_training_browser.idle(self.page)
+        time.sleep(pool.OtherWork().window + 0.5)  # the server's measure of other work forgets this script's runs
+        before = cpu_seconds(self.server.pid)
+        wall, trained, redraws = bench_training_browser.watched_run(self.page)
+        after = cpu_seconds(self.server.pid)
+        bench_training_browser.idle(self.page)
+        return wall, trained, redraws, {name: after[name] - before[name] for name in after}
+
+    def close(self):
+        self.browser.close()
+        self.playwright.stop()
+        self.server.terminate()
+        self.server.wait(timeout=10)
+
+
+def main(repeats=3, browser=False):
     split = split_dev(load_sample(Path(__file__).resolve().parents[1] / "data" / "mnist_sample.npz"), 1000, 0)
     through_the_pool(split)  # the workers started and the data published once, before timing
     figures = {"train, all cores": [], "train, 1 thread": [], "no evaluation": [], "worker pool (wall)": [],
                "worker pool (in train)": []}
+    if browser:
+        figures.update({"live page (click to end)": [], "live page (in train)": []})
+        live, redraws, cpu = LivePage(), [], []
     slices = []
     for _ in range(repeats):
         figures["train, all cores"].append(alone(split, None))
@@ -86,6 +157,14 @@ def main(repeats=3):
         slices.extend(threads)
         figures["worker pool (wall)"].append(wall)
         figures["worker pool (in train)"].append(inside)
+        if browser:
+            wall, inside, drawn, used = live.run()
+            figures["live page (click to end)"].append(wall)
+            figures["live page (in train)"].append(inside)
+            redraws.append(drawn / inside)
+            cpu.append({name: seconds / wall for name, seconds in used.items()})
+    if browser:
+        live.close()
     base = statistics.median(figures["train, all cores"])
     print(f"notebook preset on the bundled sample, 500 full-batch steps, dev every {EVERY} steps, "
           f"{os.cpu_count()} cores, median of {repeats}:")
@@ -95,10 +174,18 @@ def main(repeats=3):
               + ", ".join(f"{t:.2f}" for t in times) + ")")
     print(f"  the pool's slices: {len(slices)}, of which {sum(t > 1 for t in slices)} on every core's BLAS threads, "
           f"{sum(t == 1 for t in slices)} on one")
+    if browser:
+        print(f"  the live page redrew its progress line and curves {statistics.median(redraws):.1f} times a second; "
+              "meanwhile, in cores (CPU seconds per second of the run, median): "
+              + ", ".join(f"{name} {statistics.median(c[name] for c in cpu):.2f}" for name in cpu[0]))
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("repeats", type=int, nargs="?", default=3, help="rounds, each way once per round")
+    parser.add_argument("--browser", action="store_true", help="also through a live page in headless Chromium")
+    arguments = parser.parse_args()
     try:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+        main(arguments.repeats, arguments.browser)
     finally:
         pool.shutdown()

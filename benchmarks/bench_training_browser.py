@@ -61,12 +61,14 @@ def step(text):
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-def open_training(browser, url):
-    page = browser.new_context(viewport={"width": 1440, "height": 1400}).new_page()
+def open_training(browser, url, viewport=None, query=""):
+    """A tab on the Training page (after Home, as a visitor comes), the notebook preset chosen. query: added to the
+    Training page's address, such as "?presenter=1"."""
+    page = browser.new_context(viewport=viewport or {"width": 1440, "height": 1400}).new_page()
     page.set_default_timeout(180_000)
     page.goto(url + "/")  # Home first, so that app.py's navigation is in place
     idle(page)
-    page.goto(url + "/training")
+    page.goto(url + "/training" + query)
     page.get_by_role("button", name="▶️ Train").wait_for()
     idle(page)
     page.get_by_role("button", name="📓 The notebook").click()
@@ -136,6 +138,35 @@ def first_chart(browser, url, runs):
         context.close()
     times.sort()
     print(f"  median {times[len(times) // 2]:.2f} s (from {times[0]:.2f} to {times[-1]:.2f} s)")
+
+
+# In the browser: every change of the progress line after a click on Train, with its time, noted by a
+# MutationObserver (reading textContent, so nothing forces the page's layout); window.ended holds the line once the
+# run has ended (finished, diverged or went wrong).
+WATCH_PROGRESS = """() => { window.changes = []; window.ended = null; let last = null;
+  const read = () => {
+    const text = document.querySelector('[data-testid="stProgress"]')?.textContent ?? null;
+    if (window.clickedAt === undefined || text === last) return;
+    last = text;
+    window.changes.push([(performance.now() - window.clickedAt) / 1000, text]);
+    if (text && /^(✅|💥|⚠️)/.test(text.trim())) window.ended = text;
+  };
+  new MutationObserver(read).observe(document.body, {subtree: true, childList: true, characterData: true});
+  document.addEventListener('click', (event) => {
+    if (event.target.closest('button')?.innerText.includes('Train')) window.clickedAt = performance.now();
+  }, true); }"""
+
+
+def watched_run(page):
+    """Train in `page` (a Training page, idle) and watch it to the end without polling the page's layout.
+    Returns (seconds from the click to the finished line, the training seconds the page reports, the redraws
+    while it trained: how many different steps the progress line showed)."""
+    page.evaluate(WATCH_PROGRESS)
+    page.get_by_role("button", name="▶️ Train").click()
+    page.wait_for_function("() => window.ended", polling=250)
+    changes = page.evaluate("() => window.changes")
+    trained = float(re.search(r"([\d.]+) s of training", changes[-1][1]).group(1))
+    return changes[-1][0], trained, len({step(text) for _, text in changes} - {0})
 
 
 def full_run(page):
