@@ -74,6 +74,11 @@ def first_screen_holds(page, element):
     return box is not None and box["y"] >= bar["y"] + bar["height"] - 1 and box["y"] + box["height"] <= 720
 
 
+def ordinal(n):
+    """1st, 2nd, 3rd, 4th: a rank as the Training page writes it."""
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th')}"
+
+
 def challenge_line(student):
     """The Training page's line about the open challenge (its 🏁 is drawn as the alert's icon)."""
     return student.page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=CHALLENGE)
@@ -220,16 +225,17 @@ def test_a_challenge_and_the_class_handwriting_with_a_teacher_and_three_students
         # The server's leaderboard: ada's and the phone's runs meet it, ranked by dev accuracy; ben's does not.
         challenge = board.challenges()[0]
         ranked = board_store.leaderboard(challenge, board.runs())
-        assert sorted(row["run"]["alpha"] for row in ranked) == [1.0, 2.0]
+        # (a run trained again in a tab loaded again can stand beside the first: one row per visitor)
+        assert sorted({row["run"]["alpha"] for row in ranked}) == [1.0, 2.0]
+        assert len(ranked) == len({run["visitor"] for run in rows if run["alpha"] >= 1})
         table = leaderboard.locator('[data-testid="stDataFrame"]')
         met = sum(run["alpha"] >= 1 for run in rows)
         expect(leaderboard).to_contain_text(f"{len(rows)} runs tried since it opened, {met} meet it", timeout=SOON_MS)
         expect(table).to_be_visible()
-        by_alpha = {row["run"]["alpha"]: row for row in ranked}
-        for name in ("ada", "phone"):
-            row = by_alpha[ALPHAS[name]]
-            expect(challenge_line(students[name])).to_contain_text(
-                f"{row['rank']}{'st' if row['rank'] == 1 else 'nd'} of 2", timeout=SOON_MS)
+        for name in ("ada", "phone"):  # the rank of this student's run, among all the runs that meet it
+            ranks = "|".join(ordinal(row["rank"]) for row in ranked if row["run"]["alpha"] == ALPHAS[name])
+            expect(challenge_line(students[name])).to_contain_text(re.compile(f"({ranks}) of {len(ranked)}"),
+                                                                   timeout=SOON_MS)
         challenge_line(phone).scroll_into_view_if_needed()
         keep_screenshot(phone.page, "phone-challenge")
         expect(challenge_line(ben)).to_contain_text("not yet", timeout=SOON_MS)
