@@ -156,6 +156,10 @@ def follow_hyperparams(read: Callable[[], Hyperparams], apply: Callable[[Hyperpa
     (before they are drawn). Returns the arrival for mirror_hyperparams (None on an ordinary rerun), which
     warns, here on the page, about each bad or unknown parameter and each value the controls could not take.
     """
+    # The place of the warnings is on the page at every run, empty but for an arrival's: the parts below keep their
+    # places from run to run (a part that moves between two runs can break the redraw of a fragment asked for
+    # before it moved: Streamlit's page then stops with "'setIn' cannot be called on an ElementNode").
+    place = st.container()
     asked = arrived((*HYPERPARAMS, "lock")) | strangers(HYPERPARAMS, keep=("lock",))
     if not asked:
         return None
@@ -165,7 +169,7 @@ def follow_hyperparams(read: Callable[[], Hyperparams], apply: Callable[[Hyperpa
     if "dev_size" in asked:
         state.set_dev_size(hp.dev_size, "link")  # so that the page offers this size
     apply(hp)
-    return {"asked": asked, "hp": hp, "problems": problems, "place": st.container()}
+    return {"asked": asked, "hp": hp, "problems": problems, "place": place}
 
 
 def mirror_hyperparams(hp: Hyperparams, arrival=None):

@@ -46,18 +46,24 @@ running = bool(run and run.training)
 
 if not widgets.presenter():  # on a projector the buttons say it, and the curves need the room
     st.header("Train")
-with top or st.container():
-    buttons(running)
+with top or st.container():  # one container per part, drawn or empty, so that each part keeps its place from run
+    buttons(running)          # to run (as links.follow_hyperparams explains), the live fragments above all
     if not widgets.presenter():  # the class's open challenges, if any, one line each beside Train
-        challenge_box()
-    if run and not running and not resumable_run() and not run.ended and run.step:
-        st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new network.")
+        with st.container():
+            challenge_box()
+    with st.container():
+        if run and not running and not resumable_run() and not run.ended and run.step:
+            st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new "
+                       "network.")
     every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
-    st.fragment(live_panel, run_every=every)()
-    if run and not running:
-        results.outcome(run)
+    with st.container():
+        st.fragment(live_panel, run_every=every)()
+    with st.container():
+        if run and not running:
+            results.outcome(run)
     if widgets.presenter():  # on a projector, below the curves
-        challenge_box()
+        with st.container():
+            challenge_box()
 
 st.header("The hyperparameters")
 hp = controls(disabled=running, locked=links.locked())
