@@ -72,27 +72,36 @@ board_posts.follow_key()  # app.py did it already, unless this page runs on its 
 # So does a chosen part other than the runs: the challenges' leaderboard, or the class's handwriting.
 asked = ask.current_question() if teacher.teacher() else None  # the question to the room, in the teacher's tab
 on_projector = widgets.presenter() and (asked or st.session_state.get("class_show", "runs") != "runs")
-if not on_projector:
-    st.title("👥 The class's runs")
-    widgets.explain(EXPLANATION)
+# Each part that comes and goes sits in a container of its own, on the page at every run (empty when the part is
+# not shown): the parts keep their places from run to run, so that the live parts' redraws, asked for before a
+# click changed the page, still find them (see links.follow_hyperparams).
+with st.container():
+    if not on_projector:
+        st.title("👥 The class's runs")
+        widgets.explain(EXPLANATION)
 # With no question live, the chosen part comes first on the projector (below the top bar), asking the room below it.
 chosen_first = widgets.presenter() and not asked and st.session_state.get("class_show", "runs") != "runs"
-if teacher.teacher() and not chosen_first:
-    ask.teacher_section(asked)
-if not widgets.presenter():
-    board_view.nickname_box()
-if chosen_first:
-    st.html('<div style="height:0.7rem"></div>')  # the title's room under the top bar, which would hide the buttons
+with st.container():
+    if teacher.teacher() and not chosen_first:
+        ask.teacher_section(asked)
+with st.container():
+    if not widgets.presenter():
+        board_view.nickname_box()
+with st.container():  # on a projector, the title's room under the top bar, which would hide the buttons
+    if chosen_first:
+        st.html('<div style="height:0.7rem"></div>')
 view = chosen_view()
 
-if view == "challenges":
-    challenges.section()
-elif view == "handwriting":
-    class_handwriting.section()
-else:
-    st.fragment(board_panel, run_every=REFRESH)()
-if teacher.teacher() and chosen_first:
-    ask.teacher_section(asked)
+with st.container():
+    if view == "challenges":
+        challenges.section()
+    elif view == "handwriting":
+        class_handwriting.section()
+    else:
+        st.fragment(board_panel, run_every=REFRESH)()
+with st.container():
+    if teacher.teacher() and chosen_first:
+        ask.teacher_section(asked)
 if widgets.presenter():  # the projector shows the board first; students set their names on their own screens
     with st.expander("✏️ Your name on the board"):
         board_view.nickname_box()
