@@ -143,6 +143,12 @@ def keep_and_add(student, digits, finger=False):
             draw_and_send(student, canvas, strokes)
         page.get_by_role("button", name=f"Keep this as my {digit}").click()
         student.wait_idle()
+        try:  # kept: the digit's choice is ticked
+            expect(page.get_by_role("radio", name=f"{digit} ✓", exact=True)).to_be_visible(timeout=SOON_MS)
+        except AssertionError as error:
+            keep_screenshot(page, f"failed-keep-{digit}")
+            shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)[:2000]
+            raise AssertionError(f"the {digit} drawn was not kept; the tab shows:\n{shown}") from error
     add = page.get_by_role("button", name=f"➕ Add my {len(digits)} digits to the class's set")
     add.scroll_into_view_if_needed()
     add.tap() if finger else add.click()
