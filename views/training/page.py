@@ -46,11 +46,12 @@ running = bool(run and run.training)
 
 if not widgets.presenter():  # on a projector the buttons say it, and the curves need the room
     st.header("Train")
-with top or st.container():  # one container per part, drawn or empty, so that each part keeps its place from run
-    buttons(running)          # to run (as links.follow_hyperparams explains), the live fragments above all
+# One container per part, drawn or empty, so that each part keeps its place from run to run (as
+# links.follow_hyperparams explains), the live fragments above all.
+with top or st.container():
+    buttons(running)
     if not widgets.presenter():  # the class's open challenges, if any, one line each beside Train
-        with st.container():
-            challenge_box()
+        challenge_box()
     with st.container():
         if run and not running and not resumable_run() and not run.ended and run.step:
             st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new "
@@ -62,8 +63,7 @@ with top or st.container():  # one container per part, drawn or empty, so that e
         if run and not running:
             results.outcome(run)
     if widgets.presenter():  # on a projector, below the curves
-        with st.container():
-            challenge_box()
+        challenge_box()
 
 st.header("The hyperparameters")
 hp = controls(disabled=running, locked=links.locked())
