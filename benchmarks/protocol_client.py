@@ -250,11 +250,11 @@ class StreamlitTab:
 
     async def wait_until(self, condition, timeout):
         """Wait until condition() holds; TimeoutError after `timeout` s, ConnectionError if the websocket closed."""
-        async def check():
+        async def check():  # the condition's value when it was met: a message read after it may change it again
             async with self._changed:
                 await self._changed.wait_for(lambda: condition() or self.closed is not None)
-        await asyncio.wait_for(check(), timeout)
-        if not condition():
+                return condition()
+        if not await asyncio.wait_for(check(), timeout):
             raise ConnectionError(self.closed)
 
     # --- Requests -----------------------------------------------------------------------------------------

@@ -312,8 +312,9 @@ def _answer(question_id, round_, key):
     store, writer = board_posts.store(), board_posts.writer()
     current = store.current_question()
     if current is None or current["id"] != question_id or current["state"] != "open" or current["round"] != round_:
-        messages.keep(SAID, "warning", "⏱️ This question is closed: your answer was not counted.")
-        return
+        if store.my_answers(question_id, board_posts.visitor()).get(round_) != LETTERS.index(letter):
+            messages.keep(SAID, "warning", "⏱️ This question is closed: your answer was not counted.")
+        return  # (the same answer, already on the board, sent again by a tab that had not yet drawn the new round)
     writer.submit("answer", board_posts.visitor(), board_posts.nickname(), question_id, round_, LETTERS.index(letter))
     st.session_state[SENT] = (key, letter)
     if not writer.flush(timeout=2.0):

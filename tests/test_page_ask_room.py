@@ -145,6 +145,20 @@ def test_an_answer_after_the_teacher_stopped_them_gets_a_one_line_message(keyed_
     assert any("stopped the answers" in i.value for i in anna.info)
 
 
+def test_an_answer_the_board_has_sent_again_after_the_close_says_nothing_about_it(keyed_board_file):
+    """A tab that has not yet drawn the close (or the next round) can send the same answer again: it was counted,
+    so "not counted" would be false."""
+    store, q = asked_directly(keyed_board_file)
+    anna = student_tab()
+    tap(anna, "B")
+    written()
+    tap(anna, None)  # the letter tapped again: the answer given stays
+    store.close_answers(q)  # while anna's screen still shows it open
+    tap(anna, "B")  # and the same letter sent once more
+    assert not [w for w in anna.warning if "not counted" in w.value]
+    assert store.tally(q) == {1: [0, 1, 0]}
+
+
 def test_a_tap_whose_callback_never_ran_is_sent_at_the_next_drawing_and_once(keyed_board_file, monkeypatch):
     """A tap whose on_change did not run (load tests saw answers missing after a tap followed at once by another
     page): the letter is in st.session_state, the board does not have it. The next drawing of the question sends
