@@ -361,6 +361,14 @@ class AppPage:
         self.context.add_init_script(COUNTER)  # counts the tab's script runs, for wait_idle
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page, self.url = self.context.new_page(), url
+        self.errors = []  # what the page's scripts reported going wrong, for a test that finds the tab broken
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        self.page.on("console", lambda message: self.errors.append(f"console: {message.text}")
+                     if message.type == "error" else None)
+
+    def reported(self, count=6):
+        """The first errors the page reported (the first is the cause; a broken tab then repeats its symptoms)."""
+        return self.errors[:count]
 
     def close(self):
         self.context.close()

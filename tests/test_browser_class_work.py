@@ -100,7 +100,8 @@ def train(student, tap=False, tries=3):
             if attempt == tries or shown.strip():
                 raise AssertionError(f"no ▶️ Train to press (attempt {attempt}) at {student.page.url}; tabs crashed: "
                                      f"{CRASHED}; the tab shows:\n{shown}") from error
-            warnings.warn(f"a student's tab was blank for a minute at {student.page.url}: loaded again", stacklevel=2)
+            warnings.warn(f"a student's tab was blank for a minute at {student.page.url}: loaded again; what its "
+                          f"page reported: {student.reported()}", stacklevel=2)
             student.page.reload()
             student.page.wait_for_selector('[data-testid="stMain"]')
             student.wait_idle()
@@ -177,8 +178,8 @@ def finished(student, name, tap=False):
             if attempt == 2 or shown.strip():
                 raise AssertionError(f"{name}'s run did not finish (tabs crashed: {CRASHED}); the tab shows:\n{shown}"
                                      ) from error
-            warnings.warn(f"{name}'s tab was blank while training at {student.page.url}: loaded again, trained again",
-                          stacklevel=2)
+            warnings.warn(f"{name}'s tab was blank while training at {student.page.url}: loaded again, trained again; "
+                          f"what its page reported: {student.reported()}", stacklevel=2)
             student.page.reload()
             student.page.wait_for_selector('[data-testid="stMain"]')
             student.wait_idle()
