@@ -363,8 +363,13 @@ class AppPage:
         self.page, self.url = self.context.new_page(), url
         self.errors = []  # what the page's scripts reported going wrong, for a test that finds the tab broken
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        self.page.on("console", lambda message: self.errors.append(f"console: {message.text}")
-                     if message.type == "error" else None)
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        """A console error, but for Streamlit's first guess at a deep link's server address (/draw/_stcore/health,
+        a 404 on every page but Home, before it asks the right one)."""
+        if message.type == "error" and "/_stcore/" not in message.location.get("url", ""):
+            self.errors.append(f"console: {message.text}")
 
     def reported(self, count=6):
         """The first errors the page reported (the first is the cause; a broken tab then repeats its symptoms)."""

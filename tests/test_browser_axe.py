@@ -91,6 +91,7 @@ def test_every_page_fits_its_screen_and_has_no_serious_accessibility_violation(b
         expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)  # no widget still loading its code
         app.wait_still()
         app.assert_no_exception()
+        assert app.errors == [], f"{path or 'home'}: its page's scripts reported errors"
         assert widest(page) <= viewport["width"], f"{path or 'home'} is wider than the {name}'s screen"
         assert cut_off(page) == []
         if name == "projector":
