@@ -25,7 +25,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import board_store
-from dashboard import board_posts, links, messages, pictures, state
+from dashboard import board_posts, links, messages, pictures, state, widgets
 from training_runs.runs import redraw_interval
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def panel(page):
     is one. page : the address of the page this tab is on (training, forward, ...; "" for Home)."""
     if board_posts.key() is None or board_posts.teacher():
         return  # no teacher can ask on this server; or this is the teacher's own tab (the Class page asks)
-    st.fragment(_student_view, run_every=POLL)(page)
+    widgets.live_part(_student_view, POLL, page)
 
 
 def _student_view(page):

@@ -397,6 +397,19 @@ READABLE_CSS = """
 """
 
 
+def live_part(draw, run_every, *args):
+    """draw(*args) as a fragment (redrawn alone every run_every seconds; None: only when its own widgets change),
+    inside a container made outside it, so that its place on the page is the page's own.
+
+    Why the container: when the fragment's timer asks for a redraw while the whole page is running, Streamlit can
+    drop what the page's run drew of the fragment before it reaches the browser. Without a container of its own the
+    browser then closes the gap, every later part moves up one place, and the next redraw of another fragment finds
+    an element where its container was: the tab stops ("'setIn' cannot be called on an ElementNode") and goes blank.
+    With the container, only the fragment's contents are missing, until its next redraw."""
+    with st.container():
+        st.fragment(draw, run_every=run_every)(*args)
+
+
 def presenter_style():
     """The page's own CSS (it takes no room on the page): readable grey text always, and in presenter mode
     larger text everywhere. app.py calls it on every page."""

@@ -147,6 +147,26 @@ def test_no_function_is_defined_in_two_pages():
     assert {name: pages for name, pages in defined.items() if len(pages) > 1} == {}
 
 
+def fragment_calls(path):
+    """The functions of a Python file that call st.fragment, once for each call ("<module>" outside a function)."""
+    callers = []
+    def visit(node, function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fragment" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "st":
+            callers.append(function)
+        for child in ast.iter_child_nodes(node):
+            visit(child, child.name if isinstance(child, ast.FunctionDef) else function)
+    visit(ast.parse(path.read_text()), "<module>")
+    return callers
+
+
+def test_every_live_part_is_placed_by_widgets_live_part_in_a_container_of_its_own():
+    """A fragment placed straight on the page can lose its place in the browser (widgets.live_part says how), and
+    the tab then goes blank: every page places its fragments through live_part."""
+    calls = {p.relative_to(ROOT).as_posix(): fragment_calls(p) for p in product_modules()}
+    assert {name: callers for name, callers in calls.items() if callers} == {"dashboard/widgets.py": ["live_part"]}
+
+
 def code_map():
     """The paths the README's "The code" names: its tree, one entry a line ("name  what it is"), each level
     indented two spaces deeper, folders ending in "/"."""

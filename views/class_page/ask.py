@@ -8,7 +8,7 @@ checked again when it acts (board_posts.teacher()): a student's tab has none of 
 import streamlit as st
 
 import board_store
-from dashboard import ask_room, board_posts, links, messages, state
+from dashboard import ask_room, board_posts, links, messages, state, widgets
 from nn_core import training
 from views.class_page import question_bank, teacher
 
@@ -173,7 +173,7 @@ def current_question():
 def teacher_section(current):
     """The teacher's "Ask the room", first on the page: the current question live, then the chooser. current :
     the board's current question as the page read it (current_question()), or None."""
-    st.fragment(live_question, run_every=LIVE)()
+    widgets.live_part(live_question, LIVE)
     if current is None:  # with a question, the live part says it, under the question's buttons
         messages.show(SAID)
     key = f"room_chooser_{current['id'] if current else 0}"  # a new question folds it (the projector shows that)

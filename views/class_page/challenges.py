@@ -278,7 +278,7 @@ def section():
         post_form(any_open=any_open())
     elif not teacher.teacher():
         messages.show(SAID)  # a tab that lost the teacher's key as it pressed Post is told why nothing happened
-    st.fragment(live_challenges, run_every=LIVE)()
+    widgets.live_part(live_challenges, LIVE)
     if teacher.teacher() and widgets.presenter():
         post_form(any_open=True)
 

@@ -43,7 +43,7 @@ def section():
     if not widgets.presenter():
         st.header("✍️ Our handwriting", anchor=False)
         widgets.explain(EXPLANATION)
-    st.fragment(live_handwriting, run_every=LIVE)()
+    widgets.live_part(live_handwriting, LIVE)
 
 
 def the_set():

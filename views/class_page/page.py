@@ -98,7 +98,7 @@ with st.container():
     elif view == "handwriting":
         class_handwriting.section()
     else:
-        st.fragment(board_panel, run_every=REFRESH)()
+        widgets.live_part(board_panel, REFRESH)
 with st.container():
     if teacher.teacher() and chosen_first:
         ask.teacher_section(asked)

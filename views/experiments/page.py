@@ -285,8 +285,7 @@ n = st.slider("Number of seeds N", 2, 20, 5, key="exp_n", disabled=busy(),
                    "the spread more faithfully (the standard deviation of 2 runs is little more than a guess); each "
                    "run takes a few seconds on the sample, about a minute on the full MNIST.")
 seed_buttons(n, dev_size)
-st.fragment(seeds_live, run_every=TICK if st.session_state.get(SEEDS) and st.session_state[SEEDS].running
-            else None)()
+widgets.live_part(seeds_live, TICK if st.session_state.get(SEEDS) and st.session_state[SEEDS].running else None)
 if st.session_state.get(SEEDS) and not st.session_state[SEEDS].running:
     seed_results(st.session_state[SEEDS])
 
@@ -318,8 +317,7 @@ c2.toggle(
          "optimisation is not the bottleneck.")
 st.caption("Before you run it, answer the question at the bottom of the page.")
 ladder_buttons()
-st.fragment(ladder_live, run_every=TICK if st.session_state.get(LADDER) and st.session_state[LADDER].running
-            else None)()
+widgets.live_part(ladder_live, TICK if st.session_state.get(LADDER) and st.session_state[LADDER].running else None)
 ladder = st.session_state.get(LADDER)
 ladder_rows = ladder.rows if ladder and not ladder.running else []
 if ladder_rows:

@@ -14,7 +14,7 @@ import logging
 import streamlit as st
 
 import board_store
-from dashboard import board_posts
+from dashboard import board_posts, widgets
 
 log = logging.getLogger(__name__)
 
@@ -80,5 +80,4 @@ def challenge_box():
     In a container of its own, so that the page's parts keep their places from run to run (see links.py)."""
     if board_posts.key() is None:
         return
-    with st.container():
-        st.fragment(challenge_lines, run_every=CHECK)()
+    widgets.live_part(challenge_lines, CHECK)

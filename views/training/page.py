@@ -57,8 +57,7 @@ with top or st.container():
             st.caption("The controls (or the data) differ from this run's: ▶️ Train and ⏭️ Step start a new "
                        "network.")
     every = st.session_state[REDRAW_EVERY] = redraw_interval() if running else None
-    with st.container():
-        st.fragment(live_panel, run_every=every)()
+    widgets.live_part(live_panel, every)
     with st.container():
         if run and not running:
             results.outcome(run)
