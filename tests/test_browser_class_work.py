@@ -32,6 +32,7 @@ from test_browser_draw import ONE, ZERO, draw_and_send, open_part, stroke_with_a
 import board_store
 from nn_core.mnist_files import load_sample
 from nn_core.preprocessing import thicken
+from views.training.challenge_box import ordinal  # a rank as the Training page writes it
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=TIMEOUT_MS)
@@ -72,11 +73,6 @@ def first_screen_holds(page, element):
     page.locator('[data-testid="stMain"]').evaluate("main => main.scrollTo(0, 0)")
     box, bar = element.bounding_box(), page.locator('[data-testid="stHeader"]').bounding_box()
     return box is not None and box["y"] >= bar["y"] + bar["height"] - 1 and box["y"] + box["height"] <= 720
-
-
-def ordinal(n):
-    """1st, 2nd, 3rd, 4th: a rank as the Training page writes it."""
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th')}"
 
 
 def challenge_line(student):

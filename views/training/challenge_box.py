@@ -77,7 +77,7 @@ def challenge_lines():
 def challenge_box():
     """The box, on a server with a class key: empty while no challenge is open, and read again every CHECK seconds,
     so that a challenge the teacher posts appears on a student's page by itself. Without a key, nothing at all.
-    In a container of its own, so that the page's parts keep their places from run to run (see links.py)."""
+    In a container of its own, so that the page's parts keep their places from run to run (widgets.live_part)."""
     if board_posts.key() is None:
         return
     widgets.live_part(challenge_lines, CHECK)
