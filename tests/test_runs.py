@@ -71,7 +71,8 @@ def test_a_wide_layers_snapshots_keep_its_first_rows_only_and_not_the_rest():
     assert (step, W1.shape, b1.shape, rest) == (3, (SNAPSHOT_UNITS, 784), (SNAPSHOT_UNITS, 1), None)
 
 
-def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split):
+def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split, monkeypatch):
+    monkeypatch.setattr(pool, "CORES", 1)  # one BLAS thread, as train_to_end below: see the last test of this file
     run = start_run(1, NOTEBOOK.with_changes(iterations=5), sample_split, "sample")
     start_training(run)
     run.worker.join(60)
@@ -93,8 +94,10 @@ def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_sp
     assert [r.step for r in long_run.records] == list(range(1, long_run.step + 1))  # numbered on from the stop
     assert not np.array_equal(long_run.params["W1"], first_weights)
     same_length = long_run.hp.with_changes(iterations=long_run.step)
-    params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train, same_length)
-    # one run: the same path as without a stop (up to float32 rounding: the worker may use other BLAS threads)
+    with threadpool_limits(1, user_api="blas"):
+        params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train,
+                                       same_length)
+    # one run: the same path as without a stop, the same terms added in the same order
     assert [r.loss for r in records] == pytest.approx([r.loss for r in long_run.records], rel=1e-5)
     np.testing.assert_allclose(params["W1"], long_run.params["W1"], rtol=1e-5, atol=1e-6)
 
