@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nn_core import network
 from nn_core.activations import ACTIVATIONS, softmax, softmax_notebook
 from nn_core.network import (
     SMALL_PRODUCT,
@@ -180,18 +181,27 @@ def test_backward_prop_with_the_one_hot_labels_made_beforehand_gives_the_same_gr
     assert all(np.array_equal(grads[k], expected[k]) for k in expected)
 
 
+@pytest.mark.parametrize("small_path", [True, False])
 @pytest.mark.parametrize("b", [128, 200, 37, 2000])
-def test_the_products_of_forward_and_backward_prop_are_the_plain_products(b):
+def test_the_products_of_forward_and_backward_prop_are_the_plain_products(b, small_path, monkeypatch):
     """matmul and matmul_transposed take other ways to the same numbers: two halves of a product just over
-    OpenBLAS's limit for small products (b = 128, 200), the transposed product over a contiguous X (b = 2000)."""
+    OpenBLAS's limit for small products (b = 128, 200) where it has a path for them, the transposed product over
+    a contiguous X (b = 2000)."""
+    monkeypatch.setattr(network, "SMALL_PATH", small_path)
+    halves, join = [], np.concatenate  # the products done as two halves, put side by side with np.concatenate
     rng = np.random.default_rng(b)
     W, dZ = rng.standard_normal((10, 784)).astype(np.float32), rng.standard_normal((10, b)).astype(np.float32)
     rows = rng.random((b, 784)).astype(np.float32)
     for X in (rows.T, np.ascontiguousarray(rows.T)):  # a batch gathered from rows, a full batch's X
         X64 = X.astype(np.float64)
-        np.testing.assert_allclose(matmul(W, X), W.astype(np.float64) @ X64, rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(matmul_transposed(dZ, X), dZ.astype(np.float64) @ X64.T, rtol=1e-4, atol=1e-4)
+        with monkeypatch.context() as spying:
+            spying.setattr(np, "concatenate", lambda parts, axis: halves.append(axis) or join(parts, axis=axis))
+            forward, gradient = matmul(W, X), matmul_transposed(dZ, X)
+        np.testing.assert_allclose(forward, W.astype(np.float64) @ X64, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(gradient, dZ.astype(np.float64) @ X64.T, rtol=1e-4, atol=1e-4)
     assert (SMALL_PRODUCT < 10 * 784 * b <= 2 * SMALL_PRODUCT) == (b in (128, 200))
+    # with the path: W @ X twice, and dZ @ X.T once (the gathered batch's); without it, never
+    assert len(halves) == (3 if small_path and b in (128, 200) else 0)
 
 
 def test_update_params_steps_against_the_gradient():
