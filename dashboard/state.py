@@ -258,6 +258,13 @@ def set_model(model: Model):
     st.session_state[MODEL] = model
 
 
+def follows(run) -> bool:
+    """True when the visitor's network is this run's: get_model() then brings it up to date whenever a page reads
+    it, so a live chart need not measure the dev accuracy of every step it draws."""
+    model = st.session_state.get(MODEL)
+    return model is not None and model.run is run
+
+
 def model_or_untrained(hp: Hyperparams | None = None) -> Model:
     """The visitor's network if there is one, else a freshly initialised (untrained) one, not stored."""
     return get_model() or Model(new_network(hp or Hyperparams()), hp or Hyperparams())

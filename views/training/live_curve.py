@@ -10,7 +10,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import state, widgets
 from dashboard.colours import BLUE, GREEN, LAYER_COLOURS, LINE_DASHES, ORANGE
 from dashboard.pictures import TEXT, nice_step, text_width
 from dashboard.plotly_charts import Remembered
@@ -75,7 +75,7 @@ def _legend_rows(lines, width):
 
 def _y_scale(lines, scale):
     """The y axis of a panel: (to_axis(value) -> 0..1 or None, [(tick value, its label)])."""
-    values = [y for *_, points in lines for _, y in points if y is not None and np.isfinite(y)]
+    values = [y for *_, points in lines for _, y in points if y is not None and math.isfinite(y)]
     if scale == "percent":
         return (lambda v: v), [(k / 5, f"{20 * k}%") for k in range(6)]
     if scale == "log":
@@ -133,7 +133,7 @@ def _panel(title, lines, total, scale, width, height, legend_rows=1):
     parts.append(f'<line x1="{left:.0f}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444444"/>'
                  f'<text x="{(left + right) / 2:.0f}" y="{height - 10}" text-anchor="middle">gradient step</text>')
     for name, colour, dash, points in lines:
-        drawn = [(px(x), to_axis(y)) if y is not None and np.isfinite(y) else (px(x), None) for x, y in points]
+        drawn = [(px(x), to_axis(y)) if y is not None and math.isfinite(y) else (px(x), None) for x, y in points]
         path = "".join(("L" if k and drawn[k - 1][1] is not None else "M") + f"{x:.1f} {py(min(max(f, 0), 1)):.1f}"
                        for k, (x, f) in enumerate(drawn) if f is not None)
         last = f"{name}: {points[-1][1]:.4g} at step {points[-1][0]}" if points else f"{name}: no step yet"
@@ -167,7 +167,8 @@ def live_panel():
             st.rerun()  # redraw the whole page: buttons, results, and no more ticking
         if pace_changed(st.session_state.get(REDRAW_EVERY)):
             st.rerun()  # the page sets the live chart's pace again, as the class's runs start and end
-        sync_model(run)
+        if not state.follows(run):  # the other pages show this run's network (after a visit to another one)
+            sync_model(run)
     done = 1.0 if run.loaded and not run.records else min(run.step / max(run.total, 1), 1.0)
     st.progress(done, text=progress_text(run))
     if run.shared:
