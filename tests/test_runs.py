@@ -34,6 +34,21 @@ def wait_until(condition, timeout=60):
         time.sleep(0.05)
 
 
+@pytest.fixture
+def one_thread(monkeypatch):
+    """The workers on one BLAS thread, as the_same_run below: both then add up the same terms in the same order (a
+    lone run on a quiet machine would otherwise take a thread per core, and its sums would be split between them)."""
+    monkeypatch.setattr(pool, "CORES", 1)
+
+
+def the_same_run(hp, split, dev=False):
+    """(params, records) of train_to_end from a fresh network of hp on one BLAS thread (with the dev set: dev=True):
+    what a run in the workers, under one_thread, must come to."""
+    with threadpool_limits(1, user_api="blas"):
+        return train_to_end(new_network(hp), split.X_train, split.Y_train, hp,
+                            *((split.X_dev, split.Y_dev) if dev else ()))
+
+
 def test_snapshots_are_log_spaced_and_include_both_ends():
     assert sorted(snapshot_steps(500)) == [0, 1, 2, 5, 10, 20, 50, 100, 200, 500]
     assert sorted(snapshot_steps(7)) == [0, 1, 2, 5, 7]
@@ -44,16 +59,13 @@ def test_total_steps_counts_iterations_or_mini_batches():
     assert total_steps(FAST_AND_ACCURATE, 9000) == 3 * 141
 
 
-def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_split):
+def test_stepping_by_hand_gives_the_same_network_as_training_to_the_end(sample_split, one_thread):
     hp = NOTEBOOK.with_changes(iterations=12)
     run = start_run(1, hp, sample_split, "sample")
     while advance(run):
         pass
     assert run.status == "finished" and run.step == 12 and not advance(run)
-    params, records = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp,
-                                   sample_split.X_dev, sample_split.Y_dev)
-    # The same numbers up to float32 rounding: a worker training alone uses every core's BLAS threads, this
-    # process one, and a sum split between threads is added up in another order.
+    params, records = the_same_run(hp, sample_split, dev=True)
     assert [r.loss for r in records] == pytest.approx([r.loss for r in run.records], rel=1e-5)
     np.testing.assert_allclose(params["W1"], run.params["W1"], rtol=1e-5, atol=1e-6)
     assert [s for s, *_ in run.snapshots] == [0, 1, 2, 5, 10, 12]
@@ -71,8 +83,7 @@ def test_a_wide_layers_snapshots_keep_its_first_rows_only_and_not_the_rest():
     assert (step, W1.shape, b1.shape, rest) == (3, (SNAPSHOT_UNITS, 784), (SNAPSHOT_UNITS, 1), None)
 
 
-def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split, monkeypatch):
-    monkeypatch.setattr(pool, "CORES", 1)  # one BLAS thread, as train_to_end below: see the last test of this file
+def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_split, one_thread):
     run = start_run(1, NOTEBOOK.with_changes(iterations=5), sample_split, "sample")
     start_training(run)
     run.worker.join(60)
@@ -94,10 +105,7 @@ def test_the_thread_trains_to_the_end_and_stop_pauses_it_between_steps(sample_sp
     assert [r.step for r in long_run.records] == list(range(1, long_run.step + 1))  # numbered on from the stop
     assert not np.array_equal(long_run.params["W1"], first_weights)
     same_length = long_run.hp.with_changes(iterations=long_run.step)
-    with threadpool_limits(1, user_api="blas"):
-        params, records = train_to_end(new_network(same_length), sample_split.X_train, sample_split.Y_train,
-                                       same_length)
-    # one run: the same path as without a stop, the same terms added in the same order
+    params, records = the_same_run(same_length, sample_split)  # one run: the same path as without a stop
     assert [r.loss for r in records] == pytest.approx([r.loss for r in long_run.records], rel=1e-5)
     np.testing.assert_allclose(params["W1"], long_run.params["W1"], rtol=1e-5, atol=1e-6)
 
@@ -162,18 +170,14 @@ def test_the_notebook_bugs_side_by_side(sample_split, hp):
     assert 0 < notebook["dev_accuracy"] <= 1 and notebook["steps"] == corrected["steps"] == 3
 
 
-def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split, monkeypatch):
-    # Both runs below on one BLAS thread, so that they add up the same terms in the same order: the worker's (a
-    # lone run on a quiet machine would otherwise take a thread per core) and this process's.
-    monkeypatch.setattr(pool, "CORES", 1)
+def test_a_short_run_a_page_waits_for_reports_its_progress(sample_split, one_thread):
     hp = NOTEBOOK.with_changes(iterations=60)
     seen = []
     params, records = train_quietly(hp, sample_split.X_train, sample_split.Y_train, sample_split.X_dev,
                                     sample_split.Y_dev, progress=lambda step, total: seen.append((step, total)))
     assert seen == [(step, 60) for step in range(1, 61)] and [r.step for r in records] == list(range(1, 61))
     assert [r.step for r in records if r.dev_accuracy is not None] == [50, 60]  # every 50 steps and at the end
-    with threadpool_limits(1, user_api="blas"):
-        expected, _ = train_to_end(new_network(hp), sample_split.X_train, sample_split.Y_train, hp)
+    expected, _ = the_same_run(hp, sample_split)
     np.testing.assert_allclose(params["W1"], expected["W1"], rtol=1e-5, atol=1e-6)
 
 
