@@ -21,15 +21,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from load_test import TICKS, machine_busy_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
-TICKS = os.sysconf("SC_CLK_TCK")
 INTERVAL = 0.5  # seconds between two readings of /proc
-
-
-def machine_busy():
-    """CPU seconds the machine has spent busy since boot (all cores; idle and waiting for disks left out)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / TICKS
 
 
 def kind_of(name, command):
@@ -69,16 +64,15 @@ def processes():
 
 def main(pytest_args):
     print("load average before:", os.getloadavg())
-    before = processes()  # what ran already is not the suite's
-    seen, by_kind = dict(before), Counter()
-    busy, start = machine_busy(), time.perf_counter()
+    seen, by_kind = processes(), Counter()  # the CPU time of what ran already is not the suite's
+    busy, start = machine_busy_seconds(), time.perf_counter()
     suite = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT)
     while suite.poll() is None:
         time.sleep(INTERVAL)
         for key, (kind, cpu) in processes().items():
             by_kind[kind] += cpu - seen.get(key, (kind, 0.0))[1]
             seen[key] = (kind, cpu)
-    wall, busy = time.perf_counter() - start, machine_busy() - busy
+    wall, busy = time.perf_counter() - start, machine_busy_seconds() - busy
     cores = os.cpu_count()
     print(f"\npytest exited with {suite.returncode} after {wall:.0f} s; load average after: {os.getloadavg()}")
     print(f"the machine was busy {busy / (wall * cores):.0%} of that time on its {cores} cores: {busy:.0f} CPU s")
